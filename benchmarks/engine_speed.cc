@@ -1,0 +1,134 @@
+// Benchmark 2: engine speed. Regularized evolution (P=10, S=3) for N proposals on the
+// NAS-Bench-201 table, most answered from the cache, every proposal written to SQLite; then the
+// same work as a plain Python loop (benchmarks/engine_speed.py, Python's sqlite3 module), side by
+// side in one run on the same machine.
+//
+// usage: engine_speed_bench TABLE.csv [--proposals N] [--batch B] [--workers W] [--python PATH]
+//                           [--no-python]
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "experiments/builtins.h"
+#include "experiments/store.h"
+#include "search/engine.h"
+#include "spaces/options.h"
+
+namespace {
+
+using namespace sculpt;
+namespace fs = std::filesystem;
+
+struct Measurement {
+  std::int64_t proposals = 0;
+  std::int64_t evaluations = 0;
+  double seconds = 0;
+};
+
+Measurement RunSculpt(const std::string& table, const fs::path& db, std::int64_t proposals,
+                      int batch, int workers) {
+  ConfigErrors errors;
+  nlohmann::json space_config = {{"type", "nb201"}};
+  Options space_options(space_config, "space", errors, nullptr);
+  auto space = Spaces().Get("nb201")(space_options);
+  nlohmann::json evaluator_config = {
+      {"path", table}, {"objective", "cifar10_valid"}, {"report", {"cifar10_test"}}};
+  Options evaluator_options(evaluator_config, "evaluator", errors, nullptr);
+  auto evaluator = Evaluators().Get("table")(evaluator_options, {space.get(), ".", 1, 0});
+  nlohmann::json strategy_config = {{"population", 10}, {"sample", 3}};
+  Options strategy_options(strategy_config, "strategy", errors, nullptr);
+  const std::vector<Objective> objectives = {{"cifar10_valid", Goal::kMaximize}};
+  auto strategy = Strategies().Get("regularized_evolution")(strategy_options,
+                                                            {space.get(), objectives, 0});
+  errors.ThrowIfAny();
+
+  auto store = ResultStore::Open(db.string());
+  const std::int64_t id = store->CreateExperiment("engine-speed", {{"benchmark", "engine_speed"}},
+                                                  "nb201", "regularized_evolution",
+                                                  objectives.front(), 0);
+  auto writer = store->Writer(id);
+  EngineOptions options;
+  options.batch = batch;
+  options.workers = workers;
+  options.budget.proposals = proposals;
+  options.strategy_name = "regularized_evolution";
+  Engine engine(*space, *evaluator, *strategy, objectives, {}, options);
+  const auto start = std::chrono::steady_clock::now();
+  const RunSummary summary = engine.Run(*writer);
+  writer.reset();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  store->FinishExperiment(id, "finished", {});
+  if (summary.reason != StopReason::kProposalBudget) {
+    std::cerr << "note: the search stopped early: " << ToString(summary.reason) << "\n";
+  }
+  return {summary.progress.proposals, summary.progress.evaluations, seconds};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: engine_speed_bench TABLE.csv [--proposals N] [--batch B] [--workers W] "
+                 "[--python PATH] [--no-python]\n";
+    return 2;
+  }
+  const std::string table = argv[1];
+  std::int64_t proposals = 1'000'000;
+  int batch = 100;
+  int workers = 2;
+  bool python = true;
+  std::string script = (fs::path(__FILE__).parent_path() / "engine_speed.py").string();
+  for (int i = 2; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--no-python") {
+      python = false;
+    } else if (i + 1 < argc && flag == "--proposals") {
+      proposals = std::stoll(argv[++i]);
+    } else if (i + 1 < argc && flag == "--batch") {
+      batch = std::stoi(argv[++i]);
+    } else if (i + 1 < argc && flag == "--workers") {
+      workers = std::stoi(argv[++i]);
+    } else if (i + 1 < argc && flag == "--python") {
+      script = argv[++i];
+    } else {
+      std::cerr << "unknown flag " << flag << "\n";
+      return 2;
+    }
+  }
+  const fs::path dir = fs::temp_directory_path() / ("sculpt_engine_speed_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+
+  const Measurement sculpt = RunSculpt(table, dir / "sculpt.sqlite", proposals, batch, workers);
+  const double sculpt_rate = static_cast<double>(sculpt.proposals) / sculpt.seconds;
+  std::printf("sculpt : %lld proposals (%lld evaluated) in %.3f s = %.0f proposals/s "
+              "(batch %d, %d workers, every proposal written to SQLite)\n",
+              static_cast<long long>(sculpt.proposals), static_cast<long long>(sculpt.evaluations),
+              sculpt.seconds, sculpt_rate, batch, workers);
+  if (python) {
+    const std::string command = "python3 '" + script + "' '" + table + "' '" +
+                                (dir / "python.sqlite").string() + "' " +
+                                std::to_string(proposals) + " " + std::to_string(batch) + " 0";
+    FILE* pipe = popen(command.c_str(), "r");
+    long long py_proposals = 0, py_evaluations = 0;
+    double py_seconds = 0, py_rate = 0;
+    if (pipe == nullptr ||
+        std::fscanf(pipe, "%lld %lf %lf %lld", &py_proposals, &py_seconds, &py_rate,
+                    &py_evaluations) != 4) {
+      std::cerr << "the Python loop failed: " << command << "\n";
+      if (pipe != nullptr) pclose(pipe);
+      fs::remove_all(dir);
+      return 1;
+    }
+    pclose(pipe);
+    std::printf("python : %lld proposals (%lld evaluated) in %.3f s = %.0f proposals/s "
+                "(plain loop, sqlite3 module)\n",
+                py_proposals, py_evaluations, py_seconds, py_rate);
+    std::printf("speed-up: %.1fx\n", sculpt_rate / py_rate);
+  }
+  fs::remove_all(dir);
+  return 0;
+}

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Benchmark 2, Python side: the same work as Sculpt's engine, as a plain Python loop.
+
+Regularized evolution (population P, tournament S, one-edit mutation) on the NAS-Bench-201
+table, in batches: every proposal's string form and canonical class are computed (memoised per
+string, as Sculpt's engine memoises them), repeats are answered from a dict keyed by class, and
+every proposal is written to SQLite with the sqlite3 module, one transaction per batch.
+It is written the way a competent Python programmer would write it, without tricks.
+
+usage: engine_speed.py TABLE.csv DB PROPOSALS BATCH SEED
+prints one line: proposals seconds proposals_per_second evaluations
+"""
+import random
+import sqlite3
+import sys
+import time
+from collections import deque
+
+OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
+EDGES = [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)]
+
+
+def format_arch(choices):
+    c = [OPS[i] for i in choices]
+    return f"|{c[0]}~0|+|{c[1]}~0|{c[2]}~1|+|{c[3]}~0|{c[4]}~1|{c[5]}~2|"
+
+
+def canonical_form(choices):
+    # The same rules as Sculpt's nb201 canonical form: none is zero, skip is identity,
+    # sums are sorted multisets, zero terms vanish, only what reaches the output counts.
+    node = {0: "x"}
+    for target in (1, 2, 3):
+        terms = []
+        for edge, (source, to) in enumerate(EDGES):
+            if to != target or node[source] is None:
+                continue
+            op = choices[edge]
+            if op == 0:
+                continue
+            terms.append(node[source] if op == 1 else f"{OPS[op]}({node[source]})")
+        node[target] = "+".join(sorted(terms)) if terms else None
+    return node[3] or "zero"
+
+
+def main():
+    table_path, db_path, proposals_total, batch, seed = sys.argv[1:6]
+    proposals_total, batch, seed = int(proposals_total), int(batch), int(seed)
+    table = {}
+    with open(table_path) as f:
+        next(f)
+        for line in f:
+            _, arch, valid, test = line.rstrip("\n").split(",")
+            table[arch] = (float(valid), float(test))
+
+    db = sqlite3.connect(db_path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS candidates (id INTEGER PRIMARY KEY, step INTEGER, arch TEXT,"
+        " hash TEXT, origin TEXT, parent INTEGER, status TEXT, repeat_of INTEGER,"
+        " objective REAL, metrics TEXT)")
+
+    rng = random.Random(seed)
+    population = deque()
+    known = {}  # arch tuple -> (string, class)
+    classes = {}  # class -> (first step, valid, test)
+    step = 0
+    evaluations = 0
+    start = time.perf_counter()
+    while step < proposals_total:
+        n = min(batch, proposals_total - step)
+        proposals = []
+        for _ in range(n):
+            if len(population) < 10:
+                proposals.append((tuple(rng.randrange(5) for _ in range(6)), "random", -1))
+            else:
+                parent = max((rng.choice(population) for _ in range(3)), key=lambda m: m[2])
+                child = list(parent[1])
+                edge = rng.randrange(6)
+                child[edge] = (child[edge] + 1 + rng.randrange(4)) % 5
+                proposals.append((tuple(child), "mutation", parent[0]))
+        rows = []
+        told = []
+        for arch, origin, parent in proposals:
+            seen = known.get(arch)
+            if seen is None:
+                seen = known[arch] = (format_arch(arch), canonical_form(arch))
+            text, cls = seen
+            hit = classes.get(cls)
+            if hit is None:
+                valid, test = table[text]
+                classes[cls] = (step, valid, test)
+                evaluations += 1
+                rows.append((step, text, cls, origin, parent, "ok", None, valid,
+                             f'{{"cifar10_valid":{valid},"cifar10_test":{test}}}'))
+                told.append((step, arch, valid))
+            else:
+                rows.append((step, text, cls, origin, parent, "ok", hit[0], hit[1], None))
+                told.append((step, arch, hit[1]))
+            step += 1
+        with db:
+            db.executemany(
+                "INSERT INTO candidates (step, arch, hash, origin, parent, status, repeat_of,"
+                " objective, metrics) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        for member in told:
+            population.append(member)
+            if len(population) > 10:
+                population.popleft()
+    seconds = time.perf_counter() - start
+    db.close()
+    print(f"{step} {seconds:.3f} {step / seconds:.0f} {evaluations}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+#include "experiments/builtins.h"
+
+#include "predictors/evaluators.h"
+#include "search/strategies.h"
+#include "spaces/nb201.h"
+
+namespace sculpt {
+
+const Registry<SpaceFactory>& Spaces() {
+  static const Registry<SpaceFactory> registry = [] {
+    Registry<SpaceFactory> r("space");
+    r.Add("nb201", "NAS-Bench-201 cell: 4 nodes, 6 edges, 5 ops (15,625 cells)",
+          nb201::MakeSpaceFromOptions);
+    return r;
+  }();
+  return registry;
+}
+
+const Registry<StrategyFactory>& Strategies() {
+  static const Registry<StrategyFactory> registry = [] {
+    Registry<StrategyFactory> r("strategy");
+    r.Add("random", "uniform random sampling", MakeRandomSearch);
+    r.Add("regularized_evolution",
+          "aging evolution: tournament of `sample` from `population`, one-edit mutation",
+          MakeRegularizedEvolution);
+    return r;
+  }();
+  return registry;
+}
+
+const Registry<EvaluatorFactory>& Evaluators() {
+  static const Registry<EvaluatorFactory> registry = [] {
+    Registry<EvaluatorFactory> r("evaluator");
+    r.Add("table", "look metrics up in a CSV tabular benchmark keyed by the space's string form",
+          MakeTableEvaluator);
+    r.Add("cost", "the space's analytic cost metrics (params, flops)", MakeCostEvaluator);
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace sculpt

@@ -1,0 +1,16 @@
+#pragma once
+// The registries of built-in components. Adding a space, strategy or evaluator is one new file
+// plus one line in builtins.cc. Built on first use; read-only afterwards (safe from any thread).
+
+#include "search/strategy.h"
+#include "spaces/evaluator.h"
+#include "spaces/registry.h"
+#include "spaces/search_space.h"
+
+namespace sculpt {
+
+const Registry<SpaceFactory>& Spaces();
+const Registry<StrategyFactory>& Strategies();
+const Registry<EvaluatorFactory>& Evaluators();
+
+}  // namespace sculpt

@@ -1,0 +1,42 @@
+// `sculpt list spaces|strategies|evaluators`: what is registered, one line each.
+
+#include <iomanip>
+
+#include "experiments/builtins.h"
+#include "experiments/cli.h"
+#include "experiments/command_line.h"
+
+namespace sculpt {
+namespace {
+
+template <class Factory>
+void PrintEntries(const Registry<Factory>& registry, std::ostream& out) {
+  std::size_t width = 0;
+  for (const auto& entry : registry.Entries()) width = std::max(width, entry.name.size());
+  for (const auto& entry : registry.Entries()) {
+    out << std::left << std::setw(static_cast<int>(width) + 2) << entry.name << entry.description
+        << "\n";
+  }
+}
+
+}  // namespace
+
+int ListCommand(const std::vector<std::string>& args, Streams io) {
+  CommandLine command_line("list spaces|strategies|evaluators",
+                           "Lists the registered components of one kind with a one-line description.",
+                           {}, 1, 1);
+  if (!command_line.Parse(args, io.out)) return 0;
+  const std::string& what = command_line.Positional().front();
+  if (what == "spaces") {
+    PrintEntries(Spaces(), io.out);
+  } else if (what == "strategies") {
+    PrintEntries(Strategies(), io.out);
+  } else if (what == "evaluators") {
+    PrintEntries(Evaluators(), io.out);
+  } else {
+    throw UsageError("unknown list '" + what + "'; expected spaces, strategies or evaluators");
+  }
+  return 0;
+}
+
+}  // namespace sculpt

@@ -1,0 +1,105 @@
+#include "experiments/command_line.h"
+
+#include <sstream>
+
+#include "spaces/did_you_mean.h"
+
+namespace sculpt {
+
+CommandLine::CommandLine(std::string usage, std::string description, std::vector<FlagSpec> flags,
+                         int min_positional, int max_positional)
+    : usage_(std::move(usage)), description_(std::move(description)), flags_(std::move(flags)),
+      min_positional_(min_positional), max_positional_(max_positional) {}
+
+const FlagSpec* CommandLine::Find(const std::string& name) const {
+  for (const FlagSpec& flag : flags_) {
+    if (flag.name == name) return &flag;
+  }
+  return nullptr;
+}
+
+bool CommandLine::Parse(const std::vector<std::string>& args, std::ostream& out) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& word = args[i];
+    if (word == "--help" || word == "-h") {
+      out << Help();
+      return false;
+    }
+    if (word.size() > 2 && word.rfind("--", 0) == 0) {
+      std::string name = word.substr(2);
+      std::optional<std::string> inline_value;
+      if (auto eq = name.find('='); eq != std::string::npos) {
+        inline_value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+      }
+      const FlagSpec* flag = Find(name);
+      if (flag == nullptr) {
+        std::vector<std::string> names;
+        for (const FlagSpec& f : flags_) names.push_back(f.name);
+        std::string message = "unknown option --" + name;
+        const std::string guess = DidYouMean(name, names);
+        if (!guess.empty()) message += "; did you mean --" + guess + "?";
+        throw UsageError(message + "\nusage: sculpt " + usage_);
+      }
+      if (flag->value_name.empty()) {
+        if (inline_value) throw UsageError("option --" + name + " takes no value");
+        values_[name] = "";
+      } else if (inline_value) {
+        values_[name] = *inline_value;
+      } else {
+        if (i + 1 >= args.size()) {
+          throw UsageError("option --" + name + " needs a value (" + flag->value_name + ")");
+        }
+        values_[name] = args[++i];
+      }
+      continue;
+    }
+    positional_.push_back(word);
+  }
+  const int count = static_cast<int>(positional_.size());
+  if (count < min_positional_ || count > max_positional_) {
+    throw UsageError("wrong number of arguments\nusage: sculpt " + usage_);
+  }
+  return true;
+}
+
+std::optional<std::string> CommandLine::Value(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::int64_t CommandLine::Int(const std::string& name, std::int64_t fallback, std::int64_t min,
+                              std::int64_t max) const {
+  const std::optional<std::string> text = Value(name);
+  if (!text) return fallback;
+  std::size_t used = 0;
+  long long value = 0;
+  try {
+    value = std::stoll(*text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text->size() || text->empty() || value < min || value > max) {
+    throw UsageError("option --" + name + ": expected an integer in [" + std::to_string(min) +
+                     ", " + std::to_string(max) + "], got '" + *text + "'");
+  }
+  return value;
+}
+
+std::string CommandLine::Help() const {
+  std::ostringstream out;
+  out << "usage: sculpt " << usage_ << "\n\n" << description_ << "\n";
+  if (!flags_.empty()) {
+    out << "\noptions:\n";
+    for (const FlagSpec& flag : flags_) {
+      std::string left = "  --" + flag.name + (flag.value_name.empty() ? "" : " " + flag.value_name);
+      if (left.size() < 24) left.resize(24, ' ');
+      out << left << " " << flag.help << "\n";
+    }
+    out << "  --help                 show this help\n";
+  }
+  return out.str();
+}
+
+}  // namespace sculpt

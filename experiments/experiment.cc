@@ -1,0 +1,194 @@
+#include "experiments/experiment.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "experiments/builtins.h"
+#include "spaces/did_you_mean.h"
+#include "spaces/options.h"
+
+namespace sculpt {
+namespace {
+
+int HardwareCores() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+
+bool Contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// Reads a component block {"type": ..., options...} and builds it with the registry's factory.
+// A block whose type is unknown is not read further (its options would only add noise).
+template <class Factory, class... Args>
+auto BuildComponent(Options& block, const Registry<Factory>& registry, std::string& type,
+                    bool can_build, Args&&... args) -> decltype(registry.Get("")(block, args...)) {
+  type = block.RequiredString("type", registry.Names());
+  const auto* entry = registry.Find(type);
+  if (entry == nullptr || !can_build) return nullptr;
+  auto component = entry->factory(block, std::forward<Args>(args)...);
+  block.Finish();
+  return component;
+}
+
+void ReadObjectives(Options& root, Experiment& e) {
+  std::vector<std::string> visible, reported, costs;
+  if (e.evaluator) {
+    visible = e.evaluator->VisibleMetrics();
+    reported = e.evaluator->ReportedMetrics();
+  }
+  if (e.space) costs = e.space->CostMetricNames();
+  std::vector<std::string> allowed = visible;
+  for (const std::string& c : costs) {
+    if (!Contains(allowed, c)) allowed.push_back(c);
+  }
+
+  std::vector<Options> blocks = root.Children("objectives");
+  if (blocks.empty() && !root.Has("objectives")) {
+    root.Error("objectives",
+               "missing; expected a list such as [{\"metric\": \"accuracy\", \"goal\": \"maximize\"}]");
+  } else if (blocks.empty()) {
+    root.Error("objectives", "expected at least one objective");
+  }
+  for (Options& block : blocks) {
+    Objective objective;
+    objective.metric = block.RequiredString("metric");
+    const std::string goal = block.String("goal", "maximize", {"maximize", "minimize"});
+    objective.goal = goal == "minimize" ? Goal::kMinimize : Goal::kMaximize;
+    block.Finish();
+    if (objective.metric.empty() || !e.evaluator) continue;
+    if (Contains(reported, objective.metric)) {
+      block.Error("metric", "'" + objective.metric +
+                                "' is report-only (strategies never see it); expected one of " +
+                                JoinNames(allowed));
+    } else if (!Contains(allowed, objective.metric)) {
+      std::string message = "unknown metric '" + objective.metric + "'";
+      const std::string guess = DidYouMean(objective.metric, allowed);
+      if (!guess.empty()) message += "; did you mean '" + guess + "'?";
+      block.Error("metric", message + " (expected one of " + JoinNames(allowed) + ")");
+    }
+    e.objectives.push_back(objective);
+  }
+}
+
+void ReadConstraints(Options& root, Experiment& e) {
+  const std::vector<std::string> costs =
+      e.space ? e.space->CostMetricNames() : std::vector<std::string>{};
+  for (Options& block : root.Children("constraints")) {
+    Constraint constraint;
+    constraint.metric = block.RequiredString("metric");
+    constraint.min = block.OptionalNumber("min");
+    constraint.max = block.OptionalNumber("max");
+    block.Finish();
+    if (!block.Has("min") && !block.Has("max")) block.Error("", "expected \"min\", \"max\" or both");
+    if (constraint.min && constraint.max && *constraint.min > *constraint.max) {
+      block.Error("min", "is greater than max");
+    }
+    if (e.space && !constraint.metric.empty() && !Contains(costs, constraint.metric)) {
+      block.Error("metric", "'" + constraint.metric +
+                                "' is not known before evaluation; constraints may use the space's "
+                                "cost metrics: " +
+                                (costs.empty() ? std::string("none") : JoinNames(costs)));
+    }
+    e.constraints.push_back(constraint);
+  }
+}
+
+void ReadBudget(Options& root, Experiment& e) {
+  Options block = root.Child("budget");
+  Budget& budget = e.engine.budget;
+  budget.evaluations = block.OptionalInt("evaluations", 1);
+  budget.proposals = block.OptionalInt("proposals", 1);
+  budget.seconds = block.OptionalNumber("seconds", 1e-3);
+  const std::int64_t patience = block.Int("patience", 100'000, 0);
+  if (patience > 0) budget.patience = patience;
+  block.Finish();
+  if (!block.Has("evaluations") && !block.Has("proposals") && !block.Has("seconds")) {
+    root.Error("budget", "set at least one of evaluations, proposals, seconds");
+  }
+}
+
+}  // namespace
+
+Experiment BuildExperiment(const nlohmann::json& config, const std::filesystem::path& base_dir,
+                           const Overrides& overrides) {
+  ConfigErrors errors;
+  Experiment e;
+  nlohmann::json canonical = nlohmann::json::object();
+  Options root(config, "", errors, &canonical);
+
+  e.name = root.RequiredString("name");
+  if (root.Has("name") && e.name.empty()) root.Error("name", "must not be empty");
+  root.OptionalString("description");
+  const std::int64_t seed = root.Int("seed", 0, 0);
+  e.seed = overrides.seed.value_or(static_cast<std::uint64_t>(seed));
+
+  const int cores = HardwareCores();
+  e.engine.batch = static_cast<int>(root.Int("batch", 1, 1, 1'000'000));
+  const int workers = static_cast<int>(root.Int("workers", cores, 1, 1024));
+  e.engine.workers = overrides.workers.value_or(workers);
+  const bool threads_given = root.Has("threads_per_worker");
+  e.threads_per_worker =
+      static_cast<int>(root.Int("threads_per_worker", std::max(1, cores / e.engine.workers), 1, 1024));
+  if (threads_given && e.threads_per_worker * e.engine.workers > cores) {
+    root.Error("threads_per_worker",
+               std::to_string(e.engine.workers) + " workers x " +
+                   std::to_string(e.threads_per_worker) + " threads exceed the " +
+                   std::to_string(cores) + " cores of this machine");
+  }
+
+  Options space_block = root.Child("space");
+  e.space = BuildComponent(space_block, Spaces(), e.space_type, true);
+
+  Options evaluator_block = root.Child("evaluator");
+  const EvaluatorContext evaluator_context{e.space.get(), base_dir, e.threads_per_worker, e.seed};
+  e.evaluator = BuildComponent(evaluator_block, Evaluators(), e.evaluator_type,
+                               e.space != nullptr, evaluator_context);
+
+  ReadObjectives(root, e);
+  ReadConstraints(root, e);
+
+  Options strategy_block = root.Child("strategy");
+  const StrategyContext strategy_context{e.space.get(), e.objectives, e.seed};
+  e.strategy = BuildComponent(strategy_block, Strategies(), e.strategy_type, e.space != nullptr,
+                              strategy_context);
+
+  ReadBudget(root, e);
+
+  const std::string storage = root.String("storage", "runs/" + e.name + ".sqlite");
+  e.storage = overrides.storage.value_or(base_dir / storage);
+  root.Finish();
+  errors.ThrowIfAny();
+  SCULPT_ASSERT(e.space && e.evaluator && e.strategy, "a valid config built no component");
+
+  canonical["seed"] = e.seed;
+  canonical["workers"] = e.engine.workers;
+  canonical["storage"] = e.storage.string();
+  e.canonical_config = std::move(canonical);
+  e.engine.seed = e.seed;
+  e.engine.strategy_name = e.strategy_type;
+  return e;
+}
+
+Experiment LoadExperiment(const std::filesystem::path& config_path, const Overrides& overrides) {
+  std::ifstream in(config_path);
+  if (!in) {
+    throw ConfigError({"cannot read config file '" + config_path.string() + "'"});
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json config;
+  try {
+    config = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& error) {
+    // Turn the byte offset into a line number: that is what an editor shows.
+    const std::string content = text.str();
+    const std::size_t offset = std::min<std::size_t>(error.byte, content.size());
+    const auto line = 1 + std::count(content.begin(), content.begin() + static_cast<long>(offset), '\n');
+    throw ConfigError({config_path.string() + ":" + std::to_string(line) +
+                       ": not valid JSON: " + error.what()});
+  }
+  return BuildExperiment(config, config_path.parent_path(), overrides);
+}
+
+}  // namespace sculpt

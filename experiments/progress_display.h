@@ -1,0 +1,39 @@
+#pragma once
+// ProgressDisplay: shows a search's progress. On a terminal: one line redrawn in place (a bar of
+// evaluations done against the budget, best so far, rate, ETA). Elsewhere (a log file, CI): a plain
+// line at most every `interval` seconds. Called from the engine's controlling thread only.
+
+#include <chrono>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "search/engine.h"
+
+namespace sculpt {
+
+class ProgressDisplay {
+ public:
+  ProgressDisplay(std::ostream& out, bool terminal, const Budget& budget, std::string objective,
+                  double interval_seconds = 2.0);
+
+  void Update(const EngineProgress& progress);
+  // Draws the last state once more and ends the line.
+  void Finish(const EngineProgress& progress);
+
+  // The text of one progress line (no carriage return or newline).
+  std::string Line(const EngineProgress& progress) const;
+
+ private:
+  std::ostream& out_;
+  bool terminal_;
+  Budget budget_;
+  std::string objective_;
+  double interval_seconds_;
+  std::optional<double> last_drawn_;
+};
+
+// "1:02:03" / "4:05" for ETAs and durations.
+std::string FormatDuration(double seconds);
+
+}  // namespace sculpt

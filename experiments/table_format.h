@@ -1,0 +1,29 @@
+#pragma once
+// Writing a Table for people (aligned columns) or for programs (CSV, JSON).
+//  - table: a header, a rule and aligned columns; numbers right-aligned with 6 significant
+//    digits; NULL is blank.
+//  - csv: RFC 4180 quoting, a header row, numbers in shortest round-trip form, NULL is empty.
+//  - json: an array of objects, one per row, keys in column order; numbers stay numbers,
+//    NULL and non-finite numbers are null.
+// Thread-safety: stateless functions.
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "experiments/table.h"
+
+namespace sculpt {
+
+enum class TableFormat { kTable, kCsv, kJson };
+
+// "table", "csv" or "json"; nullopt for anything else.
+std::optional<TableFormat> ParseTableFormat(std::string_view name);
+
+void WriteTable(const Table& table, TableFormat format, std::ostream& out);
+
+// A number in its shortest form that reads back to the same double ("0.1", "3", "1e+20").
+std::string FormatNumber(double value);
+
+}  // namespace sculpt

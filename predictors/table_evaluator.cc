@@ -1,0 +1,118 @@
+// The table evaluator: metrics looked up in a CSV tabular benchmark. A row's key is parsed with
+// the space's own parser, so a table that does not belong to the space is rejected up front and
+// look-ups are by Architecture value, not by text.
+
+#include <charconv>
+#include <unordered_map>
+
+#include "predictors/csv_table.h"
+#include "predictors/evaluators.h"
+#include "spaces/did_you_mean.h"
+#include "spaces/search_space.h"
+
+namespace sculpt {
+namespace {
+
+class TableEvaluator final : public Evaluator {
+ public:
+  TableEvaluator(std::vector<std::string> visible, std::vector<std::string> reported,
+                 std::unordered_map<Architecture, Metrics, ArchitectureHash> rows,
+                 const SearchSpace& space)
+      : visible_(std::move(visible)), reported_(std::move(reported)), rows_(std::move(rows)),
+        space_(space) {}
+
+  Metrics Evaluate(const Architecture& arch, const EvalContext& /*context*/) const override {
+    auto it = rows_.find(arch);
+    if (it == rows_.end()) throw UserError("no row for " + space_.Format(arch) + " in the table");
+    return it->second;
+  }
+
+  std::vector<std::string> VisibleMetrics() const override { return visible_; }
+  std::vector<std::string> ReportedMetrics() const override { return reported_; }
+
+ private:
+  std::vector<std::string> visible_;
+  std::vector<std::string> reported_;
+  std::unordered_map<Architecture, Metrics, ArchitectureHash> rows_;
+  const SearchSpace& space_;
+};
+
+std::optional<double> ParseNumber(const std::string& text) {
+  double value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::unique_ptr<Evaluator> MakeTableEvaluator(Options& options, const EvaluatorContext& context) {
+  const std::string path_text = options.RequiredString("path");
+  const std::string key = options.String("key", "arch");
+  const std::vector<std::string> visible = options.Strings("objective", {});
+  const std::vector<std::string> reported = options.Strings("report", {});
+  if (path_text.empty()) return nullptr;
+  if (visible.empty()) options.Error("objective", "name at least one column a strategy may see");
+
+  std::filesystem::path path = path_text;
+  if (path.is_relative()) path = context.base_dir / path;
+  CsvTable table;
+  try {
+    table = CsvTable::Read(path);
+  } catch (const UserError& error) {
+    options.Error("path", error.what());
+    return nullptr;
+  }
+
+  auto column_of = [&](const std::string& field, const std::string& name) -> std::optional<std::size_t> {
+    std::optional<std::size_t> index = table.ColumnIndex(name);
+    if (!index) {
+      std::string message = "no column '" + name + "' in " + path.string();
+      const std::string guess = DidYouMean(name, table.Columns());
+      if (!guess.empty()) message += "; did you mean '" + guess + "'?";
+      options.Error(field, message + " (columns: " + JoinNames(table.Columns()) + ")");
+    }
+    return index;
+  };
+  const std::optional<std::size_t> key_column = column_of("key", key);
+  std::vector<std::pair<std::string, std::size_t>> metric_columns;
+  for (const auto* names : {&visible, &reported}) {
+    for (const std::string& name : *names) {
+      if (auto index = column_of(names == &visible ? "objective" : "report", name)) {
+        metric_columns.emplace_back(name, *index);
+      }
+    }
+  }
+  if (!key_column || metric_columns.size() != visible.size() + reported.size()) return nullptr;
+
+  std::unordered_map<Architecture, Metrics, ArchitectureHash> rows;
+  std::size_t line = 1;
+  for (const std::vector<std::string>& row : table.Rows()) {
+    ++line;
+    const std::string where = path.string() + " row " + std::to_string(line);
+    Architecture arch;
+    try {
+      arch = context.space->Parse(row[*key_column]);
+    } catch (const UserError& error) {
+      options.Error("path", where + ": " + error.what());
+      return nullptr;
+    }
+    Metrics metrics;
+    for (const auto& [name, index] : metric_columns) {
+      std::optional<double> value = ParseNumber(row[index]);
+      if (!value) {
+        options.Error("path", where + ": column '" + name + "' is not a number: '" + row[index] + "'");
+        return nullptr;
+      }
+      metrics.emplace(name, *value);
+    }
+    if (!rows.emplace(std::move(arch), std::move(metrics)).second) {
+      options.Error("path", where + ": duplicate architecture " + row[*key_column]);
+      return nullptr;
+    }
+  }
+  return std::make_unique<TableEvaluator>(visible, reported, std::move(rows), *context.space);
+}
+
+}  // namespace sculpt

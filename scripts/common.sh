@@ -1,0 +1,35 @@
+# Shared by setup.sh and test.sh: install Debian packages (idempotent) and build.
+# Sourced, not run.
+
+SCULPT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SCULPT_BUILD="${SCULPT_BUILD:-$SCULPT_ROOT/build}"
+SCULPT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libtorch-dev libtbb-dev libboost-graph-dev libsqlite3-dev nlohmann-json3-dev libgtest-dev
+  zlib1g-dev dataset-fashion-mnist python3 python3-torch sqlite3
+)
+
+# Installs only what is missing, so a second run costs a dpkg query and nothing else.
+sculpt_install_packages() {
+  local missing=()
+  for package in "${SCULPT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$package")
+  done
+  if ((${#missing[@]} == 0)); then
+    echo "sculpt: all packages present"
+    return 0
+  fi
+  echo "sculpt: installing ${missing[*]}"
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}"
+}
+
+sculpt_build() {
+  local type="${SCULPT_BUILD_TYPE:-Release}"
+  cmake -S "$SCULPT_ROOT" -B "$SCULPT_BUILD" -G Ninja -DCMAKE_BUILD_TYPE="$type" >/dev/null
+  cmake --build "$SCULPT_BUILD" -j "$(nproc)"
+}

@@ -1,0 +1,295 @@
+#include "spaces/options.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "spaces/did_you_mean.h"
+
+namespace sculpt {
+namespace {
+
+const nlohmann::json& EmptyObject() {
+  static const nlohmann::json empty = nlohmann::json::object();
+  return empty;
+}
+
+std::string Quoted(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + ("'" + name + "'");
+  return out;
+}
+
+std::string Shown(const nlohmann::json& value) {
+  std::string text = value.dump();
+  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  return text;
+}
+
+std::string RangeText(const char* what, double min, double max, bool integer) {
+  auto number = [&](double v) {
+    std::ostringstream out;
+    if (integer) {
+      out << static_cast<long long>(v);
+    } else {
+      out << v;
+    }
+    return out.str();
+  };
+  std::string text = std::string("expected ") + what;
+  const bool has_min = std::isfinite(min), has_max = std::isfinite(max);
+  if (has_min && has_max) return text + " in [" + number(min) + ", " + number(max) + "]";
+  if (has_min) return text + " >= " + number(min);
+  if (has_max) return text + " <= " + number(max);
+  return text;
+}
+
+double AsBound(std::int64_t bound) {
+  if (bound == Options::kNoMin) return -std::numeric_limits<double>::infinity();
+  if (bound == Options::kNoMax) return std::numeric_limits<double>::infinity();
+  return static_cast<double>(bound);
+}
+
+}  // namespace
+
+void ConfigErrors::Add(const std::string& path, const std::string& message) {
+  messages_.push_back(path.empty() ? message : path + ": " + message);
+}
+
+void ConfigErrors::ThrowIfAny() const {
+  if (!messages_.empty()) throw ConfigError(messages_);
+}
+
+ConfigError::ConfigError(std::vector<std::string> messages)
+    : UserError([&] {
+        std::string text = std::to_string(messages.size()) +
+                           (messages.size() == 1 ? " error" : " errors") + " in the config:";
+        for (const std::string& m : messages) text += "\n  " + m;
+        return text;
+      }()),
+      messages_(std::move(messages)) {}
+
+std::string DescribeJson(const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::null: return "null";
+    case nlohmann::json::value_t::boolean: return "a boolean " + value.dump();
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned: return value.dump();
+    case nlohmann::json::value_t::number_float: return value.dump();
+    case nlohmann::json::value_t::string: return "the string " + Shown(value);
+    case nlohmann::json::value_t::array: return "a list " + Shown(value);
+    case nlohmann::json::value_t::object: return "an object " + Shown(value);
+    default: return Shown(value);
+  }
+}
+
+Options::Options(const nlohmann::json& node, std::string path, ConfigErrors& errors,
+                 nlohmann::json* canonical)
+    : node_(&node), path_(std::move(path)), errors_(&errors), canonical_(canonical),
+      is_object_(node.is_object()) {
+  if (!is_object_) {
+    errors_->Add(path_, "expected an object, got " + DescribeJson(node));
+    node_ = &EmptyObject();
+  }
+  if (canonical_ != nullptr && !canonical_->is_object()) *canonical_ = nlohmann::json::object();
+}
+
+std::string Options::PathOf(std::string_view key) const {
+  if (key.empty()) return path_;
+  return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+}
+
+bool Options::Has(std::string_view key) const { return node_->contains(key); }
+
+const nlohmann::json* Options::Lookup(std::string_view key) {
+  known_.emplace(key);
+  auto it = node_->find(key);
+  if (it == node_->end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+void Options::Remember(std::string_view key, nlohmann::json value) {
+  if (canonical_ != nullptr) (*canonical_)[std::string(key)] = std::move(value);
+}
+
+void Options::Error(std::string_view key, const std::string& message) {
+  errors_->Add(PathOf(key), message);
+}
+
+std::optional<std::int64_t> Options::OptionalInt(std::string_view key, std::int64_t min,
+                                                 std::int64_t max) {
+  const nlohmann::json* value = Lookup(key);
+  if (value == nullptr) return std::nullopt;
+  const std::string expected = RangeText("an integer", AsBound(min), AsBound(max), true);
+  bool integral = value->is_number_integer();
+  std::int64_t v = 0;
+  if (integral) {
+    v = value->get<std::int64_t>();
+  } else if (value->is_number_float()) {
+    // 1e6 is a natural way to write a budget; accept floats with an exact integer value.
+    const double d = value->get<double>();
+    integral = std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.0e18;
+    v = integral ? static_cast<std::int64_t>(d) : 0;
+  }
+  if (!integral || v < min || v > max) {
+    Error(key, expected + ", got " + DescribeJson(*value));
+    return std::nullopt;
+  }
+  Remember(key, v);
+  return v;
+}
+
+std::int64_t Options::Int(std::string_view key, std::int64_t fallback, std::int64_t min,
+                          std::int64_t max) {
+  const bool present = Lookup(key) != nullptr;
+  std::optional<std::int64_t> v = OptionalInt(key, min, max);
+  if (!present) Remember(key, fallback);
+  return v.value_or(fallback);
+}
+
+std::optional<double> Options::OptionalNumber(std::string_view key, double min, double max) {
+  const nlohmann::json* value = Lookup(key);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_number() || value->get<double>() < min || value->get<double>() > max ||
+      !std::isfinite(value->get<double>())) {
+    Error(key, RangeText("a number", min, max, false) + ", got " + DescribeJson(*value));
+    return std::nullopt;
+  }
+  Remember(key, *value);
+  return value->get<double>();
+}
+
+double Options::Number(std::string_view key, double fallback, double min, double max) {
+  const bool present = Lookup(key) != nullptr;
+  std::optional<double> v = OptionalNumber(key, min, max);
+  if (!present) Remember(key, fallback);
+  return v.value_or(fallback);
+}
+
+bool Options::Bool(std::string_view key, bool fallback) {
+  const nlohmann::json* value = Lookup(key);
+  if (value == nullptr) {
+    Remember(key, fallback);
+    return fallback;
+  }
+  if (!value->is_boolean()) {
+    Error(key, "expected true or false, got " + DescribeJson(*value));
+    return fallback;
+  }
+  Remember(key, *value);
+  return value->get<bool>();
+}
+
+std::optional<std::string> Options::OptionalString(std::string_view key,
+                                                   const std::vector<std::string>& allowed) {
+  const nlohmann::json* value = Lookup(key);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_string()) {
+    Error(key, (allowed.empty() ? std::string("expected a string")
+                                : "expected one of " + Quoted(allowed)) +
+                   ", got " + DescribeJson(*value));
+    return std::nullopt;
+  }
+  std::string text = value->get<std::string>();
+  if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), text) == allowed.end()) {
+    std::string message = "expected one of " + Quoted(allowed) + ", got '" + text + "'";
+    const std::string guess = DidYouMean(text, allowed);
+    if (!guess.empty()) message += "; did you mean '" + guess + "'?";
+    Error(key, message);
+    return std::nullopt;
+  }
+  Remember(key, text);
+  return text;
+}
+
+std::string Options::String(std::string_view key, std::string fallback,
+                            const std::vector<std::string>& allowed) {
+  const bool present = Lookup(key) != nullptr;
+  std::optional<std::string> v = OptionalString(key, allowed);
+  if (!present) Remember(key, fallback);
+  return v.value_or(std::move(fallback));
+}
+
+std::string Options::RequiredString(std::string_view key, const std::vector<std::string>& allowed) {
+  if (Lookup(key) == nullptr) {
+    Error(key, "missing" + (allowed.empty() ? std::string() : "; expected one of " + Quoted(allowed)));
+    return "";
+  }
+  return OptionalString(key, allowed).value_or("");
+}
+
+std::vector<std::string> Options::Strings(std::string_view key, std::vector<std::string> fallback) {
+  const nlohmann::json* value = Lookup(key);
+  if (value == nullptr) {
+    Remember(key, fallback);
+    return fallback;
+  }
+  std::vector<std::string> out;
+  if (value->is_string()) {
+    out.push_back(value->get<std::string>());
+  } else if (value->is_array() &&
+             std::all_of(value->begin(), value->end(), [](const auto& v) { return v.is_string(); })) {
+    for (const auto& v : *value) out.push_back(v.get<std::string>());
+  } else {
+    Error(key, "expected a string or a list of strings, got " + DescribeJson(*value));
+    return fallback;
+  }
+  Remember(key, out);
+  return out;
+}
+
+Options Options::Child(std::string_view key) {
+  const nlohmann::json* value = Lookup(key);
+  nlohmann::json* child_canonical = nullptr;
+  if (canonical_ != nullptr) {
+    child_canonical = &(*canonical_)[std::string(key)];
+    *child_canonical = nlohmann::json::object();
+  }
+  return Options(value == nullptr ? EmptyObject() : *value, PathOf(key), *errors_, child_canonical);
+}
+
+std::vector<Options> Options::Children(std::string_view key) {
+  const nlohmann::json* value = Lookup(key);
+  std::vector<Options> out;
+  if (value == nullptr) {
+    Remember(key, nlohmann::json::array());
+    return out;
+  }
+  if (!value->is_array()) {
+    Error(key, "expected a list of objects, got " + DescribeJson(*value));
+    return out;
+  }
+  nlohmann::json* list = nullptr;
+  if (canonical_ != nullptr) {
+    list = &(*canonical_)[std::string(key)];
+    // Sized up front: element addresses handed to children must stay valid.
+    *list = nlohmann::json::array();
+    for (std::size_t i = 0; i < value->size(); ++i) list->push_back(nlohmann::json::object());
+  }
+  for (std::size_t i = 0; i < value->size(); ++i) {
+    out.emplace_back((*value)[i], PathOf(key) + "[" + std::to_string(i) + "]", *errors_,
+                     list == nullptr ? nullptr : &(*list)[i]);
+  }
+  return out;
+}
+
+const nlohmann::json* Options::Raw(std::string_view key) {
+  const nlohmann::json* value = Lookup(key);
+  if (value != nullptr) Remember(key, *value);
+  return value;
+}
+
+void Options::Finish() {
+  if (!is_object_) return;
+  std::vector<std::string> allowed(known_.begin(), known_.end());
+  for (auto it = node_->begin(); it != node_->end(); ++it) {
+    if (known_.count(it.key()) != 0) continue;
+    std::string message = "unknown key";
+    const std::string guess = DidYouMean(it.key(), allowed);
+    if (!guess.empty()) message += "; did you mean '" + guess + "'?";
+    message += " (allowed: " + (allowed.empty() ? std::string("none") : JoinNames(allowed)) + ")";
+    Error(it.key(), message);
+  }
+}
+
+}  // namespace sculpt

@@ -1,0 +1,196 @@
+#include "experiments/experiment.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/experiments/test_table.h"
+
+namespace sculpt {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ExperimentTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("sculpt_experiment_test_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    testing::WriteSyntheticNb201Table(dir_ / "table.csv");
+  }
+  static void TearDownTestSuite() { fs::remove_all(dir_); }
+
+  static nlohmann::json ValidConfig() {
+    return nlohmann::json::parse(R"({
+      "name": "t", "seed": 3,
+      "space": {"type": "nb201"},
+      "evaluator": {"type": "table", "path": "table.csv", "objective": "cifar10_valid",
+                    "report": ["cifar10_test"]},
+      "objectives": [{"metric": "cifar10_valid", "goal": "maximize"}],
+      "constraints": [{"metric": "params", "max": 1000000}],
+      "strategy": {"type": "regularized_evolution", "population": 10, "sample": 3},
+      "budget": {"evaluations": 20}, "batch": 2, "workers": 2,
+      "storage": "runs/t.sqlite"})");
+  }
+
+  // The error messages of building `config`, or an empty list if it is valid.
+  static std::vector<std::string> Errors(const nlohmann::json& config) {
+    try {
+      BuildExperiment(config, dir_, {});
+    } catch (const ConfigError& error) {
+      return error.Messages();
+    }
+    return {};
+  }
+
+  static void ExpectError(const nlohmann::json& config, const std::string& expected) {
+    const std::vector<std::string> errors = Errors(config);
+    bool found = false;
+    for (const std::string& e : errors) found = found || e.find(expected) != std::string::npos;
+    EXPECT_TRUE(found) << "expected an error containing: " << expected << "\ngot:\n"
+                       << ::testing::PrintToString(errors);
+  }
+
+  static fs::path dir_;
+};
+
+fs::path ExperimentTest::dir_;
+
+TEST_F(ExperimentTest, BuildsAValidConfigWithDefaultsFilledIn) {
+  Experiment e = BuildExperiment(ValidConfig(), dir_, {});
+  EXPECT_EQ(e.name, "t");
+  EXPECT_EQ(e.seed, 3U);
+  EXPECT_EQ(e.space_type, "nb201");
+  EXPECT_EQ(e.engine.batch, 2);
+  EXPECT_EQ(e.engine.workers, 2);
+  EXPECT_EQ(*e.engine.budget.evaluations, 20);
+  EXPECT_EQ(e.storage, dir_ / "runs/t.sqlite");
+  ASSERT_EQ(e.constraints.size(), 1U);
+  // Defaults appear in the canonical config.
+  EXPECT_EQ(e.canonical_config["space"]["channels"], 16);
+  EXPECT_EQ(e.canonical_config["budget"]["patience"], 100000);
+  EXPECT_EQ(e.canonical_config["evaluator"]["key"], "arch");
+}
+
+TEST_F(ExperimentTest, OverridesReplaceConfigValues) {
+  Overrides overrides;
+  overrides.seed = 99;
+  overrides.workers = 1;
+  overrides.storage = "/tmp/elsewhere.sqlite";
+  Experiment e = BuildExperiment(ValidConfig(), dir_, overrides);
+  EXPECT_EQ(e.seed, 99U);
+  EXPECT_EQ(e.engine.workers, 1);
+  EXPECT_EQ(e.storage, "/tmp/elsewhere.sqlite");
+  EXPECT_EQ(e.canonical_config["seed"], 99);
+}
+
+TEST_F(ExperimentTest, ReportsEveryErrorAtOnce) {
+  nlohmann::json c = ValidConfig();
+  c["strategy"]["population"] = -3;
+  c["batch"] = 0;
+  c["budget"]["evaluations"] = "many";
+  const std::vector<std::string> errors = Errors(c);
+  ASSERT_EQ(errors.size(), 3U) << ::testing::PrintToString(errors);
+  EXPECT_EQ(errors[0], "batch: expected an integer in [1, 1000000], got 0");
+  EXPECT_EQ(errors[1], "strategy.population: expected an integer in [2, 1000000], got -3");
+  EXPECT_EQ(errors[2], "budget.evaluations: expected an integer >= 1, got the string \"many\"");
+}
+
+TEST_F(ExperimentTest, UnknownKeysGetADidYouMean) {
+  nlohmann::json c = ValidConfig();
+  c["stratgy"] = c["strategy"];
+  c["strategy"]["populaton"] = 5;
+  ExpectError(c, "stratgy: unknown key; did you mean 'strategy'?");
+  ExpectError(c, "strategy.populaton: unknown key; did you mean 'population'?");
+}
+
+TEST_F(ExperimentTest, UnknownComponentsListWhatIsRegistered) {
+  nlohmann::json c = ValidConfig();
+  c["space"]["type"] = "nb210";
+  c["strategy"]["type"] = "evolution";
+  c["evaluator"]["type"] = "tabel";
+  ExpectError(c, "space.type: expected one of 'nb201', got 'nb210'");
+  ExpectError(c, "evaluator.type: expected one of 'table', 'cost', got 'tabel'; did you mean 'table'?");
+  ExpectError(c, "strategy.type: expected one of 'random', 'regularized_evolution'");
+}
+
+TEST_F(ExperimentTest, MissingBlocksAreReported) {
+  nlohmann::json c = ValidConfig();
+  c.erase("name");
+  c.erase("objectives");
+  c.erase("budget");
+  c["space"].erase("type");
+  ExpectError(c, "name: missing");
+  ExpectError(c, "objectives: missing");
+  ExpectError(c, "budget: set at least one of evaluations, proposals, seconds");
+  ExpectError(c, "space.type: missing; expected one of 'nb201'");
+}
+
+TEST_F(ExperimentTest, ObjectivesMustBeVisibleMetrics) {
+  nlohmann::json c = ValidConfig();
+  c["objectives"] = {{{"metric", "cifar10_test"}}, {{"metric", "cifar10_vlaid"}, {"goal", "max"}}};
+  ExpectError(c, "objectives[0].metric: 'cifar10_test' is report-only");
+  ExpectError(c, "objectives[1].metric: unknown metric 'cifar10_vlaid'; did you mean 'cifar10_valid'?");
+  ExpectError(c, "objectives[1].goal: expected one of 'maximize', 'minimize', got 'max'");
+}
+
+TEST_F(ExperimentTest, ConstraintsMustUseCostMetricsAndBounds) {
+  nlohmann::json c = ValidConfig();
+  c["constraints"] = {{{"metric", "cifar10_valid"}, {"max", 3}},
+                      {{"metric", "params"}},
+                      {{"metric", "flops"}, {"min", 5}, {"max", 1}}};
+  ExpectError(c, "constraints[0].metric: 'cifar10_valid' is not known before evaluation; "
+                 "constraints may use the space's cost metrics: params, flops");
+  ExpectError(c, "constraints[1]: expected \"min\", \"max\" or both");
+  ExpectError(c, "constraints[2].min: is greater than max");
+}
+
+TEST_F(ExperimentTest, TableProblemsAreConfigErrors) {
+  nlohmann::json c = ValidConfig();
+  c["evaluator"]["path"] = "missing.csv";
+  ExpectError(c, "evaluator.path: cannot open table");
+  c = ValidConfig();
+  c["evaluator"]["objective"] = "accuracy";
+  ExpectError(c, "evaluator.objective: no column 'accuracy'");
+}
+
+TEST_F(ExperimentTest, WrongTypesAreReported) {
+  nlohmann::json c = ValidConfig();
+  c["space"] = "nb201";
+  c["constraints"] = {{"metric", "params"}};
+  c["workers"] = 1.5;
+  ExpectError(c, "space: expected an object, got the string \"nb201\"");
+  ExpectError(c, "workers: expected an integer in [1, 1024], got 1.5");
+}
+
+TEST_F(ExperimentTest, ThreadsTimesWorkersMayNotExceedTheCores) {
+  nlohmann::json c = ValidConfig();
+  c["workers"] = 2;
+  c["threads_per_worker"] = 1024;
+  ExpectError(c, "threads_per_worker: 2 workers x 1024 threads exceed the");
+}
+
+TEST_F(ExperimentTest, LoadReportsUnreadableAndInvalidFiles) {
+  EXPECT_THROW(LoadExperiment(dir_ / "nope.json", {}), ConfigError);
+  std::ofstream(dir_ / "bad.json") << "{\n  \"name\": \"x\",\n  oops\n}\n";
+  try {
+    LoadExperiment(dir_ / "bad.json", {});
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("bad.json:3: not valid JSON"), std::string::npos)
+        << error.what();
+  }
+}
+
+TEST_F(ExperimentTest, PathsResolveAgainstTheConfigFile) {
+  fs::create_directories(dir_ / "sub");
+  nlohmann::json c = ValidConfig();
+  c["evaluator"]["path"] = "../table.csv";
+  std::ofstream(dir_ / "sub" / "c.json") << c.dump();
+  Experiment e = LoadExperiment(dir_ / "sub" / "c.json", {});
+  EXPECT_EQ(e.storage, dir_ / "sub" / "runs/t.sqlite");
+}
+
+}  // namespace
+}  // namespace sculpt

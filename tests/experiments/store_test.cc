@@ -1,0 +1,495 @@
+#include "experiments/store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+#include "experiments/sqlite_statement.h"
+#include "spaces/errors.h"
+
+namespace sculpt {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh folder per test, removed afterwards.
+class TempDir {
+ public:
+  TempDir() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = fs::temp_directory_path() /
+            ("sculpt_store_test_" + std::to_string(::getpid()) + "_" + info->name());
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& Path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+CandidateRecord Evaluated(std::int64_t step, double accuracy, double params) {
+  CandidateRecord r;
+  r.step = step;
+  r.arch_text = "arch-" + std::to_string(step);
+  r.hash = 0x1000 + static_cast<std::uint64_t>(step);
+  r.strategy = "random";
+  r.origin = "random";
+  r.metrics = {{"accuracy", accuracy}, {"params", params}};
+  r.objective = accuracy;
+  r.eval_seconds = 0.25;
+  r.finished_at = 1.5 + static_cast<double>(step);
+  return r;
+}
+
+CandidateRecord Repeat(std::int64_t step, const CandidateRecord& of) {
+  CandidateRecord r = of;
+  r.step = step;
+  r.repeat_of = of.step;
+  r.parent = of.step;
+  r.origin = "mutation";
+  r.metrics.clear();
+  r.eval_seconds = 0.0;
+  return r;
+}
+
+CandidateRecord Failed(std::int64_t step, CandidateStatus status, std::string error) {
+  CandidateRecord r;
+  r.step = step;
+  r.arch_text = "broken-" + std::to_string(step);
+  r.hash = 0xdeadbeef00000000ULL + static_cast<std::uint64_t>(step);
+  r.strategy = "random";
+  r.origin = "random";
+  r.status = status;
+  r.error = std::move(error);
+  r.metrics = {{"params", 5e6}};
+  return r;
+}
+
+std::int64_t NewExperiment(ResultStore& store, const std::string& name, Goal goal,
+                           const std::string& metric = "accuracy") {
+  return store.CreateExperiment(name, {{"name", name}, {"budget", 10}}, "nb201", "random",
+                                {metric, goal}, 7);
+}
+
+TEST(StoreTest, NewDatabaseHasNoExperiments) {
+  auto store = ResultStore::Open(":memory:");
+  EXPECT_TRUE(store->Experiments().empty());
+  EXPECT_FALSE(store->NewestExperiment());
+  EXPECT_FALSE(store->FindExperiment("1"));
+}
+
+TEST(StoreTest, ExperimentRoundTrip) {
+  auto store = ResultStore::Open(":memory:");
+  const std::uint64_t big_seed = std::numeric_limits<std::uint64_t>::max() - 3;
+  const nlohmann::json config = {{"name", "first"}, {"space", {{"type", "nb201"}}}};
+  const std::int64_t id =
+      store->CreateExperiment("first", config, "nb201", "evolution", {"loss", Goal::kMinimize},
+                              big_seed);
+  std::optional<ExperimentInfo> e = store->FindExperiment(std::to_string(id));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->id, id);
+  EXPECT_EQ(e->name, "first");
+  EXPECT_EQ(e->config, config);
+  EXPECT_EQ(e->space, "nb201");
+  EXPECT_EQ(e->strategy, "evolution");
+  EXPECT_EQ(e->objective.metric, "loss");
+  EXPECT_EQ(e->objective.goal, Goal::kMinimize);
+  EXPECT_EQ(e->seed, big_seed);
+  EXPECT_EQ(e->status, "running");
+  EXPECT_FALSE(e->sculpt_version.empty());
+  ASSERT_EQ(e->created_at.size(), 20u);  // 2024-05-01T12:00:00Z
+  EXPECT_EQ(e->created_at[10], 'T');
+  EXPECT_EQ(e->created_at.back(), 'Z');
+  EXPECT_TRUE(e->finished_at.empty());
+  EXPECT_TRUE(e->summary.is_null());
+
+  store->FinishExperiment(id, "interrupted", {{"proposals", 12}});
+  e = store->FindExperiment("first");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->status, "interrupted");
+  EXPECT_EQ(e->summary["proposals"], 12);
+  EXPECT_FALSE(e->finished_at.empty());
+
+  EXPECT_FALSE(store->StrategyState(id));
+  store->SaveStrategyState(id, {{"population", {1, 2, 3}}});
+  EXPECT_EQ(*store->StrategyState(id), (nlohmann::json{{"population", {1, 2, 3}}}));
+
+  EXPECT_THROW(store->FinishExperiment(id, "done", {}), UserError);
+  EXPECT_THROW(store->FinishExperiment(id + 100, "finished", {}), UserError);
+  EXPECT_THROW(store->SaveStrategyState(id + 100, {}), UserError);
+  EXPECT_THROW(store->Writer(id + 100), UserError);
+}
+
+TEST(StoreTest, FindExperimentByIdAndNewestOfName) {
+  auto store = ResultStore::Open(":memory:");
+  const std::int64_t a1 = NewExperiment(*store, "alpha", Goal::kMaximize);
+  const std::int64_t b = NewExperiment(*store, "beta", Goal::kMaximize);
+  const std::int64_t a2 = NewExperiment(*store, "alpha", Goal::kMaximize);
+  // A name that looks like an id that does not exist.
+  const std::int64_t numeric = NewExperiment(*store, "2024", Goal::kMaximize);
+
+  EXPECT_EQ(store->FindExperiment(std::to_string(a1))->id, a1);
+  EXPECT_EQ(store->FindExperiment(std::to_string(b))->name, "beta");
+  EXPECT_EQ(store->FindExperiment("alpha")->id, a2);
+  EXPECT_EQ(store->FindExperiment("2024")->id, numeric);
+  EXPECT_FALSE(store->FindExperiment("gamma"));
+  EXPECT_FALSE(store->FindExperiment(""));
+  EXPECT_EQ(store->NewestExperiment()->id, numeric);
+  const std::vector<ExperimentInfo> all = store->Experiments();
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].id, a1);
+  EXPECT_EQ(all[3].id, numeric);
+}
+
+TEST(StoreTest, CandidatesRoundTripIncludingRepeatsAndFailures) {
+  auto store = ResultStore::Open(":memory:");
+  const std::int64_t id = NewExperiment(*store, "exp", Goal::kMaximize);
+  auto writer = store->Writer(id);
+  CandidateRecord first = Evaluated(0, 91.5, 1.2e6);
+  first.metrics["loss"] = std::numeric_limits<double>::quiet_NaN();
+  first.hash = 0x0123456789abcdefULL;
+  const CandidateRecord failed = Failed(1, CandidateStatus::kFailed, "diverged: loss is \"nan\"");
+  const CandidateRecord infeasible = Failed(2, CandidateStatus::kInfeasible, "violates params <= 1e+06");
+  const CandidateRecord repeat = Repeat(3, first);
+  writer->Write(std::vector<CandidateRecord>{first, failed});
+  writer->Write(std::vector<CandidateRecord>{infeasible, repeat});
+
+  const std::optional<StoredCandidate> a = store->CandidateAtStep(id, 0);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->experiment_id, id);
+  EXPECT_EQ(a->arch, "arch-0");
+  EXPECT_EQ(a->hash, "0123456789abcdef");
+  EXPECT_EQ(a->strategy, "random");
+  EXPECT_EQ(a->origin, "random");
+  EXPECT_EQ(a->parent, -1);
+  EXPECT_EQ(a->status, "ok");
+  EXPECT_EQ(a->error, "");
+  EXPECT_EQ(a->repeat_of, -1);
+  EXPECT_EQ(a->objective, 91.5);
+  ASSERT_EQ(a->metrics.size(), 3u);
+  EXPECT_EQ(a->metrics.at("accuracy"), 91.5);
+  EXPECT_EQ(a->metrics.at("params"), 1.2e6);
+  EXPECT_TRUE(std::isnan(a->metrics.at("loss")));
+  EXPECT_EQ(a->eval_seconds, 0.25);
+  EXPECT_EQ(a->finished_at, 1.5);
+
+  const std::optional<StoredCandidate> f = store->Candidate(store->CandidateAtStep(id, 1)->id);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->step, 1);
+  EXPECT_EQ(f->status, "failed");
+  EXPECT_EQ(f->error, "diverged: loss is \"nan\"");
+  EXPECT_FALSE(f->objective);
+
+  const std::optional<StoredCandidate> i = store->CandidateAtStep(id, 2);
+  ASSERT_TRUE(i);
+  EXPECT_EQ(i->status, "infeasible");
+  EXPECT_EQ(i->error, "violates params <= 1e+06");
+  EXPECT_EQ(i->metrics.at("params"), 5e6);
+
+  const std::optional<StoredCandidate> r = store->CandidateAtStep(id, 3);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->repeat_of, 0);
+  EXPECT_EQ(r->parent, 0);
+  EXPECT_EQ(r->origin, "mutation");
+  EXPECT_EQ(r->hash, a->hash);
+  EXPECT_TRUE(r->metrics.empty());
+  EXPECT_EQ(r->objective, 91.5);
+
+  EXPECT_FALSE(store->CandidateAtStep(id, 4));
+  EXPECT_FALSE(store->Candidate(999));
+
+  const ExperimentStats stats = store->Stats(id);
+  EXPECT_EQ(stats.candidates, 4);
+  EXPECT_EQ(stats.evaluated, 1);
+  EXPECT_EQ(stats.best_objective, 91.5);
+}
+
+TEST(StoreTest, FailedBatchLeavesNothingBehind) {
+  auto store = ResultStore::Open(":memory:");
+  const std::int64_t id = NewExperiment(*store, "exp", Goal::kMaximize);
+  auto writer = store->Writer(id);
+  writer->Write(std::vector<CandidateRecord>{Evaluated(0, 1.0, 1.0)});
+  // Step 1 is new but step 0 is taken: the whole batch is one transaction.
+  EXPECT_THROW(writer->Write(std::vector<CandidateRecord>{Evaluated(1, 2.0, 1.0),
+                                                          Evaluated(0, 3.0, 1.0)}),
+               UserError);
+  EXPECT_EQ(store->Stats(id).candidates, 1);
+  EXPECT_FALSE(store->CandidateAtStep(id, 1));
+  // The writer still works afterwards.
+  writer->Write(std::vector<CandidateRecord>{Evaluated(1, 2.0, 1.0)});
+  EXPECT_EQ(store->Stats(id).candidates, 2);
+}
+
+TEST(StoreTest, LargeBatchesKeepEveryRecord) {
+  auto store = ResultStore::Open(":memory:");
+  const std::int64_t id = NewExperiment(*store, "exp", Goal::kMaximize);
+  auto writer = store->Writer(id);
+  // 150 records: whole multi-row inserts plus single rows; every other one a repeat.
+  std::vector<CandidateRecord> records;
+  for (std::int64_t step = 0; step < 150; ++step) {
+    records.push_back(step % 2 == 0 ? Evaluated(step, static_cast<double>(step), 1.0)
+                                    : Repeat(step, records.back()));
+  }
+  writer->Write(records);
+  EXPECT_EQ(store->Stats(id).candidates, 150);
+  EXPECT_EQ(store->Stats(id).evaluated, 75);
+  for (const std::int64_t step : {0, 63, 64, 127, 128, 149}) {
+    const std::optional<StoredCandidate> c = store->CandidateAtStep(id, step);
+    ASSERT_TRUE(c) << step;
+    EXPECT_EQ(c->arch, records[static_cast<std::size_t>(step)].arch_text);
+    EXPECT_EQ(c->repeat_of, records[static_cast<std::size_t>(step)].repeat_of);
+    EXPECT_EQ(c->metrics, records[static_cast<std::size_t>(step)].metrics);
+  }
+  EXPECT_EQ(store->Top(id, 1).at(0).step, 148);
+  // A duplicate inside a multi-row insert rolls back the whole batch.
+  std::vector<CandidateRecord> bad;
+  for (std::int64_t step = 150; step < 230; ++step) bad.push_back(Evaluated(step, 1.0, 1.0));
+  bad[70].step = 3;
+  EXPECT_THROW(writer->Write(bad), UserError);
+  EXPECT_EQ(store->Stats(id).candidates, 150);
+}
+
+TEST(StoreTest, TopFollowsTheObjectiveGoal) {
+  auto store = ResultStore::Open(":memory:");
+  const std::int64_t max_id = NewExperiment(*store, "max", Goal::kMaximize);
+  const std::int64_t min_id = NewExperiment(*store, "min", Goal::kMinimize);
+  const std::vector<double> values = {70.0, 90.0, 80.0, 90.0, 60.0};
+  for (const std::int64_t id : {max_id, min_id}) {
+    std::vector<CandidateRecord> records;
+    for (std::size_t s = 0; s < values.size(); ++s) {
+      records.push_back(Evaluated(static_cast<std::int64_t>(s), values[s], 1.0));
+    }
+    records.push_back(Repeat(5, records[1]));
+    records.push_back(Failed(6, CandidateStatus::kFailed, "boom"));
+    records.push_back(Failed(7, CandidateStatus::kInfeasible, "too big"));
+    store->Writer(id)->Write(records);
+  }
+
+  const std::vector<StoredCandidate> best = store->Top(max_id, 3);
+  ASSERT_EQ(best.size(), 3u);
+  // Ties go to the earlier step; the repeat of step 1 is not listed again.
+  EXPECT_EQ(best[0].step, 1);
+  EXPECT_EQ(best[1].step, 3);
+  EXPECT_EQ(best[2].step, 2);
+  EXPECT_EQ(best[0].metrics.at("accuracy"), 90.0);
+
+  const std::vector<StoredCandidate> lowest = store->Top(min_id, 2);
+  ASSERT_EQ(lowest.size(), 2u);
+  EXPECT_EQ(lowest[0].step, 4);
+  EXPECT_EQ(lowest[1].step, 0);
+  EXPECT_EQ(lowest[0].experiment_id, min_id);
+
+  EXPECT_EQ(store->Top(max_id, 100).size(), 5u);  // ok and not repeats only
+  EXPECT_EQ(store->Stats(min_id).best_objective, 60.0);
+  EXPECT_EQ(store->Stats(max_id).best_objective, 90.0);
+  EXPECT_THROW(store->Top(12345, 1), UserError);
+}
+
+TEST(StoreTest, TopUsesThePartialIndex) {
+  auto store = ResultStore::Open(":memory:");
+  const Table plan = store->Sql(
+      "EXPLAIN QUERY PLAN SELECT id FROM candidates WHERE experiment_id = 1 AND status = 'ok' "
+      "AND repeat_of_step IS NULL AND objective IS NOT NULL ORDER BY objective DESC, step LIMIT 10");
+  std::string text;
+  for (const auto& row : plan.rows) text += std::get<std::string>(row.back()) + "\n";
+  EXPECT_NE(text.find("candidates_by_objective"), std::string::npos) << text;
+}
+
+TEST(StoreTest, ViewsResolveRepeatsAndLongForm) {
+  auto store = ResultStore::Open(":memory:");
+  const std::int64_t id = NewExperiment(*store, "exp", Goal::kMaximize);
+  const CandidateRecord first = Evaluated(0, 90.0, 2.0);
+  store->Writer(id)->Write(std::vector<CandidateRecord>{first, Repeat(1, first)});
+
+  const Table resolved =
+      store->Sql("SELECT step, is_repeat, json_extract(metrics, '$.accuracy') "
+                 "FROM candidate_results ORDER BY step");
+  ASSERT_EQ(resolved.rows.size(), 2u);
+  EXPECT_EQ(std::get<std::int64_t>(resolved.rows[1][1]), 1);
+  EXPECT_EQ(std::get<double>(resolved.rows[1][2]), 90.0);
+
+  const Table long_form =
+      store->Sql("SELECT metric, value FROM candidate_metrics ORDER BY step, metric");
+  ASSERT_EQ(long_form.rows.size(), 2u);  // the repeat has no evaluation of its own
+  EXPECT_EQ(std::get<std::string>(long_form.rows[0][0]), "accuracy");
+  EXPECT_EQ(std::get<double>(long_form.rows[0][1]), 90.0);
+  EXPECT_EQ(std::get<std::string>(long_form.rows[1][0]), "params");
+}
+
+TEST(StoreTest, SqlKeepsTypesAndReportsErrors) {
+  auto store = ResultStore::Open(":memory:");
+  NewExperiment(*store, "exp", Goal::kMaximize);
+  const Table table = store->Sql("SELECT 1 AS one, 2.5 AS half, 'x' AS text, NULL AS missing, "
+                                 "x'00ff' AS bytes; -- trailing comment");
+  ASSERT_EQ(table.columns, (std::vector<std::string>{"one", "half", "text", "missing", "bytes"}));
+  ASSERT_EQ(table.rows.size(), 1u);
+  EXPECT_EQ(std::get<std::int64_t>(table.rows[0][0]), 1);
+  EXPECT_EQ(std::get<double>(table.rows[0][1]), 2.5);
+  EXPECT_EQ(std::get<std::string>(table.rows[0][2]), "x");
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(table.rows[0][3]));
+  EXPECT_EQ(std::get<std::string>(table.rows[0][4]), "x'00ff'");
+
+  try {
+    store->Sql("SELECT * FROM no_such_table");
+    FAIL() << "expected a UserError";
+  } catch (const UserError& error) {
+    EXPECT_NE(std::string(error.what()).find("no such table: no_such_table"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_THROW(store->Sql("SELEC 1"), UserError);
+  EXPECT_THROW(store->Sql("   "), UserError);
+  EXPECT_THROW(store->Sql("SELECT 1; SELECT 2"), UserError);
+  EXPECT_THROW(store->Sql("DELETE FROM experiments"), UserError);
+  EXPECT_THROW(store->Sql("DROP TABLE candidates"), UserError);
+  EXPECT_EQ(store->Experiments().size(), 1u);
+}
+
+TEST(StoreTest, TrainingRunsAndEpochsRoundTrip) {
+  auto store = ResultStore::Open(":memory:");
+  const std::int64_t id = NewExperiment(*store, "exp", Goal::kMaximize);
+  store->Writer(id)->Write(std::vector<CandidateRecord>{Evaluated(0, 90.0, 2.0)});
+  const std::int64_t candidate = store->CandidateAtStep(id, 0)->id;
+
+  const std::int64_t supernet =
+      store->BeginTrainingRun(id, std::nullopt, "supernet", {{"epochs", 3}});
+  const std::int64_t retrain = store->BeginTrainingRun(id, candidate, "retrain", {});
+  EXPECT_NE(supernet, retrain);
+  for (int epoch = 0; epoch < 3; ++epoch) {
+    store->RecordEpoch(supernet, epoch,
+                       {{"train_loss", 2.0 - epoch}, {"valid_accuracy", 0.3 + 0.1 * epoch},
+                        {"lr", 0.1}, {"seconds", 4.0}, {"arch_entropy", 1.5 - 0.5 * epoch}});
+  }
+  // Recording an epoch again replaces it (a resumed run).
+  store->RecordEpoch(supernet, 2, {{"train_loss", 0.5}});
+  store->FinishTrainingRun(supernet, "finished", {{"valid_accuracy", 0.5}});
+
+  const std::optional<TrainingRunInfo> run = store->TrainingRun(supernet);
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->experiment_id, id);
+  EXPECT_FALSE(run->candidate_id);
+  EXPECT_EQ(run->kind, "supernet");
+  EXPECT_EQ(run->status, "finished");
+  EXPECT_EQ(run->config["epochs"], 3);
+  EXPECT_EQ(run->result.at("valid_accuracy"), 0.5);
+  EXPECT_FALSE(run->started_at.empty());
+  EXPECT_FALSE(run->finished_at.empty());
+  EXPECT_EQ(store->TrainingRun(retrain)->candidate_id, candidate);
+  EXPECT_EQ(store->TrainingRun(retrain)->status, "running");
+
+  const std::vector<TrainingEpoch> epochs = store->TrainingEpochs(supernet);
+  ASSERT_EQ(epochs.size(), 3u);
+  EXPECT_EQ(epochs[0].epoch, 0);
+  EXPECT_EQ(epochs[1].values.at("train_loss"), 1.0);
+  EXPECT_DOUBLE_EQ(epochs[1].values.at("valid_accuracy"), 0.4);
+  EXPECT_EQ(epochs[1].values.at("arch_entropy"), 1.0);
+  EXPECT_EQ(epochs[1].values.size(), 5u);
+  EXPECT_EQ(epochs[2].values, (Metrics{{"train_loss", 0.5}}));
+  EXPECT_TRUE(store->TrainingEpochs(retrain).empty());
+
+  const Table curves = store->Sql(
+      "SELECT epoch, train_loss FROM training_curves WHERE run_id = " + std::to_string(supernet) +
+      " ORDER BY epoch");
+  ASSERT_EQ(curves.rows.size(), 3u);
+  EXPECT_EQ(std::get<double>(curves.rows[0][1]), 2.0);
+  const Table long_form = store->Sql(
+      "SELECT value FROM training_epoch_metrics WHERE metric = 'arch_entropy' ORDER BY epoch");
+  ASSERT_EQ(long_form.rows.size(), 2u);
+  EXPECT_EQ(std::get<double>(long_form.rows[1][0]), 1.0);
+
+  EXPECT_THROW(store->BeginTrainingRun(id, std::nullopt, "finetune", {}), UserError);
+  EXPECT_THROW(store->BeginTrainingRun(id + 9, std::nullopt, "retrain", {}), UserError);
+  EXPECT_THROW(store->BeginTrainingRun(id, candidate + 9, "retrain", {}), UserError);
+  EXPECT_THROW(store->RecordEpoch(retrain + 9, 0, {}), UserError);
+  EXPECT_THROW(store->FinishTrainingRun(retrain, "running", {}), UserError);
+  EXPECT_FALSE(store->TrainingRun(retrain + 9));
+}
+
+TEST(StoreTest, FileDatabasePersistsAndOpensReadOnly) {
+  TempDir dir;
+  const std::string path = (dir.Path() / "runs.sqlite").string();
+  {
+    auto store = ResultStore::Open(path);
+    const std::int64_t id = NewExperiment(*store, "exp", Goal::kMaximize);
+    store->Writer(id)->Write(std::vector<CandidateRecord>{Evaluated(0, 90.0, 2.0)});
+  }
+  auto reader = ResultStore::OpenReadOnly(path);
+  ASSERT_EQ(reader->Experiments().size(), 1u);
+  {
+    // A search writing while someone queries: the reader sees each committed batch.
+    auto writer_store = ResultStore::Open(path);
+    const std::int64_t id = writer_store->NewestExperiment()->id;
+    auto writer = writer_store->Writer(id);
+    writer->Write(std::vector<CandidateRecord>{Evaluated(1, 95.0, 2.0)});
+    EXPECT_EQ(reader->Top(id, 1).at(0).step, 1);
+    writer->Write(std::vector<CandidateRecord>{Evaluated(2, 96.0, 2.0)});
+    EXPECT_EQ(ResultStore::OpenReadOnly(path)->Top(id, 1).at(0).step, 2);
+  }
+  EXPECT_EQ(reader->Top(reader->NewestExperiment()->id, 5).size(), 3u);
+  // The read-only store never writes.
+  EXPECT_THROW(NewExperiment(*reader, "more", Goal::kMaximize), UserError);
+  EXPECT_THROW(reader->Sql("PRAGMA user_version = 3"), UserError);
+
+  const Table mode = ResultStore::Open(path)->Sql("SELECT journal_mode FROM pragma_journal_mode");
+  EXPECT_EQ(std::get<std::string>(mode.rows.at(0).at(0)), "wal");
+}
+
+TEST(StoreTest, OpenReadOnlyNeverCreatesAFile) {
+  TempDir dir;
+  const fs::path path = dir.Path() / "missing.sqlite";
+  EXPECT_THROW(ResultStore::OpenReadOnly(path.string()), UserError);
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(StoreTest, RefusesFilesThatAreNotSculptDatabases) {
+  TempDir dir;
+  const fs::path text = dir.Path() / "notes.sqlite";
+  {
+    std::ofstream file(text);
+    file << "these are not the results you are looking for\n";
+    for (int i = 0; i < 200; ++i) file << "padding line " << i << "\n";
+  }
+  EXPECT_THROW(ResultStore::Open(text.string()), UserError);
+  EXPECT_THROW(ResultStore::OpenReadOnly(text.string()), UserError);
+
+  const fs::path other = dir.Path() / "other.sqlite";
+  {
+    sqlite::Database db(other.string(), sqlite::Database::Mode::kReadWrite);
+    db.Exec("CREATE TABLE things (x INTEGER)");
+  }
+  try {
+    ResultStore::Open(other.string());
+    FAIL() << "expected a UserError";
+  } catch (const UserError& error) {
+    EXPECT_NE(std::string(error.what()).find("not a Sculpt database"), std::string::npos);
+  }
+  const fs::path empty = dir.Path() / "empty.sqlite";
+  { std::ofstream file(empty); }
+  EXPECT_THROW(ResultStore::OpenReadOnly(empty.string()), UserError);
+}
+
+TEST(StoreTest, RefusesANewerSchemaVersion) {
+  TempDir dir;
+  const std::string path = (dir.Path() / "future.sqlite").string();
+  ResultStore::Open(path).reset();
+  {
+    sqlite::Database db(path, sqlite::Database::Mode::kReadWrite);
+    db.Exec("UPDATE meta SET value = '" + std::to_string(kStoreSchemaVersion + 1) +
+            "' WHERE key = 'schema_version'");
+  }
+  try {
+    ResultStore::Open(path);
+    FAIL() << "expected a UserError";
+  } catch (const UserError& error) {
+    EXPECT_NE(std::string(error.what()).find("newer Sculpt"), std::string::npos) << error.what();
+  }
+  EXPECT_THROW(ResultStore::OpenReadOnly(path), UserError);
+}
+
+}  // namespace
+}  // namespace sculpt

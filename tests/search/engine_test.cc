@@ -1,0 +1,269 @@
+#include "search/engine.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "search/strategies.h"
+#include "tests/search/toy_space.h"
+
+namespace sculpt {
+namespace {
+
+using testing::ToyEvaluator;
+using testing::ToySpace;
+
+class VectorSink final : public ResultSink {
+ public:
+  void Write(std::span<const CandidateRecord> records) override {
+    ++batches;
+    all.insert(all.end(), records.begin(), records.end());
+  }
+  std::vector<CandidateRecord> all;
+  int batches = 0;
+};
+
+std::unique_ptr<Strategy> MakeStrategy(const std::string& type, const SearchSpace& space,
+                                       std::uint64_t seed, nlohmann::json options = {}) {
+  if (options.is_null()) options = nlohmann::json::object();
+  ConfigErrors errors;
+  Options opts(options, "strategy", errors, nullptr);
+  StrategyContext context{&space, {{"score", Goal::kMaximize}}, seed};
+  auto strategy = type == "random" ? MakeRandomSearch(opts, context)
+                                   : MakeRegularizedEvolution(opts, context);
+  EXPECT_TRUE(errors.Empty());
+  return strategy;
+}
+
+struct RunResult {
+  std::vector<CandidateRecord> records;
+  RunSummary summary;
+};
+
+RunResult RunSearch(const SearchSpace& space, const Evaluator& evaluator, const std::string& type,
+                    EngineOptions options, std::vector<Constraint> constraints = {},
+                    std::uint64_t seed = 7) {
+  auto strategy = MakeStrategy(type, space, seed, {{"population", 6}, {"sample", 3}});
+  options.seed = seed;
+  options.strategy_name = type;
+  Engine engine(space, evaluator, *strategy, {{"score", Goal::kMaximize}}, std::move(constraints),
+                options);
+  VectorSink sink;
+  RunResult result;
+  result.summary = engine.Run(sink);
+  result.records = std::move(sink.all);
+  return result;
+}
+
+void ExpectSameRecords(const std::vector<CandidateRecord>& a, const std::vector<CandidateRecord>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].step, b[i].step);
+    EXPECT_EQ(a[i].arch, b[i].arch) << "step " << i;
+    EXPECT_EQ(a[i].status, b[i].status);
+    EXPECT_EQ(a[i].objective, b[i].objective);
+    EXPECT_EQ(a[i].repeat_of, b[i].repeat_of);
+    EXPECT_EQ(a[i].parent, b[i].parent);
+    EXPECT_EQ(a[i].metrics, b[i].metrics);
+  }
+}
+
+TEST(EngineTest, SameResultsWhateverTheWorkerCount) {
+  ToySpace space(6, 4);  // 4,096 strings in 84 classes
+  ToyEvaluator evaluator(space, /*fail_on=*/3);
+  for (const std::string type : {"random", "regularized_evolution"}) {
+    EngineOptions options;
+    options.batch = 4;
+    options.budget.evaluations = 60;
+    options.budget.patience = 5000;
+    options.workers = 1;
+    const RunResult serial = RunSearch(space, evaluator, type, options);
+    for (int workers : {2, 4}) {
+      options.workers = workers;
+      const RunResult parallel = RunSearch(space, evaluator, type, options);
+      ExpectSameRecords(serial.records, parallel.records);
+    }
+  }
+}
+
+TEST(EngineTest, NeverEvaluatesACanonicalClassTwice) {
+  ToySpace space(4, 3);  // 81 strings, 15 classes (multisets of 4 values from 3)
+  ToyEvaluator evaluator(space);
+  EngineOptions options;
+  options.batch = 5;
+  options.workers = 2;
+  options.budget.proposals = 400;
+  const RunResult result = RunSearch(space, evaluator, "random", options);
+  for (const auto& [form, calls] : evaluator.Calls()) EXPECT_EQ(calls, 1) << form;
+  EXPECT_EQ(result.summary.progress.evaluations, static_cast<std::int64_t>(evaluator.Calls().size()));
+
+  std::map<std::uint64_t, std::int64_t> first;  // class -> step of its evaluation
+  for (const CandidateRecord& r : result.records) {
+    if (r.repeat_of < 0) {
+      EXPECT_TRUE(first.emplace(r.hash, r.step).second) << "class evaluated twice at step " << r.step;
+      EXPECT_FALSE(r.metrics.empty());
+    } else {
+      EXPECT_EQ(r.repeat_of, first.at(r.hash));
+      EXPECT_TRUE(r.metrics.empty());
+      EXPECT_TRUE(r.objective.has_value());  // the cached value is still logged
+    }
+  }
+  EXPECT_GT(result.summary.progress.repeats, 0);
+}
+
+TEST(EngineTest, EvaluationBudgetCountsDistinctEvaluations) {
+  ToySpace space(6, 4);
+  ToyEvaluator evaluator(space);
+  EngineOptions options;
+  options.batch = 7;
+  options.budget.evaluations = 25;
+  const RunResult result = RunSearch(space, evaluator, "regularized_evolution", options);
+  EXPECT_EQ(result.summary.reason, StopReason::kEvaluationBudget);
+  EXPECT_EQ(result.summary.progress.evaluations, 25);
+  std::int64_t evaluated = 0;
+  for (const CandidateRecord& r : result.records) evaluated += r.repeat_of < 0 ? 1 : 0;
+  EXPECT_EQ(evaluated, 25);
+  EXPECT_EQ(static_cast<std::int64_t>(result.records.size()), result.summary.progress.proposals);
+}
+
+TEST(EngineTest, ProposalBudgetIsExact) {
+  ToySpace space(6, 4);
+  ToyEvaluator evaluator(space);
+  EngineOptions options;
+  options.batch = 7;
+  options.budget.proposals = 30;
+  const RunResult result = RunSearch(space, evaluator, "random", options);
+  EXPECT_EQ(result.summary.reason, StopReason::kProposalBudget);
+  EXPECT_EQ(result.records.size(), 30U);
+  for (std::size_t i = 0; i < result.records.size(); ++i) {
+    EXPECT_EQ(result.records[i].step, static_cast<std::int64_t>(i));
+  }
+}
+
+TEST(EngineTest, TimeBudgetStops) {
+  ToySpace space(12, 4);
+  ToyEvaluator evaluator(space);
+  EngineOptions options;
+  options.budget.seconds = 0.05;
+  const RunResult result = RunSearch(space, evaluator, "random", options);
+  EXPECT_EQ(result.summary.reason, StopReason::kTimeBudget);
+  EXPECT_GE(result.summary.progress.elapsed_seconds, 0.05);
+}
+
+TEST(EngineTest, InfeasibleProposalsAreNeverEvaluated) {
+  ToySpace space(4, 4);
+  ToyEvaluator evaluator(space);
+  EngineOptions options;
+  options.batch = 3;
+  options.budget.proposals = 200;
+  const RunResult result =
+      RunSearch(space, evaluator, "regularized_evolution", options, {{"params", std::nullopt, 6.0}});
+  int infeasible = 0;
+  for (const CandidateRecord& r : result.records) {
+    if (r.status == CandidateStatus::kInfeasible) {
+      ++infeasible;
+      EXPECT_NE(r.error.find("params <= 6"), std::string::npos) << r.error;
+    }
+  }
+  EXPECT_GT(infeasible, 0);
+  for (const auto& [form, calls] : evaluator.Calls()) {
+    int sum = 0;
+    for (char c : form) sum += c - '0';
+    EXPECT_LE(sum, 6) << form << " was evaluated although infeasible";
+  }
+  EXPECT_EQ(result.summary.progress.infeasible + result.summary.progress.evaluations,
+            static_cast<std::int64_t>(std::set<std::uint64_t>(
+                                          [&] {
+                                            std::set<std::uint64_t> s;
+                                            for (const auto& r : result.records) s.insert(r.hash);
+                                            return s;
+                                          }())
+                                          .size()));
+}
+
+TEST(EngineTest, FailedEvaluationsAreRecordedAndTheSearchGoesOn) {
+  ToySpace space(4, 4);
+  ToyEvaluator evaluator(space, /*fail_on=*/0);
+  EngineOptions options;
+  options.batch = 4;
+  options.workers = 2;
+  options.budget.evaluations = 30;
+  const RunResult result = RunSearch(space, evaluator, "random", options);
+  int failed = 0, ok = 0;
+  for (const CandidateRecord& r : result.records) {
+    if (r.status == CandidateStatus::kFailed) {
+      ++failed;
+      EXPECT_EQ(r.error, "diverged");
+      EXPECT_FALSE(r.objective.has_value());
+    } else if (r.status == CandidateStatus::kOk) {
+      ++ok;
+    }
+  }
+  EXPECT_GT(failed, 0);
+  EXPECT_GT(ok, 0);
+  EXPECT_EQ(result.summary.progress.evaluations, 30);
+}
+
+TEST(EngineTest, StopsWhenTheSpaceIsExhausted) {
+  ToySpace space(3, 3);  // 27 strings
+  ToyEvaluator evaluator(space);
+  EngineOptions options;
+  options.batch = 4;
+  options.budget.evaluations = 1000;
+  const RunResult result = RunSearch(space, evaluator, "random", options);
+  EXPECT_EQ(result.summary.reason, StopReason::kSpaceExhausted);
+  std::set<Architecture> seen;
+  for (const auto& r : result.records) seen.insert(r.arch);
+  EXPECT_EQ(seen.size(), 27U);
+}
+
+TEST(EngineTest, PatienceStopsACirclingStrategy) {
+  ToySpace space(8, 2);  // 256 strings, 9 classes: evolution soon finds nothing new
+  ToyEvaluator evaluator(space);
+  EngineOptions options;
+  options.batch = 2;
+  options.budget.evaluations = 1000;
+  options.budget.patience = 50;
+  const RunResult result = RunSearch(space, evaluator, "regularized_evolution", options);
+  EXPECT_EQ(result.summary.reason, StopReason::kNoProgress);
+  EXPECT_LE(result.summary.progress.evaluations, 9);
+}
+
+TEST(EngineTest, InterruptFinishesTheBatchInFlight) {
+  ToySpace space(8, 4);
+  ToyEvaluator evaluator(space);
+  auto strategy = MakeStrategy("random", space, 1);
+  EngineOptions options;
+  options.batch = 5;
+  options.budget.evaluations = 1000;
+  Engine engine(space, evaluator, *strategy, {{"score", Goal::kMaximize}}, {}, options);
+  VectorSink sink;
+  std::atomic<bool> stop{false};
+  int batches = 0;
+  const RunSummary summary = engine.Run(
+      sink, [&](const EngineProgress&) { if (++batches == 3) stop = true; }, &stop);
+  EXPECT_EQ(summary.reason, StopReason::kInterrupted);
+  EXPECT_EQ(sink.all.size(), 15U);
+  EXPECT_EQ(sink.batches, 3);
+}
+
+TEST(EngineTest, MinimizedObjectiveTracksTheSmallestValue) {
+  ToySpace space(4, 4);
+  ToyEvaluator evaluator(space);
+  auto strategy = MakeStrategy("random", space, 3);
+  EngineOptions options;
+  options.budget.evaluations = 20;
+  Engine engine(space, evaluator, *strategy, {{"score", Goal::kMinimize}}, {}, options);
+  VectorSink sink;
+  const RunSummary summary = engine.Run(sink);
+  double smallest = 1e9;
+  for (const auto& r : sink.all) {
+    if (r.objective) smallest = std::min(smallest, *r.objective);
+  }
+  ASSERT_TRUE(summary.progress.best_objective.has_value());
+  EXPECT_EQ(*summary.progress.best_objective, smallest);
+}
+
+}  // namespace
+}  // namespace sculpt

@@ -1,0 +1,113 @@
+// Options: validation messages, unknown keys, the canonical config and nested paths.
+
+#include "spaces/options.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace sculpt {
+namespace {
+
+using nlohmann::json;
+
+TEST(OptionsTest, IntRangeErrorsNameThePathAndTheRange) {
+  const json block = json::parse(R"({"population": -3, "sample": 500, "budget": 1e6,
+                                     "steps": 2.5})");
+  ConfigErrors errors;
+  Options options(block, "strategy", errors, nullptr);
+  EXPECT_EQ(options.Int("population", 10, 2), 10);  // the fallback after an error
+  EXPECT_EQ(options.Int("sample", 5, 2, 100), 5);
+  EXPECT_EQ(options.Int("budget", 1, 1), 1000000);  // floats with an integer value are fine
+  EXPECT_EQ(options.OptionalInt("steps"), std::nullopt);
+  EXPECT_EQ(options.Int("absent", 7, 0, 9), 7);
+  EXPECT_EQ(errors.Messages(),
+            std::vector<std::string>({"strategy.population: expected an integer >= 2, got -3",
+                                      "strategy.sample: expected an integer in [2, 100], got 500",
+                                      "strategy.steps: expected an integer, got 2.5"}));
+}
+
+TEST(OptionsTest, UnknownKeysGetADidYouMean) {
+  const json block = json::parse(R"({"populaton": 5, "type": "random", "zzz": 1})");
+  ConfigErrors errors;
+  Options options(block, "strategy", errors, nullptr);
+  options.Int("population", 10, 2);
+  options.String("type", "random");
+  options.Finish();
+  EXPECT_EQ(errors.Messages(),
+            std::vector<std::string>(
+                {"strategy.populaton: unknown key; did you mean 'population'? (allowed: "
+                 "population, type)",
+                 "strategy.zzz: unknown key (allowed: population, type)"}));
+  try {
+    errors.ThrowIfAny();
+    ADD_FAILURE() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("2 errors in the config:\n  strategy.populaton", 0), 0u)
+        << e.what();
+    EXPECT_EQ(e.Messages().size(), 2u);
+  }
+}
+
+TEST(OptionsTest, StringChoicesAndTypes) {
+  const json block = json::parse(R"({"mode": "maximise", "flag": 1, "names": ["a", 2]})");
+  ConfigErrors errors;
+  Options options(block, "", errors, nullptr);
+  EXPECT_EQ(options.String("mode", "max", {"max", "min"}), "max");
+  EXPECT_TRUE(options.Bool("flag", true));
+  EXPECT_EQ(options.Strings("names", {"x"}), std::vector<std::string>({"x"}));
+  EXPECT_EQ(options.RequiredString("metric"), "");
+  ASSERT_EQ(errors.Messages().size(), 4u);
+  EXPECT_EQ(errors.Messages()[0], "mode: expected one of 'max', 'min', got 'maximise'");
+  EXPECT_EQ(errors.Messages()[1], "flag: expected true or false, got 1");
+  EXPECT_EQ(errors.Messages()[2],
+            "names: expected a string or a list of strings, got a list [\"a\",2]");
+  EXPECT_EQ(errors.Messages()[3], "metric: missing");
+}
+
+TEST(OptionsTest, CanonicalConfigHasEveryValueWithDefaultsFilled) {
+  const json root = json::parse(R"({"seed": 3, "space": {"type": "nb201"},
+                                    "constraints": [{"metric": "params"}]})");
+  ConfigErrors errors;
+  json canonical;
+  Options options(root, "", errors, &canonical);
+  options.Int("seed", 0);
+  options.Int("budget", 100, 1);
+  Options space = options.Child("space");
+  space.String("type", "");
+  space.Int("channels", 16, 1);
+  for (Options& constraint : options.Children("constraints")) {
+    constraint.String("metric", "");
+    constraint.Number("max", 1e6);
+  }
+  options.Child("strategy").String("type", "random");
+  options.Finish();
+  EXPECT_TRUE(errors.Empty());
+  EXPECT_EQ(canonical, json::parse(R"({"seed": 3, "budget": 100,
+      "space": {"type": "nb201", "channels": 16},
+      "constraints": [{"metric": "params", "max": 1000000.0}],
+      "strategy": {"type": "random"}})"));
+}
+
+TEST(OptionsTest, ChildrenPathsIndexTheList) {
+  const json root = json::parse(R"({"constraints": [{"max": 1}, {"max": -5}], "space": 3,
+                                    "list": {"a": 1}})");
+  ConfigErrors errors;
+  Options options(root, "", errors, nullptr);
+  std::vector<Options> constraints = options.Children("constraints");
+  ASSERT_EQ(constraints.size(), 2u);
+  EXPECT_EQ(constraints[1].Path(), "constraints[1]");
+  EXPECT_EQ(constraints[1].PathOf("max"), "constraints[1].max");
+  for (Options& c : constraints) c.Int("max", 0, 0);
+  options.Child("space");
+  EXPECT_TRUE(options.Children("list").empty());
+  EXPECT_EQ(errors.Messages(), std::vector<std::string>(
+                                   {"constraints[1].max: expected an integer >= 0, got -5",
+                                    "space: expected an object, got 3",
+                                    "list: expected a list of objects, got an object {\"a\":1}"}));
+}
+
+}  // namespace
+}  // namespace sculpt
