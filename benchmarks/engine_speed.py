@@ -4,11 +4,12 @@
 Regularized evolution (population P, tournament S, one-edit mutation) on the NAS-Bench-201
 table, in batches: every proposal's string form and canonical class are computed (memoised per
 string, as Sculpt's engine memoises them), repeats are answered from a dict keyed by class, and
-every proposal is written to SQLite with the sqlite3 module, one transaction per batch.
-It is written the way a competent Python programmer would write it, without tricks.
+every proposal is written to SQLite with the sqlite3 module, one transaction per batch, into the
+same `candidates` table (same columns, indexes and pragmas) of a database that Sculpt's store
+created, as experiment 1. It is written the way a competent Python programmer would write it.
 
 usage: engine_speed.py TABLE.csv DB PROPOSALS BATCH SEED
-prints one line: proposals seconds proposals_per_second evaluations
+prints one line: proposals seconds proposals_per_second evaluations cpu_seconds
 """
 import random
 import sqlite3
@@ -42,6 +43,10 @@ def canonical_form(choices):
     return node[3] or "zero"
 
 
+def digest(text):
+    return format(hash(text) & 0xFFFFFFFFFFFFFFFF, "016x")
+
+
 def main():
     table_path, db_path, proposals_total, batch, seed = sys.argv[1:6]
     proposals_total, batch, seed = int(proposals_total), int(batch), int(seed)
@@ -55,10 +60,8 @@ def main():
     db = sqlite3.connect(db_path)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS candidates (id INTEGER PRIMARY KEY, step INTEGER, arch TEXT,"
-        " hash TEXT, origin TEXT, parent INTEGER, status TEXT, repeat_of INTEGER,"
-        " objective REAL, metrics TEXT)")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("PRAGMA cache_size=-65536")
 
     rng = random.Random(seed)
     population = deque()
@@ -67,12 +70,13 @@ def main():
     step = 0
     evaluations = 0
     start = time.perf_counter()
+    cpu_start = time.process_time()
     while step < proposals_total:
         n = min(batch, proposals_total - step)
         proposals = []
         for _ in range(n):
             if len(population) < 10:
-                proposals.append((tuple(rng.randrange(5) for _ in range(6)), "random", -1))
+                proposals.append((tuple(rng.randrange(5) for _ in range(6)), "random", None))
             else:
                 parent = max((rng.choice(population) for _ in range(3)), key=lambda m: m[2])
                 child = list(parent[1])
@@ -91,24 +95,29 @@ def main():
                 valid, test = table[text]
                 classes[cls] = (step, valid, test)
                 evaluations += 1
-                rows.append((step, text, cls, origin, parent, "ok", None, valid,
-                             f'{{"cifar10_valid":{valid},"cifar10_test":{test}}}'))
+                rows.append((step, text, digest(cls), origin, parent, None, valid,
+                             f'{{"cifar10_valid":{valid},"cifar10_test":{test}}}',
+                             time.perf_counter() - start))
                 told.append((step, arch, valid))
             else:
-                rows.append((step, text, cls, origin, parent, "ok", hit[0], hit[1], None))
+                rows.append((step, text, digest(cls), origin, parent, hit[0], hit[1], None,
+                             time.perf_counter() - start))
                 told.append((step, arch, hit[1]))
             step += 1
         with db:
             db.executemany(
-                "INSERT INTO candidates (step, arch, hash, origin, parent, status, repeat_of,"
-                " objective, metrics) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+                "INSERT INTO candidates (experiment_id, step, arch, hash, strategy, origin,"
+                " parent_step, status, error, repeat_of_step, objective, metrics, eval_seconds,"
+                " finished_at) VALUES (1, ?, ?, ?, 'regularized_evolution', ?, ?, 'ok', NULL,"
+                " ?, ?, ?, 0.0, ?)", rows)
         for member in told:
             population.append(member)
             if len(population) > 10:
                 population.popleft()
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
     db.close()
-    print(f"{step} {seconds:.3f} {step / seconds:.0f} {evaluations}")
+    print(f"{step} {seconds:.3f} {step / seconds:.0f} {evaluations} {cpu_seconds:.3f}")
 
 
 if __name__ == "__main__":

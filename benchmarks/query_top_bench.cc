@@ -9,9 +9,10 @@
 // DB defaults to query_top_bench.sqlite in the working directory.
 
 #include <algorithm>
+#include <array>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <random>
@@ -40,8 +41,8 @@ double Seconds(Clock::time_point since) {
 
 // NAS-Bench-201-like strings, so rows are as wide as real ones.
 std::string ArchText(std::uint64_t code) {
-  static const char* const kOps[] = {"none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3",
-                                     "avg_pool_3x3"};
+  static constexpr std::array<const char*, 5> kOps = {"none", "skip_connect", "nor_conv_1x1",
+                                                      "nor_conv_3x3", "avg_pool_3x3"};
   std::string text;
   int edge = 0;
   for (int node = 1; node <= 3; ++node) {
@@ -49,7 +50,9 @@ std::string ArchText(std::uint64_t code) {
     for (int from = 0; from < node; ++from, ++edge) {
       text += kOps[code % 5];
       code /= 5;
-      text += "~" + std::to_string(from) + "|";
+      text += '~';
+      text += std::to_string(from);
+      text += '|';
     }
   }
   return text;
@@ -69,6 +72,7 @@ void Build(const std::string& path, std::int64_t count) {
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   std::vector<sculpt::CandidateRecord> batch;
   std::vector<std::int64_t> evaluated_steps;
+  std::vector<std::uint64_t> evaluated_hashes;
   const Clock::time_point start = Clock::now();
   double writing = 0.0;  // seconds inside ResultSink::Write
   double writing_cpu = 0.0;
@@ -98,9 +102,11 @@ void Build(const std::string& path, std::int64_t count) {
         r.eval_seconds = 0.01;
       }
       evaluated_steps.push_back(step);
+      evaluated_hashes.push_back(r.hash);
     } else {
-      r.repeat_of = evaluated_steps[rng() % evaluated_steps.size()];
-      r.hash = rng();
+      const std::size_t original = rng() % evaluated_steps.size();
+      r.repeat_of = evaluated_steps[original];
+      r.hash = evaluated_hashes[original];
       r.objective = 70.0;
     }
     batch.push_back(std::move(r));
@@ -115,11 +121,11 @@ void Build(const std::string& path, std::int64_t count) {
   }
   const double seconds = Seconds(start);
   store->FinishExperiment(id, "finished", {{"proposals", count}});
-  std::printf("built %s: %lld candidates in %.2f s, %.2f s of it in ResultSink::Write "
-              "(%.0f records/s written; %.2f s CPU in Write: %.0f records per CPU second)\n",
-              path.c_str(), static_cast<long long>(count), seconds, writing,
-              static_cast<double>(count) / writing, writing_cpu,
-              static_cast<double>(count) / writing_cpu);
+  std::printf(
+      "built %s: %lld candidates in %.2f s, %.2f s of it in ResultSink::Write "
+      "(%.0f records/s written; %.2f s CPU in Write: %.0f records per CPU second)\n",
+      path.c_str(), static_cast<long long>(count), seconds, writing,
+      static_cast<double>(count) / writing, writing_cpu, static_cast<double>(count) / writing_cpu);
 }
 
 bool Reusable(const std::string& path, std::int64_t count) {
@@ -181,10 +187,10 @@ int main(int argc, char** argv) {
     std::sort(times.begin(), times.end());
     const double median = times[times.size() / 2];
     std::printf("%s", output.c_str());
-    std::printf("sculpt query %s --top 10 (in process, open + query + format), %d runs: "
-                "median %.2f ms, min %.2f ms, max %.2f ms; target < 100 ms: %s\n",
-                path.c_str(), runs, median, times.front(), times.back(),
-                median < 100.0 ? "met" : "MISSED");
+    std::printf(
+        "sculpt query %s --top 10 (in process, open + query + format), %d runs: "
+        "median %.2f ms, min %.2f ms, max %.2f ms; target < 100 ms: %s\n",
+        path.c_str(), runs, median, times.front(), times.back(), median < 100.0 ? "met" : "MISSED");
     std::printf("time it with the real binary:\n  time ./sculpt query %s --top 10 > /dev/null\n",
                 path.c_str());
     return median < 100.0 ? 0 : 1;

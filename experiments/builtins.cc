@@ -3,6 +3,7 @@
 #include "predictors/evaluators.h"
 #include "search/strategies.h"
 #include "spaces/nb201.h"
+#include "supernet/evaluators.h"
 
 namespace sculpt {
 
@@ -23,6 +24,10 @@ const Registry<StrategyFactory>& Strategies() {
     r.Add("regularized_evolution",
           "aging evolution: tournament of `sample` from `population`, one-edit mutation",
           MakeRegularizedEvolution);
+    r.Add("nsga2", "NSGA-II: non-dominated sorting and crowding over every objective", MakeNsga2);
+    r.Add("astar", "A* pruning from the largest architecture down to a cost target or drop budget",
+          MakeAStar);
+    r.Add("ctnas", "comparator-guided search with a curriculum of baselines (CTNAS)", MakeCtnas);
     return r;
   }();
   return registry;
@@ -34,6 +39,11 @@ const Registry<EvaluatorFactory>& Evaluators() {
     r.Add("table", "look metrics up in a CSV tabular benchmark keyed by the space's string form",
           MakeTableEvaluator);
     r.Add("cost", "the space's analytic cost metrics (params, flops)", MakeCostEvaluator);
+    r.Add("supernet",
+          "inherited weights of an SPOS-trained supernet: validation accuracy, loss, latency",
+          MakeSupernetEvaluator);
+    r.Add("train", "trains each candidate from scratch: validation and test accuracy",
+          MakeTrainEvaluator);
     return r;
   }();
   return registry;

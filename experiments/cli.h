@@ -16,9 +16,17 @@ struct Streams {
   bool err_is_terminal = false;
 };
 
+using CommandFunction = int (*)(const std::vector<std::string>& args, Streams io);
+
+// Runs `command` and maps what it throws to an exit status (ConfigError and UsageError: 2, any
+// other exception: 1), reporting the error on io.err as "sculpt NAME: message".
+int CallCommand(CommandFunction command, const std::string& name,
+                const std::vector<std::string>& args, Streams io);
+
 int RunCommand(const std::vector<std::string>& args, Streams io);     // cli_run.cc
 int QueryCommand(const std::vector<std::string>& args, Streams io);   // cli_query.cc
 int ExportCommand(const std::vector<std::string>& args, Streams io);  // cli_export.cc
 int ListCommand(const std::vector<std::string>& args, Streams io);    // cli_list.cc
+int TrainCommand(const std::vector<std::string>& args, Streams io);   // cli_train.cc
 
 }  // namespace sculpt

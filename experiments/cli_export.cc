@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include "experiments/builtins.h"
 #include "experiments/cli.h"
 #include "experiments/command_line.h"
 #include "experiments/export.h"
@@ -13,6 +14,33 @@ namespace {
 
 std::string Describe(const ExperimentInfo& e) {
   return "experiment " + std::to_string(e.id) + " ('" + e.name + "')";
+}
+
+// Encodes a candidate with the space its experiment ran on, rebuilt from the stored config.
+std::optional<nlohmann::json> EncodeWithSpace(const ExperimentInfo& experiment,
+                                              const StoredCandidate& candidate) {
+  const nlohmann::json* block = experiment.config.contains("space") ? &experiment.config["space"]
+                                                                     : nullptr;
+  const SpaceFactory* factory = Spaces().Find(experiment.space) != nullptr
+                                    ? &Spaces().Get(experiment.space)
+                                    : nullptr;
+  if (block == nullptr || factory == nullptr) return std::nullopt;
+  ConfigErrors errors;
+  Options options(*block, "space", errors, nullptr);
+  options.OptionalString("type");
+  std::unique_ptr<SearchSpace> space = (*factory)(options);
+  if (space == nullptr || !errors.Empty()) return std::nullopt;
+  Encoding encoding;
+  try {
+    encoding = space->Encode(space->Parse(candidate.arch));
+  } catch (const UserError&) {
+    return std::nullopt;  // not a string of this space: the document goes without an encoding
+  }
+  return nlohmann::json{{"num_nodes", encoding.num_nodes},
+                        {"adjacency", encoding.adjacency},
+                        {"node_ops", encoding.node_ops},
+                        {"num_op_types", encoding.num_op_types},
+                        {"vector", encoding.vector}};
 }
 
 ExperimentInfo FindExperimentOrThrow(const ResultStore& store, const std::string& db,
@@ -67,8 +95,8 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
     std::optional<StoredCandidate> found = store->Candidate(id);
     if (!found) throw UserError("no candidate " + std::to_string(id) + " in " + db);
     candidate = std::move(*found);
-    std::optional<ExperimentInfo> owner = store->FindExperiment(
-        std::to_string(candidate.experiment_id));
+    std::optional<ExperimentInfo> owner =
+        store->FindExperiment(std::to_string(candidate.experiment_id));
     if (!owner) throw UserError("candidate " + std::to_string(id) + " has no experiment in " + db);
     if (wanted) {
       experiment = FindExperimentOrThrow(*store, db, *wanted);
@@ -93,10 +121,8 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
       metrics = original->metrics;
     }
   }
-  // No encoder yet: the store cannot build the experiment's space (see export.h), so the file
-  // has no "encoding" until the builtins registry is wired in here.
   const std::filesystem::path path =
-      WriteArchitectureExport(experiment, candidate, metrics, *out, ArchitectureEncoder());
+      WriteArchitectureExport(experiment, candidate, metrics, *out, EncodeWithSpace);
   io.out << "Wrote " << path.string() << ": candidate " << candidate.id << " (step "
          << candidate.step << ") of " << Describe(experiment) << "\n  " << candidate.arch << "\n";
   return 0;

@@ -12,15 +12,13 @@
 namespace sculpt {
 namespace {
 
-Cell OptionalNumber(const std::optional<double>& value) {
-  return value ? Cell(*value) : Cell();
-}
+Cell OptionalNumber(const std::optional<double>& value) { return value ? Cell(*value) : Cell(); }
 
 std::string GoalWord(Goal goal) { return goal == Goal::kMinimize ? "min" : "max"; }
 
 Table ExperimentTable(const ResultStore& store, const std::vector<ExperimentInfo>& experiments) {
   Table table;
-  table.columns = {"id",     "name",       "space", "strategy", "objective",
+  table.columns = {"id",     "name",       "space", "strategy",  "objective",
                    "status", "candidates", "best",  "created_at"};
   for (const ExperimentInfo& e : experiments) {
     const ExperimentStats stats = store.Stats(e.id);
@@ -121,13 +119,13 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
       throw UserError(std::string("--sql: ") + error.what());
     }
   } else if (command_line.Has("top")) {
-    const int k = static_cast<int>(
-        command_line.Int("top", 10, 1, std::numeric_limits<int>::max()));
+    const int k = static_cast<int>(command_line.Int("top", 10, 1, std::numeric_limits<int>::max()));
     const ExperimentInfo experiment =
         ChooseExperiment(*store, db, command_line.Value("experiment"));
     table = TopTable(experiment, store->Top(experiment.id, k));
   } else if (command_line.Has("experiment")) {
-    table = ExperimentTable(*store, {ChooseExperiment(*store, db, command_line.Value("experiment"))});
+    table =
+        ExperimentTable(*store, {ChooseExperiment(*store, db, command_line.Value("experiment"))});
   } else {
     table = ExperimentTable(*store, store->Experiments());
   }

@@ -1,6 +1,9 @@
-// `sculpt run CONFIG`: builds the experiment, runs the search and logs every candidate.
+// `sculpt run CONFIG`: builds the experiment, prepares its evaluator (e.g. trains the supernet),
+// runs the search, logs every candidate, and with a "final" block retrains and exports the best.
 
+#include <cstdio>
 #include <filesystem>
+#include <cmath>
 #include <iomanip>
 
 #include "experiments/cli.h"
@@ -8,8 +11,12 @@
 #include "experiments/experiment.h"
 #include "experiments/interrupt.h"
 #include "experiments/progress_display.h"
+#include "experiments/retrain.h"
 #include "experiments/store.h"
+#include "experiments/store_training_log.h"
+#include "experiments/training_display.h"
 #include "search/engine.h"
+#include "supernet/torch_threads.h"
 
 namespace sculpt {
 namespace {
@@ -54,6 +61,59 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
       << "  sculpt export " << db << " --experiment " << experiment_id << " --best --out DIR\n";
 }
 
+// Retrains the best candidate as the "final" block says and exports it. Returns false when
+// Ctrl-C stopped it.
+bool RunFinal(const Experiment& e, std::int64_t experiment_id, ResultStore& store,
+              TrainingProgress& display, const std::atomic<bool>& stop, nlohmann::json& summary,
+              std::ostream& out) {
+  const std::vector<StoredCandidate> best = store.Top(experiment_id, 1);
+  if (best.empty()) {
+    out << "Nothing to retrain: no candidate was evaluated successfully.\n";
+    return true;
+  }
+  const StoredCandidate& candidate = best.front();
+  const Architecture arch = e.space->Parse(candidate.arch);
+  const RetrainPlan& plan = *e.final;
+  const RetrainOutcome outcome =
+      Retrain(plan, arch, store, experiment_id, candidate.id, &display, &stop);
+  nlohmann::json final_json = {{"candidate", candidate.id}, {"training_run", outcome.run_id}};
+  for (const auto& [name, value] : outcome.result) {
+    if (std::isfinite(value)) final_json[name] = value;
+  }
+  summary["final"] = final_json;
+  if (!outcome.finished) {
+    out << "Retraining of candidate #" << candidate.id << " was interrupted (training run "
+        << outcome.run_id << ").\n";
+    return false;
+  }
+  const std::optional<ExperimentInfo> info = store.FindExperiment(std::to_string(experiment_id));
+  SCULPT_ASSERT(info.has_value(), "the running experiment is missing from its store");
+  const std::filesystem::path dir =
+      ExportRetrained(*info, candidate, candidate.metrics, plan, outcome, plan.export_dir);
+  summary["final"]["export"] = dir.string();
+
+  const Metrics& r = outcome.result;
+  auto percent = [&r](const char* name) {
+    auto it = r.find(name);
+    if (it == r.end() || !std::isfinite(it->second)) return std::string("n/a");
+    char buffer[32];
+    std::snprintf(buffer, sizeof(buffer), "%.2f%%", 100.0 * it->second);
+    return std::string(buffer);
+  };
+  char line[200];
+  std::snprintf(line, sizeof(line), "%.0f params, %.3g MFLOPs, retrained %.0f epochs in %s",
+                r.at("params"), r.at("flops") / 1e6, r.at("epochs"),
+                FormatDuration(r.at("seconds")).c_str());
+  out << "\nFinal: candidate #" << candidate.id << " retrained from scratch\n"
+      << "  " << candidate.arch << "\n"
+      << "  test accuracy " << percent("test_accuracy") << " (validation "
+      << percent("valid_accuracy") << ")\n"
+      << "  " << line << "\n"
+      << "  training run " << outcome.run_id << "; exported to " << dir.string()
+      << " (architecture.json, model.pt)\n";
+  return true;
+}
+
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& args, Streams io) {
@@ -82,6 +142,11 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
   // Validation happens here, before anything is created on disk.
   Experiment e = LoadExperiment(command_line.Positional().front(), overrides);
 
+  // LibTorch's intra-op threads are process-wide; this command owns them: each engine worker
+  // gets threads_per_worker (workers x threads <= cores). Preparation and retraining keep the
+  // same setting rather than taking every core: on a busy machine OpenMP's spinning threads made
+  // training several times slower with 2 threads than with 1 (benchmarks/spos_speed.cc).
+  SetTorchThreads(e.threads_per_worker);
   if (e.storage.has_parent_path()) std::filesystem::create_directories(e.storage.parent_path());
   std::unique_ptr<ResultStore> store = ResultStore::Open(e.storage.string());
   const std::int64_t experiment_id =
@@ -91,28 +156,53 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
   Engine engine(*e.space, *e.evaluator, *e.strategy, e.objectives, e.constraints, e.engine);
   const bool quiet = command_line.Has("quiet");
   ProgressDisplay display(io.err, io.err_is_terminal, e.engine.budget, e.objectives.front().metric);
+  TrainingDisplay training_display(io.err, io.err_is_terminal, quiet);
+  StoreTrainingLog training_log(*store, experiment_id);
   RunSummary summary;
-  {
-    // Installed before the run is announced: from then on Ctrl-C stops cleanly.
-    InterruptFlag interrupt;
-    io.err << "sculpt: experiment '" << e.name << "' (id " << experiment_id << "), "
-           << e.strategy_type << " on " << e.space_type << ", " << e.engine.workers
-           << " workers, results in " << e.storage.string() << "\n";
-    try {
-      summary = engine.Run(
-          *writer, [&](const EngineProgress& p) { if (!quiet) display.Update(p); },
-          &interrupt.Flag());
-    } catch (const std::exception& error) {
-      store->FinishExperiment(experiment_id, "failed", {{"error", error.what()}});
-      throw;
+  // Installed before the run is announced: from then on Ctrl-C stops cleanly.
+  InterruptFlag interrupt;
+  io.err << "sculpt: experiment '" << e.name << "' (id " << experiment_id << "), "
+         << e.strategy_type << " on " << e.space_type << ", " << e.engine.workers
+         << " workers, results in " << e.storage.string() << "\n";
+  try {
+    // The checkpoints live next to the database, so later runs of the same settings that write
+    // to it reuse them (see spaces/prepare.h).
+    PrepareContext prepare;
+    prepare.progress = &training_display;
+    prepare.log = &training_log;
+    prepare.stop = &interrupt.Flag();
+    prepare.checkpoint_dir = e.storage;
+    prepare.checkpoint_dir += ".supernet";
+    e.evaluator->Prepare(prepare);
+    if (interrupt.Raised()) {
+      store->FinishExperiment(experiment_id, "interrupted",
+                              {{"stop_reason", "interrupted during preparation"}});
+      io.out << "Interrupted while preparing the evaluator; run again to resume.\n";
+      return 130;
     }
+    summary = engine.Run(
+        *writer, [&](const EngineProgress& p) { if (!quiet) display.Update(p); },
+        &interrupt.Flag());
+  } catch (const std::exception& error) {
+    store->FinishExperiment(experiment_id, "failed", {{"error", error.what()}});
+    throw;
   }
   if (!quiet) display.Finish(summary.progress);
   store->SaveStrategyState(experiment_id, e.strategy->SaveState());
-  const bool interrupted = summary.reason == StopReason::kInterrupted;
-  store->FinishExperiment(experiment_id, interrupted ? "interrupted" : "finished",
-                          SummaryJson(summary));
+  bool interrupted = summary.reason == StopReason::kInterrupted;
+  nlohmann::json summary_json = SummaryJson(summary);
   PrintSummary(e, experiment_id, summary, *store, io.out);
+  if (e.final && !interrupted) {
+    try {
+      interrupted = !RunFinal(e, experiment_id, *store, training_display, interrupt.Flag(),
+                              summary_json, io.out);
+    } catch (const std::exception& error) {
+      summary_json["error"] = std::string("retraining failed: ") + error.what();
+      store->FinishExperiment(experiment_id, "failed", summary_json);
+      throw;
+    }
+  }
+  store->FinishExperiment(experiment_id, interrupted ? "interrupted" : "finished", summary_json);
   return interrupted ? 130 : 0;
 }
 

@@ -2,7 +2,9 @@
 
 #include <sstream>
 
+#include "experiments/cli.h"
 #include "spaces/did_you_mean.h"
+#include "spaces/options.h"
 
 namespace sculpt {
 
@@ -100,6 +102,22 @@ std::string CommandLine::Help() const {
     out << "  --help                 show this help\n";
   }
   return out.str();
+}
+
+int CallCommand(CommandFunction command, const std::string& name,
+                const std::vector<std::string>& args, Streams io) {
+  try {
+    return command(args, io);
+  } catch (const ConfigError& error) {
+    io.err << "sculpt " << name << ": " << error.what() << "\n";
+    return 2;
+  } catch (const UsageError& error) {
+    io.err << "sculpt " << name << ": " << error.what() << "\n";
+    return 2;
+  } catch (const std::exception& error) {
+    io.err << "sculpt " << name << ": " << error.what() << "\n";
+    return 1;
+  }
 }
 
 }  // namespace sculpt

@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "experiments/builtins.h"
+#include "experiments/retrain.h"
+#include "predictors/neural_comparator.h"
 #include "spaces/did_you_mean.h"
 #include "spaces/options.h"
 
@@ -108,6 +110,28 @@ void ReadBudget(Options& root, Experiment& e) {
   }
 }
 
+// The optional "final" block (see retrain.h). Its data set defaults to the evaluator's.
+void ReadFinal(const nlohmann::json& config, Options& root, const std::filesystem::path& base_dir,
+               nlohmann::json& canonical, Experiment& e) {
+  if (!root.Has("final")) return;
+  root.Raw("final");
+  const nlohmann::json block_json = FinalBlockWithDataset(config);
+  nlohmann::json& block_canonical = canonical["final"];
+  block_canonical = nlohmann::json::object();
+  Options block(block_json, "final", root.Errors(), &block_canonical);
+  if (e.space && e.space_type != "nb201") {
+    block.Error("", "retraining needs the nb201 space, not '" + e.space_type + "'");
+    return;
+  }
+  const std::filesystem::path default_export =
+      e.storage.parent_path() / (e.storage.stem().string() + "-best");
+  RetrainPlan plan = ReadRetrainPlan(block, canonical.value("space", nlohmann::json::object()),
+                                     base_dir, default_export, e.seed);
+  block.Finish();
+  block_canonical["export"] = plan.export_dir.string();
+  e.final = std::make_shared<const RetrainPlan>(std::move(plan));
+}
+
 }  // namespace
 
 Experiment BuildExperiment(const nlohmann::json& config, const std::filesystem::path& base_dir,
@@ -141,7 +165,8 @@ Experiment BuildExperiment(const nlohmann::json& config, const std::filesystem::
   e.space = BuildComponent(space_block, Spaces(), e.space_type, true);
 
   Options evaluator_block = root.Child("evaluator");
-  const EvaluatorContext evaluator_context{e.space.get(), base_dir, e.threads_per_worker, e.seed};
+  EvaluatorContext evaluator_context{e.space.get(), base_dir, e.threads_per_worker, e.seed};
+  if (canonical.contains("space")) evaluator_context.space_config = canonical["space"];
   e.evaluator = BuildComponent(evaluator_block, Evaluators(), e.evaluator_type,
                                e.space != nullptr, evaluator_context);
 
@@ -149,7 +174,8 @@ Experiment BuildExperiment(const nlohmann::json& config, const std::filesystem::
   ReadConstraints(root, e);
 
   Options strategy_block = root.Child("strategy");
-  const StrategyContext strategy_context{e.space.get(), e.objectives, e.seed};
+  const StrategyContext strategy_context{e.space.get(), e.objectives, e.seed,
+                                         NeuralComparatorFactory()};
   e.strategy = BuildComponent(strategy_block, Strategies(), e.strategy_type, e.space != nullptr,
                               strategy_context);
 
@@ -157,10 +183,23 @@ Experiment BuildExperiment(const nlohmann::json& config, const std::filesystem::
 
   const std::string storage = root.String("storage", "runs/" + e.name + ".sqlite");
   e.storage = overrides.storage.value_or(base_dir / storage);
+  ReadFinal(config, root, base_dir, canonical, e);
   root.Finish();
   errors.ThrowIfAny();
   SCULPT_ASSERT(e.space && e.evaluator && e.strategy, "a valid config built no component");
 
+  // Data set folders as absolute paths: the stored config must work from anywhere (`sculpt
+  // train` reads it back without the config file's folder).
+  for (const char* block : {"evaluator", "final"}) {
+    if (!canonical.contains(block) || !canonical[block].contains("dataset")) continue;
+    nlohmann::json& dataset = canonical[block]["dataset"];
+    if (dataset.contains("path") && dataset["path"].is_string()) {
+      const std::filesystem::path path = dataset["path"].get<std::string>();
+      if (path.is_relative()) {
+        dataset["path"] = std::filesystem::absolute(base_dir / path).lexically_normal().string();
+      }
+    }
+  }
   canonical["seed"] = e.seed;
   canonical["workers"] = e.engine.workers;
   canonical["storage"] = e.storage.string();

@@ -23,6 +23,8 @@
 
 namespace sculpt {
 
+struct RetrainPlan;  // experiments/retrain.h
+
 // Command-line values that replace the config's.
 struct Overrides {
   std::optional<std::uint64_t> seed;
@@ -47,6 +49,9 @@ struct Experiment {
   std::vector<Constraint> constraints;
   EngineOptions engine;
   int threads_per_worker = 1;
+  // The "final" block: how the best candidate is retrained and exported after the search; null
+  // when the config has none.
+  std::shared_ptr<const RetrainPlan> final;
 };
 
 // Reads and builds the experiment in `config_path`. Throws UserError when the file cannot be

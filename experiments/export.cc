@@ -75,7 +75,7 @@ std::filesystem::path WriteArchitectureExport(const ExperimentInfo& experiment,
   if (error) {
     throw UserError("cannot create output folder " + out_dir.string() + ": " + error.message());
   }
-  const std::filesystem::path path = out_dir / "architecture.json";
+  std::filesystem::path path = out_dir / "architecture.json";
   // Written beside and renamed, so a reader never sees half a file.
   const std::filesystem::path partial = out_dir / "architecture.json.partial";
   {

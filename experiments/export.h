@@ -7,9 +7,8 @@
 
 #include <filesystem>
 #include <functional>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "experiments/store.h"
 

@@ -1,31 +1,35 @@
 // The `sculpt` command line: dispatches to one subcommand (experiments/cli_*.cc) and maps errors
 // to exit statuses: 0 ok, 1 failure, 2 usage error (bad command line or config).
+// `query` runs in this executable; the other commands are in the commands module, loaded on
+// demand (see command_module.h) so that reading results never pays LibTorch's start-up.
 
+#include <dlfcn.h>
 #include <unistd.h>
 
-#include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "experiments/cli.h"
-#include "experiments/command_line.h"
-#include "spaces/options.h"
+#include "experiments/command_module.h"
 #include "sculpt/version.h"
 
 namespace {
 
 struct Subcommand {
   const char* name;
-  int (*run)(const std::vector<std::string>&, sculpt::Streams);
   const char* summary;
+  // Run in this executable; null for commands of the commands module.
+  sculpt::CommandFunction local;
 };
 
 constexpr Subcommand kSubcommands[] = {
-    {"run", sculpt::RunCommand, "run a search from a JSON config"},
-    {"query", sculpt::QueryCommand, "list experiments, the best candidates, or run SQL"},
-    {"export", sculpt::ExportCommand, "export a chosen architecture for deployment"},
-    {"list", sculpt::ListCommand, "list registered spaces, strategies or evaluators"},
+    {"run", "run a search from a JSON config", nullptr},
+    {"query", "list experiments, the best candidates, or run SQL", sculpt::QueryCommand},
+    {"export", "export a chosen architecture for deployment", nullptr},
+    {"train", "retrain a logged candidate from scratch and record it", nullptr},
+    {"list", "list registered spaces, strategies or evaluators", nullptr},
 };
 
 void PrintUsage(std::ostream& out) {
@@ -36,6 +40,35 @@ void PrintUsage(std::ostream& out) {
     name.resize(10, ' ');
     out << "  " << name << s.summary << "\n";
   }
+}
+
+// Loads the commands module from the executable's folder and runs `name` there.
+int RunInModule(const char* name, const std::vector<std::string>& args, const sculpt::Streams& io) {
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  const std::filesystem::path module = self.parent_path() / sculpt::kCommandModuleFile;
+  void* handle = dlopen(module.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    std::cerr << "sculpt: cannot load " << module.string() << ": " << dlerror() << "\n";
+    return 1;
+  }
+  auto entry = reinterpret_cast<decltype(&SculptModuleCommand)>(
+      dlsym(handle, sculpt::kCommandModuleEntry));
+  if (entry == nullptr) {
+    std::cerr << "sculpt: " << module.string() << " has no " << sculpt::kCommandModuleEntry << "\n";
+    return 1;
+  }
+  std::vector<const char*> argv;
+  for (const std::string& word : args) argv.push_back(word.c_str());
+  std::cout.flush();
+  const int status = entry(name, static_cast<int>(argv.size()), argv.data(),
+                           io.out_is_terminal ? 1 : 0, io.err_is_terminal ? 1 : 0);
+  // The module keeps LibTorch's and TBB's threads and static state: never unload it.
+  if (status == -1) {
+    std::cerr << "sculpt: the commands module does not know '" << name << "'\n";
+    return 1;
+  }
+  return status;
 }
 
 }  // namespace
@@ -59,18 +92,9 @@ int main(int argc, char** argv) {
     PrintUsage(std::cerr);
     return 2;
   }
+  const std::vector<std::string> args(words.begin() + 1, words.end());
   const sculpt::Streams io{std::cout, std::cerr, isatty(STDOUT_FILENO) == 1,
                            isatty(STDERR_FILENO) == 1};
-  try {
-    return chosen->run({words.begin() + 1, words.end()}, io);
-  } catch (const sculpt::ConfigError& error) {
-    std::cerr << "sculpt " << chosen->name << ": " << error.what() << "\n";
-    return 2;
-  } catch (const sculpt::UsageError& error) {
-    std::cerr << "sculpt " << chosen->name << ": " << error.what() << "\n";
-    return 2;
-  } catch (const std::exception& error) {
-    std::cerr << "sculpt " << chosen->name << ": " << error.what() << "\n";
-    return 1;
-  }
+  if (chosen->local != nullptr) return sculpt::CallCommand(chosen->local, chosen->name, args, io);
+  return RunInModule(chosen->name, args, io);
 }

@@ -64,7 +64,7 @@ class Statement {
 
   // Parameters are 1-based, as in SQLite.
   Statement& Bind(int index, std::int64_t value);
-  Statement& Bind(int index, double value);  // NaN binds as NULL (SQLite's own rule)
+  Statement& Bind(int index, double value);           // NaN binds as NULL (SQLite's own rule)
   Statement& Bind(int index, std::string_view text);  // copied by SQLite
   // Not copied: `text` must stay alive and unchanged until the next Step/Reset/Rewind. For the
   // hot insert loop.

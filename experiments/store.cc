@@ -21,9 +21,10 @@ using sqlite::Statement;
 using sqlite::Transaction;
 
 // Columns that training_epochs keeps as real columns (what plots need); the rest go to `other`.
-constexpr const char* kEpochColumns[] = {"train_loss",     "train_accuracy", "valid_loss",
-                                         "valid_accuracy", "lr",             "seconds"};
-constexpr int kNumEpochColumns = static_cast<int>(std::size(kEpochColumns));
+constexpr std::array<const char*, 6> kEpochColumns = {
+    "train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "lr", "seconds"};
+constexpr int kNumEpochColumns = static_cast<int>(kEpochColumns.size());
+constexpr std::string_view kHexDigits = "0123456789abcdef";
 
 constexpr const char* kCandidateColumns =
     "id, experiment_id, step, arch, hash, strategy, origin, parent_step, status, error, "
@@ -37,9 +38,9 @@ std::string NowUtc() {
   const std::time_t now = std::time(nullptr);
   std::tm utc{};
   gmtime_r(&now, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
+  std::array<char, 32> buffer{};
+  const std::size_t size = std::strftime(buffer.data(), buffer.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return {buffer.data(), size};
 }
 
 void CheckStatus(std::string_view status, std::string_view what) {
@@ -56,16 +57,26 @@ void AppendJsonString(std::string_view text, std::string& out) {
   out += '"';
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(c));
-          out += buffer;
+          out += "\\u00";
+          out += kHexDigits[(static_cast<unsigned char>(c) >> 4) & 0xF];
+          out += kHexDigits[static_cast<unsigned char>(c) & 0xF];
         } else {
           out += c;
         }
@@ -80,12 +91,12 @@ void AppendJsonNumber(double value, std::string& out) {
     out += "null";
     return;
   }
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  out.append(buffer, result.ptr);
+  std::array<char, 32> buffer{};
+  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  out.append(buffer.data(), result.ptr);
   // "90" would read back as an SQL INTEGER, and then `value / 100` in a user's query is integer
   // division: keep every metric a REAL.
-  if (std::find_if(buffer, result.ptr, [](char c) { return c == '.' || c == 'e'; }) ==
+  if (std::find_if(buffer.data(), result.ptr, [](char c) { return c == '.' || c == 'e'; }) ==
       result.ptr) {
     out += ".0";
   }
@@ -115,8 +126,8 @@ Metrics ParseMetrics(std::string_view text, const std::string& path) {
   const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!json.is_object()) throw UserError("database " + path + ": metrics are not a JSON object");
   for (const auto& [name, value] : json.items()) {
-    metrics[name] = value.is_number() ? value.get<double>()
-                                      : std::numeric_limits<double>::quiet_NaN();
+    metrics[name] =
+        value.is_number() ? value.get<double>() : std::numeric_limits<double>::quiet_NaN();
   }
   return metrics;
 }
@@ -127,9 +138,8 @@ nlohmann::json ParseJson(std::optional<std::string> text) {
 }
 
 void AppendHex(std::uint64_t hash, std::array<char, 16>& out) {
-  constexpr char kDigits[] = "0123456789abcdef";
   for (int i = 15; i >= 0; --i) {
-    out[i] = kDigits[hash & 0xF];
+    out[static_cast<std::size_t>(i)] = kHexDigits[hash & 0xF];
     hash >>= 4;
   }
 }
@@ -322,8 +332,8 @@ class SqliteStore final : public ResultStore {
   }
 
   std::vector<ExperimentInfo> Experiments() const override {
-    Statement select(db_, std::string("SELECT ") + kExperimentColumns +
-                              " FROM experiments ORDER BY id");
+    Statement select(db_,
+                     std::string("SELECT ") + kExperimentColumns + " FROM experiments ORDER BY id");
     std::vector<ExperimentInfo> experiments;
     while (select.Step()) experiments.push_back(ReadExperiment(select));
     return experiments;
@@ -333,8 +343,8 @@ class SqliteStore final : public ResultStore {
     const bool digits = !id_or_name.empty() && id_or_name.size() < 19 &&
                         id_or_name.find_first_not_of("0123456789") == std::string_view::npos;
     if (digits) {
-      Statement by_id(db_, std::string("SELECT ") + kExperimentColumns +
-                               " FROM experiments WHERE id = ?1");
+      Statement by_id(
+          db_, std::string("SELECT ") + kExperimentColumns + " FROM experiments WHERE id = ?1");
       by_id.Bind(1, static_cast<std::int64_t>(std::stoll(std::string(id_or_name))));
       if (by_id.Step()) return ReadExperiment(by_id);
     }
@@ -371,7 +381,8 @@ class SqliteStore final : public ResultStore {
     Statement select(db_, std::string("SELECT ") + kCandidateColumns +
                               " FROM candidates WHERE experiment_id = ?1 AND status = 'ok' "
                               "AND repeat_of_step IS NULL AND objective IS NOT NULL "
-                              "ORDER BY objective " + order + ", step ASC LIMIT ?2");
+                              "ORDER BY objective " +
+                              order + ", step ASC LIMIT ?2");
     select.Bind(1, experiment_id).Bind(2, static_cast<std::int64_t>(std::max(k, 0)));
     std::vector<StoredCandidate> top;
     while (select.Step()) top.push_back(ReadCandidate(select, db_.Path()));
@@ -460,7 +471,7 @@ class SqliteStore final : public ResultStore {
     insert.Bind(1, run_id).Bind(2, static_cast<std::int64_t>(epoch));
     Metrics other = values;
     for (int i = 0; i < kNumEpochColumns; ++i) {
-      if (auto it = other.find(kEpochColumns[i]); it != other.end()) {
+      if (auto it = other.find(kEpochColumns[static_cast<std::size_t>(i)]); it != other.end()) {
         insert.Bind(3 + i, std::optional<double>(it->second));
         other.erase(it);
       }
@@ -511,7 +522,8 @@ class SqliteStore final : public ResultStore {
       epoch.epoch = static_cast<int>(select.Int(0));
       if (!select.IsNull(7)) epoch.values = ParseMetrics(select.Text(7), db_.Path());
       for (int i = 0; i < kNumEpochColumns; ++i) {
-        if (auto value = select.OptionalReal(1 + i)) epoch.values[kEpochColumns[i]] = *value;
+        if (auto value = select.OptionalReal(1 + i))
+          epoch.values[kEpochColumns[static_cast<std::size_t>(i)]] = *value;
       }
     }
     return epochs;
@@ -522,17 +534,16 @@ class SqliteStore final : public ResultStore {
     // Shown as an SQL blob literal: raw bytes would garble a terminal.
     const std::string_view bytes = statement.Text(column);
     std::string text = "x'";
-    constexpr char kDigits[] = "0123456789abcdef";
     for (const char b : bytes) {
-      text += kDigits[(static_cast<unsigned char>(b) >> 4) & 0xF];
-      text += kDigits[static_cast<unsigned char>(b) & 0xF];
+      text += kHexDigits[(static_cast<unsigned char>(b) >> 4) & 0xF];
+      text += kHexDigits[static_cast<unsigned char>(b) & 0xF];
     }
     return text + "'";
   }
 
   std::optional<ExperimentInfo> FindById(std::int64_t id) const {
-    Statement select(db_, std::string("SELECT ") + kExperimentColumns +
-                              " FROM experiments WHERE id = ?1");
+    Statement select(
+        db_, std::string("SELECT ") + kExperimentColumns + " FROM experiments WHERE id = ?1");
     select.Bind(1, id);
     if (select.Step()) return ReadExperiment(select);
     return std::nullopt;

@@ -181,7 +181,8 @@ void CheckSchema(const sqlite::Database& db, std::int64_t application_id) {
     number = 0;
   }
   if (number < 1) {
-    throw UserError(path + " is a damaged Sculpt database: no valid schema_version in its meta table");
+    throw UserError(path +
+                    " is a damaged Sculpt database: no valid schema_version in its meta table");
   }
   if (number > kStoreSchemaVersion) {
     throw UserError(path + " was written by a newer Sculpt (schema version " +

@@ -1,11 +1,11 @@
 #include "experiments/table_format.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace sculpt {
 namespace {
@@ -22,9 +22,9 @@ std::size_t DisplayWidth(std::string_view text) {
 std::string HumanNumber(double value) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.6g", value);
-  return buffer;
+  std::array<char, 32> buffer{};
+  const int size = std::snprintf(buffer.data(), buffer.size(), "%.8g", value);
+  return {buffer.data(), static_cast<std::size_t>(size)};
 }
 
 struct HumanCell {
@@ -174,9 +174,9 @@ std::optional<TableFormat> ParseTableFormat(std::string_view name) {
 std::string FormatNumber(double value) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
+  std::array<char, 32> buffer{};
+  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  return {buffer.data(), result.ptr};
 }
 
 void WriteTable(const Table& table, TableFormat format, std::ostream& out) {

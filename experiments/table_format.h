@@ -1,6 +1,6 @@
 #pragma once
 // Writing a Table for people (aligned columns) or for programs (CSV, JSON).
-//  - table: a header, a rule and aligned columns; numbers right-aligned with 6 significant
+//  - table: a header, a rule and aligned columns; numbers right-aligned with 8 significant
 //    digits; NULL is blank.
 //  - csv: RFC 4180 quoting, a header row, numbers in shortest round-trip form, NULL is empty.
 //  - json: an array of objects, one per row, keys in column order; numbers stay numbers,

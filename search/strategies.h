@@ -14,7 +14,15 @@ std::unique_ptr<Strategy> MakeRandomSearch(Options& options, const StrategyConte
 // Regularized (aging) evolution, Real et al. 2019: population P, tournament of S, one-edit mutation.
 std::unique_ptr<Strategy> MakeRegularizedEvolution(Options& options, const StrategyContext& context);
 
+// NSGA-II, Deb et al. 2002: multi-objective evolution by non-dominated sorting and crowding.
+std::unique_ptr<Strategy> MakeNsga2(Options& options, const StrategyContext& context);
 
+// A* over the space's reduction graph from its largest member: a resource target with the
+// smallest measured drop of the first objective, or the largest reduction within a drop budget.
+std::unique_ptr<Strategy> MakeAStar(Options& options, const StrategyContext& context);
 
+// CTNAS (Chen et al. 2021): comparator-guided search with a curriculum of baselines. Needs
+// context.make_comparator. See search/ctnas.cc.
+std::unique_ptr<Strategy> MakeCtnas(Options& options, const StrategyContext& context);
 
 }  // namespace sculpt

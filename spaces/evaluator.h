@@ -12,6 +12,7 @@
 
 #include "spaces/architecture.h"
 #include "spaces/metrics.h"
+#include "spaces/prepare.h"
 
 namespace sculpt {
 
@@ -34,6 +35,12 @@ class Evaluator {
 
   // Metrics that are stored for the user but never shown to a strategy (e.g. test accuracy).
   virtual std::vector<std::string> ReportedMetrics() const { return {}; }
+
+  // One-off work before the search (e.g. training a supernet), called once by the thread that
+  // runs the command, before any Evaluate. It returns early, unprepared, when
+  // context.StopRequested(); the caller then checks the flag and does not search. Most
+  // evaluators need nothing.
+  virtual void Prepare(PrepareContext& /*context*/) {}
 };
 
 }  // namespace sculpt
@@ -57,6 +64,9 @@ struct EvaluatorContext {
   int threads_per_worker = 1;
   // Experiment seed.
   std::uint64_t seed = 0;
+  // The space's block of the config as read (defaults filled in), for evaluators that build the
+  // network the space describes and must agree with it (e.g. the nb201 macro skeleton).
+  nlohmann::json space_config = nlohmann::json::object();
 };
 
 using EvaluatorFactory = std::function<std::unique_ptr<Evaluator>(Options& options,

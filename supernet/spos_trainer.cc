@@ -1,5 +1,6 @@
 #include "supernet/spos_trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <numbers>
@@ -167,7 +168,8 @@ void SposTrainer::SaveCheckpoint() const {
   }
 }
 
-EpochStats SposTrainer::TrainEpoch(std::int64_t epoch) {
+std::optional<EpochStats> SposTrainer::TrainEpoch(std::int64_t epoch,
+                                                  const StepCallback& on_step) {
   const auto start = std::chrono::steady_clock::now();
   Rng rng(MixSeed(options_.seed, static_cast<std::uint64_t>(epoch)));
   std::vector<std::int64_t> order(static_cast<std::size_t>(data_.Size(Split::kTrain)));
@@ -212,6 +214,19 @@ EpochStats SposTrainer::TrainEpoch(std::int64_t epoch) {
     loss_sum += loss_value * static_cast<double>(positions.size());
     correct += logits.argmax(1).eq(batch.labels).sum().item<std::int64_t>();
     seen += static_cast<std::int64_t>(positions.size());
+    if (on_step) {
+      TrainingStep progress;
+      progress.epoch = epoch + 1;
+      progress.epochs = options_.epochs;
+      progress.step = step + 1;
+      progress.steps = steps_per_epoch_;
+      progress.loss = loss_sum / static_cast<double>(seen);
+      progress.accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      progress.images_per_second = static_cast<double>(seen) / std::max(elapsed, 1e-9);
+      if (!on_step(progress)) return std::nullopt;
+    }
   }
   EpochStats stats;
   stats.epoch = epoch + 1;
@@ -226,13 +241,14 @@ EpochStats SposTrainer::TrainEpoch(std::int64_t epoch) {
   return stats;
 }
 
-void SposTrainer::Train(const EpochCallback& on_epoch) {
+void SposTrainer::Train(const EpochCallback& on_epoch, const StepCallback& on_step) {
   LoadCheckpoint();
   while (completed_epochs_ < options_.epochs) {
-    const EpochStats stats = TrainEpoch(completed_epochs_);
+    const std::optional<EpochStats> stats = TrainEpoch(completed_epochs_, on_step);
+    if (!stats) break;
     ++completed_epochs_;
     SaveCheckpoint();
-    if (on_epoch && !on_epoch(stats)) break;
+    if (on_epoch && !on_epoch(*stats)) break;
   }
   supernet_->eval();
 }

@@ -19,9 +19,11 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "spaces/architecture.h"
+#include "spaces/prepare.h"
 #include "spaces/rng.h"
 #include "supernet/nb201_supernet.h"
 
@@ -68,6 +70,9 @@ struct EpochStats {
 
 // Called after each trained epoch, once its checkpoint is written; return false to stop.
 using EpochCallback = std::function<bool(const EpochStats&)>;
+// Called after each step (for progress displays); return false to abandon the epoch at once: it
+// is not checkpointed, so a resumed run trains it again from its start, exactly as it would have.
+using StepCallback = std::function<bool(const TrainingStep&)>;
 
 class SposTrainer {
  public:
@@ -80,7 +85,7 @@ class SposTrainer {
   // Loads the checkpoint when there is one (throws UserError when it was made with other
   // settings or cannot be read), then trains the remaining epochs. A finished checkpoint is
   // loaded and nothing is trained. Leaves the supernet in eval mode.
-  void Train(const EpochCallback& on_epoch = {});
+  void Train(const EpochCallback& on_epoch = {}, const StepCallback& on_step = {});
 
   std::int64_t CompletedEpochs() const { return completed_epochs_; }
   bool Finished() const { return completed_epochs_ >= options_.epochs; }
@@ -91,7 +96,8 @@ class SposTrainer {
 
   void LoadCheckpoint();
   void SaveCheckpoint() const;
-  EpochStats TrainEpoch(std::int64_t epoch);
+  // Empty when `on_step` abandoned the epoch.
+  std::optional<EpochStats> TrainEpoch(std::int64_t epoch, const StepCallback& on_step);
   std::string Fingerprint() const;
 
   Nb201Supernet supernet_;

@@ -96,6 +96,8 @@ TEST_F(CliTest, RunQueryAndExport) {
   std::ifstream in(dir_ / "out" / "architecture.json");
   const nlohmann::json spec = nlohmann::json::parse(in);
   EXPECT_EQ(spec["arch"], rows[0]["arch"]);
+  EXPECT_EQ(spec["encoding"]["vector"].size(), 30U);  // six 5-way one-hots
+  EXPECT_EQ(spec["encoding"]["num_nodes"], 8);
 }
 
 TEST_F(CliTest, SameSeedSameResultsWhateverTheWorkers) {

@@ -111,7 +111,8 @@ TEST_F(ExperimentTest, UnknownComponentsListWhatIsRegistered) {
   c["strategy"]["type"] = "evolution";
   c["evaluator"]["type"] = "tabel";
   ExpectError(c, "space.type: expected one of 'nb201', got 'nb210'");
-  ExpectError(c, "evaluator.type: expected one of 'table', 'cost', got 'tabel'; did you mean 'table'?");
+  ExpectError(c, "evaluator.type: expected one of 'table', 'cost'");
+  ExpectError(c, "got 'tabel'; did you mean 'table'?");
   ExpectError(c, "strategy.type: expected one of 'random', 'regularized_evolution'");
 }
 

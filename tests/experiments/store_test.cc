@@ -88,9 +88,8 @@ TEST(StoreTest, ExperimentRoundTrip) {
   auto store = ResultStore::Open(":memory:");
   const std::uint64_t big_seed = std::numeric_limits<std::uint64_t>::max() - 3;
   const nlohmann::json config = {{"name", "first"}, {"space", {{"type", "nb201"}}}};
-  const std::int64_t id =
-      store->CreateExperiment("first", config, "nb201", "evolution", {"loss", Goal::kMinimize},
-                              big_seed);
+  const std::int64_t id = store->CreateExperiment("first", config, "nb201", "evolution",
+                                                  {"loss", Goal::kMinimize}, big_seed);
   std::optional<ExperimentInfo> e = store->FindExperiment(std::to_string(id));
   ASSERT_TRUE(e);
   EXPECT_EQ(e->id, id);
@@ -153,9 +152,11 @@ TEST(StoreTest, CandidatesRoundTripIncludingRepeatsAndFailures) {
   auto writer = store->Writer(id);
   CandidateRecord first = Evaluated(0, 91.5, 1.2e6);
   first.metrics["loss"] = std::numeric_limits<double>::quiet_NaN();
+  first.metrics["odd \"name\"\n\x01\\"] = -2.5e-300;  // escaped in the JSON text
   first.hash = 0x0123456789abcdefULL;
   const CandidateRecord failed = Failed(1, CandidateStatus::kFailed, "diverged: loss is \"nan\"");
-  const CandidateRecord infeasible = Failed(2, CandidateStatus::kInfeasible, "violates params <= 1e+06");
+  const CandidateRecord infeasible =
+      Failed(2, CandidateStatus::kInfeasible, "violates params <= 1e+06");
   const CandidateRecord repeat = Repeat(3, first);
   writer->Write(std::vector<CandidateRecord>{first, failed});
   writer->Write(std::vector<CandidateRecord>{infeasible, repeat});
@@ -172,7 +173,8 @@ TEST(StoreTest, CandidatesRoundTripIncludingRepeatsAndFailures) {
   EXPECT_EQ(a->error, "");
   EXPECT_EQ(a->repeat_of, -1);
   EXPECT_EQ(a->objective, 91.5);
-  ASSERT_EQ(a->metrics.size(), 3u);
+  ASSERT_EQ(a->metrics.size(), 4u);
+  EXPECT_EQ(a->metrics.at("odd \"name\"\n\x01\\"), -2.5e-300);
   EXPECT_EQ(a->metrics.at("accuracy"), 91.5);
   EXPECT_EQ(a->metrics.at("params"), 1.2e6);
   EXPECT_TRUE(std::isnan(a->metrics.at("loss")));
@@ -216,9 +218,9 @@ TEST(StoreTest, FailedBatchLeavesNothingBehind) {
   auto writer = store->Writer(id);
   writer->Write(std::vector<CandidateRecord>{Evaluated(0, 1.0, 1.0)});
   // Step 1 is new but step 0 is taken: the whole batch is one transaction.
-  EXPECT_THROW(writer->Write(std::vector<CandidateRecord>{Evaluated(1, 2.0, 1.0),
-                                                          Evaluated(0, 3.0, 1.0)}),
-               UserError);
+  EXPECT_THROW(
+      writer->Write(std::vector<CandidateRecord>{Evaluated(1, 2.0, 1.0), Evaluated(0, 3.0, 1.0)}),
+      UserError);
   EXPECT_EQ(store->Stats(id).candidates, 1);
   EXPECT_FALSE(store->CandidateAtStep(id, 1));
   // The writer still works afterwards.
@@ -295,7 +297,8 @@ TEST(StoreTest, TopUsesThePartialIndex) {
   auto store = ResultStore::Open(":memory:");
   const Table plan = store->Sql(
       "EXPLAIN QUERY PLAN SELECT id FROM candidates WHERE experiment_id = 1 AND status = 'ok' "
-      "AND repeat_of_step IS NULL AND objective IS NOT NULL ORDER BY objective DESC, step LIMIT 10");
+      "AND repeat_of_step IS NULL AND objective IS NOT NULL ORDER BY objective DESC, step LIMIT "
+      "10");
   std::string text;
   for (const auto& row : plan.rows) text += std::get<std::string>(row.back()) + "\n";
   EXPECT_NE(text.find("candidates_by_objective"), std::string::npos) << text;
@@ -307,9 +310,9 @@ TEST(StoreTest, ViewsResolveRepeatsAndLongForm) {
   const CandidateRecord first = Evaluated(0, 90.0, 2.0);
   store->Writer(id)->Write(std::vector<CandidateRecord>{first, Repeat(1, first)});
 
-  const Table resolved =
-      store->Sql("SELECT step, is_repeat, json_extract(metrics, '$.accuracy') "
-                 "FROM candidate_results ORDER BY step");
+  const Table resolved = store->Sql(
+      "SELECT step, is_repeat, json_extract(metrics, '$.accuracy') "
+      "FROM candidate_results ORDER BY step");
   ASSERT_EQ(resolved.rows.size(), 2u);
   EXPECT_EQ(std::get<std::int64_t>(resolved.rows[1][1]), 1);
   EXPECT_EQ(std::get<double>(resolved.rows[1][2]), 90.0);
@@ -325,8 +328,9 @@ TEST(StoreTest, ViewsResolveRepeatsAndLongForm) {
 TEST(StoreTest, SqlKeepsTypesAndReportsErrors) {
   auto store = ResultStore::Open(":memory:");
   NewExperiment(*store, "exp", Goal::kMaximize);
-  const Table table = store->Sql("SELECT 1 AS one, 2.5 AS half, 'x' AS text, NULL AS missing, "
-                                 "x'00ff' AS bytes; -- trailing comment");
+  const Table table = store->Sql(
+      "SELECT 1 AS one, 2.5 AS half, 'x' AS text, NULL AS missing, "
+      "x'00ff' AS bytes; -- trailing comment");
   ASSERT_EQ(table.columns, (std::vector<std::string>{"one", "half", "text", "missing", "bytes"}));
   ASSERT_EQ(table.rows.size(), 1u);
   EXPECT_EQ(std::get<std::int64_t>(table.rows[0][0]), 1);
@@ -362,8 +366,11 @@ TEST(StoreTest, TrainingRunsAndEpochsRoundTrip) {
   EXPECT_NE(supernet, retrain);
   for (int epoch = 0; epoch < 3; ++epoch) {
     store->RecordEpoch(supernet, epoch,
-                       {{"train_loss", 2.0 - epoch}, {"valid_accuracy", 0.3 + 0.1 * epoch},
-                        {"lr", 0.1}, {"seconds", 4.0}, {"arch_entropy", 1.5 - 0.5 * epoch}});
+                       {{"train_loss", 2.0 - epoch},
+                        {"valid_accuracy", 0.3 + 0.1 * epoch},
+                        {"lr", 0.1},
+                        {"seconds", 4.0},
+                        {"arch_entropy", 1.5 - 0.5 * epoch}});
   }
   // Recording an epoch again replaces it (a resumed run).
   store->RecordEpoch(supernet, 2, {{"train_loss", 0.5}});
@@ -392,9 +399,8 @@ TEST(StoreTest, TrainingRunsAndEpochsRoundTrip) {
   EXPECT_EQ(epochs[2].values, (Metrics{{"train_loss", 0.5}}));
   EXPECT_TRUE(store->TrainingEpochs(retrain).empty());
 
-  const Table curves = store->Sql(
-      "SELECT epoch, train_loss FROM training_curves WHERE run_id = " + std::to_string(supernet) +
-      " ORDER BY epoch");
+  const Table curves = store->Sql("SELECT epoch, train_loss FROM training_curves WHERE run_id = " +
+                                  std::to_string(supernet) + " ORDER BY epoch");
   ASSERT_EQ(curves.rows.size(), 3u);
   EXPECT_EQ(std::get<double>(curves.rows[0][1]), 2.0);
   const Table long_form = store->Sql(

@@ -9,6 +9,7 @@
 
 #include "spaces/rng.h"
 #include "supernet/dataset.h"
+#include "supernet/idx_reader.h"
 
 namespace sculpt::testing {
 
@@ -37,6 +38,22 @@ inline ImageSet MakeImages(std::int64_t count, int size, int classes, std::uint6
     }
   }
   return set;
+}
+
+// Writes MakeImages data as an IDX data set folder (the file names Fashion-MNIST uses, gzip),
+// `train` images in the training file and `test` in the test file.
+inline void WriteIdxDataset(const std::filesystem::path& dir, std::int64_t train,
+                            std::int64_t test, int size, int classes) {
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& prefix, std::int64_t count, std::uint64_t seed) {
+    ImageSet set = MakeImages(count, size, classes, seed);
+    WriteIdx(dir / (prefix + "-images-idx3-ubyte.gz"), IdxKind::kImages,
+             {{count, size, size}, set.pixels}, true);
+    WriteIdx(dir / (prefix + "-labels-idx1-ubyte.gz"), IdxKind::kLabels, {{count}, set.labels},
+             true);
+  };
+  write("train", train, 1);
+  write("t10k", test, 2);
 }
 
 // A fresh, empty folder for one test.

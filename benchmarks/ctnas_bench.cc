@@ -1,0 +1,155 @@
+// Benchmark: search quality of ctnas (comparator-guided, CTNAS) on the NAS-Bench-201 table, next
+// to random search and regularized evolution, with the protocol of search_quality.cc: after n
+// distinct evaluations, the cifar10_test of the candidate with the best cifar10_valid so far,
+// mean ± std over seeds (a strategy never sees cifar10_test). One run per seed up to the largest
+// budget serves every smaller one (a run is a prefix of a longer one). Prints each strategy's
+// wall time.
+//
+// usage: ctnas_bench TABLE.csv [--seeds N] [--strategies a,b] [--budgets 50,100]
+//                    [--ctnas JSON] [--hidden H] [--steps S] [--threads T]
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "experiments/builtins.h"
+#include "predictors/neural_comparator.h"
+#include "search/engine.h"
+#include "spaces/options.h"
+#include "supernet/torch_threads.h"
+
+namespace {
+
+using namespace sculpt;
+
+// After each distinct evaluation, the test accuracy of the best-by-valid candidate.
+class BestByValidSink final : public ResultSink {
+ public:
+  void Write(std::span<const CandidateRecord> records) override {
+    for (const CandidateRecord& r : records) {
+      if (r.repeat_of >= 0 || r.status == CandidateStatus::kInfeasible) continue;
+      if (r.status == CandidateStatus::kOk) {
+        const double valid = r.metrics.at("cifar10_valid");
+        if (!best_valid || valid > *best_valid) {
+          best_valid = valid;
+          best_test = r.metrics.at("cifar10_test");
+        }
+      }
+      curve.push_back(best_test);
+    }
+  }
+  std::optional<double> best_valid;
+  double best_test = 0;
+  std::vector<double> curve;  // curve[i]: after i+1 evaluations
+};
+
+std::vector<std::string> Split(const std::string& text) {
+  std::vector<std::string> parts;
+  std::stringstream in(text);
+  for (std::string part; std::getline(in, part, ',');) parts.push_back(part);
+  return parts;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: ctnas_bench TABLE.csv [--seeds N] [--strategies a,b] [--budgets 50,100] "
+                 "[--ctnas JSON] [--hidden H] [--steps S] [--threads T]\n";
+    return 2;
+  }
+  const std::string table = argv[1];
+  int seeds = 100;
+  std::vector<std::string> strategies = {"random", "regularized_evolution", "ctnas"};
+  std::vector<int> budgets = {50, 100};
+  nlohmann::json ctnas_config = nlohmann::json::object();
+  NacOptions nac;
+  int threads = 1;  // LibTorch intra-op threads: tiny models gain nothing from more
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--seeds") seeds = std::stoi(value);
+    else if (flag == "--strategies") strategies = Split(value);
+    else if (flag == "--budgets") {
+      budgets.clear();
+      for (const std::string& b : Split(value)) budgets.push_back(std::stoi(b));
+    } else if (flag == "--ctnas") ctnas_config = nlohmann::json::parse(value);
+    else if (flag == "--hidden") nac.hidden = std::stoi(value);
+    else if (flag == "--steps") nac.steps = std::stoi(value);
+    else if (flag == "--threads") threads = std::stoi(value);
+    else {
+      std::cerr << "unknown flag " << flag << "\n";
+      return 2;
+    }
+  }
+  SetTorchThreads(threads);
+  const int largest = *std::max_element(budgets.begin(), budgets.end());
+
+  ConfigErrors errors;
+  nlohmann::json space_config = {{"type", "nb201"}};
+  Options space_options(space_config, "space", errors, nullptr);
+  auto space = Spaces().Get("nb201")(space_options);
+  nlohmann::json evaluator_config = {
+      {"path", table}, {"objective", "cifar10_valid"}, {"report", {"cifar10_test"}}};
+  Options evaluator_options(evaluator_config, "evaluator", errors, nullptr);
+  auto evaluator = Evaluators().Get("table")(evaluator_options, {space.get(), ".", 1, 0});
+  if (!errors.Empty()) {
+    std::cerr << errors.Messages().front() << "\n";
+    return 1;
+  }
+  const std::vector<Objective> objectives = {{"cifar10_valid", Goal::kMaximize}};
+
+  std::printf("ctnas_bench on %s: %d seeds, best-by-valid cifar10_test after n distinct "
+              "evaluations (mean ± std)\nctnas options %s; NAC hidden=%d gcn_layers=%d steps=%d "
+              "batch_pairs=%d\n", table.c_str(), seeds, ctnas_config.dump().c_str(), nac.hidden,
+              nac.gcn_layers, nac.steps, nac.batch_pairs);
+  std::printf("%-24s", "strategy");
+  for (int b : budgets) std::printf("  n=%-13d", b);
+  std::printf("  wall s\n");
+  for (const std::string& type : strategies) {
+    std::map<int, std::vector<double>> results;
+    const auto start = std::chrono::steady_clock::now();
+    for (int seed = 0; seed < seeds; ++seed) {
+      nlohmann::json strategy_config = nlohmann::json::object();
+      if (type == "regularized_evolution") strategy_config = {{"population", 10}, {"sample", 3}};
+      if (type == "ctnas") strategy_config = ctnas_config;
+      Options strategy_options(strategy_config, "strategy", errors, nullptr);
+      auto strategy = Strategies().Get(type)(
+          strategy_options,
+          {space.get(), objectives, static_cast<std::uint64_t>(seed), NeuralComparatorFactory(nac)});
+      strategy_options.Finish();
+      if (!errors.Empty()) {
+        std::cerr << errors.Messages().front() << "\n";
+        return 1;
+      }
+      EngineOptions options;
+      options.seed = static_cast<std::uint64_t>(seed);
+      options.budget.evaluations = largest;
+      options.budget.patience = 100'000;
+      options.strategy_name = type;
+      Engine engine(*space, *evaluator, *strategy, objectives, {}, options);
+      BestByValidSink sink;
+      engine.Run(sink);
+      for (int b : budgets) {
+        if (static_cast<int>(sink.curve.size()) >= b) results[b].push_back(sink.curve[b - 1]);
+      }
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("%-24s", type.c_str());
+    for (int b : budgets) {
+      const std::vector<double>& v = results[b];
+      double mean = 0, var = 0;
+      for (double x : v) mean += x;
+      mean /= static_cast<double>(v.size());
+      for (double x : v) var += (x - mean) * (x - mean);
+      const double std_dev = v.size() > 1 ? std::sqrt(var / static_cast<double>(v.size() - 1)) : 0;
+      std::printf("  %6.2f ± %-6.2f", mean, std_dev);
+    }
+    std::printf("  %.1f\n", seconds);
+    std::fflush(stdout);
+  }
+  return 0;
+}

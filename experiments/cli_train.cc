@@ -1,0 +1,95 @@
+// `sculpt train DB --candidate ID [--epochs E] [--out DIR]`: retrains one logged candidate
+// stand-alone from scratch with its experiment's stored settings (data set, skeleton, training
+// options of the "final" block, or defaults) and records the run in the database.
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <thread>
+
+#include "experiments/cli.h"
+#include "experiments/command_line.h"
+#include "experiments/interrupt.h"
+#include "experiments/progress_display.h"
+#include "experiments/retrain.h"
+#include "experiments/store.h"
+#include "experiments/training_display.h"
+#include "supernet/torch_threads.h"
+
+namespace sculpt {
+
+int TrainCommand(const std::vector<std::string>& args, Streams io) {
+  CommandLine command_line(
+      "train DB --candidate ID [--epochs E] [--out DIR] [--threads T] [--quiet]",
+      "Trains the architecture of candidate ID (an id that `sculpt query DB --top K` shows)\n"
+      "from scratch, stand-alone, with the settings stored with its experiment: the data set,\n"
+      "the space's skeleton and the training options of the config's \"final\" block (without\n"
+      "one: the evaluator's data set and default training options). Reports validation and\n"
+      "test accuracy and records the run, its per-epoch curves and its results in DB\n"
+      "(training_runs, kind 'retrain'). --out also exports architecture.json and model.pt.",
+      {{"candidate", "ID", "the candidate to train"},
+       {"epochs", "E", "train for E epochs instead of the stored setting"},
+       {"out", "DIR", "export architecture.json and model.pt to DIR"},
+       {"threads", "T", "LibTorch intra-op threads (1)"},
+       {"quiet", "", "no progress display"}},
+      1, 1);
+  if (!command_line.Parse(args, io.out)) return 0;
+  if (!command_line.Has("candidate")) throw UsageError("--candidate ID is required");
+  const std::int64_t id =
+      command_line.Int("candidate", 0, 1, std::numeric_limits<std::int64_t>::max());
+  const std::string& db = command_line.Positional().front();
+  if (!std::filesystem::exists(db)) throw UserError("no database " + db);
+  const std::unique_ptr<ResultStore> store = ResultStore::Open(db);
+  const std::optional<StoredCandidate> candidate = store->Candidate(id);
+  if (!candidate) throw UserError("no candidate " + std::to_string(id) + " in " + db);
+  const std::optional<ExperimentInfo> experiment =
+      store->FindExperiment(std::to_string(candidate->experiment_id));
+  if (!experiment) throw UserError("candidate " + std::to_string(id) + " has no experiment");
+
+  RetrainPlan plan = PlanFromStoredConfig(experiment->config, {});
+  if (command_line.Has("epochs")) {
+    plan.training.epochs = command_line.Int("epochs", 1, 1, 100000);
+  }
+  const Architecture arch = nb201::MakeSpace(plan.skeleton)->Parse(candidate->arch);
+  // One thread by default: on a busy machine OpenMP's spinning threads made training several
+  // times slower with 2 threads than with 1 (benchmarks/spos_speed.cc).
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  SetTorchThreads(static_cast<int>(command_line.Int("threads", 1, 1, cores)));
+
+  TrainingDisplay display(io.err, io.err_is_terminal, command_line.Has("quiet"));
+  InterruptFlag interrupt;
+  io.err << "sculpt: training candidate #" << id << " of experiment '" << experiment->name
+         << "' for " << plan.training.epochs << " epochs: " << candidate->arch << "\n";
+  const RetrainOutcome outcome = Retrain(plan, arch, *store, experiment->id, candidate->id,
+                                         &display, &interrupt.Flag());
+  if (!outcome.finished) {
+    io.out << "Interrupted; training run " << outcome.run_id << " is marked interrupted.\n";
+    return 130;
+  }
+  const Metrics& r = outcome.result;
+  auto percent = [&r](const char* name) {
+    auto it = r.find(name);
+    if (it == r.end() || !std::isfinite(it->second)) return std::string("n/a");
+    char buffer[32];
+    std::snprintf(buffer, sizeof(buffer), "%.2f%%", 100.0 * it->second);
+    return std::string(buffer);
+  };
+  io.out << "Candidate #" << id << " trained for " << r.at("epochs") << " epochs in "
+         << FormatDuration(r.at("seconds")) << ": test accuracy " << percent("test_accuracy")
+         << ", validation " << percent("valid_accuracy") << " (" << r.at("params")
+         << " params)\nRecorded as training run " << outcome.run_id << " in " << db << "\n";
+  if (const std::optional<std::string> out = command_line.Value("out")) {
+    Metrics metrics = candidate->metrics;
+    if (candidate->repeat_of >= 0) {
+      if (auto original = store->CandidateAtStep(candidate->experiment_id, candidate->repeat_of)) {
+        metrics = original->metrics;
+      }
+    }
+    const std::filesystem::path dir =
+        ExportRetrained(*experiment, *candidate, metrics, plan, outcome, *out);
+    io.out << "Exported to " << dir.string() << " (architecture.json, model.pt)\n";
+  }
+  return 0;
+}
+
+}  // namespace sculpt

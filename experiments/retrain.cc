@@ -1,0 +1,150 @@
+#include "experiments/retrain.h"
+
+#include <fstream>
+
+#include "experiments/export.h"
+#include "experiments/model_export.h"
+#include "spaces/errors.h"
+#include "spaces/options.h"
+#include "supernet/nb201_data_setup.h"
+#include "supernet/network_trainer.h"
+
+namespace sculpt {
+
+nlohmann::json FinalBlockWithDataset(const nlohmann::json& config) {
+  nlohmann::json block = config.value("final", nlohmann::json::object());
+  if (!block.is_object() || block.contains("dataset")) return block;
+  const auto evaluator = config.find("evaluator");
+  if (evaluator != config.end() && evaluator->is_object() && evaluator->contains("dataset")) {
+    block["dataset"] = (*evaluator)["dataset"];
+  }
+  return block;
+}
+
+RetrainPlan ReadRetrainPlan(Options& block, const nlohmann::json& space_config,
+                            const std::filesystem::path& base_dir,
+                            const std::filesystem::path& default_export,
+                            std::uint64_t default_seed) {
+  RetrainPlan plan;
+  plan.training = ReadSposOptions(block, default_seed);
+  plan.eval_batch_size = block.Int("eval_batch_size", 500, 1);
+  const std::optional<std::string> out = block.OptionalString("export");
+  plan.export_dir = out ? base_dir / *out : default_export;
+  Nb201DataSetup setup = ReadNb201DataSetup(block, space_config, base_dir);
+  plan.skeleton = setup.skeleton;
+  plan.dataset = setup.dataset;
+  plan.data = std::move(setup.data);
+  if (plan.data && plan.training.batch_size > plan.data->Size(Split::kTrain)) {
+    block.Error("batch_size", "is larger than the train split (" +
+                                  std::to_string(plan.data->Size(Split::kTrain)) + " images)");
+  }
+  return plan;
+}
+
+RetrainPlan PlanFromStoredConfig(const nlohmann::json& canonical_config,
+                                 const std::filesystem::path& default_export) {
+  if (canonical_config.value("space", nlohmann::json::object()).value("type", "") != "nb201") {
+    throw ConfigError({"the experiment's space is not nb201: only nb201 networks can be trained"});
+  }
+  const nlohmann::json block_json = FinalBlockWithDataset(canonical_config);
+  if (!block_json.contains("dataset")) {
+    throw ConfigError({"the experiment's config names no data set (neither final.dataset nor "
+                       "evaluator.dataset): nothing to train on"});
+  }
+  ConfigErrors errors;
+  nlohmann::json scratch = nlohmann::json::object();
+  Options block(block_json, "final", errors, &scratch);
+  const std::uint64_t seed = canonical_config.value("seed", std::uint64_t{0});
+  RetrainPlan plan =
+      ReadRetrainPlan(block, canonical_config["space"], {}, default_export, seed);
+  block.Finish();
+  errors.ThrowIfAny();
+  return plan;
+}
+
+RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,
+                       std::int64_t experiment_id, std::int64_t candidate_id,
+                       TrainingProgress* progress, const std::atomic<bool>* stop) {
+  SCULPT_ASSERT(plan.data != nullptr, "Retrain needs a plan whose data is loaded");
+  RetrainOutcome outcome;
+  outcome.network = Nb201Network(arch, Nb201NetworkOptions(plan.skeleton).seed(plan.training.seed));
+  const nlohmann::json config = {{"skeleton", SkeletonJson(plan.skeleton)},
+                                 {"training", SposOptionsJson(plan.training)},
+                                 {"dataset", DescribeDataset(plan.dataset)}};
+  outcome.run_id = store.BeginTrainingRun(experiment_id, candidate_id, "retrain", config);
+  auto stopped = [stop] { return stop != nullptr && stop->load(); };
+
+  const std::int64_t full = plan.data->Size(Split::kTrain) / plan.training.batch_size;
+  const std::int64_t steps =
+      plan.training.steps_per_epoch > 0 ? std::min(plan.training.steps_per_epoch, full) : full;
+  if (progress != nullptr) progress->Begin("retrain", 1, plan.training.epochs, steps);
+  NetworkTrainingHooks hooks;
+  hooks.eval_batch_size = plan.eval_batch_size;
+  hooks.on_step = [&](const TrainingStep& step) {
+    if (progress != nullptr) progress->Step(step);
+    return !stopped();
+  };
+  hooks.on_epoch = [&](const NetworkEpoch& epoch) {
+    const Metrics values = epoch.AsMetrics();
+    store.RecordEpoch(outcome.run_id, static_cast<int>(epoch.epoch), values);
+    if (progress != nullptr) progress->EpochDone(epoch.epoch, values);
+    return !stopped();
+  };
+  NetworkTrainingResult result;
+  try {
+    result = TrainNetwork(outcome.network, *plan.data, plan.training, hooks);
+  } catch (...) {
+    if (progress != nullptr) progress->End();
+    store.FinishTrainingRun(outcome.run_id, "failed", {});
+    throw;
+  }
+  if (progress != nullptr) progress->End();
+  outcome.finished = !result.stopped;
+  outcome.result = {{"epochs", static_cast<double>(result.epochs_done)},
+                    {"seconds", result.seconds},
+                    {"train_loss", result.train_loss},
+                    {"train_accuracy", result.train_accuracy},
+                    {"valid_loss", result.valid_loss},
+                    {"valid_accuracy", result.valid_accuracy},
+                    {"params", nb201::CountParams(arch, plan.skeleton)},
+                    {"flops", nb201::CountFlops(arch, plan.skeleton)}};
+  if (outcome.finished && plan.data->Size(Split::kTest) > 0) {
+    outcome.result["test_loss"] = result.test_loss;
+    outcome.result["test_accuracy"] = result.test_accuracy;
+  }
+  store.FinishTrainingRun(outcome.run_id, outcome.finished ? "finished" : "interrupted",
+                          outcome.result);
+  return outcome;
+}
+
+std::filesystem::path ExportRetrained(const ExperimentInfo& experiment,
+                                      const StoredCandidate& candidate, const Metrics& metrics,
+                                      const RetrainPlan& plan, const RetrainOutcome& outcome,
+                                      const std::filesystem::path& out_dir) {
+  // export.h writes the candidate's document; the retraining adds what deployment needs.
+  nlohmann::json document = ArchitectureDocument(experiment, candidate, metrics);
+  nlohmann::json retrain = {{"training_run", outcome.run_id},
+                            {"training", SposOptionsJson(plan.training)},
+                            {"model", kModelFile}};
+  for (const auto& [name, value] : outcome.result) {
+    retrain["metrics"][name] = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json();
+  }
+  document["retrain"] = retrain;
+  document["skeleton"] = SkeletonJson(plan.skeleton);
+
+  WriteModel(outcome.network, out_dir / kModelFile);
+  const std::filesystem::path path = out_dir / "architecture.json";
+  const std::filesystem::path partial = out_dir / "architecture.json.partial";
+  {
+    std::ofstream file(partial);
+    file << document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    file.close();
+    if (!file) throw UserError("cannot write " + partial.string());
+  }
+  std::error_code error;
+  std::filesystem::rename(partial, path, error);
+  if (error) throw UserError("cannot write " + path.string() + ": " + error.message());
+  return out_dir;
+}
+
+}  // namespace sculpt

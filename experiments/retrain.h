@@ -1,0 +1,87 @@
+#pragma once
+// Retraining: the last step of a search. The winner was only scored cheaply (inherited weights);
+// it is trained stand-alone from scratch (supernet/network_trainer.h) for the epochs the
+// "final" block of the config asks for, scored on the test split, recorded in the store (a
+// training run of kind "retrain" with per-epoch curves) and exported: architecture.json (the
+// document of experiments/export.h plus the retraining's results and the skeleton) and model.pt
+// (experiments/model_export.h). `sculpt train` retrains any logged candidate the same way.
+//
+// The "final" block: "dataset" {...} (default: the evaluator's dataset block), the training keys
+// of SposOptions ("epochs", "batch_size", "learning_rate", ...), "eval_batch_size" (500) and
+// "export" (the output folder; default: next to the database, "<db name>-best"). The skeleton is
+// the space's.
+// Thread-safety: one thread (the command's).
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "experiments/store.h"
+#include "spaces/architecture.h"
+#include "spaces/metrics.h"
+#include "spaces/nb201.h"
+#include "spaces/prepare.h"
+#include "supernet/dataset.h"
+#include "supernet/nb201_network.h"
+#include "supernet/spos_trainer.h"
+
+namespace sculpt {
+
+class Options;
+
+struct RetrainPlan {
+  nb201::Skeleton skeleton;
+  DatasetOptions dataset;
+  SposOptions training;
+  std::int64_t eval_batch_size = 500;
+  std::filesystem::path export_dir;
+  // Loaded while reading the plan (so a mismatch with the skeleton is a config error); null when
+  // the config has errors.
+  std::shared_ptr<const ImageDataset> data;
+};
+
+// Reads a "final" block whose "dataset" was already filled in (see FinalBlockWithDataset);
+// errors go to `block`. `space_config` is the space's canonical block, `default_export` the
+// export folder when "export" is absent. Relative paths resolve against `base_dir`.
+RetrainPlan ReadRetrainPlan(Options& block, const nlohmann::json& space_config,
+                            const std::filesystem::path& base_dir,
+                            const std::filesystem::path& default_export,
+                            std::uint64_t default_seed);
+
+// The "final" block of `config` with "dataset" taken from the evaluator's block when absent.
+nlohmann::json FinalBlockWithDataset(const nlohmann::json& config);
+
+// The retraining plan of a stored experiment's canonical config: its "final" block, or, when it
+// has none, the evaluator's dataset with default training settings. Throws ConfigError when the
+// stored config cannot give one (e.g. a table experiment without any dataset).
+RetrainPlan PlanFromStoredConfig(const nlohmann::json& canonical_config,
+                                 const std::filesystem::path& default_export);
+
+struct RetrainOutcome {
+  bool finished = false;  // false: stopped by the flag
+  std::int64_t run_id = 0;
+  // test_accuracy, test_loss, valid_accuracy, valid_loss, train_accuracy, train_loss, epochs,
+  // seconds, params, flops.
+  Metrics result;
+  Nb201Network network{nullptr};
+};
+
+// Retrains `arch` as `plan` says; the run goes to `store` (kind "retrain", tied to the
+// experiment and candidate), progress to `progress` (may be null).
+RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,
+                       std::int64_t experiment_id, std::int64_t candidate_id,
+                       TrainingProgress* progress, const std::atomic<bool>* stop);
+
+// Writes out_dir/architecture.json (export.h's document plus "retrain": the outcome's results
+// and run id, and "skeleton") and out_dir/model.pt. Returns out_dir.
+std::filesystem::path ExportRetrained(const ExperimentInfo& experiment,
+                                      const StoredCandidate& candidate, const Metrics& metrics,
+                                      const RetrainPlan& plan, const RetrainOutcome& outcome,
+                                      const std::filesystem::path& out_dir);
+
+}  // namespace sculpt

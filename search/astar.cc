@@ -1,0 +1,452 @@
+// A* over a space's reduction graph, in the spirit of A* attention-head pruning: start from the
+// most expensive architecture (SearchSpace::Largest) and shrink it one cost-reducing edit
+// (SearchSpace::Reductions) at a time, giving up as little of the first objective as possible.
+// Nothing here knows a particular space: the same strategy prunes nb201 ops or attention heads.
+//
+// Terms. The resource is one of the space's cost metrics (known before evaluation); only edits
+// that strictly lower it are followed, so every path makes progress and the graph is acyclic.
+// value(s) is the first objective (oriented, larger is better) as measured by the engine;
+// g(s) = value(start) - value(s) is the measured drop. It depends on s only, not on the path.
+//
+// Goals (options):
+//  - target {"metric": M, "max": X}: a state with M <= X and the smallest drop. A* on
+//    f = g + w * h, where h(s) estimates the drop still needed to close the gap M(s) - X: the
+//    edits available at s, each estimated by the mean drop measured so far for the same edit
+//    (same positions, same old and new values) anywhere in the graph, clamped at 0 (the smallest
+//    such mean when that edit was never measured), combined as the optimum of the fractional
+//    relaxation: cheapest drop per unit saved first, at most one edit per group of positions
+//    (alternatives on one edge), until their savings close the gap. The first goal state chosen
+//    for expansion is the answer. `heuristic_weight` w (default 1) > 1 trades optimality for
+//    fewer expansions (weighted A*).
+//  - max_drop B (alone): the state with the smallest M whose drop is at most B. Best-first on the
+//    lowest M a state could still reach within its remaining budget B - g(s) (the same edit
+//    estimates, best savings per unit of drop first); an expanded state goes back into the open
+//    list as a finished candidate with its own M, and the first finished candidate chosen is the
+//    answer.
+//  - both: the target goal, among states whose drop is at most B.
+// Architectures with the same canonical form and the same resource are one state (they measure
+// the same and their reductions are alike), so isomorphic copies are not expanded again.
+// h is refreshed lazily: estimates are recomputed from the current measurements whenever the next
+// state is chosen, so no priority is ever stale. h is a guess, not a bound; what is guaranteed
+// does not depend on it:
+//  - a state is accepted (enters the open list, can be expanded or returned) only once the engine
+//    has evaluated it successfully; failed and infeasible states, and states whose drop exceeds
+//    max_drop, are never accepted. So the answer was really measured, and is never worse than
+//    value(start) - max_drop.
+//  - the children of an expanded state are proposed together (the engine evaluates them in
+//    parallel, batch by batch); the next state is chosen once all of them are told.
+// The answer is re-proposed once with origin "astar-goal" and the answer's step as parent (a
+// repeat, answered from the engine's cache at no cost), so it is visible in the results; then Ask
+// returns nothing and the engine stops ("strategy finished"). When no state reaches the goal the
+// strategy finishes without an "astar-goal" record. The strategy is deterministic (ties go to the
+// cheaper, then the earlier-discovered state) and needs no RNG.
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <map>
+#include <optional>
+#include <tuple>
+
+#include "search/strategies.h"
+#include "spaces/errors.h"
+
+namespace sculpt {
+namespace {
+
+enum class StateStatus : int { kPending = 0, kOk = 1, kRejected = 2 };
+
+// One cost-reducing edit out of a state.
+struct Move {
+  Architecture child;
+  double saving = 0;           // resource saved (> 0)
+  std::vector<int> edit;       // (position, old, new) per changed position: the edit's identity
+  std::vector<int> positions;  // changed positions: moves sharing them are alternatives
+};
+
+struct State {
+  Architecture arch;
+  double cost = 0;         // the resource metric
+  std::int64_t step = -1;  // step of its evaluation once told
+  StateStatus status = StateStatus::kPending;
+  double value = 0;       // first objective, oriented, once measured
+  bool measured = false;  // evaluated successfully (accepted or over max_drop)
+  bool expanded = false;
+  // Expanded states it is one edit below, with that edit.
+  std::vector<std::pair<int, std::vector<int>>> parents;
+  std::optional<std::vector<Move>> moves;  // cache, rebuilt on demand
+};
+
+struct OpenEntry {
+  int state = 0;
+  bool finished = false;  // max_drop goal: an expanded state kept as a candidate answer
+};
+
+struct DropStat {
+  double sum = 0;
+  int count = 0;
+};
+
+struct AStarGoal {
+  std::string metric;
+  std::optional<double> max;       // target
+  std::optional<double> max_drop;  // budget
+  double weight = 1.0;             // of h, target goal only
+};
+
+class AStar final : public Strategy {
+ public:
+  AStar(const SearchSpace& space, AStarGoal goal, std::optional<Architecture> start)
+      : space_(space), goal_(std::move(goal)), start_(std::move(start)) {
+    finished_ = !start_.has_value();
+  }
+
+  std::vector<Proposal> Ask(int max_count) override {
+    if (finished_ || max_count <= 0) return {};
+    if (states_.empty()) {
+      NewState(*start_);
+      ++pending_;
+      return {{*start_, "astar-start", -1}};
+    }
+    while (queue_.empty()) {
+      if (answer_ >= 0) {
+        finished_ = true;
+        return {{states_[answer_].arch, "astar-goal", states_[answer_].step}};
+      }
+      if (open_.empty()) {
+        // Nothing accepted is left to expand: the goal is out of reach (or results are still
+        // pending, which the engine never lets happen: it tells every batch before asking).
+        if (pending_ == 0) finished_ = true;
+        return {};
+      }
+      const OpenEntry chosen = PopBest();
+      if (IsGoal(chosen)) {
+        answer_ = chosen.state;
+      } else {
+        Expand(chosen.state);
+      }
+    }
+    std::vector<Proposal> proposals;
+    while (!queue_.empty() && static_cast<int>(proposals.size()) < max_count) {
+      const int child = queue_.front();
+      queue_.pop_front();
+      proposals.push_back({states_[child].arch, "astar-reduction",
+                           states_[states_[child].parents.front().first].step});
+      ++pending_;
+    }
+    return proposals;
+  }
+
+  void Tell(const std::vector<Observation>& observations) override {
+    for (const Observation& observation : observations) {
+      auto found = index_.find(observation.arch);
+      SCULPT_ASSERT(found != index_.end(),
+                    "astar was told about an architecture it never proposed");
+      State& state = states_[found->second];
+      if (state.step >= 0) continue;  // the "astar-goal" re-proposal
+      --pending_;
+      state.step = observation.step;
+      if (observation.status != CandidateStatus::kOk) {
+        state.status = StateStatus::kRejected;
+        if (found->second == 0) finished_ = true;  // no start, no search
+        continue;
+      }
+      state.value = observation.objectives.front();
+      state.measured = true;
+      if (found->second == 0) start_value_ = state.value;
+      // A drop over the budget still teaches the heuristic what that edit costs.
+      for (const auto& [parent, edit] : state.parents) RecordDrop(parent, found->second, edit);
+      if (goal_.max_drop && Drop(state) > *goal_.max_drop) {
+        state.status = StateStatus::kRejected;
+        continue;
+      }
+      state.status = StateStatus::kOk;
+      open_.push_back({found->second, false});
+    }
+  }
+
+  nlohmann::json SaveState() const override {
+    nlohmann::json states = nlohmann::json::array();
+    for (const State& s : states_) {
+      states.push_back({s.arch.choices, s.step, static_cast<int>(s.status), s.value, s.measured,
+                        s.expanded, s.parents});
+    }
+    nlohmann::json open = nlohmann::json::array();
+    for (const OpenEntry& e : open_) open.push_back({e.state, e.finished});
+    nlohmann::json drops = nlohmann::json::array();
+    for (const auto& [edit, stat] : drops_) drops.push_back({edit, stat.sum, stat.count});
+    return {{"states", states},      {"open", open},
+            {"queue", queue_},       {"drops", drops},
+            {"pending", pending_},   {"answer", answer_},
+            {"finished", finished_}, {"start_value", start_value_}};
+  }
+
+  void RestoreState(const nlohmann::json& state) override {
+    states_.clear();
+    index_.clear();
+    classes_.clear();
+    for (const nlohmann::json& s : state.at("states")) {
+      State& restored = NewState({s.at(0).get<std::vector<int>>()});
+      restored.step = s.at(1).get<std::int64_t>();
+      restored.status = static_cast<StateStatus>(s.at(2).get<int>());
+      restored.value = s.at(3).get<double>();
+      restored.measured = s.at(4).get<bool>();
+      restored.expanded = s.at(5).get<bool>();
+      restored.parents = s.at(6).get<std::vector<std::pair<int, std::vector<int>>>>();
+    }
+    open_.clear();
+    for (const nlohmann::json& e : state.at("open")) {
+      open_.push_back({e.at(0).get<int>(), e.at(1).get<bool>()});
+    }
+    queue_ = state.at("queue").get<std::deque<int>>();
+    drops_.clear();
+    for (const nlohmann::json& d : state.at("drops")) {
+      drops_[d.at(0).get<std::vector<int>>()] = {d.at(1).get<double>(), d.at(2).get<int>()};
+    }
+    pending_ = state.at("pending").get<int>();
+    answer_ = state.at("answer").get<int>();
+    finished_ = state.at("finished").get<bool>();
+    start_value_ = state.at("start_value").get<double>();
+  }
+
+ private:
+  State& NewState(Architecture arch) {
+    const int id = static_cast<int>(states_.size());
+    State state;
+    state.cost = Resource(arch);
+    state.arch = std::move(arch);
+    index_.emplace(state.arch, id);
+    classes_.emplace(std::make_pair(space_.CanonicalHash(state.arch), state.cost), id);
+    states_.push_back(std::move(state));
+    return states_.back();
+  }
+
+  double Resource(const Architecture& arch) const {
+    const Metrics cost = space_.Cost(arch);
+    auto it = cost.find(goal_.metric);
+    SCULPT_ASSERT(it != cost.end(),
+                  "space '" + space_.Name() + "' has no cost '" + goal_.metric + "'");
+    return it->second;
+  }
+
+  double Drop(const State& state) const { return start_value_ - state.value; }
+
+  bool IsGoal(const OpenEntry& entry) const {
+    if (goal_.max) return states_[entry.state].cost <= *goal_.max;
+    return entry.finished;
+  }
+
+  // The cost-reducing edits out of `id` (only those that lower the resource), cached.
+  const std::vector<Move>& Moves(int id) {
+    State& state = states_[id];
+    if (!state.moves) {
+      std::vector<Move> moves;
+      for (Architecture& child : space_.Reductions(state.arch)) {
+        Move move;
+        move.saving = state.cost - Resource(child);
+        if (!(move.saving > 0)) continue;
+        SCULPT_ASSERT(child.choices.size() == state.arch.choices.size(),
+                      "a reduction changed the number of choices");
+        for (std::size_t i = 0; i < child.choices.size(); ++i) {
+          if (child.choices[i] == state.arch.choices[i]) continue;
+          move.edit.insert(move.edit.end(),
+                           {static_cast<int>(i), state.arch.choices[i], child.choices[i]});
+          move.positions.push_back(static_cast<int>(i));
+        }
+        move.child = std::move(child);
+        moves.push_back(std::move(move));
+      }
+      states_[id].moves = std::move(moves);
+    }
+    return *states_[id].moves;
+  }
+
+  // One measured single-edit drop: `edit` took `parent` to (a state equivalent to) `child`.
+  void RecordDrop(int parent, int child, const std::vector<int>& edit) {
+    const State& p = states_[parent];
+    const State& c = states_[child];
+    if (!p.measured || !c.measured) return;
+    DropStat& stat = drops_[edit];
+    stat.sum += p.value - c.value;
+    ++stat.count;
+  }
+
+  // The moves out of `id` as the segments of a fractional (LP) relaxation, as (estimated drop,
+  // saving), cheapest drop per unit saved first. Moves changing the same positions are
+  // alternatives (one edge gets one new op): per group, only the lower convex hull of
+  // (saving, drop) from (0, 0) counts, as increments, so the greedy never takes two alternatives
+  // at once and the result is the exact optimum of the relaxation.
+  std::vector<std::pair<double, double>> EstimatedMoves(int id) {
+    double fallback = std::numeric_limits<double>::infinity();
+    for (const auto& [edit, stat] : drops_) fallback = std::min(fallback, Clamped(stat));
+    if (!std::isfinite(fallback)) fallback = 0.0;
+    std::map<std::vector<int>, std::vector<std::pair<double, double>>> groups;  // (saving, drop)
+    for (const Move& move : Moves(id)) {
+      auto stat = drops_.find(move.edit);
+      const double drop = stat == drops_.end() ? fallback : Clamped(stat->second);
+      groups[move.positions].emplace_back(move.saving, drop);
+    }
+    std::vector<std::pair<double, double>> segments;
+    for (auto& [positions, points] : groups) {
+      std::sort(points.begin(), points.end());
+      std::vector<std::pair<double, double>> hull = {{0.0, 0.0}};
+      for (const auto& p : points) {
+        // Pop while the last hull point lies on or above the chord from its predecessor to p.
+        while (hull.size() >= 2) {
+          const auto& a = hull[hull.size() - 2];
+          const auto& b = hull.back();
+          const double cross = (b.first - a.first) * (p.second - a.second) -
+                               (b.second - a.second) * (p.first - a.first);
+          if (cross > 0) break;
+          hull.pop_back();
+        }
+        if (p.first > hull.back().first) hull.push_back(p);
+      }
+      for (std::size_t k = 1; k < hull.size(); ++k) {
+        segments.emplace_back(hull[k].second - hull[k - 1].second,
+                              hull[k].first - hull[k - 1].first);
+      }
+    }
+    // Cheapest drop per unit of resource first (a hull's own segments are already in this order,
+    // and the stable sort keeps them so on ties).
+    std::stable_sort(segments.begin(), segments.end(), [](const auto& a, const auto& b) {
+      return a.first * b.second < b.first * a.second;
+    });
+    return segments;
+  }
+
+  static double Clamped(const DropStat& stat) { return std::max(0.0, stat.sum / stat.count); }
+
+  // Target goal: the estimated drop still needed to bring the resource down to the target.
+  double RemainingDrop(int id) {
+    double gap = states_[id].cost - *goal_.max;
+    if (gap <= 0) return 0.0;
+    double drop = 0.0;
+    for (const auto& [item_drop, saving] : EstimatedMoves(id)) {
+      if (saving >= gap) return drop + item_drop * gap / saving;
+      drop += item_drop;
+      gap -= saving;
+    }
+    return drop;
+  }
+
+  // max_drop goal: the lowest resource `id` might still reach within its remaining budget.
+  double ReachableCost(int id) {
+    double budget = *goal_.max_drop - Drop(states_[id]);
+    double cost = states_[id].cost;
+    for (const auto& [item_drop, saving] : EstimatedMoves(id)) {
+      if (item_drop <= budget) {
+        cost -= saving;
+        budget -= item_drop;
+      } else {
+        cost -= saving * budget / item_drop;
+        break;
+      }
+    }
+    return cost;
+  }
+
+  // Chooses and removes the open entry of lowest priority, estimates recomputed now.
+  OpenEntry PopBest() {
+    using Key = std::tuple<double, int, double, int>;  // priority, finished first, cost, id
+    std::size_t best = 0;
+    std::optional<Key> best_key;
+    for (std::size_t i = 0; i < open_.size(); ++i) {
+      const OpenEntry& entry = open_[i];
+      const State& state = states_[entry.state];
+      double priority = 0;
+      if (goal_.max) {
+        priority = Drop(state) + goal_.weight * RemainingDrop(entry.state);
+      } else {
+        priority = entry.finished ? state.cost : ReachableCost(entry.state);
+      }
+      const Key key{priority, entry.finished ? 0 : 1, state.cost, entry.state};
+      if (!best_key || key < *best_key) {
+        best_key = key;
+        best = i;
+      }
+    }
+    const OpenEntry chosen = open_[best];
+    open_[best] = open_.back();
+    open_.pop_back();
+    return chosen;
+  }
+
+  void Expand(int id) {
+    states_[id].expanded = true;
+    const std::size_t count = Moves(id).size();
+    for (std::size_t m = 0; m < count; ++m) {
+      const Move& move = (*states_[id].moves)[m];
+      int child = -1;
+      if (auto found = index_.find(move.child); found != index_.end()) {
+        child = found->second;
+      } else if (auto same =
+                     classes_.find({space_.CanonicalHash(move.child), Resource(move.child)});
+                 same != classes_.end()) {
+        child = same->second;
+      }
+      const std::vector<int> edit = move.edit;  // NewState may move the cache
+      if (child < 0) {
+        NewState(move.child).parents.emplace_back(id, edit);
+        queue_.push_back(static_cast<int>(states_.size()) - 1);
+        continue;
+      }
+      states_[child].parents.emplace_back(id, edit);
+      RecordDrop(id, child, edit);
+    }
+    // With no target, an expanded state stays a candidate answer at its own resource.
+    if (!goal_.max) open_.push_back({id, true});
+  }
+
+  const SearchSpace& space_;
+  AStarGoal goal_;
+  std::optional<Architecture> start_;
+  std::vector<State> states_;  // [0] is the start
+  std::map<Architecture, int> index_;
+  // (canonical hash, resource) -> state: architectures that compute the same thing at the same
+  // cost are one state of the search (their reductions are alike), which spares re-expanding
+  // isomorphic copies.
+  std::map<std::pair<std::uint64_t, double>, int> classes_;
+  std::vector<OpenEntry> open_;
+  std::deque<int> queue_;                       // states to propose, children of the last expansion
+  std::map<std::vector<int>, DropStat> drops_;  // measured drop of each edit
+  int pending_ = 0;                             // proposed, not yet told
+  int answer_ = -1;
+  bool finished_ = false;
+  double start_value_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> MakeAStar(Options& options, const StrategyContext& context) {
+  const SearchSpace& space = *context.space;
+  const std::vector<std::string> costs = space.CostMetricNames();
+  AStarGoal goal;
+  Options target = options.Child("target");
+  if (costs.empty()) {
+    options.Error("target", "space '" + space.Name() + "' has no cost metric to reduce");
+  } else {
+    const bool has_flops = std::find(costs.begin(), costs.end(), "flops") != costs.end();
+    goal.metric = target.String("metric", has_flops ? "flops" : costs.front(), costs);
+  }
+  goal.max = target.OptionalNumber("max");
+  target.Finish();
+  goal.max_drop = options.OptionalNumber("max_drop", 0.0);
+  goal.weight = options.Number("heuristic_weight", 1.0, 0.0, 1e6);
+  if (!goal.max && !goal.max_drop) {
+    options.Error("",
+                  "astar needs a goal: target.max (reach that much of target.metric with the "
+                  "smallest drop) and/or max_drop (the largest reduction within that drop)");
+  }
+  if (context.objectives.empty()) options.Error("", "astar needs at least one objective");
+  std::optional<Architecture> start = space.Largest();
+  if (!start) {
+    options.Error("", "astar needs a space with a reduction graph (Largest/Reductions); space '" +
+                          space.Name() + "' has none");
+  }
+  if (goal.metric.empty()) start.reset();  // nothing to reduce: the strategy proposes nothing
+  return std::make_unique<AStar>(space, std::move(goal), std::move(start));
+}
+
+}  // namespace sculpt

@@ -1,0 +1,74 @@
+#pragma once
+// Preparation: the one-off work an evaluator does before a search starts (training a supernet),
+// and what `sculpt run` hands it for that work. The interfaces here are deliberately small and
+// free of LibTorch and of the result store: the evaluator reports progress and logs its training
+// curves through them, the command line implements them (a progress bar, the SQLite store).
+// Thread-safety: Prepare runs on the thread that runs the command, before the engine starts;
+// the reporter and the log are only called from that thread.
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "spaces/metrics.h"
+
+namespace sculpt {
+
+// Where a training run stands after one optimisation step.
+struct TrainingStep {
+  std::int64_t epoch = 0;   // 1-based
+  std::int64_t epochs = 0;
+  std::int64_t step = 0;    // 1-based, within the epoch
+  std::int64_t steps = 0;   // per epoch
+  double loss = 0;          // running mean over the epoch so far
+  double accuracy = 0;      // running mean over the epoch so far, in [0, 1]
+  double images_per_second = 0;
+};
+
+// Shows training progress to a person: a redrawn bar on a terminal, plain lines in a log.
+class TrainingProgress {
+ public:
+  virtual ~TrainingProgress() = default;
+  // A training run begins; `first_epoch` > 1 when it resumes.
+  virtual void Begin(std::string_view title, std::int64_t first_epoch, std::int64_t epochs,
+                     std::int64_t steps_per_epoch) = 0;
+  virtual void Step(const TrainingStep& step) = 0;
+  // An epoch ended with these values (train_loss, train_accuracy, valid_accuracy, seconds...).
+  virtual void EpochDone(std::int64_t epoch, const Metrics& values) = 0;
+  // Ends the run's display.
+  virtual void End() = 0;
+  // A line of information (e.g. "reusing the trained supernet in ...").
+  virtual void Note(std::string_view text) = 0;
+};
+
+// Records training runs and their per-epoch curves (the result store implements it).
+class TrainingLog {
+ public:
+  virtual ~TrainingLog() = default;
+  // `kind`: supernet, retrain or train_eval. Returns the run's id.
+  virtual std::int64_t BeginRun(std::string_view kind, const nlohmann::json& config) = 0;
+  virtual void RecordEpoch(std::int64_t run, int epoch, const Metrics& values) = 0;
+  // `status`: finished, interrupted or failed.
+  virtual void FinishRun(std::int64_t run, std::string_view status, const Metrics& result) = 0;
+};
+
+// What Evaluator::Prepare gets. Every pointer may be null (nothing shown, nothing logged, no
+// way to stop); an empty checkpoint_dir means nothing is kept on disk.
+struct PrepareContext {
+  TrainingProgress* progress = nullptr;
+  TrainingLog* log = nullptr;
+  // Becomes true on Ctrl-C: stop as soon as possible, keeping what is already checkpointed.
+  const std::atomic<bool>* stop = nullptr;
+  // A folder owned by this experiment's database (e.g. `<db>.supernet/`); an evaluator keeps
+  // its checkpoints in a subfolder named by the fingerprint of its settings, so that a later run
+  // of the same settings resumes or reuses them.
+  std::filesystem::path checkpoint_dir;
+
+  bool StopRequested() const { return stop != nullptr && stop->load(); }
+};
+
+}  // namespace sculpt

@@ -1,0 +1,29 @@
+#pragma once
+// Factories of the evaluators that train networks (registered in experiments/builtins.cc). Both
+// work on the nb201 space and an image data set (Fashion-MNIST by default) whose image shape and
+// classes the space's skeleton must match (see nb201_data_setup.h).
+//
+// "supernet": scores a candidate with weights inherited from a weight-sharing supernet trained
+//   once by SPOS in Prepare (checkpointed under PrepareContext::checkpoint_dir, resumed when
+//   interrupted, reused by later runs of the same settings). Visible metrics: accuracy and loss
+//   on the first `eval_images` validation images, latency_ms (batch 1, this machine) unless
+//   latency_runs is 0. Options: dataset {...}, training {SposOptions keys}, eval_images (1000;
+//   0: the whole split), eval_batch_size (250), latency_runs (15).
+// "train": trains every candidate from scratch (see network_trainer.h): valid_accuracy and
+//   valid_loss are visible, test_accuracy, test_loss and train_seconds only reported. Options:
+//   dataset {...}, training {SposOptions keys}, valid_images (0: all), eval_batch_size (500),
+//   latency_runs (0).
+//
+// Thread-safety: Evaluate may run on many engine workers at once and gives the same score for
+// the same architecture whatever the number of workers (latency, a measurement, excepted).
+
+#include <memory>
+
+#include "spaces/evaluator.h"
+
+namespace sculpt {
+
+std::unique_ptr<Evaluator> MakeSupernetEvaluator(Options& options, const EvaluatorContext& context);
+std::unique_ptr<Evaluator> MakeTrainEvaluator(Options& options, const EvaluatorContext& context);
+
+}  // namespace sculpt

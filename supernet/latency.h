@@ -1,0 +1,22 @@
+#pragma once
+// Latency: how long one forward pass of one image takes on this machine, the deployment cost
+// that analytic FLOPs only approximate. Measured as the median of repeated timed runs (the
+// median ignores the odd run slowed by the scheduler) after a few untimed warm-up runs (first
+// calls allocate and pick kernels). The number depends on the machine and on its load: when the
+// engine measures candidates on several workers at once they share the cores, so compare
+// latencies only within one run.
+// Thread-safety: stateless; safe from many threads when `forward` is.
+
+#include <cstdint>
+#include <vector>
+
+#include "supernet/split_scorer.h"
+
+namespace sculpt {
+
+// Median milliseconds of `runs` (>= 1) calls of forward on a zero tensor of `shape` (batch 1:
+// e.g. {1, channels, size, size}), after `warmup` untimed calls, under torch::NoGradGuard.
+double MeasureLatencyMs(const ForwardFunction& forward, const std::vector<std::int64_t>& shape,
+                        int runs, int warmup = 2);
+
+}  // namespace sculpt

@@ -1,0 +1,184 @@
+// The main job end to end through the real `sculpt` binary, on a tiny synthetic IDX data set:
+// supernet training, search, retraining and export (`sculpt run` with a "final" block), reuse of
+// the trained supernet by a second run, and `sculpt train`.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "experiments/model_export.h"
+#include "spaces/nb201.h"
+#include "tests/supernet/test_data.h"
+
+namespace sculpt {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status = -1;
+  std::string out;  // stdout and stderr together
+};
+
+Result Sculpt(const std::string& args) {
+  const std::string command = std::string(SCULPT_BINARY) + " " + args + " 2>&1";
+  Result result;
+  FILE* pipe = popen(command.c_str(), "r");
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.out += buffer.data();
+  const int raw = pclose(pipe);
+  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return result;
+}
+
+// One value of a one-row, one-column CSV query answer.
+std::string QueryValue(const fs::path& db, const std::string& sql) {
+  const Result result = Sculpt("query " + db.string() + " --format csv --sql \"" + sql + "\"");
+  EXPECT_EQ(result.status, 0) << result.out;
+  const std::size_t newline = result.out.find('\n');
+  std::string value = result.out.substr(newline + 1);
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  return value;
+}
+
+class SupernetCliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("sculpt_supernet_cli_test_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    testing::WriteIdxDataset(dir_ / "data", 320, 64, 8, 4);
+  }
+  static void TearDownTestSuite() { fs::remove_all(dir_); }
+
+  // The quickstart's shape on a budget of a few seconds.
+  static nlohmann::json Config(const std::string& name) {
+    const nlohmann::json dataset = {{"path", "data"}, {"validation_size", 64}};
+    return {{"name", name},
+            {"seed", 3},
+            {"space",
+             {{"type", "nb201"}, {"channels", 4}, {"cells_per_stage", 1},
+              {"input_channels", 1}, {"input_size", 8}, {"classes", 4}}},
+            {"evaluator",
+             {{"type", "supernet"},
+              {"dataset", dataset},
+              {"training", {{"epochs", 2}, {"batch_size", 32}, {"learning_rate", 0.1}}},
+              {"eval_images", 64},
+              {"eval_batch_size", 32},
+              {"latency_runs", 2}}},
+            {"objectives", {{{"metric", "accuracy"}, {"goal", "maximize"}}}},
+            {"constraints", {{{"metric", "params"}, {"max", 9000}}}},
+            {"strategy", {{"type", "regularized_evolution"}, {"population", 4}, {"sample", 2}}},
+            {"budget", {{"evaluations", 6}}},
+            {"batch", 2},
+            {"workers", 2},
+            {"final", {{"epochs", 2}, {"batch_size", 32}, {"learning_rate", 0.1}}},
+            {"storage", "runs/" + name + ".sqlite"}};
+  }
+
+  static fs::path WriteConfig(const std::string& file, const nlohmann::json& config) {
+    std::ofstream(dir_ / file) << config.dump(2);
+    return dir_ / file;
+  }
+
+  static fs::path dir_;
+};
+
+fs::path SupernetCliTest::dir_;
+
+TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
+  const fs::path config = WriteConfig("main.json", Config("main"));
+  const Result run = Sculpt("run " + config.string());
+  ASSERT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("supernet epoch 2/2"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("Final: candidate #"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("test accuracy "), std::string::npos) << run.out;
+
+  const fs::path db = dir_ / "runs/main.sqlite";
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'supernet' AND "
+                           "status = 'finished'"),
+            "1");
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_epochs e JOIN training_runs r ON "
+                           "r.id = e.run_id WHERE r.kind = 'supernet'"),
+            "2");
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_epochs e JOIN training_runs r ON "
+                           "r.id = e.run_id WHERE r.kind = 'retrain'"),
+            "2");
+  EXPECT_EQ(QueryValue(db, "SELECT status FROM experiments"), "finished");
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM candidates WHERE status = 'ok' AND "
+                           "repeat_of_step IS NULL"),
+            "6");
+
+  // The export: the document with the retraining's results, and a loadable model.
+  const fs::path out = dir_ / "runs/main-best";
+  std::ifstream in(out / "architecture.json");
+  ASSERT_TRUE(in.good());
+  const nlohmann::json document = nlohmann::json::parse(in);
+  const double test_accuracy = document["retrain"]["metrics"]["test_accuracy"].get<double>();
+  EXPECT_GE(test_accuracy, 0.0);
+  EXPECT_LE(test_accuracy, 1.0);
+  EXPECT_EQ(document["skeleton"]["input_size"], 8);
+  EXPECT_EQ(document["retrain"]["model"], "model.pt");
+  nb201::Skeleton skeleton;
+  skeleton.channels = 4;
+  skeleton.cells_per_stage = 1;
+  skeleton.input_channels = 1;
+  skeleton.input_size = 8;
+  skeleton.classes = 4;
+  const auto space = nb201::MakeSpace(skeleton);
+  const Architecture arch = space->Parse(document["arch"].get<std::string>());
+  Nb201Network network = ReadModel(arch, skeleton, out / kModelFile);
+  torch::NoGradGuard no_grad;
+  EXPECT_EQ(network->forward(torch::zeros({2, 1, 8, 8})).sizes(), (std::vector<int64_t>{2, 4}));
+  EXPECT_THROW(ReadModel(space->Parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|"
+                                      "nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"),
+                         skeleton, out / kModelFile),
+               UserError);
+
+  // The same config again: the finished supernet is reused, not retrained.
+  const Result again = Sculpt("run " + config.string() + " --quiet");
+  ASSERT_EQ(again.status, 0) << again.out;
+  EXPECT_NE(again.out.find("reusing the trained supernet"), std::string::npos) << again.out;
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'supernet'"), "1");
+  // Same seed, same supernet: the same candidates and scores.
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM candidates a JOIN candidates b ON a.step = "
+                           "b.step AND a.experiment_id = 1 AND b.experiment_id = 2 WHERE a.arch "
+                           "<> b.arch OR a.objective IS NOT b.objective"),
+            "0");
+
+  // `sculpt train` retrains a logged candidate and records the run.
+  const std::string id = QueryValue(db, "SELECT id FROM candidates WHERE experiment_id = 1 AND "
+                                        "status = 'ok' ORDER BY step LIMIT 1");
+  const Result train = Sculpt("train " + db.string() + " --candidate " + id + " --epochs 1");
+  ASSERT_EQ(train.status, 0) << train.out;
+  EXPECT_NE(train.out.find("test accuracy"), std::string::npos) << train.out;
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'retrain' AND "
+                           "candidate_id = " + id + " AND status = 'finished'"),
+            "1");
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_epochs e JOIN training_runs r ON "
+                           "r.id = e.run_id WHERE r.candidate_id = " + id),
+            "1");
+  EXPECT_EQ(Sculpt("train " + db.string() + " --candidate 99999").status, 1);
+  EXPECT_EQ(Sculpt("train " + db.string()).status, 2);
+}
+
+TEST_F(SupernetCliTest, SkeletonThatDoesNotFitTheDataIsAConfigError) {
+  nlohmann::json config = Config("mismatch");
+  config["space"]["input_size"] = 28;
+  config["space"]["input_channels"] = 3;
+  const Result run = Sculpt("run " + WriteConfig("mismatch.json", config).string());
+  EXPECT_EQ(run.status, 2) << run.out;
+  EXPECT_NE(run.out.find("evaluator.dataset"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("\"input_channels\": 1, \"input_size\": 8"), std::string::npos)
+      << run.out;
+  EXPECT_FALSE(fs::exists(dir_ / "runs/mismatch.sqlite"));
+}
+
+}  // namespace
+}  // namespace sculpt

@@ -1,0 +1,310 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+
+#include "search/strategies.h"
+#include "spaces/nb201.h"
+#include "tests/search/search_runner.h"
+#include "tests/search/synthetic_nb201.h"
+#include "tests/search/toy_space.h"
+
+namespace sculpt {
+namespace {
+
+using testing::SearchRun;
+using testing::ToySpace;
+
+const std::vector<Objective> kScore = {{"score", Goal::kMaximize}};
+
+SearchRun RunAStar(const SearchSpace& space, const Evaluator& evaluator,
+                   const nlohmann::json& config, int workers = 1, int batch = 4,
+                   std::vector<Constraint> constraints = {}) {
+  EngineOptions options;
+  options.workers = workers;
+  options.batch = batch;
+  options.seed = 3;
+  options.budget.evaluations = 5000;
+  return testing::RunStrategy(MakeAStar, space, evaluator, kScore, config, options,
+                              std::move(constraints));
+}
+
+// The checks every A* run must pass, whatever its goal. Returns the "astar-goal" record (the
+// answer, a repeat of its evaluation), or nullptr when there is none. Its metrics are empty (they
+// live on the evaluation's record); costs come from the space, for the exact architecture (an
+// isomorphic repeat may differ in cost).
+const CandidateRecord* CheckRun(const SearchRun& run) {
+  std::map<std::int64_t, const CandidateRecord*> by_step;
+  for (const CandidateRecord& r : run.records) by_step[r.step] = &r;
+  EXPECT_FALSE(run.records.empty());
+  EXPECT_EQ(run.records.front().origin, "astar-start");
+  const CandidateRecord* answer = nullptr;
+  for (const CandidateRecord& r : run.records) {
+    if (r.origin == "astar-reduction") {
+      // Only states that were really evaluated (successfully) are ever expanded.
+      const CandidateRecord* parent = by_step.at(r.parent);
+      EXPECT_EQ(parent->status, CandidateStatus::kOk) << "step " << r.step;
+    } else if (r.origin == "astar-goal") {
+      EXPECT_EQ(answer, nullptr) << "two answers";
+      EXPECT_EQ(&r, &run.records.back()) << "the answer is the last proposal";
+      // The answer was really evaluated: its proposal as a child, answered ok.
+      const CandidateRecord* evaluated = by_step.at(r.parent);
+      EXPECT_EQ(evaluated->arch, r.arch);
+      EXPECT_EQ(evaluated->status, CandidateStatus::kOk);
+      EXPECT_EQ(r.status, CandidateStatus::kOk);
+      EXPECT_EQ(r.repeat_of, evaluated->repeat_of >= 0 ? evaluated->repeat_of : evaluated->step);
+      EXPECT_EQ(r.objective, evaluated->objective);
+      answer = &r;
+    }
+  }
+  EXPECT_EQ(run.summary.reason, StopReason::kStrategyFinished);
+  return answer;
+}
+
+// Score of the toy evaluator without its noise: 1.5 * sum of squares.
+double ToyScore(const Architecture& arch) {
+  double score = 0;
+  for (int c : arch.choices) score += 1.5 * c * c;
+  return score;
+}
+
+TEST(AStarTest, ReachesTheTargetWithTheSmallestDropOnTheToySpace) {
+  ToySpace space(4, 4);  // largest 3333 (params 12, score 54)
+  testing::ToyEvaluator evaluator(space);
+  for (double target : {11.0, 9.0, 6.0, 4.0, 2.0}) {
+    const SearchRun run = RunAStar(space, evaluator, {{"target", {{"max", target}}}});
+    const CandidateRecord* answer = CheckRun(run);
+    ASSERT_NE(answer, nullptr) << "target " << target;
+    EXPECT_LE(space.Cost(answer->arch).at("params"), target);
+    // Brute force: the best score among architectures within the target.
+    double best = 0;
+    for (const Architecture& arch : space.Enumerate()) {
+      if (space.Cost(arch).at("params") <= target) best = std::max(best, ToyScore(arch));
+    }
+    EXPECT_NEAR(ToyScore(answer->arch), best, 1e-9) << "target " << target;
+    EXPECT_LT(run.summary.progress.evaluations, 70) << "target " << target;  // of 35 classes
+  }
+}
+
+TEST(AStarTest, DropBoundHoldsAndAnswersAreMeasured) {
+  ToySpace space(5, 4);  // largest 33333, score 67.5
+  testing::ToyEvaluator evaluator(space);
+  for (double budget : {0.0, 5.0, 15.0, 40.0}) {
+    const SearchRun run = RunAStar(space, evaluator, {{"max_drop", budget}});
+    const CandidateRecord* answer = CheckRun(run);
+    ASSERT_NE(answer, nullptr);
+    const double start = *run.records.front().objective;
+    EXPECT_GE(*answer->objective, start - budget) << "budget " << budget;
+    // Nothing cheaper stays within the budget (the toy evaluator's noise is below 1e-3).
+    double cheapest = 1e9;
+    for (const Architecture& arch : space.Enumerate()) {
+      if (ToyScore(arch) >= ToyScore(*space.Largest()) - budget - 1e-3) {
+        cheapest = std::min(cheapest, space.Cost(arch).at("params"));
+      }
+    }
+    EXPECT_EQ(space.Cost(answer->arch).at("params"), cheapest) << "budget " << budget;
+  }
+}
+
+TEST(AStarTest, TargetAndDropBudgetTogether) {
+  ToySpace space(4, 4);
+  testing::ToyEvaluator evaluator(space);
+  // Params <= 6 costs at least 54 - 27 = 27 of score: a budget of 20 cannot reach it.
+  const SearchRun unreachable =
+      RunAStar(space, evaluator, {{"target", {{"max", 6}}}, {"max_drop", 20.0}});
+  EXPECT_EQ(CheckRun(unreachable), nullptr);
+  for (const CandidateRecord& r : unreachable.records) {
+    if (r.origin == "astar-reduction" && r.status == CandidateStatus::kOk) {
+      // Expanded states stayed within the budget.
+      const CandidateRecord& parent = unreachable.records.at(static_cast<std::size_t>(r.parent));
+      EXPECT_GE(*parent.objective, *unreachable.records.front().objective - 20.0);
+    }
+  }
+  const SearchRun reachable =
+      RunAStar(space, evaluator, {{"target", {{"max", 6}}}, {"max_drop", 30.0}});
+  const CandidateRecord* answer = CheckRun(reachable);
+  ASSERT_NE(answer, nullptr);
+  EXPECT_LE(space.Cost(answer->arch).at("params"), 6.0);
+}
+
+TEST(AStarTest, Nb201ReachesAFlopsTargetAndIsTheSameWhateverTheWorkers) {
+  auto space = nb201::MakeSpace({});
+  testing::SyntheticNb201Evaluator evaluator(*space);
+  const double largest = space->Cost(*space->Largest()).at("flops");
+  const nlohmann::json config = {{"target", {{"metric", "flops"}, {"max", largest / 2}}}};
+  const SearchRun serial = RunAStar(*space, evaluator, config, 1, 6);
+  const CandidateRecord* answer = CheckRun(serial);
+  ASSERT_NE(answer, nullptr);
+  EXPECT_LE(space->Cost(answer->arch).at("flops"), largest / 2);
+  EXPECT_LT(serial.summary.progress.evaluations, 400);
+  // Every proposal is one cost-reducing edit below its parent.
+  for (const CandidateRecord& r : serial.records) {
+    if (r.origin != "astar-reduction") continue;
+    const CandidateRecord& parent = serial.records.at(static_cast<std::size_t>(r.parent));
+    const std::vector<Architecture> reductions = space->Reductions(parent.arch);
+    EXPECT_NE(std::find(reductions.begin(), reductions.end(), r.arch), reductions.end());
+    EXPECT_LT(space->Cost(r.arch).at("flops"), space->Cost(parent.arch).at("flops"));
+  }
+  testing::ExpectSameRun(serial, RunAStar(*space, evaluator, config, 3, 6));
+}
+
+TEST(AStarTest, FailedAndInfeasibleStatesAreNeverAccepted) {
+  ToySpace space(3, 4);
+  // Architectures starting with 2 fail; params below 2 are infeasible, so the target of 1 cannot
+  // be reached: the search explores every state it can accept and ends without an answer.
+  testing::ToyEvaluator evaluator(space, /*fail_on=*/2);
+  const SearchRun run =
+      RunAStar(space, evaluator, {{"target", {{"max", 1}}}}, 2, 4, {{"params", 2.0, std::nullopt}});
+  EXPECT_EQ(CheckRun(run), nullptr);
+  // With a reachable target the answer avoids the failed states.
+  const SearchRun reachable = RunAStar(space, evaluator, {{"target", {{"max", 4}}}});
+  const CandidateRecord* answer = CheckRun(reachable);
+  ASSERT_NE(answer, nullptr);
+  EXPECT_NE(answer->arch.choices.front(), 2);
+  int failed = 0, infeasible = 0;
+  for (const CandidateRecord& r : run.records) {
+    failed += r.status == CandidateStatus::kFailed ? 1 : 0;
+    infeasible += r.status == CandidateStatus::kInfeasible ? 1 : 0;
+  }
+  EXPECT_GT(failed, 0);
+  EXPECT_GT(infeasible, 0);  // CheckRun verified none of them was expanded
+}
+
+TEST(AStarTest, AnUnmeasurableStartEndsTheSearch) {
+  ToySpace space(4, 4);
+  testing::ToyEvaluator evaluator(space, /*fail_on=*/3);  // the start 3333 fails
+  const SearchRun run = RunAStar(space, evaluator, {{"target", {{"max", 4}}}});
+  EXPECT_EQ(run.records.size(), 1U);
+  EXPECT_EQ(CheckRun(run), nullptr);
+}
+
+// Feeds the strategy noiseless toy results directly.
+std::vector<Observation> Answer(const std::vector<Proposal>& proposals, std::int64_t& step) {
+  std::vector<Observation> out;
+  for (const Proposal& p : proposals) {
+    out.push_back({step++, p.arch, CandidateStatus::kOk, {ToyScore(p.arch)}, false});
+  }
+  return out;
+}
+
+TEST(AStarTest, SaveAndRestoreContinueIdentically) {
+  ToySpace space(5, 4);
+  const nlohmann::json config = {{"target", {{"max", 5}}}};
+  auto original = testing::BuildStrategy(MakeAStar, space, kScore, config, 1);
+  std::int64_t step = 0;
+  for (int i = 0; i < 6; ++i) original->Tell(Answer(original->Ask(3), step));
+  auto restored = testing::BuildStrategy(MakeAStar, space, kScore, config, 1);
+  restored->RestoreState(nlohmann::json::parse(original->SaveState().dump()));
+  EXPECT_EQ(original->SaveState(), restored->SaveState());
+  std::int64_t step_a = step, step_b = step;
+  for (int i = 0; i < 2000; ++i) {
+    const std::vector<Proposal> a = original->Ask(3);
+    const std::vector<Proposal> b = restored->Ask(3);
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t j = 0; j < a.size(); ++j) {
+      EXPECT_EQ(a[j].arch, b[j].arch);
+      EXPECT_EQ(a[j].origin, b[j].origin);
+      EXPECT_EQ(a[j].parent, b[j].parent);
+    }
+    if (a.empty()) break;
+    EXPECT_LT(i, 1999) << "never finished";
+    original->Tell(Answer(a, step_a));
+    restored->Tell(Answer(b, step_b));
+  }
+}
+
+TEST(AStarTest, RejectsBadOptionsAndSpacesWithoutAReductionGraph) {
+  ToySpace space(4, 4);
+  {
+    ConfigErrors errors;
+    const nlohmann::json config = nlohmann::json::object();
+    Options opts(config, "strategy", errors, nullptr);
+    MakeAStar(opts, {&space, kScore, 1});
+    ASSERT_EQ(errors.Messages().size(), 1U);
+    EXPECT_NE(errors.Messages()[0].find("strategy: astar needs a goal"), std::string::npos)
+        << errors.Messages()[0];
+  }
+  {
+    ConfigErrors errors;
+    const nlohmann::json config = {{"target", {{"metric", "flops"}, {"max", 3}, {"mx", 1}}},
+                                   {"max_drop", -1}};
+    Options opts(config, "strategy", errors, nullptr);
+    MakeAStar(opts, {&space, kScore, 1});
+    ASSERT_EQ(errors.Messages().size(), 3U);
+    EXPECT_NE(errors.Messages()[0].find("strategy.target.metric"), std::string::npos);
+    EXPECT_NE(errors.Messages()[0].find("params"), std::string::npos) << errors.Messages()[0];
+    EXPECT_NE(errors.Messages()[1].find("strategy.target.mx: unknown key"), std::string::npos)
+        << errors.Messages()[1];
+    EXPECT_NE(errors.Messages()[2].find("strategy.max_drop"), std::string::npos);
+  }
+}
+
+TEST(Nb201ReductionsTest, LargestAndReductions) {
+  auto space = nb201::MakeSpace({});
+  const Architecture largest = *space->Largest();
+  EXPECT_EQ(space->Format(largest),
+            "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|"
+            "nor_conv_3x3~2|");
+  // Nothing costs more.
+  for (const Architecture& arch : space->Enumerate()) {
+    ASSERT_LE(space->Cost(arch).at("flops"), space->Cost(largest).at("flops"));
+  }
+  // Any cheaper op on one edge: 4 per conv3x3 edge.
+  const std::vector<Architecture> from_largest = space->Reductions(largest);
+  EXPECT_EQ(from_largest.size(), 24U);
+  const Architecture mixed = space->Parse(
+      "|nor_conv_1x1~0|+|avg_pool_3x3~0|skip_connect~1|+|none~0|nor_conv_3x3~1|none~2|");
+  std::vector<std::string> texts;
+  for (const Architecture& a : space->Reductions(mixed)) texts.push_back(space->Format(a));
+  const std::vector<std::string> expected = {
+      "|avg_pool_3x3~0|+|avg_pool_3x3~0|skip_connect~1|+|none~0|nor_conv_3x3~1|none~2|",
+      "|skip_connect~0|+|avg_pool_3x3~0|skip_connect~1|+|none~0|nor_conv_3x3~1|none~2|",
+      "|none~0|+|avg_pool_3x3~0|skip_connect~1|+|none~0|nor_conv_3x3~1|none~2|",
+      "|nor_conv_1x1~0|+|skip_connect~0|skip_connect~1|+|none~0|nor_conv_3x3~1|none~2|",
+      "|nor_conv_1x1~0|+|none~0|skip_connect~1|+|none~0|nor_conv_3x3~1|none~2|",
+      "|nor_conv_1x1~0|+|avg_pool_3x3~0|none~1|+|none~0|nor_conv_3x3~1|none~2|",
+      "|nor_conv_1x1~0|+|avg_pool_3x3~0|skip_connect~1|+|none~0|nor_conv_1x1~1|none~2|",
+      "|nor_conv_1x1~0|+|avg_pool_3x3~0|skip_connect~1|+|none~0|avg_pool_3x3~1|none~2|",
+      "|nor_conv_1x1~0|+|avg_pool_3x3~0|skip_connect~1|+|none~0|skip_connect~1|none~2|",
+      "|nor_conv_1x1~0|+|avg_pool_3x3~0|skip_connect~1|+|none~0|none~1|none~2|",
+  };
+  EXPECT_EQ(texts, expected);
+  for (const Architecture& a : space->Reductions(mixed)) {
+    EXPECT_LE(space->Cost(a).at("flops"), space->Cost(mixed).at("flops"));
+    EXPECT_LE(space->Cost(a).at("params"), space->Cost(mixed).at("params"));
+  }
+  EXPECT_TRUE(space->Reductions(Architecture{std::vector<int>(6, nb201::kNone)}).empty());
+}
+
+TEST(ReductionGraphTest, SpacesWithoutOneSaySo) {
+  // A space that keeps the defaults.
+  class Plain final : public SearchSpace {
+   public:
+    std::string Name() const override { return "plain"; }
+    Architecture Sample(Rng&) const override { return {}; }
+    Architecture Mutate(const Architecture& a, Rng&) const override { return a; }
+    std::vector<Architecture> Neighbours(const Architecture&) const override { return {}; }
+    std::optional<std::uint64_t> Size() const override { return 1; }
+    std::vector<Architecture> Enumerate() const override { return {{}}; }
+    Architecture Parse(std::string_view) const override { return {}; }
+    std::string Format(const Architecture&) const override { return ""; }
+    bool Contains(const Architecture&) const override { return true; }
+    bool IsValid(const Architecture&) const override { return true; }
+    LabeledGraph Graph(const Architecture&) const override { return {}; }
+    std::string CanonicalForm(const Architecture&) const override { return ""; }
+    Encoding Encode(const Architecture&) const override { return {}; }
+    std::vector<std::string> CostMetricNames() const override { return {"flops"}; }
+  } plain;
+  EXPECT_FALSE(plain.Largest().has_value());
+  EXPECT_THROW(plain.Reductions({}), UserError);
+  ConfigErrors errors;
+  const nlohmann::json config = {{"target", {{"max", 3}}}};
+  Options opts(config, "strategy", errors, nullptr);
+  auto strategy = MakeAStar(opts, {&plain, kScore, 1});
+  ASSERT_EQ(errors.Messages().size(), 1U);
+  EXPECT_NE(errors.Messages()[0].find("space 'plain' has none"), std::string::npos);
+  EXPECT_TRUE(strategy->Ask(4).empty());
+}
+
+}  // namespace
+}  // namespace sculpt

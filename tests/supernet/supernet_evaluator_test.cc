@@ -1,0 +1,238 @@
+// The evaluators that train networks ("supernet", "train") on a tiny synthetic data set.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "spaces/nb201.h"
+#include "spaces/options.h"
+#include "supernet/evaluators.h"
+#include "supernet/nb201_data_setup.h"
+#include "supernet/torch_threads.h"
+#include "tests/supernet/test_data.h"
+
+namespace sculpt {
+namespace {
+
+// Records what Prepare logs, and raises a stop flag after `stop_after_epochs` epochs.
+class RecordingLog final : public TrainingLog, public TrainingProgress {
+ public:
+  std::int64_t BeginRun(std::string_view kind, const nlohmann::json& config) override {
+    kinds.emplace_back(kind);
+    first_epochs.push_back(config.value("first_epoch", -1));
+    return static_cast<std::int64_t>(kinds.size());
+  }
+  void RecordEpoch(std::int64_t /*run*/, int epoch, const Metrics& values) override {
+    epochs.push_back(epoch);
+    EXPECT_TRUE(values.count("train_loss") == 1 && values.count("train_accuracy") == 1);
+  }
+  void FinishRun(std::int64_t /*run*/, std::string_view status, const Metrics&) override {
+    statuses.emplace_back(status);
+  }
+  void Begin(std::string_view, std::int64_t, std::int64_t, std::int64_t) override {}
+  void Step(const TrainingStep& step) override { ++steps; last_step = step; }
+  void EpochDone(std::int64_t epoch, const Metrics&) override {
+    if (stop_after_epochs > 0 && epoch >= stop_after_epochs) stop = true;
+  }
+  void End() override {}
+  void Note(std::string_view text) override { notes.emplace_back(text); }
+
+  std::vector<std::string> kinds, statuses, notes;
+  std::vector<std::int64_t> first_epochs;
+  std::vector<int> epochs;
+  std::int64_t steps = 0;
+  TrainingStep last_step;
+  std::int64_t stop_after_epochs = 0;
+  std::atomic<bool> stop{false};
+};
+
+class SupernetEvaluatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetTorchThreads(1);
+    dir_ = testing::TempDir("data");
+    testing::WriteIdxDataset(dir_ / "data", 320, 64, 8, 4);
+    skeleton_.channels = 4;
+    skeleton_.cells_per_stage = 1;
+    skeleton_.input_channels = 1;
+    skeleton_.input_size = 8;
+    skeleton_.classes = 4;
+    space_ = nb201::MakeSpace(skeleton_);
+  }
+
+  nlohmann::json SupernetConfig() const {
+    return {{"dataset", {{"path", (dir_ / "data").string()}, {"validation_size", 64}}},
+            {"training", {{"epochs", 3}, {"batch_size", 32}, {"learning_rate", 0.1}}},
+            {"eval_images", 64},
+            {"eval_batch_size", 32},
+            {"latency_runs", 3}};
+  }
+
+  // Builds an evaluator from `config`; fails the test on config errors (shown).
+  std::unique_ptr<Evaluator> Build(const std::string& type, const nlohmann::json& config,
+                                   std::vector<std::string>* errors = nullptr) const {
+    ConfigErrors found;
+    nlohmann::json canonical;
+    Options options(config, "evaluator", found, &canonical);
+    EvaluatorContext context{space_.get(), dir_, 1, 7};
+    context.space_config = SkeletonJson(skeleton_);
+    auto evaluator = type == "supernet" ? MakeSupernetEvaluator(options, context)
+                                        : MakeTrainEvaluator(options, context);
+    options.Finish();
+    if (errors != nullptr) {
+      *errors = found.Messages();
+    } else {
+      EXPECT_TRUE(found.Empty()) << found.Messages().front();
+    }
+    return found.Empty() ? std::move(evaluator) : nullptr;
+  }
+
+  std::vector<Architecture> SomeCells() const {
+    std::vector<Architecture> cells;
+    Rng rng(3);
+    while (cells.size() < 8) {
+      Architecture arch = space_->Sample(rng);
+      if (space_->IsValid(arch)) cells.push_back(arch);
+    }
+    return cells;
+  }
+
+  std::filesystem::path dir_;
+  nb201::Skeleton skeleton_;
+  std::unique_ptr<SearchSpace> space_;
+};
+
+TEST_F(SupernetEvaluatorTest, ParallelScoresEqualSerialScores) {
+  auto evaluator = Build("supernet", SupernetConfig());
+  ASSERT_NE(evaluator, nullptr);
+  PrepareContext context;  // no checkpoint, log or display
+  evaluator->Prepare(context);
+  const std::vector<Architecture> cells = SomeCells();
+  std::vector<Metrics> serial;
+  for (const Architecture& arch : cells) serial.push_back(evaluator->Evaluate(arch, {}));
+  std::vector<Metrics> parallel(cells.size());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      // Each thread walks the cells in its own order.
+      for (std::size_t k = 0; k < cells.size(); ++k) {
+        const std::size_t i = (k * 3 + static_cast<std::size_t>(t)) % cells.size();
+        if (i % 3 == static_cast<std::size_t>(t)) parallel[i] = evaluator->Evaluate(cells[i], {});
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  bool differ = false;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    EXPECT_EQ(parallel[i].at("accuracy"), serial[i].at("accuracy")) << i;
+    EXPECT_EQ(parallel[i].at("loss"), serial[i].at("loss")) << i;
+    EXPECT_GT(serial[i].at("latency_ms"), 0.0);
+    EXPECT_GE(serial[i].at("accuracy"), 0.0);
+    EXPECT_LE(serial[i].at("accuracy"), 1.0);
+    differ = differ || serial[i].at("loss") != serial[0].at("loss");
+  }
+  EXPECT_TRUE(differ) << "every cell scored the same: the path does not matter";
+  EXPECT_EQ(evaluator->VisibleMetrics(),
+            (std::vector<std::string>{"accuracy", "loss", "latency_ms"}));
+}
+
+TEST_F(SupernetEvaluatorTest, EvaluateBeforePrepareIsABug) {
+  auto evaluator = Build("supernet", SupernetConfig());
+  ASSERT_NE(evaluator, nullptr);
+  EXPECT_THROW(evaluator->Evaluate(SomeCells().front(), {}), InternalError);
+}
+
+TEST_F(SupernetEvaluatorTest, InterruptedTrainingResumesAndFinishedSupernetIsReused) {
+  const std::filesystem::path checkpoints = dir_ / "db.supernet";
+  const Architecture arch = SomeCells().front();
+
+  // Reference: trained in one go, without checkpoints.
+  auto reference = Build("supernet", SupernetConfig());
+  PrepareContext plain;
+  reference->Prepare(plain);
+  const Metrics expected = reference->Evaluate(arch, {});
+
+  // Interrupted after the first epoch: nothing usable yet.
+  RecordingLog first;
+  first.stop_after_epochs = 1;
+  auto interrupted = Build("supernet", SupernetConfig());
+  PrepareContext context{&first, &first, &first.stop, checkpoints};
+  interrupted->Prepare(context);
+  EXPECT_EQ(first.kinds, std::vector<std::string>{"supernet"});
+  EXPECT_EQ(first.epochs, std::vector<int>{1});
+  EXPECT_EQ(first.statuses, std::vector<std::string>{"interrupted"});
+  EXPECT_THROW(interrupted->Evaluate(arch, {}), InternalError);
+
+  // The next run resumes at epoch 2 and ends where the uninterrupted run ended.
+  RecordingLog second;
+  auto resumed = Build("supernet", SupernetConfig());
+  PrepareContext context2{&second, &second, &second.stop, checkpoints};
+  resumed->Prepare(context2);
+  EXPECT_EQ(second.first_epochs, std::vector<std::int64_t>{2});
+  EXPECT_EQ(second.epochs, (std::vector<int>{2, 3}));
+  EXPECT_EQ(second.statuses, std::vector<std::string>{"finished"});
+  EXPECT_EQ(resumed->Evaluate(arch, {}).at("loss"), expected.at("loss"));
+
+  // A third run of the same settings trains nothing and scores the same.
+  RecordingLog third;
+  auto reused = Build("supernet", SupernetConfig());
+  PrepareContext context3{&third, &third, &third.stop, checkpoints};
+  reused->Prepare(context3);
+  EXPECT_TRUE(third.kinds.empty());
+  EXPECT_EQ(third.steps, 0);
+  ASSERT_EQ(third.notes.size(), 1U);
+  EXPECT_NE(third.notes[0].find("reusing"), std::string::npos) << third.notes[0];
+  EXPECT_EQ(reused->Evaluate(arch, {}).at("loss"), expected.at("loss"));
+
+  // Other settings get a checkpoint of their own: they train.
+  nlohmann::json other = SupernetConfig();
+  other["training"]["epochs"] = 1;
+  RecordingLog fourth;
+  auto retrained = Build("supernet", other);
+  PrepareContext context4{&fourth, &fourth, &fourth.stop, checkpoints};
+  retrained->Prepare(context4);
+  EXPECT_EQ(fourth.epochs, std::vector<int>{1});
+}
+
+TEST_F(SupernetEvaluatorTest, SkeletonThatDoesNotFitTheDataIsAConfigError) {
+  skeleton_.input_size = 12;
+  space_ = nb201::MakeSpace(skeleton_);
+  std::vector<std::string> errors;
+  EXPECT_EQ(Build("supernet", SupernetConfig(), &errors), nullptr);
+  ASSERT_EQ(errors.size(), 1U);
+  EXPECT_NE(errors[0].find("evaluator.dataset"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("\"input_size\": 8"), std::string::npos) << errors[0];
+
+  nlohmann::json config = SupernetConfig();
+  config["dataset"]["path"] = (dir_ / "nowhere").string();
+  config.erase("eval_images");
+  config.erase("latency_runs");
+  config["valid_imags"] = 3;
+  EXPECT_EQ(Build("train", config, &errors), nullptr);
+  ASSERT_EQ(errors.size(), 2U) << errors[0] << "\n" << errors[1] << "\n" << errors[2];
+  EXPECT_NE(errors[0].find("evaluator.dataset.path: no such folder"), std::string::npos)
+      << errors[0];
+  EXPECT_NE(errors[1].find("did you mean 'valid_images'?"), std::string::npos) << errors[1];
+}
+
+TEST_F(SupernetEvaluatorTest, TrainEvaluatorTrainsFromScratchAndReportsTestAccuracy) {
+  nlohmann::json config = {
+      {"dataset", {{"path", (dir_ / "data").string()}, {"validation_size", 64}}},
+      {"training", {{"epochs", 4}, {"batch_size", 32}, {"learning_rate", 0.1}}}};
+  auto evaluator = Build("train", config);
+  ASSERT_NE(evaluator, nullptr);
+  EXPECT_EQ(evaluator->ReportedMetrics(),
+            (std::vector<std::string>{"test_accuracy", "test_loss", "train_seconds"}));
+  const Architecture conv = space_->Parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|"
+                                          "skip_connect~0|skip_connect~1|nor_conv_3x3~2|");
+  const Metrics first = evaluator->Evaluate(conv, {});
+  EXPECT_GT(first.at("valid_accuracy"), 0.5);  // 4 classes: chance is 0.25
+  EXPECT_GT(first.at("test_accuracy"), 0.5);
+  EXPECT_GT(first.at("train_seconds"), 0.0);
+  // Same seeds: the same score again, whenever it is computed.
+  EXPECT_EQ(evaluator->Evaluate(conv, {}).at("valid_loss"), first.at("valid_loss"));
+}
+
+}  // namespace
+}  // namespace sculpt
