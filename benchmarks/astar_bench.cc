@@ -15,6 +15,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "benchmarks/nb201_table.h"
 #include "experiments/builtins.h"
 #include "search/engine.h"
 #include "spaces/options.h"
@@ -49,21 +50,10 @@ class Sink final : public ResultSink {
   double max_flops_;
 };
 
-std::vector<std::string> Split(const std::string& text) {
-  std::vector<std::string> parts;
-  std::stringstream in(text);
-  for (std::string part; std::getline(in, part, ',');) parts.push_back(part);
-  return parts;
-}
-
 std::string MeanStd(const std::vector<double>& v) {
-  double mean = 0, var = 0;
-  for (double x : v) mean += x;
-  mean /= static_cast<double>(v.size());
-  for (double x : v) var += (x - mean) * (x - mean);
+  const bench::MeanStd summary = bench::Summarize(v);
   char text[64];
-  std::snprintf(text, sizeof(text), "%.2f ± %.2f", mean,
-                v.size() > 1 ? std::sqrt(var / static_cast<double>(v.size() - 1)) : 0.0);
+  std::snprintf(text, sizeof(text), "%.2f ± %.2f", summary.mean, summary.std_dev);
   return text;
 }
 
@@ -83,25 +73,17 @@ int main(int argc, char** argv) {
       seeds = std::stoi(value);
     } else if (flag == "--weights") {
       weights.clear();
-      for (const std::string& w : Split(value)) weights.push_back(std::stod(w));
+      for (const std::string& w : bench::SplitCommas(value)) weights.push_back(std::stod(w));
     } else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;
     }
   }
 
+  bench::Nb201Table loaded = bench::LoadNb201Table(table);
+  const std::unique_ptr<SearchSpace>& space = loaded.space;
+  const std::unique_ptr<Evaluator>& evaluator = loaded.evaluator;
   ConfigErrors errors;
-  const nlohmann::json space_config = {{"type", "nb201"}};
-  Options space_options(space_config, "space", errors, nullptr);
-  auto space = Spaces().Get("nb201")(space_options);
-  const nlohmann::json evaluator_config = {
-      {"path", table}, {"objective", "cifar10_valid"}, {"report", {"cifar10_test"}}};
-  Options evaluator_options(evaluator_config, "evaluator", errors, nullptr);
-  auto evaluator = Evaluators().Get("table")(evaluator_options, {space.get(), ".", 1, 0});
-  if (!errors.Empty()) {
-    std::cerr << errors.Messages().front() << "\n";
-    return 1;
-  }
   const std::vector<Objective> objectives = {{"cifar10_valid", Goal::kMaximize}};
   auto lookup = [&](const Architecture& arch) {
     const Metrics m = evaluator->Evaluate(arch, {});
@@ -145,7 +127,7 @@ int main(int argc, char** argv) {
     for (int seed = 0; seed < 3; ++seed) {  // A* is deterministic: check it, keep the first
       Options strategy_options(config, "strategy", errors, nullptr);
       auto strategy = Strategies().Get("astar")(
-          strategy_options, {space.get(), objectives, static_cast<std::uint64_t>(seed)});
+          strategy_options, {space.get(), objectives, static_cast<std::uint64_t>(seed), {}});
       EngineOptions options;
       options.seed = static_cast<std::uint64_t>(seed);
       options.batch = 8;
@@ -191,7 +173,7 @@ int main(int argc, char** argv) {
       if (type == "regularized_evolution") config = {{"population", 10}, {"sample", 3}};
       Options strategy_options(config, "strategy", errors, nullptr);
       auto strategy = Strategies().Get(type)(
-          strategy_options, {space.get(), objectives, static_cast<std::uint64_t>(seed)});
+          strategy_options, {space.get(), objectives, static_cast<std::uint64_t>(seed), {}});
       EngineOptions options;
       options.seed = static_cast<std::uint64_t>(seed);
       options.budget.evaluations = reference_evaluations;

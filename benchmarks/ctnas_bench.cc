@@ -15,6 +15,7 @@
 #include <map>
 #include <sstream>
 
+#include "benchmarks/nb201_table.h"
 #include "experiments/builtins.h"
 #include "predictors/neural_comparator.h"
 #include "search/engine.h"
@@ -24,34 +25,6 @@
 namespace {
 
 using namespace sculpt;
-
-// After each distinct evaluation, the test accuracy of the best-by-valid candidate.
-class BestByValidSink final : public ResultSink {
- public:
-  void Write(std::span<const CandidateRecord> records) override {
-    for (const CandidateRecord& r : records) {
-      if (r.repeat_of >= 0 || r.status == CandidateStatus::kInfeasible) continue;
-      if (r.status == CandidateStatus::kOk) {
-        const double valid = r.metrics.at("cifar10_valid");
-        if (!best_valid || valid > *best_valid) {
-          best_valid = valid;
-          best_test = r.metrics.at("cifar10_test");
-        }
-      }
-      curve.push_back(best_test);
-    }
-  }
-  std::optional<double> best_valid;
-  double best_test = 0;
-  std::vector<double> curve;  // curve[i]: after i+1 evaluations
-};
-
-std::vector<std::string> Split(const std::string& text) {
-  std::vector<std::string> parts;
-  std::stringstream in(text);
-  for (std::string part; std::getline(in, part, ',');) parts.push_back(part);
-  return parts;
-}
 
 }  // namespace
 
@@ -71,10 +44,10 @@ int main(int argc, char** argv) {
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--seeds") seeds = std::stoi(value);
-    else if (flag == "--strategies") strategies = Split(value);
+    else if (flag == "--strategies") strategies = bench::SplitCommas(value);
     else if (flag == "--budgets") {
       budgets.clear();
-      for (const std::string& b : Split(value)) budgets.push_back(std::stoi(b));
+      for (const std::string& b : bench::SplitCommas(value)) budgets.push_back(std::stoi(b));
     } else if (flag == "--ctnas") ctnas_config = nlohmann::json::parse(value);
     else if (flag == "--hidden") nac.hidden = std::stoi(value);
     else if (flag == "--steps") nac.steps = std::stoi(value);
@@ -87,18 +60,10 @@ int main(int argc, char** argv) {
   SetTorchThreads(threads);
   const int largest = *std::max_element(budgets.begin(), budgets.end());
 
+  bench::Nb201Table loaded = bench::LoadNb201Table(table);
+  const std::unique_ptr<SearchSpace>& space = loaded.space;
+  const std::unique_ptr<Evaluator>& evaluator = loaded.evaluator;
   ConfigErrors errors;
-  nlohmann::json space_config = {{"type", "nb201"}};
-  Options space_options(space_config, "space", errors, nullptr);
-  auto space = Spaces().Get("nb201")(space_options);
-  nlohmann::json evaluator_config = {
-      {"path", table}, {"objective", "cifar10_valid"}, {"report", {"cifar10_test"}}};
-  Options evaluator_options(evaluator_config, "evaluator", errors, nullptr);
-  auto evaluator = Evaluators().Get("table")(evaluator_options, {space.get(), ".", 1, 0});
-  if (!errors.Empty()) {
-    std::cerr << errors.Messages().front() << "\n";
-    return 1;
-  }
   const std::vector<Objective> objectives = {{"cifar10_valid", Goal::kMaximize}};
 
   std::printf("ctnas_bench on %s: %d seeds, best-by-valid cifar10_test after n distinct "
@@ -130,7 +95,7 @@ int main(int argc, char** argv) {
       options.budget.patience = 100'000;
       options.strategy_name = type;
       Engine engine(*space, *evaluator, *strategy, objectives, {}, options);
-      BestByValidSink sink;
+      bench::BestByValidSink sink;
       engine.Run(sink);
       for (int b : budgets) {
         if (static_cast<int>(sink.curve.size()) >= b) results[b].push_back(sink.curve[b - 1]);
@@ -140,13 +105,8 @@ int main(int argc, char** argv) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("%-24s", type.c_str());
     for (int b : budgets) {
-      const std::vector<double>& v = results[b];
-      double mean = 0, var = 0;
-      for (double x : v) mean += x;
-      mean /= static_cast<double>(v.size());
-      for (double x : v) var += (x - mean) * (x - mean);
-      const double std_dev = v.size() > 1 ? std::sqrt(var / static_cast<double>(v.size() - 1)) : 0;
-      std::printf("  %6.2f ± %-6.2f", mean, std_dev);
+      const bench::MeanStd summary = bench::Summarize(results[b]);
+      std::printf("  %6.2f ± %-6.2f", summary.mean, summary.std_dev);
     }
     std::printf("  %.1f\n", seconds);
     std::fflush(stdout);

@@ -15,6 +15,7 @@
 #include <iostream>
 #include <thread>
 
+#include "benchmarks/nb201_table.h"
 #include "experiments/builtins.h"
 #include "experiments/store.h"
 #include "search/engine.h"
@@ -48,19 +49,15 @@ class NullSink final : public ResultSink {
 
 Measurement RunSculpt(const std::string& table, const fs::path& db, std::int64_t proposals,
                       int batch, int workers, bool store_records) {
+  bench::Nb201Table loaded = bench::LoadNb201Table(table);
+  const std::unique_ptr<SearchSpace>& space = loaded.space;
+  const std::unique_ptr<Evaluator>& evaluator = loaded.evaluator;
   ConfigErrors errors;
-  nlohmann::json space_config = {{"type", "nb201"}};
-  Options space_options(space_config, "space", errors, nullptr);
-  auto space = Spaces().Get("nb201")(space_options);
-  nlohmann::json evaluator_config = {
-      {"path", table}, {"objective", "cifar10_valid"}, {"report", {"cifar10_test"}}};
-  Options evaluator_options(evaluator_config, "evaluator", errors, nullptr);
-  auto evaluator = Evaluators().Get("table")(evaluator_options, {space.get(), ".", 1, 0});
   nlohmann::json strategy_config = {{"population", 10}, {"sample", 3}};
   Options strategy_options(strategy_config, "strategy", errors, nullptr);
   const std::vector<Objective> objectives = {{"cifar10_valid", Goal::kMaximize}};
   auto strategy = Strategies().Get("regularized_evolution")(strategy_options,
-                                                            {space.get(), objectives, 0});
+                                                            {space.get(), objectives, 0, {}});
   errors.ThrowIfAny();
 
   auto store = ResultStore::Open(db.string());

@@ -13,6 +13,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "benchmarks/nb201_table.h"
 #include "experiments/builtins.h"
 #include "search/engine.h"
 #include "search/pareto.h"
@@ -35,13 +36,9 @@ class PointSink final : public ResultSink {
 };
 
 std::string MeanStd(const std::vector<double>& v) {
-  double mean = 0, var = 0;
-  for (double x : v) mean += x;
-  mean /= static_cast<double>(v.size());
-  for (double x : v) var += (x - mean) * (x - mean);
+  const bench::MeanStd summary = bench::Summarize(v);
   char text[64];
-  std::snprintf(text, sizeof(text), "%.1f ± %.1f", mean,
-                v.size() > 1 ? std::sqrt(var / static_cast<double>(v.size() - 1)) : 0.0);
+  std::snprintf(text, sizeof(text), "%.1f ± %.1f", summary.mean, summary.std_dev);
   return text;
 }
 
@@ -87,18 +84,10 @@ int main(int argc, char** argv) {
     }
   }
 
+  bench::Nb201Table loaded = bench::LoadNb201Table(table);
+  const std::unique_ptr<SearchSpace>& space = loaded.space;
+  const std::unique_ptr<Evaluator>& evaluator = loaded.evaluator;
   ConfigErrors errors;
-  const nlohmann::json space_config = {{"type", "nb201"}};
-  Options space_options(space_config, "space", errors, nullptr);
-  auto space = Spaces().Get("nb201")(space_options);
-  const nlohmann::json evaluator_config = {
-      {"path", table}, {"objective", "cifar10_valid"}, {"report", {"cifar10_test"}}};
-  Options evaluator_options(evaluator_config, "evaluator", errors, nullptr);
-  auto evaluator = Evaluators().Get("table")(evaluator_options, {space.get(), ".", 1, 0});
-  if (!errors.Empty()) {
-    std::cerr << errors.Messages().front() << "\n";
-    return 1;
-  }
   const std::vector<Objective> objectives = {{"cifar10_valid", Goal::kMaximize},
                                              {"flops", Goal::kMinimize}};
   const double largest = space->Cost(*space->Largest()).at("flops") / 1e6;
@@ -129,7 +118,7 @@ int main(int argc, char** argv) {
     for (int seed = 0; seed < seeds; ++seed) {
       Options strategy_options(config, "strategy", errors, nullptr);
       auto strategy = Strategies().Get(type)(
-          strategy_options, {space.get(), objectives, static_cast<std::uint64_t>(seed)});
+          strategy_options, {space.get(), objectives, static_cast<std::uint64_t>(seed), {}});
       if (!errors.Empty()) {
         std::cerr << errors.Messages().front() << "\n";
         return 1;

@@ -1,6 +1,7 @@
 // `sculpt query DB`: lists the experiments of a database, the best candidates of one, or runs
 // the user's SQL. The database is opened read-only, never created.
 
+#include <cmath>
 #include <limits>
 #include <set>
 
@@ -8,6 +9,7 @@
 #include "experiments/command_line.h"
 #include "experiments/store.h"
 #include "experiments/table_format.h"
+#include "search/pareto.h"
 
 namespace sculpt {
 namespace {
@@ -61,6 +63,45 @@ Table TopTable(const ExperimentInfo& experiment, const std::vector<StoredCandida
   return table;
 }
 
+// The experiment's objectives as stored with its config (the first is the primary one).
+std::vector<Objective> StoredObjectives(const ExperimentInfo& experiment) {
+  std::vector<Objective> objectives;
+  const nlohmann::json& config = experiment.config;
+  if (config.contains("objectives") && config["objectives"].is_array()) {
+    for (const nlohmann::json& o : config["objectives"]) {
+      if (!o.contains("metric")) continue;
+      const bool minimize = o.value("goal", std::string("maximize")) == "minimize";
+      objectives.push_back(
+          {o["metric"].get<std::string>(), minimize ? Goal::kMinimize : Goal::kMaximize});
+    }
+  }
+  if (objectives.empty()) objectives.push_back(experiment.objective);
+  return objectives;
+}
+
+// The evaluated candidates that no other evaluated candidate beats on every objective, in the
+// order of the primary objective.
+std::vector<StoredCandidate> ParetoFront(const ExperimentInfo& experiment,
+                                         const std::vector<StoredCandidate>& evaluated) {
+  const std::vector<Objective> objectives = StoredObjectives(experiment);
+  std::vector<const StoredCandidate*> scored;
+  std::vector<std::vector<double>> points;
+  for (const StoredCandidate& c : evaluated) {
+    std::vector<double> point;
+    for (const Objective& objective : objectives) {
+      auto it = c.metrics.find(objective.metric);
+      if (it == c.metrics.end() || !std::isfinite(it->second)) break;
+      point.push_back(objective.Orient(it->second));
+    }
+    if (point.size() != objectives.size()) continue;  // lacks an objective: not comparable
+    scored.push_back(&c);
+    points.push_back(std::move(point));
+  }
+  std::vector<StoredCandidate> front;
+  for (std::size_t index : NonDominated(points)) front.push_back(*scored[index]);
+  return front;
+}
+
 ExperimentInfo ChooseExperiment(const ResultStore& store, const std::string& db,
                                 const std::optional<std::string>& wanted) {
   if (wanted) {
@@ -80,16 +121,20 @@ ExperimentInfo ChooseExperiment(const ResultStore& store, const std::string& db,
 
 int QueryCommand(const std::vector<std::string>& args, Streams io) {
   CommandLine command_line(
-      "query DB [--experiment ID|NAME] [--top K] [--sql QUERY] [--format table|csv|json]",
+      "query DB [--experiment ID|NAME] [--top K | --pareto | --sql QUERY]\n"
+      "          [--format table|csv|json]",
       "Reads a Sculpt results database (opened read-only; a running search may keep writing).\n"
       "Without options, lists its experiments (with --experiment, only that one).\n"
       "--top K shows the K best candidates of an experiment by its objective, one column per\n"
-      "metric (default experiment: the newest). --sql runs one read-only SQL statement; see\n"
+      "metric (default experiment: the newest). --pareto shows the candidates of an experiment\n"
+      "that no other candidate beats on all its objectives (its Pareto front).\n"
+      "--sql runs one read-only SQL statement; see\n"
       "docs/SCHEMA.md for the tables and views, e.g.\n"
       "  sculpt query runs.sqlite --sql \"SELECT metric, avg(value) FROM candidate_metrics\n"
       "                                   WHERE experiment_id = 1 GROUP BY metric\"",
       {{"experiment", "ID|NAME", "the experiment, by id or name (newest of that name)"},
        {"top", "K", "the K best candidates of the experiment"},
+       {"pareto", "", "the non-dominated candidates over every objective of the experiment"},
        {"sql", "QUERY", "run one read-only SQL statement"},
        {"format", "FORMAT", "table (default), csv or json"}},
       1, 1);
@@ -105,8 +150,13 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
     format = *parsed;
   }
   const std::optional<std::string> sql = command_line.Value("sql");
-  if (sql && (command_line.Has("top") || command_line.Has("experiment"))) {
-    throw UsageError("--sql cannot be combined with --top or --experiment (filter in the SQL)");
+  if (sql && (command_line.Has("top") || command_line.Has("experiment") ||
+              command_line.Has("pareto"))) {
+    throw UsageError(
+        "--sql cannot be combined with --top, --pareto or --experiment (filter in the SQL)");
+  }
+  if (command_line.Has("top") && command_line.Has("pareto")) {
+    throw UsageError("--top and --pareto cannot be combined");
   }
 
   const std::string& db = command_line.Positional().front();
@@ -123,6 +173,12 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
     const ExperimentInfo experiment =
         ChooseExperiment(*store, db, command_line.Value("experiment"));
     table = TopTable(experiment, store->Top(experiment.id, k));
+  } else if (command_line.Has("pareto")) {
+    const ExperimentInfo experiment =
+        ChooseExperiment(*store, db, command_line.Value("experiment"));
+    const std::vector<StoredCandidate> evaluated =
+        store->Top(experiment.id, std::numeric_limits<int>::max());
+    table = TopTable(experiment, ParetoFront(experiment, evaluated));
   } else if (command_line.Has("experiment")) {
     table =
         ExperimentTable(*store, {ChooseExperiment(*store, db, command_line.Value("experiment"))});

@@ -28,8 +28,12 @@ sculpt_install_packages() {
     "${missing[@]}"
 }
 
+# sculpt_build [TARGET...]: configures (Release unless SCULPT_BUILD_TYPE says otherwise) and
+# builds the given targets, or everything.
 sculpt_build() {
   local type="${SCULPT_BUILD_TYPE:-Release}"
   cmake -S "$SCULPT_ROOT" -B "$SCULPT_BUILD" -G Ninja -DCMAKE_BUILD_TYPE="$type" >/dev/null
-  cmake --build "$SCULPT_BUILD" -j "$(nproc)"
+  local targets=()
+  for target in "$@"; do targets+=(--target "$target"); done
+  cmake --build "$SCULPT_BUILD" -j "$(nproc)" "${targets[@]}"
 }

@@ -5,6 +5,6 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 sculpt_install_packages
-sculpt_build
+sculpt_build sculpt  # the command line and its module; scripts/test.sh builds the rest
 cd "$SCULPT_ROOT"
 exec "$SCULPT_BUILD/sculpt" run experiments/quickstart.json "$@"

@@ -1,14 +1,14 @@
 // End-to-end tests of the `sculpt` binary on a small synthetic table.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <nlohmann/json.hpp>
+
+#include "tests/experiments/run_sculpt.h"
 
 #include "tests/experiments/test_table.h"
 
@@ -17,21 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status = -1;
-  std::string out;  // stdout and stderr together
-};
-
-Result Sculpt(const std::string& args) {
-  const std::string command = std::string(SCULPT_BINARY) + " " + args + " 2>&1";
-  Result result;
-  FILE* pipe = popen(command.c_str(), "r");
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.out += buffer.data();
-  const int raw = pclose(pipe);
-  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return result;
-}
+using Result = testing::SculptResult;
+using testing::Sculpt;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -161,6 +148,33 @@ TEST_F(CliTest, CtrlCFinishesTheBatchWritesItAndStops) {
       "'$.proposals') = (SELECT count(*) FROM candidates c WHERE c.experiment_id = e.id) AS "
       "all_written FROM experiments e\"");
   EXPECT_EQ(check.out, "status,all_written\ninterrupted,1\n");
+}
+
+TEST_F(CliTest, ParetoListsExactlyTheNonDominatedCandidates) {
+  nlohmann::json config = Config("pareto");
+  config["objectives"] = {{{"metric", "cifar10_valid"}, {"goal", "maximize"}},
+                          {{"metric", "flops"}, {"goal", "minimize"}}};
+  config["strategy"] = {{"type", "nsga2"}, {"population", 8}};
+  ASSERT_EQ(Sculpt("run " + WriteConfig("pareto.json", config).string() + " --quiet").status, 0);
+  const std::string db = (dir_ / "runs/pareto.sqlite").string();
+  const Result front = Sculpt("query " + db + " --pareto --format json");
+  ASSERT_EQ(front.status, 0) << front.out;
+  const nlohmann::json rows = nlohmann::json::parse(front.out);
+  ASSERT_FALSE(rows.empty());
+  const Result all = Sculpt("query " + db + " --top 1000 --format json");
+  const nlohmann::json everyone = nlohmann::json::parse(all.out);
+  auto dominates = [](const nlohmann::json& a, const nlohmann::json& b) {
+    const double av = a["cifar10_valid"], bv = b["cifar10_valid"], af = a["flops"], bf = b["flops"];
+    return av >= bv && af <= bf && (av > bv || af < bf);
+  };
+  std::set<std::int64_t> on_front;
+  for (const auto& r : rows) on_front.insert(r["id"].get<std::int64_t>());
+  for (const auto& c : everyone) {
+    bool dominated = false;
+    for (const auto& other : everyone) dominated = dominated || dominates(other, c);
+    EXPECT_EQ(on_front.count(c["id"].get<std::int64_t>()) == 1, !dominated) << c.dump();
+  }
+  EXPECT_EQ(Sculpt("query " + db + " --pareto --top 3").status, 2);
 }
 
 TEST_F(CliTest, ListShowsRegisteredComponents) {

@@ -3,14 +3,13 @@
 // the trained supernet by a second run, and `sculpt train`.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
+
+#include "tests/experiments/run_sculpt.h"
 #include <torch/torch.h>
 
 #include "experiments/model_export.h"
@@ -22,21 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status = -1;
-  std::string out;  // stdout and stderr together
-};
-
-Result Sculpt(const std::string& args) {
-  const std::string command = std::string(SCULPT_BINARY) + " " + args + " 2>&1";
-  Result result;
-  FILE* pipe = popen(command.c_str(), "r");
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.out += buffer.data();
-  const int raw = pclose(pipe);
-  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return result;
-}
+using Result = testing::SculptResult;
+using testing::Sculpt;
 
 // One value of a one-row, one-column CSV query answer.
 std::string QueryValue(const fs::path& db, const std::string& sql) {

@@ -128,7 +128,9 @@ TEST(Nsga2Test, InfeasibleAndFailedResultsNeverEnterThePopulation) {
   for (int generation = 0; generation < 2; ++generation) {
     std::vector<Proposal> proposals = strategy->Ask(4);
     for (const Proposal& p : proposals) {
-      if (generation == 0) EXPECT_TRUE(p.parent == 5 || p.parent == 7) << p.parent;
+      if (generation == 0) {
+        EXPECT_TRUE(p.parent == 5 || p.parent == 7) << p.parent;
+      }
       EXPECT_NE(p.parent, 4);
       EXPECT_NE(p.parent, 6);
     }

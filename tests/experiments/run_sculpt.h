@@ -1,0 +1,30 @@
+#pragma once
+// Runs the real `sculpt` binary (SCULPT_BINARY, set by CMake) through the shell, for end-to-end
+// tests of the command line.
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+namespace sculpt::testing {
+
+struct SculptResult {
+  int status = -1;
+  std::string out;  // stdout and stderr together
+};
+
+// `args` is shell text after the binary's name (it may hold redirections and further commands).
+inline SculptResult Sculpt(const std::string& args) {
+  const std::string command = std::string(SCULPT_BINARY) + " " + args + " 2>&1";
+  SculptResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.out += buffer.data();
+  const int raw = pclose(pipe);
+  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return result;
+}
+
+}  // namespace sculpt::testing
