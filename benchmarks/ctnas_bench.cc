@@ -22,11 +22,7 @@
 #include "spaces/options.h"
 #include "supernet/torch_threads.h"
 
-namespace {
-
-using namespace sculpt;
-
-}  // namespace
+using namespace sculpt;  // a benchmark program, not library code
 
 int main(int argc, char** argv) {
   if (argc < 2) {

@@ -20,11 +20,7 @@
 #include "search/engine.h"
 #include "spaces/options.h"
 
-namespace {
-
-using namespace sculpt;
-
-}  // namespace
+using namespace sculpt;  // a benchmark program, not library code
 
 int main(int argc, char** argv) {
   if (argc < 2) {

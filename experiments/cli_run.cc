@@ -93,13 +93,7 @@ bool RunFinal(const Experiment& e, std::int64_t experiment_id, ResultStore& stor
   summary["final"]["export"] = dir.string();
 
   const Metrics& r = outcome.result;
-  auto percent = [&r](const char* name) {
-    auto it = r.find(name);
-    if (it == r.end() || !std::isfinite(it->second)) return std::string("n/a");
-    char buffer[32];
-    std::snprintf(buffer, sizeof(buffer), "%.2f%%", 100.0 * it->second);
-    return std::string(buffer);
-  };
+  auto percent = [&r](const char* name) { return FormatPercent(r, name); };
   char line[200];
   std::snprintf(line, sizeof(line), "%.0f params, %.3g MFLOPs, retrained %.0f epochs in %s",
                 r.at("params"), r.at("flops") / 1e6, r.at("epochs"),

@@ -67,13 +67,7 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
     return 130;
   }
   const Metrics& r = outcome.result;
-  auto percent = [&r](const char* name) {
-    auto it = r.find(name);
-    if (it == r.end() || !std::isfinite(it->second)) return std::string("n/a");
-    char buffer[32];
-    std::snprintf(buffer, sizeof(buffer), "%.2f%%", 100.0 * it->second);
-    return std::string(buffer);
-  };
+  auto percent = [&r](const char* name) { return FormatPercent(r, name); };
   io.out << "Candidate #" << id << " trained for " << r.at("epochs") << " epochs in "
          << FormatDuration(r.at("seconds")) << ": test accuracy " << percent("test_accuracy")
          << ", validation " << percent("valid_accuracy") << " (" << r.at("params")

@@ -17,6 +17,14 @@ std::string FormatDuration(double seconds) {
   return buffer;
 }
 
+std::string FormatPercent(const Metrics& metrics, std::string_view name) {
+  auto it = metrics.find(name);
+  if (it == metrics.end() || !std::isfinite(it->second)) return "n/a";
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.2f%%", 100.0 * it->second);
+  return buffer;
+}
+
 ProgressDisplay::ProgressDisplay(std::ostream& out, bool terminal, const Budget& budget,
                                  std::string objective, double interval_seconds)
     : out_(out), terminal_(terminal), budget_(budget), objective_(std::move(objective)),

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "search/engine.h"
+#include "spaces/metrics.h"
 
 namespace sculpt {
 
@@ -35,5 +36,8 @@ class ProgressDisplay {
 
 // "1:02:03" / "4:05" for ETAs and durations.
 std::string FormatDuration(double seconds);
+
+// A fraction metric (e.g. test_accuracy 0.9123) as "91.23%", or "n/a" when absent or not finite.
+std::string FormatPercent(const Metrics& metrics, std::string_view name);
 
 }  // namespace sculpt
