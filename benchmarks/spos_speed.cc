@@ -2,15 +2,22 @@
 // network steps (forward, backward, SGD) per second, and images per second, on random 28x28
 // grey images (the speed does not depend on the pixels), for sizing training budgets.
 //   spos_speed_bench [--channels C] [--cells N] [--batch B] [--threads T] [--steps S]
-// Prints one line per model kind.
+//                    [--python]
+// Prints one line per model kind. With --python it then runs the same SPOS supernet, batch and
+// sequence of sampled paths in PyTorch from Python (benchmarks/spos_speed.py, with Debian's
+// python3-torch: /usr/bin/python3) and prints both rates side by side.
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <vector>
 #include <string>
 
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include "spaces/rng.h"
 #include "supernet/nb201_network.h"
@@ -27,11 +34,19 @@ long Arg(int argc, char** argv, const char* name, long fallback) {
   return fallback;
 }
 
+bool Flag(int argc, char** argv, const char* name) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], name) == 0) return true;
+  }
+  return false;
+}
+
+// Runs step(0) once to warm up (first calls allocate), then times step(1..steps).
 template <class Step>
 double StepsPerSecond(int steps, Step step) {
-  step();  // warm-up: first calls allocate
+  step(0);
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < steps; ++i) step();
+  for (int i = 1; i <= steps; ++i) step(i);
   return steps / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -53,9 +68,12 @@ int main(int argc, char** argv) {
 
   Nb201Supernet supernet{Nb201SupernetOptions(skeleton)};
   torch::optim::SGD spos(supernet->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
+  // The sampled paths, drawn up front so that the Python twin can replay the same sequence.
   Rng rng(1);
-  const double spos_rate = StepsPerSecond(steps, [&] {
-    const Architecture arch = SampleNb201Uniform(rng);
+  std::vector<Architecture> paths;
+  for (int i = 0; i <= steps; ++i) paths.push_back(SampleNb201Uniform(rng));
+  const double spos_rate = StepsPerSecond(steps, [&](int i) {
+    const Architecture& arch = paths[static_cast<std::size_t>(i)];
     for (auto& p : supernet->parameters()) p.mutable_grad().reset();
     torch::nn::functional::cross_entropy(supernet->forward(images, arch), labels).backward();
     spos.step();
@@ -63,7 +81,7 @@ int main(int argc, char** argv) {
   // The largest cell: every edge a 3x3 convolution.
   Nb201Network network(Architecture{{3, 3, 3, 3, 3, 3}}, Nb201NetworkOptions(skeleton));
   torch::optim::SGD sgd(network->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
-  const double net_rate = StepsPerSecond(steps, [&] {
+  const double net_rate = StepsPerSecond(steps, [&](int) {
     sgd.zero_grad();
     torch::nn::functional::cross_entropy(network->forward(images), labels).backward();
     sgd.step();
@@ -74,5 +92,35 @@ int main(int argc, char** argv) {
               spos_rate * batch);
   std::printf("  stand-alone (all conv3x3) step: %.2f steps/s, %.0f img/s\n", net_rate,
               net_rate * batch);
+  if (!Flag(argc, argv, "--python")) return 0;
+
+  const std::filesystem::path paths_file =
+      std::filesystem::temp_directory_path() / ("sculpt_spos_paths_" + std::to_string(getpid()));
+  {
+    std::ofstream out(paths_file);
+    for (const Architecture& arch : paths) {
+      for (int c : arch.choices) out << c << ' ';
+      out << '\n';
+    }
+  }
+  const std::string script =
+      (std::filesystem::path(__FILE__).parent_path() / "spos_speed.py").string();
+  const std::string command = "/usr/bin/python3 '" + script + "' '" + paths_file.string() + "' " +
+                              std::to_string(skeleton.channels) + " " +
+                              std::to_string(skeleton.cells_per_stage) + " " +
+                              std::to_string(batch) + " " + std::to_string(threads) + " " +
+                              std::to_string(steps);
+  FILE* pipe = popen(command.c_str(), "r");
+  double python_rate = 0;
+  const bool read = pipe != nullptr && std::fscanf(pipe, "%lf", &python_rate) == 1;
+  if (pipe != nullptr) pclose(pipe);
+  std::filesystem::remove(paths_file);
+  if (!read || python_rate <= 0) {
+    std::fprintf(stderr, "the Python twin failed: %s\n", command.c_str());
+    return 1;
+  }
+  std::printf("  spos supernet step, PyTorch from Python, same paths: %.2f steps/s, %.0f img/s\n",
+              python_rate, python_rate * batch);
+  std::printf("  Sculpt / Python: %.2fx\n", spos_rate / python_rate);
   return 0;
 }
