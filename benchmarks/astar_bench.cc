@@ -50,12 +50,7 @@ class Sink final : public ResultSink {
   double max_flops_;
 };
 
-std::string MeanStd(const std::vector<double>& v) {
-  const bench::MeanStd summary = bench::Summarize(v);
-  char text[64];
-  std::snprintf(text, sizeof(text), "%.2f ± %.2f", summary.mean, summary.std_dev);
-  return text;
-}
+std::string MeanStd(const std::vector<double>& v) { return bench::FormatMeanStd(v, 2); }
 
 }  // namespace
 

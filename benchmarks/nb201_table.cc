@@ -1,6 +1,7 @@
 #include "benchmarks/nb201_table.h"
 
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 #include "experiments/builtins.h"
@@ -59,6 +60,14 @@ MeanStd Summarize(const std::vector<double>& values) {
   for (double x : values) squares += (x - result.mean) * (x - result.mean);
   if (values.size() > 1) result.std_dev = std::sqrt(squares / static_cast<double>(values.size() - 1));
   return result;
+}
+
+std::string FormatMeanStd(const std::vector<double>& values, int decimals) {
+  const MeanStd summary = Summarize(values);
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.*f ± %.*f", decimals, summary.mean, decimals,
+                summary.std_dev);
+  return text;
 }
 
 }  // namespace sculpt::bench

@@ -49,4 +49,7 @@ struct MeanStd {
 };
 MeanStd Summarize(const std::vector<double>& values);
 
+// "mean ± std" with `decimals` digits after the point.
+std::string FormatMeanStd(const std::vector<double>& values, int decimals);
+
 }  // namespace sculpt::bench

@@ -35,12 +35,7 @@ class PointSink final : public ResultSink {
   std::vector<std::vector<double>> points;
 };
 
-std::string MeanStd(const std::vector<double>& v) {
-  const bench::MeanStd summary = bench::Summarize(v);
-  char text[64];
-  std::snprintf(text, sizeof(text), "%.1f ± %.1f", summary.mean, summary.std_dev);
-  return text;
-}
+std::string MeanStd(const std::vector<double>& v) { return bench::FormatMeanStd(v, 1); }
 
 }  // namespace
 

@@ -10,17 +10,12 @@
 #include "search/engine.h"
 #include "search/strategies.h"
 #include "spaces/nb201.h"
+#include "tests/predictors/synthetic_score.h"
 
 namespace sculpt {
 namespace {
 
-double SyntheticScore(const Architecture& arch) {
-  double score = 0;
-  for (int op : arch.choices) {
-    score += op == nb201::kConv3x3 ? 1.0 : op == nb201::kConv1x1 ? 0.35 : op == nb201::kNone ? -0.1 : 0;
-  }
-  return score;
-}
+using testing::SyntheticScore;
 
 class SyntheticEvaluator final : public Evaluator {
  public:

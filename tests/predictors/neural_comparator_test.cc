@@ -8,20 +8,13 @@
 #include "predictors/ranking.h"
 #include "spaces/errors.h"
 #include "spaces/nb201.h"
+#include "tests/predictors/synthetic_score.h"
 #include "spaces/rng.h"
 
 namespace sculpt {
 namespace {
 
-// A synthetic, learnable ranking: the number of conv3x3 edges, conv1x1 worth less, a small
-// penalty for 'none' (distinct values for most cells, so few pairs tie).
-double SyntheticScore(const Architecture& arch) {
-  double score = 0;
-  for (int op : arch.choices) {
-    score += op == nb201::kConv3x3 ? 1.0 : op == nb201::kConv1x1 ? 0.35 : op == nb201::kNone ? -0.1 : 0;
-  }
-  return score;
-}
+using testing::SyntheticScore;
 
 class PredictorsTest : public ::testing::Test {
  protected:
