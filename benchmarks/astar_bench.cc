@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
     for (int seed = 0; seed < 3; ++seed) {  // A* is deterministic: check it, keep the first
       Options strategy_options(config, "strategy", errors, nullptr);
       auto strategy = Strategies().Get("astar")(
-          strategy_options, {space.get(), objectives, static_cast<std::uint64_t>(seed), {}});
+          strategy_options, {space.get(), objectives, static_cast<std::uint64_t>(seed), {}, {}});
       EngineOptions options;
       options.seed = static_cast<std::uint64_t>(seed);
       options.batch = 8;
@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
       if (type == "regularized_evolution") config = {{"population", 10}, {"sample", 3}};
       Options strategy_options(config, "strategy", errors, nullptr);
       auto strategy = Strategies().Get(type)(
-          strategy_options, {space.get(), objectives, static_cast<std::uint64_t>(seed), {}});
+          strategy_options, {space.get(), objectives, static_cast<std::uint64_t>(seed), {}, {}});
       EngineOptions options;
       options.seed = static_cast<std::uint64_t>(seed);
       options.budget.evaluations = reference_evaluations;

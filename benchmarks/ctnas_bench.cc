@@ -13,11 +13,11 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "benchmarks/nb201_table.h"
 #include "experiments/builtins.h"
-#include "predictors/neural_comparator.h"
 #include "search/engine.h"
 #include "spaces/options.h"
 #include "supernet/torch_threads.h"
@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> strategies = {"random", "regularized_evolution", "ctnas"};
   std::vector<int> budgets = {50, 100};
   nlohmann::json ctnas_config = nlohmann::json::object();
-  NacOptions nac;
+  std::optional<int> hidden, steps;
   int threads = 1;  // LibTorch intra-op threads: tiny models gain nothing from more
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
@@ -45,14 +45,17 @@ int main(int argc, char** argv) {
       budgets.clear();
       for (const std::string& b : bench::SplitCommas(value)) budgets.push_back(std::stoi(b));
     } else if (flag == "--ctnas") ctnas_config = nlohmann::json::parse(value);
-    else if (flag == "--hidden") nac.hidden = std::stoi(value);
-    else if (flag == "--steps") nac.steps = std::stoi(value);
+    else if (flag == "--hidden") hidden = std::stoi(value);
+    else if (flag == "--steps") steps = std::stoi(value);
     else if (flag == "--threads") threads = std::stoi(value);
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;
     }
   }
+  // --hidden and --steps are shortcuts for the comparator block of --ctnas.
+  if (hidden) ctnas_config["comparator"]["hidden"] = *hidden;
+  if (steps) ctnas_config["comparator"]["steps"] = *steps;
   SetTorchThreads(threads);
   const int largest = *std::max_element(budgets.begin(), budgets.end());
 
@@ -63,9 +66,8 @@ int main(int argc, char** argv) {
   const std::vector<Objective> objectives = {{"cifar10_valid", Goal::kMaximize}};
 
   std::printf("ctnas_bench on %s: %d seeds, best-by-valid cifar10_test after n distinct "
-              "evaluations (mean ± std)\nctnas options %s; NAC hidden=%d gcn_layers=%d steps=%d "
-              "batch_pairs=%d\n", table.c_str(), seeds, ctnas_config.dump().c_str(), nac.hidden,
-              nac.gcn_layers, nac.steps, nac.batch_pairs);
+              "evaluations (mean ± std)\nctnas options %s (comparator defaults: see "
+              "predictors/neural_comparator.h)\n", table.c_str(), seeds, ctnas_config.dump().c_str());
   std::printf("%-24s", "strategy");
   for (int b : budgets) std::printf("  n=%-13d", b);
   std::printf("  wall s\n");
@@ -79,7 +81,7 @@ int main(int argc, char** argv) {
       Options strategy_options(strategy_config, "strategy", errors, nullptr);
       auto strategy = Strategies().Get(type)(
           strategy_options,
-          {space.get(), objectives, static_cast<std::uint64_t>(seed), NeuralComparatorFactory(nac)});
+          {space.get(), objectives, static_cast<std::uint64_t>(seed), {}, BuildComparator});
       strategy_options.Finish();
       if (!errors.Empty()) {
         std::cerr << errors.Messages().front() << "\n";

@@ -5,12 +5,14 @@ Regularized evolution (population P, tournament S, one-edit mutation) on the NAS
 table, in batches: every proposal's string form and canonical class are computed (memoised per
 string, as Sculpt's engine memoises them), repeats are answered from a dict keyed by class, and
 every proposal is written to SQLite with the sqlite3 module, one transaction per batch, into the
-same `candidates` table (same columns, indexes and pragmas) of a database that Sculpt's store
-created, as experiment 1. It is written the way a competent Python programmer would write it.
+same tables (schema version 2: a row per evaluation, a row per new string form, one row of JSON
+per batch for its repeats) of a database that Sculpt's store created, as experiment 1. It is
+written the way a competent Python programmer would write it.
 
 usage: engine_speed.py TABLE.csv DB PROPOSALS BATCH SEED
 prints one line: proposals seconds proposals_per_second evaluations cpu_seconds
 """
+import json
 import random
 import sqlite3
 import sys
@@ -65,7 +67,7 @@ def main():
 
     rng = random.Random(seed)
     population = deque()
-    known = {}  # arch tuple -> (string, class)
+    known = {}  # arch tuple -> (string, class, architecture id)
     classes = {}  # class -> (first step, valid, test)
     step = 0
     evaluations = 0
@@ -83,33 +85,47 @@ def main():
                 edge = rng.randrange(6)
                 child[edge] = (child[edge] + 1 + rng.randrange(4)) % 5
                 proposals.append((tuple(child), "mutation", parent[0]))
-        rows = []
+        evaluated = []
+        new_archs = []
+        repeats = []
         told = []
+        first_repeat = None
         for arch, origin, parent in proposals:
             seen = known.get(arch)
             if seen is None:
-                seen = known[arch] = (format_arch(arch), canonical_form(arch))
-            text, cls = seen
+                text = format_arch(arch)
+                seen = known[arch] = (text, canonical_form(arch), len(known))
+                new_archs.append((seen[2], text))
+            text, cls, arch_id = seen
             hit = classes.get(cls)
+            now = time.perf_counter() - start
             if hit is None:
                 valid, test = table[text]
                 classes[cls] = (step, valid, test)
                 evaluations += 1
-                rows.append((step, text, digest(cls), origin, parent, None, valid,
-                             f'{{"cifar10_valid":{valid},"cifar10_test":{test}}}',
-                             time.perf_counter() - start))
+                evaluated.append((step, text, digest(cls), origin, parent, valid,
+                                  f'{{"cifar10_valid":{valid},"cifar10_test":{test}}}', now))
                 told.append((step, arch, valid))
             else:
-                rows.append((step, text, digest(cls), origin, parent, hit[0], hit[1], None,
-                             time.perf_counter() - start))
+                if first_repeat is None:
+                    first_repeat = step
+                repeats.append((step, arch_id, hit[0], parent, origin))
                 told.append((step, arch, hit[1]))
             step += 1
         with db:
+            db.executemany("INSERT INTO architectures (experiment_id, id, arch) VALUES (1, ?, ?)",
+                           new_archs)
             db.executemany(
-                "INSERT INTO candidates (experiment_id, step, arch, hash, strategy, origin,"
-                " parent_step, status, error, repeat_of_step, objective, metrics, eval_seconds,"
-                " finished_at) VALUES (1, ?, ?, ?, 'regularized_evolution', ?, ?, 'ok', NULL,"
-                " ?, ?, ?, 0.0, ?)", rows)
+                "INSERT INTO evaluations (experiment_id, step, arch, hash, strategy, origin,"
+                " parent_step, status, error, objective, metrics, eval_seconds, finished_at)"
+                " VALUES (1, ?, ?, ?, 'regularized_evolution', ?, ?, 'ok', NULL, ?, ?, 0.0, ?)",
+                evaluated)
+            if repeats:
+                db.execute(
+                    "INSERT INTO repeat_batches (experiment_id, first_step, count, strategy,"
+                    " finished_at, repeats) VALUES (1, ?, ?, 'regularized_evolution', ?, ?)",
+                    (first_repeat, len(repeats), time.perf_counter() - start,
+                     json.dumps(repeats, separators=(",", ":"))))
         for member in told:
             population.append(member)
             if len(population) > 10:

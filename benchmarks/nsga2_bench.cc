@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
     for (int seed = 0; seed < seeds; ++seed) {
       Options strategy_options(config, "strategy", errors, nullptr);
       auto strategy = Strategies().Get(type)(
-          strategy_options, {space.get(), objectives, static_cast<std::uint64_t>(seed), {}});
+          strategy_options, {space.get(), objectives, static_cast<std::uint64_t>(seed), {}, {}});
       if (!errors.Empty()) {
         std::cerr << errors.Messages().front() << "\n";
         return 1;

@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
       if (type == "regularized_evolution") strategy_config = {{"population", 10}, {"sample", 3}};
       Options strategy_options(strategy_config, "strategy", errors, nullptr);
       auto strategy = Strategies().Get(type)(
-          strategy_options, {space.get(), objectives, static_cast<std::uint64_t>(seed), {}});
+          strategy_options, {space.get(), objectives, static_cast<std::uint64_t>(seed), {}, {}});
       EngineOptions options;
       options.seed = static_cast<std::uint64_t>(seed);
       if (count_repeats) {

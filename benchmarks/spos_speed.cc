@@ -67,15 +67,23 @@ int main(int argc, char** argv) {
   const torch::Tensor labels = torch::randint(0, 10, {batch}, torch::kInt64);
 
   Nb201Supernet supernet{Nb201SupernetOptions(skeleton)};
-  torch::optim::SGD spos(supernet->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
+  // SposTrainer's optimizer settings (its defaults): Nesterov momentum, weight decay, clipping.
+  const SposOptions trainer;
+  torch::optim::SGD spos(supernet->parameters(), torch::optim::SGDOptions(0.05)
+                                                     .momentum(trainer.momentum)
+                                                     .nesterov(trainer.nesterov)
+                                                     .weight_decay(trainer.weight_decay));
+  const std::vector<torch::Tensor> params = supernet->parameters();
   // The sampled paths, drawn up front so that the Python twin can replay the same sequence.
   Rng rng(1);
   std::vector<Architecture> paths;
   for (int i = 0; i <= steps; ++i) paths.push_back(SampleNb201Uniform(rng));
   const double spos_rate = StepsPerSecond(steps, [&](int i) {
     const Architecture& arch = paths[static_cast<std::size_t>(i)];
-    for (auto& p : supernet->parameters()) p.mutable_grad().reset();
+    // SposTrainer's step: undefined grads off the path, forward, backward, clip, SGD.
+    for (torch::Tensor p : params) p.mutable_grad().reset();
     torch::nn::functional::cross_entropy(supernet->forward(images, arch), labels).backward();
+    torch::nn::utils::clip_grad_norm_(params, trainer.grad_clip);
     spos.step();
   });
   // The largest cell: every edge a 3x3 convolution.

@@ -5,9 +5,12 @@ The same NAS-Bench-201 supernet as Sculpt's supernet/ (stem conv3x3 + BN; stages
 cells at C, 2C, 4C joined by ResNet basic blocks; BN + ReLU; global average pooling; linear),
 batch-statistics batch norm, the same ops (ReLU-Conv-BN, 3x3 average pooling without padded
 cells, identity, zero), the same cell arithmetic (a node with no live input is zero and the ops
-after it still run), SGD with momentum on the sampled path only (grads set to None, as Sculpt
-resets them to undefined), the same batch and the same sequence of sampled paths (read from a
-file that spos_speed_bench writes). Run with Debian's python3-torch (/usr/bin/python3).
+after it still run: the natural implementation, as in NAS-Bench-201's code, runs every op of
+the sampled path; Sculpt's exact shortcuts and pooling kernel are its own, see
+docs/BENCHMARKS.md), SposTrainer's optimizer step (SGD with Nesterov momentum and weight decay,
+gradient norm clipped at 5) on the sampled path only (grads set to None, as Sculpt resets them
+to undefined), the same batch and the same sequence of sampled paths (read from a file that
+spos_speed_bench writes). Run with Debian's python3-torch (/usr/bin/python3).
 
 usage: spos_speed.py PATHS_FILE CHANNELS CELLS BATCH THREADS STEPS
 prints: steps_per_second
@@ -110,11 +113,14 @@ def main():
     images = torch.randn(batch, 1, 28, 28)
     labels = torch.randint(0, 10, (batch,))
     model = Supernet(channels, cells)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    # SposTrainer's defaults: Nesterov momentum 0.9, weight decay 5e-4, gradient norm clipped at 5.
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True,
+                                weight_decay=5e-4)
 
     def step(arch):
         optimizer.zero_grad(set_to_none=True)
         F.cross_entropy(model(images, arch), labels).backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         optimizer.step()
 
     step(paths[0])  # warm-up, as the C++ side does

@@ -1,6 +1,7 @@
 #include "experiments/builtins.h"
 
 #include "predictors/evaluators.h"
+#include "predictors/neural_comparator.h"
 #include "search/strategies.h"
 #include "spaces/nb201.h"
 #include "supernet/evaluators.h"
@@ -47,6 +48,22 @@ const Registry<EvaluatorFactory>& Evaluators() {
     return r;
   }();
   return registry;
+}
+
+const Registry<ComparatorOptionsFactory>& Comparators() {
+  static const Registry<ComparatorOptionsFactory> registry = [] {
+    Registry<ComparatorOptionsFactory> r("comparator");
+    r.Add("nac", "neural architecture comparator: GCN over the cell graph, trained on pairs",
+          MakeNeuralComparatorFromOptions);
+    return r;
+  }();
+  return registry;
+}
+
+ComparatorFactory BuildComparator(Options& block) {
+  const std::string type = block.String("type", "nac", Comparators().Names());
+  const auto* entry = Comparators().Find(type);
+  return entry == nullptr ? ComparatorFactory() : entry->factory(block);
 }
 
 }  // namespace sculpt

@@ -4,6 +4,7 @@
 
 #include "search/strategy.h"
 #include "spaces/evaluator.h"
+#include "spaces/predictor.h"
 #include "spaces/registry.h"
 #include "spaces/search_space.h"
 
@@ -12,5 +13,11 @@ namespace sculpt {
 const Registry<SpaceFactory>& Spaces();
 const Registry<StrategyFactory>& Strategies();
 const Registry<EvaluatorFactory>& Evaluators();
+const Registry<ComparatorOptionsFactory>& Comparators();
+
+// Reads a comparator block: its "type" (default "nac") picks the registered comparator, which
+// reads the rest. Errors go through `block`; returns an empty factory when the type is unknown.
+// Does not call Finish.
+ComparatorFactory BuildComparator(Options& block);
 
 }  // namespace sculpt

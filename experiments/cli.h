@@ -28,5 +28,6 @@ int QueryCommand(const std::vector<std::string>& args, Streams io);   // cli_que
 int ExportCommand(const std::vector<std::string>& args, Streams io);  // cli_export.cc
 int ListCommand(const std::vector<std::string>& args, Streams io);    // cli_list.cc
 int TrainCommand(const std::vector<std::string>& args, Streams io);   // cli_train.cc
+int LatencyCommand(const std::vector<std::string>& args, Streams io);  // cli_latency.cc
 
 }  // namespace sculpt

@@ -113,16 +113,9 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
     }
   }
 
-  // A repeat was never evaluated itself: its metrics are those of the evaluation it repeats.
-  Metrics metrics = candidate.metrics;
-  if (candidate.repeat_of >= 0) {
-    if (std::optional<StoredCandidate> original =
-            store->CandidateAtStep(candidate.experiment_id, candidate.repeat_of)) {
-      metrics = original->metrics;
-    }
-  }
+  // Candidate ids name evaluations only (a repeat has none), so the metrics are its own.
   const std::filesystem::path path =
-      WriteArchitectureExport(experiment, candidate, metrics, *out, EncodeWithSpace);
+      WriteArchitectureExport(experiment, candidate, candidate.metrics, *out, EncodeWithSpace);
   io.out << "Wrote " << path.string() << ": candidate " << candidate.id << " (step "
          << candidate.step << ") of " << Describe(experiment) << "\n  " << candidate.arch << "\n";
   return 0;

@@ -1,4 +1,4 @@
-// `sculpt list spaces|strategies|evaluators`: what is registered, one line each.
+// `sculpt list spaces|strategies|evaluators|comparators`: what is registered, one line each.
 
 #include <iomanip>
 
@@ -22,7 +22,7 @@ void PrintEntries(const Registry<Factory>& registry, std::ostream& out) {
 }  // namespace
 
 int ListCommand(const std::vector<std::string>& args, Streams io) {
-  CommandLine command_line("list spaces|strategies|evaluators",
+  CommandLine command_line("list spaces|strategies|evaluators|comparators",
                            "Lists the registered components of one kind with a one-line description.",
                            {}, 1, 1);
   if (!command_line.Parse(args, io.out)) return 0;
@@ -33,8 +33,11 @@ int ListCommand(const std::vector<std::string>& args, Streams io) {
     PrintEntries(Strategies(), io.out);
   } else if (what == "evaluators") {
     PrintEntries(Evaluators(), io.out);
+  } else if (what == "comparators") {
+    PrintEntries(Comparators(), io.out);
   } else {
-    throw UsageError("unknown list '" + what + "'; expected spaces, strategies or evaluators");
+    throw UsageError("unknown list '" + what +
+                     "'; expected spaces, strategies, evaluators or comparators");
   }
   return 0;
 }

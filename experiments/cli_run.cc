@@ -74,6 +74,11 @@ bool RunFinal(const Experiment& e, std::int64_t experiment_id, ResultStore& stor
   const StoredCandidate& candidate = best.front();
   const Architecture arch = e.space->Parse(candidate.arch);
   const RetrainPlan& plan = *e.final;
+  // The retraining runs alone after the search: it gets every core the search's workers had
+  // (workers x threads_per_worker) that other processes leave idle, not one worker's share.
+  const int threads = SetTorchThreads(RetrainThreads(e.engine.workers, e.threads_per_worker));
+  display.Note("retraining with " + std::to_string(threads) + " LibTorch thread" +
+               (threads == 1 ? "" : "s"));
   const RetrainOutcome outcome =
       Retrain(plan, arch, store, experiment_id, candidate.id, &display, &stop);
   nlohmann::json final_json = {{"candidate", candidate.id}, {"training_run", outcome.run_id}};
@@ -137,16 +142,17 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
   Experiment e = LoadExperiment(command_line.Positional().front(), overrides);
 
   // LibTorch's intra-op threads are process-wide; this command owns them: each engine worker
-  // gets threads_per_worker (workers x threads <= cores). Preparation and retraining keep the
-  // same setting rather than taking every core: on a busy machine OpenMP's spinning threads made
-  // training several times slower with 2 threads than with 1 (benchmarks/spos_speed.cc).
+  // gets threads_per_worker (workers x threads <= cores); the retraining, alone after the
+  // search, gets them all (RunFinal).
   SetTorchThreads(e.threads_per_worker);
   if (e.storage.has_parent_path()) std::filesystem::create_directories(e.storage.parent_path());
   std::unique_ptr<ResultStore> store = ResultStore::Open(e.storage.string());
   const std::int64_t experiment_id =
       store->CreateExperiment(e.name, e.canonical_config, e.space_type, e.strategy_type,
                               e.objectives.front(), e.seed);
-  std::unique_ptr<ResultSink> writer = store->Writer(experiment_id);
+  // Candidates are stored on a thread of their own while the search goes on; the engine
+  // flushes the writer before Run returns, and nothing else uses the store during Run.
+  std::unique_ptr<ResultSink> writer = store->Writer(experiment_id, WriteMode::kBackground);
   Engine engine(*e.space, *e.evaluator, *e.strategy, e.objectives, e.constraints, e.engine);
   const bool quiet = command_line.Has("quiet");
   ProgressDisplay display(io.err, io.err_is_terminal, e.engine.budget, e.objectives.front().metric);
@@ -178,6 +184,7 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
         *writer, [&](const EngineProgress& p) { if (!quiet) display.Update(p); },
         &interrupt.Flag());
   } catch (const std::exception& error) {
+    writer.reset();  // stores what was queued before the store is used again
     store->FinishExperiment(experiment_id, "failed", {{"error", error.what()}});
     throw;
   }

@@ -73,14 +73,8 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
          << ", validation " << percent("valid_accuracy") << " (" << r.at("params")
          << " params)\nRecorded as training run " << outcome.run_id << " in " << db << "\n";
   if (const std::optional<std::string> out = command_line.Value("out")) {
-    Metrics metrics = candidate->metrics;
-    if (candidate->repeat_of >= 0) {
-      if (auto original = store->CandidateAtStep(candidate->experiment_id, candidate->repeat_of)) {
-        metrics = original->metrics;
-      }
-    }
     const std::filesystem::path dir =
-        ExportRetrained(*experiment, *candidate, metrics, plan, outcome, *out);
+        ExportRetrained(*experiment, *candidate, candidate->metrics, plan, outcome, *out);
     io.out << "Exported to " << dir.string() << " (architecture.json, model.pt)\n";
   }
   return 0;

@@ -19,6 +19,7 @@ constexpr ModuleCommand kModuleCommands[] = {
     {"export", sculpt::ExportCommand},
     {"list", sculpt::ListCommand},
     {"train", sculpt::TrainCommand},
+    {"latency", sculpt::LatencyCommand},
 };
 
 }  // namespace

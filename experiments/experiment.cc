@@ -7,7 +7,6 @@
 
 #include "experiments/builtins.h"
 #include "experiments/retrain.h"
-#include "predictors/neural_comparator.h"
 #include "spaces/did_you_mean.h"
 #include "spaces/options.h"
 
@@ -132,10 +131,30 @@ void ReadFinal(const nlohmann::json& config, Options& root, const std::filesyste
   e.final = std::make_shared<const RetrainPlan>(std::move(plan));
 }
 
+// Space factories see only their block, not the config's folder: a relative space
+// "latency_table" is anchored to it here (the canonical config keeps the absolute path, as it
+// does data set folders, so the stored config works from anywhere).
+nlohmann::json WithSpacePathsResolved(nlohmann::json config,
+                                      const std::filesystem::path& base_dir) {
+  if (!config.is_object() || !config.contains("space") || !config["space"].is_object()) {
+    return config;
+  }
+  nlohmann::json& space = config["space"];
+  if (space.contains("latency_table") && space["latency_table"].is_string()) {
+    const std::filesystem::path path = space["latency_table"].get<std::string>();
+    if (path.is_relative()) {
+      space["latency_table"] =
+          std::filesystem::absolute(base_dir / path).lexically_normal().string();
+    }
+  }
+  return config;
+}
+
 }  // namespace
 
-Experiment BuildExperiment(const nlohmann::json& config, const std::filesystem::path& base_dir,
-                           const Overrides& overrides) {
+Experiment BuildExperiment(const nlohmann::json& given_config,
+                           const std::filesystem::path& base_dir, const Overrides& overrides) {
+  const nlohmann::json config = WithSpacePathsResolved(given_config, base_dir);
   ConfigErrors errors;
   Experiment e;
   nlohmann::json canonical = nlohmann::json::object();
@@ -174,8 +193,8 @@ Experiment BuildExperiment(const nlohmann::json& config, const std::filesystem::
   ReadConstraints(root, e);
 
   Options strategy_block = root.Child("strategy");
-  const StrategyContext strategy_context{e.space.get(), e.objectives, e.seed,
-                                         NeuralComparatorFactory()};
+  const StrategyContext strategy_context{e.space.get(), e.objectives, e.seed, e.constraints,
+                                         BuildComparator};
   e.strategy = BuildComponent(strategy_block, Strategies(), e.strategy_type, e.space != nullptr,
                               strategy_context);
 

@@ -30,6 +30,7 @@ constexpr Subcommand kSubcommands[] = {
     {"export", "export a chosen architecture for deployment", nullptr},
     {"train", "retrain a logged candidate from scratch and record it", nullptr},
     {"list", "list registered spaces, strategies or evaluators", nullptr},
+    {"latency", "build a latency lookup table; predicted vs measured latency", nullptr},
 };
 
 void PrintUsage(std::ostream& out) {

@@ -1,5 +1,6 @@
 #include "experiments/retrain.h"
 
+#include <algorithm>
 #include <fstream>
 
 #include "experiments/export.h"
@@ -8,6 +9,7 @@
 #include "spaces/options.h"
 #include "supernet/nb201_data_setup.h"
 #include "supernet/network_trainer.h"
+#include "supernet/torch_threads.h"
 
 namespace sculpt {
 
@@ -60,6 +62,10 @@ RetrainPlan PlanFromStoredConfig(const nlohmann::json& canonical_config,
   block.Finish();
   errors.ThrowIfAny();
   return plan;
+}
+
+int RetrainThreads(int workers, int threads_per_worker) {
+  return std::max(1, std::min(workers * threads_per_worker, IdleCores(0.5)));
 }
 
 RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,

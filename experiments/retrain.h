@@ -71,6 +71,11 @@ struct RetrainOutcome {
   Nb201Network network{nullptr};
 };
 
+// LibTorch intra-op threads for the retraining after a search of `workers` x `threads_per_worker`:
+// their product (it runs alone), but no more than the cores other processes leave idle now
+// (supernet/torch_threads.h: IdleCores, sampled for half a second) and at least 1.
+int RetrainThreads(int workers, int threads_per_worker);
+
 // Retrains `arch` as `plan` says; the run goes to `store` (kind "retrain", tied to the
 // experiment and candidate), progress to `progress` (may be null).
 RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,

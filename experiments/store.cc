@@ -7,15 +7,19 @@
 #include <ctime>
 #include <filesystem>
 #include <limits>
+#include <unordered_map>
 
 #include "experiments/sqlite_statement.h"
+#include "experiments/store_json.h"
 #include "experiments/store_schema.h"
+#include "experiments/store_writer.h"
 #include "sculpt/version.h"
 #include "spaces/errors.h"
 
 namespace sculpt {
 namespace {
 
+using namespace store_json;
 using sqlite::Database;
 using sqlite::Statement;
 using sqlite::Transaction;
@@ -24,11 +28,26 @@ using sqlite::Transaction;
 constexpr std::array<const char*, 6> kEpochColumns = {
     "train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "lr", "seconds"};
 constexpr int kNumEpochColumns = static_cast<int>(kEpochColumns.size());
-constexpr std::string_view kHexDigits = "0123456789abcdef";
 
-constexpr const char* kCandidateColumns =
+// The columns ReadCandidate reads, from the evaluations table (which has no repeats).
+constexpr const char* kEvaluationColumns =
     "id, experiment_id, step, arch, hash, strategy, origin, parent_step, status, error, "
-    "repeat_of_step, objective, metrics, eval_seconds, finished_at";
+    "NULL, objective, metrics, eval_seconds, finished_at";
+
+// The repeat at step ?2 of experiment ?1, in ReadCandidate's columns: only the batch row that
+// can hold it is expanded.
+constexpr const char* kSelectRepeatAtStep = R"sql(
+SELECT NULL, b.experiment_id, json_extract(r.value, '$[0]'), a.arch, e.hash, b.strategy,
+       json_extract(r.value, '$[4]'), json_extract(r.value, '$[3]'), e.status, e.error,
+       json_extract(r.value, '$[2]'), e.objective, NULL, 0.0, b.finished_at
+FROM (SELECT * FROM repeat_batches WHERE experiment_id = ?1 AND first_step <= ?2
+      ORDER BY first_step DESC LIMIT 1) AS b
+CROSS JOIN json_each(b.repeats) AS r
+CROSS JOIN architectures AS a
+  ON a.experiment_id = b.experiment_id AND a.id = json_extract(r.value, '$[1]')
+CROSS JOIN evaluations AS e
+  ON e.experiment_id = b.experiment_id AND e.step = json_extract(r.value, '$[2]')
+WHERE json_extract(r.value, '$[0]') = ?2)sql";
 
 constexpr const char* kExperimentColumns =
     "id, name, config, space, strategy, objective_metric, objective_goal, seed, status, "
@@ -50,77 +69,6 @@ void CheckStatus(std::string_view status, std::string_view what) {
   }
 }
 
-// ---- Metrics as JSON text, built by hand: the writer runs once per candidate and must not
-// allocate a JSON tree for each. ----
-
-void AppendJsonString(std::string_view text, std::string& out) {
-  out += '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += kHexDigits[(static_cast<unsigned char>(c) >> 4) & 0xF];
-          out += kHexDigits[static_cast<unsigned char>(c) & 0xF];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
-
-void AppendJsonNumber(double value, std::string& out) {
-  // JSON has no NaN or infinity; they are stored as null and read back as NaN.
-  if (!std::isfinite(value)) {
-    out += "null";
-    return;
-  }
-  std::array<char, 32> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  out.append(buffer.data(), result.ptr);
-  // "90" would read back as an SQL INTEGER, and then `value / 100` in a user's query is integer
-  // division: keep every metric a REAL.
-  if (std::find_if(buffer.data(), result.ptr, [](char c) { return c == '.' || c == 'e'; }) ==
-      result.ptr) {
-    out += ".0";
-  }
-}
-
-void AppendMetricsJson(const Metrics& metrics, std::string& out) {
-  out += '{';
-  bool first = true;
-  for (const auto& [name, value] : metrics) {
-    if (!first) out += ',';
-    first = false;
-    AppendJsonString(name, out);
-    out += ':';
-    AppendJsonNumber(value, out);
-  }
-  out += '}';
-}
-
-std::string MetricsJson(const Metrics& metrics) {
-  std::string out;
-  AppendMetricsJson(metrics, out);
-  return out;
-}
-
 Metrics ParseMetrics(std::string_view text, const std::string& path) {
   Metrics metrics;
   const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -135,13 +83,6 @@ Metrics ParseMetrics(std::string_view text, const std::string& path) {
 nlohmann::json ParseJson(std::optional<std::string> text) {
   if (!text) return nullptr;
   return nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-}
-
-void AppendHex(std::uint64_t hash, std::array<char, 16>& out) {
-  for (int i = 15; i >= 0; --i) {
-    out[static_cast<std::size_t>(i)] = kHexDigits[hash & 0xF];
-    hash >>= 4;
-  }
 }
 
 StoredCandidate ReadCandidate(const Statement& row, const std::string& path) {
@@ -182,101 +123,6 @@ ExperimentInfo ReadExperiment(const Statement& row) {
   return e;
 }
 
-constexpr int kCandidateParams = 14;
-// Rows per multi-row INSERT: one statement execution opens the table's and indexes' cursors
-// once for all of them, which halves the writer's CPU time over row-by-row inserts.
-constexpr int kRowsPerInsert = 64;
-
-std::string CandidateInsertSql(int rows) {
-  std::string sql =
-      "INSERT INTO candidates (experiment_id, step, arch, hash, strategy, origin, parent_step, "
-      "status, error, repeat_of_step, objective, metrics, eval_seconds, finished_at) VALUES ";
-  for (int row = 0; row < rows; ++row) {
-    sql += row == 0 ? "(" : ",(";
-    for (int p = 0; p < kCandidateParams; ++p) sql += p == 0 ? "?" : ",?";
-    sql += ")";
-  }
-  return sql;
-}
-
-// Appends one experiment's candidates: one transaction per Write, prepared statements reused
-// across calls, no JSON built for repeats.
-class SqliteWriter final : public ResultSink {
- public:
-  SqliteWriter(const Database& db, std::int64_t experiment_id)
-      : db_(db),
-        experiment_id_(experiment_id),
-        insert_one_(db, CandidateInsertSql(1), /*persistent=*/true),
-        insert_many_(db, CandidateInsertSql(kRowsPerInsert), /*persistent=*/true),
-        hex_(kRowsPerInsert),
-        metrics_(kRowsPerInsert) {}
-
-  void Write(std::span<const CandidateRecord> records) override {
-    if (records.empty()) return;
-    Transaction transaction(db_);
-    std::size_t done = 0;
-    for (; records.size() - done >= kRowsPerInsert; done += kRowsPerInsert) {
-      for (int row = 0; row < kRowsPerInsert; ++row) {
-        BindRow(insert_many_, row, records[done + static_cast<std::size_t>(row)]);
-      }
-      insert_many_.Run();
-      insert_many_.Rewind();
-    }
-    for (; done < records.size(); ++done) {
-      BindRow(insert_one_, 0, records[done]);
-      insert_one_.Run();
-      insert_one_.Rewind();
-    }
-    transaction.Commit();
-  }
-
- private:
-  // Binds `r` as row `row` of `insert`. Text is bound without a copy, so it must live until the
-  // statement runs: the records do, and hex_/metrics_ keep one buffer per row.
-  void BindRow(Statement& insert, int row, const CandidateRecord& r) {
-    const int p = row * kCandidateParams;
-    std::array<char, 16>& hex = hex_[static_cast<std::size_t>(row)];
-    AppendHex(r.hash, hex);
-    insert.Bind(p + 1, experiment_id_).Bind(p + 2, r.step);
-    insert.BindStatic(p + 3, r.arch_text).BindStatic(p + 4, std::string_view(hex.data(), 16));
-    insert.BindStatic(p + 5, r.strategy).BindStatic(p + 6, r.origin);
-    if (r.parent >= 0) {
-      insert.Bind(p + 7, r.parent);
-    } else {
-      insert.BindNull(p + 7);
-    }
-    insert.BindStatic(p + 8, ToString(r.status));
-    if (r.error.empty()) {
-      insert.BindNull(p + 9);
-    } else {
-      insert.BindStatic(p + 9, r.error);
-    }
-    if (r.repeat_of >= 0) {
-      insert.Bind(p + 10, r.repeat_of);
-    } else {
-      insert.BindNull(p + 10);
-    }
-    insert.Bind(p + 11, r.objective);
-    // Repeats (most records of a long search) carry no metrics of their own.
-    if (r.repeat_of >= 0 && r.metrics.empty()) {
-      insert.BindNull(p + 12);
-    } else {
-      std::string& json = metrics_[static_cast<std::size_t>(row)];
-      json.clear();
-      AppendMetricsJson(r.metrics, json);
-      insert.BindStatic(p + 12, json);
-    }
-    insert.Bind(p + 13, r.eval_seconds).Bind(p + 14, r.finished_at);
-  }
-
-  const Database& db_;
-  std::int64_t experiment_id_;
-  Statement insert_one_;
-  Statement insert_many_;
-  std::vector<std::array<char, 16>> hex_;  // one per row of insert_many_
-  std::vector<std::string> metrics_;       // reused buffers, one per row
-};
-
 class SqliteStore final : public ResultStore {
  public:
   SqliteStore(const std::string& path, Database::Mode mode) : db_(path, mode) {
@@ -300,9 +146,9 @@ class SqliteStore final : public ResultStore {
     return db_.LastInsertId();
   }
 
-  std::unique_ptr<ResultSink> Writer(std::int64_t experiment_id) override {
+  std::unique_ptr<ResultSink> Writer(std::int64_t experiment_id, WriteMode mode) override {
     RequireExperiment(experiment_id);
-    return std::make_unique<SqliteWriter>(db_, experiment_id);
+    return MakeStoreWriter(db_, experiment_id, mode);
   }
 
   void SaveStrategyState(std::int64_t experiment_id, const nlohmann::json& state) override {
@@ -378,9 +224,9 @@ class SqliteStore final : public ResultStore {
     // The conditions match the partial index candidates_by_objective, which then yields the
     // rows already in order: no scan of the experiment's candidates.
     const std::string order = experiment->objective.goal == Goal::kMinimize ? "ASC" : "DESC";
-    Statement select(db_, std::string("SELECT ") + kCandidateColumns +
-                              " FROM candidates WHERE experiment_id = ?1 AND status = 'ok' "
-                              "AND repeat_of_step IS NULL AND objective IS NOT NULL "
+    Statement select(db_, std::string("SELECT ") + kEvaluationColumns +
+                              " FROM evaluations WHERE experiment_id = ?1 AND status = 'ok' "
+                              "AND objective IS NOT NULL "
                               "ORDER BY objective " +
                               order + ", step ASC LIMIT ?2");
     select.Bind(1, experiment_id).Bind(2, static_cast<std::int64_t>(std::max(k, 0)));
@@ -391,7 +237,7 @@ class SqliteStore final : public ResultStore {
 
   std::optional<StoredCandidate> Candidate(std::int64_t id) const override {
     Statement select(db_,
-                     std::string("SELECT ") + kCandidateColumns + " FROM candidates WHERE id = ?1");
+                     std::string("SELECT ") + kEvaluationColumns + " FROM evaluations WHERE id = ?1");
     select.Bind(1, id);
     if (select.Step()) return ReadCandidate(select, db_.Path());
     return std::nullopt;
@@ -399,10 +245,13 @@ class SqliteStore final : public ResultStore {
 
   std::optional<StoredCandidate> CandidateAtStep(std::int64_t experiment_id,
                                                  std::int64_t step) const override {
-    Statement select(db_, std::string("SELECT ") + kCandidateColumns +
-                              " FROM candidates WHERE experiment_id = ?1 AND step = ?2");
+    Statement select(db_, std::string("SELECT ") + kEvaluationColumns +
+                              " FROM evaluations WHERE experiment_id = ?1 AND step = ?2");
     select.Bind(1, experiment_id).Bind(2, step);
     if (select.Step()) return ReadCandidate(select, db_.Path());
+    Statement repeat(db_, kSelectRepeatAtStep);
+    repeat.Bind(1, experiment_id).Bind(2, step);
+    if (repeat.Step()) return ReadCandidate(repeat, db_.Path());
     return std::nullopt;
   }
 

@@ -27,7 +27,18 @@
 namespace sculpt {
 
 // The schema version this Sculpt writes; files with a newer one are refused.
-inline constexpr int kStoreSchemaVersion = 1;
+inline constexpr int kStoreSchemaVersion = 2;
+
+// How a candidate writer stores what the engine gives it.
+enum class WriteMode {
+  // Each Write is one transaction, committed before Write returns.
+  kImmediate,
+  // Write queues the batch; a thread of the writer's own stores everything queued in one
+  // transaction while the engine goes on. Flush() (the engine calls it before Run returns)
+  // waits for it and rethrows a storage error. Until then the store must not be used for
+  // anything else: the writer's thread shares its connection.
+  kBackground,
+};
 
 struct ExperimentInfo {
   std::int64_t id = 0;
@@ -52,7 +63,7 @@ struct ExperimentStats {
 };
 
 struct StoredCandidate {
-  std::int64_t id = 0;  // unique in the whole database
+  std::int64_t id = 0;  // unique in the whole database; 0 for a repeat (no row of its own)
   std::int64_t experiment_id = 0;
   std::int64_t step = 0;  // unique within its experiment
   std::string arch;       // the space's string form
@@ -103,9 +114,10 @@ class ResultStore {
                                         const nlohmann::json& canonical_config,
                                         const std::string& space, const std::string& strategy,
                                         const Objective& primary, std::uint64_t seed) = 0;
-  // A sink for the engine that appends the experiment's candidates. Each Write() is one
-  // transaction. The writer must not outlive the store.
-  virtual std::unique_ptr<ResultSink> Writer(std::int64_t experiment_id) = 0;
+  // A sink for the engine that appends the experiment's candidates (see WriteMode). The writer
+  // must not outlive the store.
+  virtual std::unique_ptr<ResultSink> Writer(std::int64_t experiment_id,
+                                             WriteMode mode = WriteMode::kImmediate) = 0;
   virtual void SaveStrategyState(std::int64_t experiment_id, const nlohmann::json& state) = 0;
   virtual std::optional<nlohmann::json> StrategyState(std::int64_t experiment_id) const = 0;
   // `status`: finished, interrupted or failed.

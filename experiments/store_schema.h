@@ -12,8 +12,12 @@ namespace sculpt::store_schema {
 inline constexpr int kApplicationId = 0x53434C50;
 
 // Sets the connection's pragmas, then either creates the schema (an empty read-write database)
-// or checks the existing one. Throws UserError for a file that is not a Sculpt database or whose
-// schema version is newer than kStoreSchemaVersion.
+// or checks the existing one, upgrading an older version in place (read-write only). Throws
+// UserError for a file that is not a Sculpt database, whose schema version is newer than
+// kStoreSchemaVersion, or (read-only) older.
 void Prepare(const sqlite::Database& db);
+
+// Creates the version-1 schema in an empty database (tests of the upgrade).
+void CreateVersion1ForTesting(const sqlite::Database& db);
 
 }  // namespace sculpt::store_schema

@@ -198,4 +198,15 @@ ComparatorFactory NeuralComparatorFactory(const NacOptions& options) {
   };
 }
 
+ComparatorFactory MakeNeuralComparatorFromOptions(Options& options) {
+  NacOptions o;
+  o.hidden = static_cast<int>(options.Int("hidden", o.hidden, 1, 4096));
+  o.gcn_layers = static_cast<int>(options.Int("gcn_layers", o.gcn_layers, 0, 64));
+  o.steps = static_cast<int>(options.Int("steps", o.steps, 1, 1'000'000));
+  o.batch_pairs = static_cast<int>(options.Int("batch_pairs", o.batch_pairs, 1, 1'000'000));
+  o.learning_rate = options.Number("learning_rate", o.learning_rate, 1e-9, 10.0);
+  o.weight_decay = options.Number("weight_decay", o.weight_decay, 0.0, 10.0);
+  return NeuralComparatorFactory(o);
+}
+
 }  // namespace sculpt

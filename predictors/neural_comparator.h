@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "spaces/options.h"
 #include "spaces/predictor.h"
 #include "spaces/search_space.h"
 
@@ -38,5 +39,10 @@ std::unique_ptr<Comparator> MakeNeuralComparator(const SearchSpace& space, std::
 
 // A ComparatorFactory building NACs with `options`.
 ComparatorFactory NeuralComparatorFactory(const NacOptions& options = {});
+
+// Reads NacOptions from a config block (hidden, gcn_layers, steps, batch_pairs, learning_rate,
+// weight_decay; NacOptions' defaults) and returns NeuralComparatorFactory of them. Does not
+// call Finish (the caller also reads the block's "type").
+ComparatorFactory MakeNeuralComparatorFromOptions(Options& options);
 
 }  // namespace sculpt

@@ -42,6 +42,9 @@ struct CandidateRecord {
   std::int64_t step = 0;
   Architecture arch;
   std::string arch_text;       // the space's string form
+  // The engine's number for this exact string form (0, 1, ... in first-proposal order within a
+  // run), so that sinks can name repeated strings without hashing them; -1 when unknown.
+  std::int64_t arch_id = -1;
   std::uint64_t hash = 0;      // canonical (isomorphism-aware) hash
   std::string strategy;        // registered strategy name
   std::string origin;

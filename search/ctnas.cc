@@ -1,8 +1,8 @@
 // CTNAS: contrastive neural architecture search (Chen et al., "Contrastive Neural Architecture
 // Search with Neural Architecture Comparators", CVPR 2021).
 //
-// A comparator (context.make_comparator, e.g. the NAC of predictors/) is trained on the
-// architectures evaluated so far, on pairs labelled 1[score_a > score_b]. Each proposal is the
+// A comparator (built from the strategy's "comparator" block through context.comparators, e.g.
+// the NAC of predictors/) is trained on the architectures evaluated so far, on pairs labelled 1[score_a > score_b]. Each proposal is the
 // unseen candidate the comparator judges most likely to beat the current baseline. Every
 // `baseline_interval` comparator proposals, the baseline becomes, among `baseline_candidates`
 // architectures (the current baseline, the best evaluated one and the candidates it rates
@@ -19,6 +19,11 @@
 // per step costs milliseconds. The neighbourhood keeps exploitation close to the best cells,
 // the uniform samples keep exploration going. Candidates whose input never reaches their output
 // (IsValid false) are never proposed by the comparator: they compute nothing.
+//
+// Constraint-aware: with constraints on cost metrics (params <= 1e5, ...) every candidate, random
+// ones included, is checked with the space's analytic costs before it is proposed, so the
+// comparator's picks and the evaluation budget go to feasible architectures only (the engine
+// would reject the others unevaluated, wasting a proposal and leaving the batch short).
 //
 // The first `initial` proposals are distinct uniform samples. No proposal is ever an
 // architecture already proposed (a set of canonical hashes), so no evaluation is wasted on a
@@ -64,9 +69,10 @@ struct Candidate {
 
 class Ctnas final : public Strategy {
  public:
-  Ctnas(const SearchSpace& space, const CtnasOptions& options,
+  Ctnas(const SearchSpace& space, const CtnasOptions& options, std::vector<Constraint> constraints,
         std::unique_ptr<Comparator> comparator, std::uint64_t seed)
-      : space_(space), options_(options), comparator_(std::move(comparator)), rng_(seed) {}
+      : space_(space), options_(options), constraints_(std::move(constraints)),
+        comparator_(std::move(comparator)), rng_(seed) {}
 
   std::vector<Proposal> Ask(int max_count) override {
     std::vector<Proposal> proposals;
@@ -151,10 +157,14 @@ class Ctnas final : public Strategy {
     for (int tries = 0; static_cast<int>(proposals.size()) < max_count && tries < 1000 * max_count;
          ++tries) {
       Architecture arch = space_.Sample(rng_);
-      if (!seen_.insert(space_.CanonicalHash(arch)).second) continue;
+      if (!Feasible(arch) || !seen_.insert(space_.CanonicalHash(arch)).second) continue;
       proposals.push_back({std::move(arch), "random", -1});
       ++proposed_;
     }
+  }
+
+  bool Feasible(const Architecture& arch) const {
+    return constraints_.empty() || SatisfiesAll(constraints_, space_.Cost(arch));
   }
 
   void MaybeRefit() {
@@ -196,7 +206,7 @@ class Ctnas final : public Strategy {
     std::vector<Candidate> pool;
     std::unordered_set<std::uint64_t> in_pool;
     auto add = [&](Architecture arch, const char* origin, std::int64_t parent) {
-      if (!space_.IsValid(arch)) return;
+      if (!space_.IsValid(arch) || !Feasible(arch)) return;
       const std::uint64_t hash = space_.CanonicalHash(arch);
       if (seen_.contains(hash) || !in_pool.insert(hash).second) return;
       pool.push_back({std::move(arch), origin, parent});
@@ -239,6 +249,7 @@ class Ctnas final : public Strategy {
 
   const SearchSpace& space_;
   CtnasOptions options_;
+  std::vector<Constraint> constraints_;
   std::unique_ptr<Comparator> comparator_;
   Rng rng_;
   std::vector<Observed> observed_;  // ok, non-repeat results in step order
@@ -262,13 +273,16 @@ std::unique_ptr<Strategy> MakeCtnas(Options& options, const StrategyContext& con
   o.baseline_candidates =
       static_cast<int>(options.Int("baseline_candidates", o.baseline_candidates, 2, 10'000));
   o.refit_every = static_cast<int>(options.Int("refit_every", o.refit_every, 1, 1'000'000));
-  if (!context.make_comparator) {
+  Options comparator_block = options.Child("comparator");
+  if (!context.comparators) {
     throw UserError("strategy ctnas needs a comparator, and the program that built it gave none");
   }
-  const std::uint64_t seed = context.seed;
-  return std::make_unique<Ctnas>(*context.space, o,
-                                 context.make_comparator(*context.space, MixSeed(seed, 0xc7a5)),
-                                 MixSeed(seed, 0xc7a6));
+  const ComparatorFactory make_comparator = context.comparators(comparator_block);
+  comparator_block.Finish();
+  if (!make_comparator) return nullptr;  // the block had errors, already reported
+  return std::make_unique<Ctnas>(*context.space, o, context.constraints,
+                                 make_comparator(*context.space, MixSeed(context.seed, 0xc7a5)),
+                                 MixSeed(context.seed, 0xc7a6));
 }
 
 }  // namespace sculpt

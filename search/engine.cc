@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <span>
 #include <unordered_map>
 
 #include <tbb/blocked_range.h>
@@ -22,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 struct KnownArchitecture {
   std::string text;
   std::uint64_t hash = 0;
+  std::int64_t id = 0;  // CandidateRecord::arch_id
 };
 
 // The first result of a canonical class; repeats are answered from it.
@@ -32,6 +34,17 @@ struct ClassResult {
   std::optional<double> objective;
   std::string error;
 };
+
+// Clears a reused record's values but keeps its strings' and containers' capacity.
+void ResetRecord(CandidateRecord& record) {
+  record.status = CandidateStatus::kOk;
+  record.error.clear();
+  record.repeat_of = -1;
+  record.metrics.clear();
+  record.objective.reset();
+  record.eval_seconds = 0.0;
+  record.finished_at = 0.0;
+}
 
 double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
@@ -125,7 +138,10 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
     SCULPT_ASSERT(static_cast<std::int64_t>(proposals.size()) <= wanted,
                   "strategy proposed more than it was asked for");
 
-    records.clear();
+    // Records and observations are reused from batch to batch: assigning into their strings
+    // and vectors keeps the capacity they already have, so a batch of repeats (most of a long
+    // search) allocates almost nothing.
+    std::size_t used = 0;
     to_evaluate.clear();
     first_in_batch.clear();
     for (Proposal& proposal : proposals) {
@@ -134,16 +150,20 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
       if (is_new) {
         known_it->second.text = space_.Format(proposal.arch);
         known_it->second.hash = space_.CanonicalHash(proposal.arch);
+        known_it->second.id = static_cast<std::int64_t>(known.size()) - 1;
       }
       const KnownArchitecture& seen = known_it->second;
 
-      CandidateRecord record;
+      if (used == records.size()) records.emplace_back();
+      CandidateRecord& record = records[used];
+      ResetRecord(record);
       record.step = next_step;
       record.arch = std::move(proposal.arch);
-      record.arch_text = seen.text;
+      record.arch_text.assign(seen.text);
+      record.arch_id = seen.id;
       record.hash = seen.hash;
-      record.strategy = options_.strategy_name;
-      record.origin = std::move(proposal.origin);
+      record.strategy.assign(options_.strategy_name);
+      record.origin.assign(proposal.origin);
       record.parent = proposal.parent;
 
       if (auto done = classes.find(seen.hash); done != classes.end()) {
@@ -170,29 +190,32 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
             break;
           }
           ++progress.evaluations;
-          first_in_batch.emplace(seen.hash, records.size());
-          to_evaluate.push_back(records.size());
+          first_in_batch.emplace(seen.hash, used);
+          to_evaluate.push_back(used);
         }
         last_new_step = next_step;
       }
-      records.push_back(std::move(record));
+      ++used;
       ++next_step;
     }
+    const std::span<CandidateRecord> batch(records.data(), used);
 
     // Each evaluation is independent and seeded by its step, so the result does not depend on
     // which worker runs it or when.
-    arena.execute([&] {
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, to_evaluate.size(), 1),
-                        [&](const tbb::blocked_range<std::size_t>& range) {
-                          for (std::size_t i = range.begin(); i != range.end(); ++i) {
-                            EvaluateOne(records[to_evaluate[i]]);
-                          }
-                        });
-    });
+    if (!to_evaluate.empty()) {
+      arena.execute([&] {
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, to_evaluate.size(), 1),
+                          [&](const tbb::blocked_range<std::size_t>& range) {
+                            for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                              EvaluateOne(batch[to_evaluate[i]]);
+                            }
+                          });
+      });
+    }
 
     const double now = Seconds(start);
     for (std::size_t index : to_evaluate) {
-      CandidateRecord& record = records[index];
+      CandidateRecord& record = batch[index];
       ClassResult result{record.step, record.status, {}, record.objective, record.error};
       if (record.status == CandidateStatus::kOk) {
         for (const Objective& objective : objectives_) {
@@ -209,26 +232,32 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
       classes[record.hash] = std::move(result);
     }
 
-    observations.clear();
-    for (CandidateRecord& record : records) {
+    observations.resize(used);
+    for (std::size_t i = 0; i < used; ++i) {
+      CandidateRecord& record = batch[i];
       record.finished_at = now;
       const ClassResult& result = classes.at(record.hash);
       if (record.repeat_of >= 0) {
         record.status = result.status;
-        record.error = result.error;
+        record.error.assign(result.error);
         record.objective = result.objective;
         ++progress.repeats;
       }
-      observations.push_back(
-          {record.step, record.arch, record.status, result.oriented, record.repeat_of >= 0});
+      Observation& observation = observations[i];
+      observation.step = record.step;
+      observation.arch.choices.assign(record.arch.choices.begin(), record.arch.choices.end());
+      observation.status = record.status;
+      observation.objectives.assign(result.oriented.begin(), result.oriented.end());
+      observation.repeat = record.repeat_of >= 0;
     }
-    progress.proposals += static_cast<std::int64_t>(records.size());
+    progress.proposals += static_cast<std::int64_t>(used);
     progress.elapsed_seconds = now;
 
-    sink.Write(records);
+    sink.Write(batch);
     strategy_.Tell(observations);
     if (on_progress) on_progress(progress);
   }
+  sink.Flush();  // every record stored before the run reports its end
   progress.elapsed_seconds = Seconds(start);
   return {progress, *reason};
 }

@@ -1,5 +1,7 @@
 #include "search/objective.h"
 
+#include <algorithm>
+
 #include <sstream>
 
 namespace sculpt {
@@ -10,6 +12,11 @@ bool Constraint::SatisfiedBy(const Metrics& metrics) const {
   if (min && it->second < *min) return false;
   if (max && it->second > *max) return false;
   return true;
+}
+
+bool SatisfiesAll(const std::vector<Constraint>& constraints, const Metrics& metrics) {
+  return std::all_of(constraints.begin(), constraints.end(),
+                     [&](const Constraint& c) { return c.SatisfiedBy(metrics); });
 }
 
 std::string Constraint::Describe() const {

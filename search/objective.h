@@ -35,4 +35,7 @@ struct Constraint {
   std::string Describe() const;
 };
 
+// True when `metrics` satisfy every constraint (and trivially with none).
+bool SatisfiesAll(const std::vector<Constraint>& constraints, const Metrics& metrics);
+
 }  // namespace sculpt

@@ -46,8 +46,16 @@ class RegularizedEvolution final : public Strategy {
   void Tell(const std::vector<Observation>& observations) override {
     for (const Observation& observation : observations) {
       if (observation.status != CandidateStatus::kOk) continue;
-      population_.push_back({observation.step, observation.arch, observation.objectives.front()});
-      if (static_cast<int>(population_.size()) > population_size_) population_.pop_front();
+      // The oldest member dies; its storage is reused for the newcomer.
+      Member member;
+      if (static_cast<int>(population_.size()) >= population_size_) {
+        member = std::move(population_.front());
+        population_.pop_front();
+      }
+      member.step = observation.step;
+      member.arch.choices.assign(observation.arch.choices.begin(), observation.arch.choices.end());
+      member.score = observation.objectives.front();
+      population_.push_back(std::move(member));
     }
   }
 

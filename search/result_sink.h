@@ -13,6 +13,9 @@ class ResultSink {
  public:
   virtual ~ResultSink() = default;
   virtual void Write(std::span<const CandidateRecord> records) = 0;
+  // Blocks until everything written so far is stored; rethrows a storage error. For sinks
+  // that store in the background; the engine calls it before Run returns.
+  virtual void Flush() {}
 };
 
 }  // namespace sculpt

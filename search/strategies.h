@@ -22,7 +22,7 @@ std::unique_ptr<Strategy> MakeNsga2(Options& options, const StrategyContext& con
 std::unique_ptr<Strategy> MakeAStar(Options& options, const StrategyContext& context);
 
 // CTNAS (Chen et al. 2021): comparator-guided search with a curriculum of baselines. Needs
-// context.make_comparator. See search/ctnas.cc.
+// context.comparators (its "comparator" block configures the comparator). See search/ctnas.cc.
 std::unique_ptr<Strategy> MakeCtnas(Options& options, const StrategyContext& context);
 
 }  // namespace sculpt

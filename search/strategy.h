@@ -42,9 +42,13 @@ struct StrategyContext {
   const SearchSpace* space = nullptr;
   std::vector<Objective> objectives;
   std::uint64_t seed = 0;
-  // Builds the comparators of comparator-guided strategies (ctnas); filled in by experiments/
-  // (search/ never depends on the concrete, LibTorch models). Empty when none is available.
-  ComparatorFactory make_comparator;
+  // Constraints on cost metrics, which a strategy can check itself with space->Cost() to avoid
+  // proposing what the engine would reject unevaluated.
+  std::vector<Constraint> constraints;
+  // Reads a comparator block ({"type": "nac", ...}; an empty block gives the default comparator)
+  // for comparator-guided strategies (ctnas); filled in by experiments/ (search/ never depends
+  // on the concrete, LibTorch models). Empty when none is available.
+  ComparatorOptionsFactory comparators;
 };
 
 // Reads its options (reporting errors through Options) and builds the strategy.

@@ -20,6 +20,8 @@
 
 namespace sculpt::nb201 {
 
+struct LatencyTable;  // spaces/nb201_latency.h
+
 inline constexpr int kNumNodes = 4;
 inline constexpr int kNumEdges = 6;
 inline constexpr int kNumOps = 5;
@@ -71,7 +73,17 @@ Skeleton ReadSkeleton(Options& options);
 // The space over the given skeleton.
 std::unique_ptr<SearchSpace> MakeSpace(const Skeleton& skeleton);
 
-// Factory for the registry: reads the skeleton from the space's options.
+// The space over the given skeleton with a latency lookup table built for it: Cost() also gives
+// latency_lut_ms, the table's predicted batch-1 latency. Throws UserError when the table was
+// built for another skeleton. Measured latencies need not shrink along every Reductions() edit
+// (e.g. a 1x1 conv may run faster than a pooling), so latency_lut_ms may grow along one; params
+// and FLOPs never do (A* follows only edits that lower its resource).
+std::unique_ptr<SearchSpace> MakeSpace(const Skeleton& skeleton,
+                                       std::shared_ptr<const LatencyTable> latency_table);
+
+// Factory for the registry: reads the skeleton from the space's options, and the optional
+// "latency_table" (a JSON file `sculpt latency` writes; a relative path resolves against the
+// working directory, so experiment configs anchor it to the config's folder first).
 std::unique_ptr<SearchSpace> MakeSpaceFromOptions(Options& options);
 
 }  // namespace sculpt::nb201

@@ -1,7 +1,10 @@
 // The NAS-Bench-201 cell space: string form, sampling and moves, graph view and encodings.
-// Costs live in nb201_cost.cc, the canonical form in nb201_canonical.cc.
+// Costs live in nb201_cost.cc (latency_lut_ms in nb201_latency.cc), the canonical form in
+// nb201_canonical.cc.
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -9,6 +12,7 @@
 #include "spaces/did_you_mean.h"
 #include "spaces/errors.h"
 #include "spaces/nb201.h"
+#include "spaces/nb201_latency.h"
 
 namespace sculpt::nb201 {
 namespace {
@@ -70,8 +74,10 @@ std::string GuessOp(std::string_view word) {
 
 class Nb201Space final : public SearchSpace {
  public:
-  explicit Nb201Space(const Skeleton& skeleton) : skeleton_(skeleton), graph_edges_(GraphEdges()) {
+  Nb201Space(const Skeleton& skeleton, std::shared_ptr<const LatencyTable> latency_table)
+      : skeleton_(skeleton), latency_table_(std::move(latency_table)), graph_edges_(GraphEdges()) {
     ValidateSkeleton(skeleton_);
+    if (latency_table_) CheckTableSkeleton(*latency_table_, skeleton_, "given to the nb201 space");
   }
 
   std::string Name() const override { return "nb201"; }
@@ -215,14 +221,22 @@ class Nb201Space final : public SearchSpace {
     return reductions;
   }
 
-  std::vector<std::string> CostMetricNames() const override { return {"params", "flops"}; }
+  std::vector<std::string> CostMetricNames() const override {
+    std::vector<std::string> names = {"params", "flops"};
+    if (latency_table_) names.emplace_back(kLatencyLutMetric);
+    return names;
+  }
 
   Metrics Cost(const Architecture& arch) const override {
-    return {{"params", CountParams(arch, skeleton_)}, {"flops", CountFlops(arch, skeleton_)}};
+    Metrics cost = {{"params", CountParams(arch, skeleton_)},
+                    {"flops", CountFlops(arch, skeleton_)}};
+    if (latency_table_) cost[kLatencyLutMetric] = PredictLatencyMs(*latency_table_, arch);
+    return cost;
   }
 
  private:
   Skeleton skeleton_;
+  std::shared_ptr<const LatencyTable> latency_table_;  // null: no latency_lut_ms
   std::vector<std::pair<int, int>> graph_edges_;
 };
 
@@ -337,12 +351,29 @@ Skeleton ReadSkeleton(Options& options) {
 }
 
 std::unique_ptr<SearchSpace> MakeSpace(const Skeleton& skeleton) {
-  return std::make_unique<Nb201Space>(skeleton);
+  return std::make_unique<Nb201Space>(skeleton, nullptr);
+}
+
+std::unique_ptr<SearchSpace> MakeSpace(const Skeleton& skeleton,
+                                       std::shared_ptr<const LatencyTable> latency_table) {
+  return std::make_unique<Nb201Space>(skeleton, std::move(latency_table));
 }
 
 std::unique_ptr<SearchSpace> MakeSpaceFromOptions(Options& options) {
   // No options.Finish(): the caller also reads "type" from this block, then finishes it.
-  return MakeSpace(ReadSkeleton(options));
+  const Skeleton skeleton = ReadSkeleton(options);
+  std::shared_ptr<const LatencyTable> latency_table;
+  if (const std::optional<std::string> path = options.OptionalString("latency_table")) {
+    try {
+      auto table = std::make_shared<LatencyTable>(LoadLatencyTable(*path));
+      CheckTableSkeleton(*table, skeleton, "'" + *path + "'");
+      latency_table = std::move(table);
+    } catch (const UserError& error) {
+      // Recorded with the block's other errors; the space goes on without the table.
+      options.Error("latency_table", error.what());
+    }
+  }
+  return MakeSpace(skeleton, std::move(latency_table));
 }
 
 }  // namespace sculpt::nb201

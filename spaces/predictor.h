@@ -21,6 +21,7 @@
 
 namespace sculpt {
 
+class Options;
 class SearchSpace;
 
 class Predictor {
@@ -57,5 +58,10 @@ using PredictorFactory =
     std::function<std::unique_ptr<Predictor>(const SearchSpace& space, std::uint64_t seed)>;
 using ComparatorFactory =
     std::function<std::unique_ptr<Comparator>(const SearchSpace& space, std::uint64_t seed)>;
+
+// Reads one registered comparator's options from a config block (e.g. a strategy's
+// "comparator": {"hidden": 32}), reporting errors through Options (it does not call Finish),
+// and returns the factory that builds comparators so configured.
+using ComparatorOptionsFactory = std::function<ComparatorFactory(Options& options)>;
 
 }  // namespace sculpt

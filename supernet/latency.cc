@@ -10,19 +10,14 @@
 
 namespace sculpt {
 
-double MeasureLatencyMs(const ForwardFunction& forward, const std::vector<std::int64_t>& shape,
-                        int runs, int warmup) {
-  SCULPT_ASSERT(runs >= 1, "MeasureLatencyMs needs at least one run");
-  torch::NoGradGuard no_grad;
-  const torch::Tensor input = torch::zeros(shape, torch::kFloat32);
-  for (int i = 0; i < warmup; ++i) forward(input);
+double MedianMilliseconds(const std::function<void()>& call, int runs, int warmup) {
+  SCULPT_ASSERT(runs >= 1, "a median needs at least one run");
+  for (int i = 0; i < warmup; ++i) call();
   std::vector<double> times;
   times.reserve(static_cast<std::size_t>(runs));
   for (int i = 0; i < runs; ++i) {
     const auto start = std::chrono::steady_clock::now();
-    const torch::Tensor output = forward(input);
-    // Reading one value makes sure the pass is complete (a no-op on CPU, needed elsewhere).
-    (void)output.sum().item<float>();
+    call();
     times.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
             .count());
@@ -30,6 +25,19 @@ double MeasureLatencyMs(const ForwardFunction& forward, const std::vector<std::i
   const auto middle = times.begin() + static_cast<std::ptrdiff_t>(times.size() / 2);
   std::nth_element(times.begin(), middle, times.end());
   return *middle;
+}
+
+double MeasureLatencyMs(const ForwardFunction& forward, const std::vector<std::int64_t>& shape,
+                        int runs, int warmup) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor input = torch::zeros(shape, torch::kFloat32);
+  return MedianMilliseconds(
+      [&] {
+        const torch::Tensor output = forward(input);
+        // Reading one value makes sure the pass is complete (a no-op on CPU, needed elsewhere).
+        (void)output.sum().item<float>();
+      },
+      runs, warmup);
 }
 
 }  // namespace sculpt

@@ -8,11 +8,15 @@
 // Thread-safety: stateless; safe from many threads when `forward` is.
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "supernet/split_scorer.h"
 
 namespace sculpt {
+
+// Median milliseconds of `runs` (>= 1) calls of `call` after `warmup` untimed ones.
+double MedianMilliseconds(const std::function<void()>& call, int runs, int warmup);
 
 // Median milliseconds of `runs` (>= 1) calls of forward on a zero tensor of `shape` (batch 1:
 // e.g. {1, channels, size, size}), after `warmup` untimed calls, under torch::NoGradGuard.

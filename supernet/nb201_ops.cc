@@ -10,6 +10,7 @@
 #include <torch/utils.h>
 
 #include "spaces/errors.h"
+#include "supernet/avg_pool3x3.h"
 
 namespace sculpt {
 namespace {
@@ -45,7 +46,6 @@ CellOpImpl::CellOpImpl(CellOpOptions options_) : options(std::move(options_)) { 
 
 void CellOpImpl::reset() {
   conv = nullptr;
-  pool = nullptr;
   switch (options.op()) {
     case nb201::kConv1x1:
     case nb201::kConv3x3: {
@@ -56,12 +56,7 @@ void CellOpImpl::reset() {
                                  .bn(options.bn())));
       break;
     }
-    case nb201::kAvgPool3x3:
-      pool = register_module("pool", torch::nn::AvgPool2d(torch::nn::AvgPool2dOptions(3)
-                                                              .stride(1)
-                                                              .padding(1)
-                                                              .count_include_pad(false)));
-      break;
+    case nb201::kAvgPool3x3:  // AvgPool3x3: no module, no state
     case nb201::kNone:
     case nb201::kSkipConnect:
       break;
@@ -77,24 +72,56 @@ torch::Tensor CellOpImpl::forward(const torch::Tensor& x) {
     case nb201::kSkipConnect:
       return x;
     case nb201::kAvgPool3x3:
-      return pool->forward(x);
+      return AvgPool3x3(x);
     default:
       return conv->forward(x);
   }
 }
 
+torch::Tensor CellOpImpl::ForwardZero(const torch::Tensor& like) {
+  if (!conv) return {};
+  torch::nn::BatchNorm2dImpl& bn = *conv->bn;
+  SCULPT_ASSERT(!bn.options.track_running_stats(),
+                "CellOp::ForwardZero needs batch norm without running statistics");
+  // 0 * sum(w): a graph node whose gradient to w is exactly zero, as on the naive path, where
+  // the conv's input and the batch norm's normalised output are exactly zero.
+  torch::Tensor value = conv->conv->weight.sum() * 0;
+  if (bn.options.affine()) value = bn.bias + bn.weight.sum() * 0 + value;
+  const std::int64_t channels = options.channels();
+  return value.expand({channels})
+      .view({1, channels, 1, 1})
+      .expand({like.size(0), channels, like.size(2), like.size(3)})
+      .contiguous();
+}
+
 torch::Tensor ForwardCell(const torch::Tensor& input,
-                          const std::array<CellOpImpl*, nb201::kNumEdges>& ops) {
+                          const std::array<CellOpImpl*, nb201::kNumEdges>& ops, bool shortcuts) {
+  // reaches[i]: node i's value can reach the output. Edges are ordered by their target, so
+  // walking them backwards settles every target before its sources.
+  std::array<bool, nb201::kNumNodes> reaches{};
+  reaches[nb201::kNumNodes - 1] = true;
+  for (int e = nb201::kNumEdges - 1; e >= 0; --e) {
+    if (ops[e] != nullptr && reaches[nb201::kEdges[e].to]) reaches[nb201::kEdges[e].from] = true;
+  }
   std::array<torch::Tensor, nb201::kNumNodes> nodes;
   nodes[0] = input;
   for (int e = 0; e < nb201::kNumEdges; ++e) {
     CellOpImpl* op = ops[e];
     if (op == nullptr) continue;
     const nb201::Edge edge = nb201::kEdges[e];
+    if (shortcuts && !reaches[edge.to]) continue;  // a dead end
     // Edges are ordered by their target node, so node `from` is complete here; undefined means
     // it had no live input and is zero.
     const torch::Tensor& source = nodes[edge.from];
-    torch::Tensor out = op->forward(source.defined() ? source : torch::zeros_like(input));
+    torch::Tensor out;
+    if (source.defined()) {
+      out = op->forward(source);
+    } else if (shortcuts) {
+      out = op->ForwardZero(input);
+      if (!out.defined()) continue;  // adds zero
+    } else {
+      out = op->forward(torch::zeros_like(input));
+    }
     nodes[edge.to] = nodes[edge.to].defined() ? nodes[edge.to] + out : out;
   }
   const torch::Tensor& output = nodes[nb201::kNumNodes - 1];

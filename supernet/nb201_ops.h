@@ -4,7 +4,8 @@
 // definitions of NAS-Bench-201's cell_operations.py so that parameter counts and shapes agree:
 //  - ReLUConvBN: ReLU -> Conv2d (no bias) -> BatchNorm2d;
 //  - CellOp: one op of a cell edge (none, skip_connect, nor_conv_1x1, nor_conv_3x3,
-//    avg_pool_3x3 with count_include_pad=false), channels and size preserved;
+//    avg_pool_3x3 with count_include_pad=false, computed by AvgPool3x3), channels and size
+//    preserved;
 //  - ResNetBasicblock: the residual reduction between stages (stride 2);
 //  - Stem: Conv3x3 (no bias) -> BatchNorm2d.
 // Batch norm has two knobs everywhere: `affine` and `track_running_stats` (false: batch
@@ -68,10 +69,16 @@ class CellOpImpl : public torch::nn::Cloneable<CellOpImpl> {
   void reset() override;
   // none gives zeros of x's shape (NAS-Bench-201's Zero: x * 0).
   torch::Tensor forward(const torch::Tensor& x);
+  // forward() of an all-zero input shaped like `like`, without running the op, for ops whose
+  // batch norm uses batch statistics (no state to update): undefined (meaning zero) for none,
+  // skip_connect and avg_pool_3x3; for a convolution, batch norm of a constant is its bias (0
+  // without affine), with the same gradients as forward(): the bias gets the summed output
+  // gradient, and the conv and BN weights get defined, exactly zero gradients, so that SGD's
+  // weight decay and momentum still move them as on the naive path.
+  torch::Tensor ForwardZero(const torch::Tensor& like);
 
   CellOpOptions options;
-  ReLUConvBN conv{nullptr};          // nor_conv_1x1 and nor_conv_3x3 only
-  torch::nn::AvgPool2d pool{nullptr};  // avg_pool_3x3 only
+  ReLUConvBN conv{nullptr};  // nor_conv_1x1 and nor_conv_3x3 only
 };
 TORCH_MODULE(CellOp);
 
@@ -79,8 +86,14 @@ TORCH_MODULE(CellOp);
 // the edges in nb201::kEdges order; the output is node 3. A null op is none: it is skipped,
 // and a node without any other input is exactly zero, as NAS-Bench-201 computes it (ops that
 // read such a node still run, e.g. a conv's batch norm can turn zeros into its bias).
+// With `shortcuts` (allowed only when no op's batch norm tracks running statistics, so that
+// running an op changes no state), the same output and gradients come from less work: an op
+// whose output cannot reach node 3 (a dead end) is not run (its parameters get no gradient on
+// either path), and an op reading a zero node gives CellOpImpl::ForwardZero instead of running.
+// The results equal the naive path's up to float rounding of sums (tests/supernet).
 torch::Tensor ForwardCell(const torch::Tensor& input,
-                          const std::array<CellOpImpl*, nb201::kNumEdges>& ops);
+                          const std::array<CellOpImpl*, nb201::kNumEdges>& ops,
+                          bool shortcuts = false);
 
 struct ResNetBasicblockOptions {
   ResNetBasicblockOptions(std::int64_t in_channels, std::int64_t out_channels)

@@ -29,7 +29,8 @@ torch::Tensor Nb201SearchCellImpl::forward(const torch::Tensor& x, const Archite
     CellOp& candidate = candidates[e * nb201::kNumOps + arch.choices[e]];
     ops[e] = candidate.is_empty() ? nullptr : candidate.get();
   }
-  return ForwardCell(x, ops);
+  // Batch statistics everywhere: no op has state, so the exact shortcuts apply.
+  return ForwardCell(x, ops, /*shortcuts=*/!bn.track_running_stats);
 }
 
 Nb201SupernetImpl::Nb201SupernetImpl(Nb201SupernetOptions options_) : options(options_) {

@@ -116,6 +116,25 @@ TEST_F(ExperimentTest, UnknownComponentsListWhatIsRegistered) {
   ExpectError(c, "strategy.type: expected one of 'random', 'regularized_evolution'");
 }
 
+TEST_F(ExperimentTest, ComparatorBlocksAreValidatedWithTheirPaths) {
+  nlohmann::json c = ValidConfig();
+  c["strategy"] = {{"type", "ctnas"},
+                   {"comparator", {{"type", "nac"}, {"hiden", 32}, {"steps", 0}}}};
+  ExpectError(c, "strategy.comparator.hiden: unknown key; did you mean 'hidden'?");
+  ExpectError(c, "strategy.comparator.steps: expected an integer in [1, 1000000], got 0");
+  c["strategy"]["comparator"] = {{"type", "nacc"}};
+  ExpectError(c, "strategy.comparator.type: expected one of 'nac', got 'nacc'");
+
+  // A valid block is kept, defaults filled in, in the canonical config.
+  c["strategy"]["comparator"] = {{"hidden", 32}};
+  Experiment e = BuildExperiment(c, dir_, {});
+  ASSERT_NE(e.strategy, nullptr);
+  const nlohmann::json& comparator = e.canonical_config["strategy"]["comparator"];
+  EXPECT_EQ(comparator["hidden"], 32);
+  EXPECT_EQ(comparator["type"], "nac");
+  EXPECT_EQ(comparator["steps"], 100);
+}
+
 TEST_F(ExperimentTest, MissingBlocksAreReported) {
   nlohmann::json c = ValidConfig();
   c.erase("name");

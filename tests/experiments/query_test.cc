@@ -226,13 +226,14 @@ TEST_F(QueryTest, ExportBestWritesArchitectureJson) {
 
 TEST_F(QueryTest, ExportCandidateChecksOwnerAndStatus) {
   const fs::path out = dir_ / "one";
-  // A repeat exports with the metrics of the evaluation it repeats.
-  const std::string repeat_id = std::to_string(CandidateId(search_, 4));
-  Run(ExportCommand, {db_, "--candidate", repeat_id, "--out", out.string()});
+  // The evaluation that step 4 repeats; the repeat itself has no id of its own.
+  EXPECT_EQ(CandidateId(search_, 4), 0);
+  const std::string evaluated_id = std::to_string(CandidateId(search_, 2));
+  Run(ExportCommand, {db_, "--candidate", evaluated_id, "--out", out.string()});
   std::ifstream file(out / "architecture.json");
   const json doc = json::parse(file);
-  EXPECT_EQ(doc["candidate"]["step"], 4);
-  EXPECT_EQ(doc["candidate"]["repeat_of_step"], 2);
+  EXPECT_EQ(doc["candidate"]["step"], 2);
+  EXPECT_EQ(doc["candidate"]["repeat_of_step"], nullptr);
   EXPECT_EQ(doc["metrics"]["accuracy"], 91.0);
 
   const std::string failed_id = std::to_string(CandidateId(search_, 5));

@@ -9,6 +9,8 @@
 #include <limits>
 
 #include "experiments/sqlite_statement.h"
+#include "experiments/store_schema.h"
+#include "experiments/store_writer.h"
 #include "spaces/errors.h"
 
 namespace sculpt {
@@ -249,10 +251,10 @@ TEST(StoreTest, LargeBatchesKeepEveryRecord) {
     EXPECT_EQ(c->metrics, records[static_cast<std::size_t>(step)].metrics);
   }
   EXPECT_EQ(store->Top(id, 1).at(0).step, 148);
-  // A duplicate inside a multi-row insert rolls back the whole batch.
+  // A duplicate step rolls back the whole batch.
   std::vector<CandidateRecord> bad;
   for (std::int64_t step = 150; step < 230; ++step) bad.push_back(Evaluated(step, 1.0, 1.0));
-  bad[70].step = 3;
+  bad[70].step = 4;
   EXPECT_THROW(writer->Write(bad), UserError);
   EXPECT_EQ(store->Stats(id).candidates, 150);
 }
@@ -296,12 +298,11 @@ TEST(StoreTest, TopFollowsTheObjectiveGoal) {
 TEST(StoreTest, TopUsesThePartialIndex) {
   auto store = ResultStore::Open(":memory:");
   const Table plan = store->Sql(
-      "EXPLAIN QUERY PLAN SELECT id FROM candidates WHERE experiment_id = 1 AND status = 'ok' "
-      "AND repeat_of_step IS NULL AND objective IS NOT NULL ORDER BY objective DESC, step LIMIT "
-      "10");
+      "EXPLAIN QUERY PLAN SELECT id FROM evaluations WHERE experiment_id = 1 AND status = 'ok' "
+      "AND objective IS NOT NULL ORDER BY objective DESC, step LIMIT 10");
   std::string text;
   for (const auto& row : plan.rows) text += std::get<std::string>(row.back()) + "\n";
-  EXPECT_NE(text.find("candidates_by_objective"), std::string::npos) << text;
+  EXPECT_NE(text.find("evaluations_by_objective"), std::string::npos) << text;
 }
 
 TEST(StoreTest, ViewsResolveRepeatsAndLongForm) {
@@ -495,6 +496,141 @@ TEST(StoreTest, RefusesANewerSchemaVersion) {
     EXPECT_NE(std::string(error.what()).find("newer Sculpt"), std::string::npos) << error.what();
   }
   EXPECT_THROW(ResultStore::OpenReadOnly(path), UserError);
+}
+
+TEST(StoreTest, RepeatsOfABatchShareOneRowAndReadBackInTheCandidatesView) {
+  auto store = ResultStore::Open(":memory:");
+  const std::int64_t id = NewExperiment(*store, "exp", Goal::kMaximize);
+  const CandidateRecord first = Evaluated(0, 90.0, 2.0);
+  CandidateRecord isomorph = Repeat(2, first);
+  isomorph.arch_text = "arch-0-written-differently";
+  store->Writer(id)->Write(std::vector<CandidateRecord>{first, Repeat(1, first), isomorph,
+                                                        Evaluated(3, 80.0, 1.0)});
+  const Table batches = store->Sql("SELECT first_step, count FROM repeat_batches");
+  ASSERT_EQ(batches.rows.size(), 1u);
+  EXPECT_EQ(std::get<std::int64_t>(batches.rows[0][0]), 1);
+  EXPECT_EQ(std::get<std::int64_t>(batches.rows[0][1]), 2);
+  // The view gives every proposal in one row each, the repeat with its own string form.
+  const Table all = store->Sql(
+      "SELECT step, arch, repeat_of_step, parent_step, origin, status, objective FROM candidates "
+      "ORDER BY step");
+  ASSERT_EQ(all.rows.size(), 4u);
+  EXPECT_EQ(std::get<std::string>(all.rows[2][1]), "arch-0-written-differently");
+  EXPECT_EQ(std::get<std::int64_t>(all.rows[2][2]), 0);
+  EXPECT_EQ(std::get<std::int64_t>(all.rows[2][3]), 0);
+  EXPECT_EQ(std::get<std::string>(all.rows[2][4]), "mutation");
+  EXPECT_EQ(std::get<std::string>(all.rows[2][5]), "ok");
+  EXPECT_EQ(std::get<double>(all.rows[2][6]), 90.0);
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(all.rows[3][2]));
+  const std::optional<StoredCandidate> repeat = store->CandidateAtStep(id, 2);
+  ASSERT_TRUE(repeat);
+  EXPECT_EQ(repeat->id, 0);
+  EXPECT_EQ(repeat->repeat_of, 0);
+  EXPECT_EQ(repeat->arch, "arch-0-written-differently");
+  EXPECT_EQ(repeat->hash, store->CandidateAtStep(id, 0)->hash);
+  // Architectures are numbered once per string form, across writers of the experiment.
+  store->Writer(id)->Write(std::vector<CandidateRecord>{Repeat(4, first), Evaluated(5, 1.0, 1.0)});
+  const Table archs = store->Sql("SELECT id, arch FROM architectures ORDER BY id");
+  ASSERT_EQ(archs.rows.size(), 4u);
+  EXPECT_EQ(std::get<std::string>(archs.rows[3][1]), "arch-5");
+  EXPECT_EQ(store->Stats(id).candidates, 6);
+  EXPECT_EQ(store->Stats(id).evaluated, 3);
+}
+
+TEST(StoreTest, UpgradesAVersion1FileInPlaceKeepingEveryRow) {
+  TempDir dir;
+  const std::string path = (dir.Path() / "old.sqlite").string();
+  {
+    sqlite::Database db(path, sqlite::Database::Mode::kReadWrite);
+    db.Exec("PRAGMA journal_mode = WAL");
+    store_schema::CreateVersion1ForTesting(db);
+    db.Exec(R"sql(
+      INSERT INTO experiments (id, name, config, space, strategy, objective_metric,
+        objective_goal, seed, sculpt_version, status, created_at)
+      VALUES (1, 'old', '{}', 'nb201', 'random', 'accuracy', 'maximize', 3, '0.1.0',
+        'finished', '2026-11-23T10:00:00Z');
+      INSERT INTO candidates (id, experiment_id, step, arch, hash, strategy, origin, parent_step,
+        status, error, repeat_of_step, objective, metrics, eval_seconds, finished_at) VALUES
+        (10, 1, 0, 'a', '00000000000000aa', 'random', 'random', NULL, 'ok', NULL, NULL, 90.0,
+         '{"accuracy":90.0}', 0.5, 1.0),
+        (11, 1, 1, 'b', '00000000000000bb', 'random', 'random', NULL, 'infeasible', 'too big',
+         NULL, NULL, '{"params":9.0}', 0.0, 1.0),
+        (12, 1, 2, 'a2', '00000000000000aa', 'random', 'mutation', 0, 'ok', NULL, 0, 90.0,
+         NULL, 0.0, 2.0),
+        (13, 1, 3, 'a', '00000000000000aa', 'random', 'mutation', 0, 'ok', NULL, 0, 90.0, NULL,
+         0.0, 2.0);
+      INSERT INTO training_runs (id, experiment_id, candidate_id, kind, status, config,
+        started_at) VALUES (1, 1, 10, 'retrain', 'finished', '{}', '2026-11-23T10:05:00Z');
+      INSERT INTO training_epochs (run_id, epoch, train_loss, recorded_at)
+        VALUES (1, 0, 0.5, '2026-11-23T10:06:00Z');)sql");
+  }
+  // Reading commands leave it alone and say why.
+  try {
+    ResultStore::OpenReadOnly(path);
+    FAIL() << "expected a UserError";
+  } catch (const UserError& error) {
+    EXPECT_NE(std::string(error.what()).find("older Sculpt (schema version 1"), std::string::npos)
+        << error.what();
+  }
+  auto store = ResultStore::Open(path);
+  const Table version = store->Sql("SELECT value FROM meta WHERE key = 'schema_version'");
+  EXPECT_EQ(std::get<std::string>(version.rows.at(0).at(0)), "2");
+  EXPECT_EQ(store->Stats(1).candidates, 4);
+  EXPECT_EQ(store->Stats(1).evaluated, 1);
+  const Table all = store->Sql(
+      "SELECT coalesce(id, -1), step, arch, origin, coalesce(repeat_of_step, -1) FROM candidates "
+      "ORDER BY step");
+  ASSERT_EQ(all.rows.size(), 4u);
+  const std::vector<std::tuple<std::int64_t, std::string, std::int64_t>> expected = {
+      {10, "a", -1}, {11, "b", -1}, {-1, "a2", 0}, {-1, "a", 0}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(std::get<std::int64_t>(all.rows[i][0]), std::get<0>(expected[i])) << i;
+    EXPECT_EQ(std::get<std::string>(all.rows[i][2]), std::get<1>(expected[i])) << i;
+    EXPECT_EQ(std::get<std::int64_t>(all.rows[i][4]), std::get<2>(expected[i])) << i;
+  }
+  EXPECT_EQ(store->Candidate(11)->error, "too big");
+  EXPECT_EQ(store->TrainingRun(1)->candidate_id, 10);
+  EXPECT_EQ(store->TrainingEpochs(1).size(), 1u);
+  // Foreign keys hold in the upgraded file, and new writes continue its numbering.
+  EXPECT_TRUE(store->Sql("PRAGMA foreign_key_check").rows.empty());
+  store->Writer(1)->Write(std::vector<CandidateRecord>{Evaluated(4, 95.0, 1.0)});
+  EXPECT_EQ(store->Top(1, 1).at(0).step, 4);
+  EXPECT_EQ(ResultStore::OpenReadOnly(path)->Stats(1).candidates, 5);
+}
+
+TEST(StoreTest, BackgroundWriterStoresEverythingByFlushAndReportsErrors) {
+  auto store = ResultStore::Open(":memory:");
+  const std::int64_t id = NewExperiment(*store, "exp", Goal::kMaximize);
+  auto writer = store->Writer(id, WriteMode::kBackground);
+  // More batches than the queue holds: Write waits for room instead of growing without bound.
+  std::int64_t step = 0;
+  for (int batch = 0; batch < 3 * kMaxQueuedBatches; ++batch) {
+    std::vector<CandidateRecord> records;
+    records.push_back(Evaluated(step, static_cast<double>(step), 1.0));
+    records.back().arch_id = batch;
+    for (int i = 1; i < 10; ++i) {
+      records.push_back(Repeat(step + i, records.front()));
+    }
+    step += 10;
+    writer->Write(records);
+  }
+  writer->Flush();
+  EXPECT_EQ(store->Stats(id).candidates, step);
+  EXPECT_EQ(store->Stats(id).evaluated, 3 * kMaxQueuedBatches);
+  EXPECT_EQ(store->CandidateAtStep(id, step - 1)->repeat_of, step - 10);
+  EXPECT_EQ(store->CandidateAtStep(id, step - 1)->arch, "arch-" + std::to_string(step - 10));
+
+  // A batch the database refuses (a step written before) surfaces at the next Write or Flush.
+  writer->Write(std::vector<CandidateRecord>{Evaluated(0, 1.0, 1.0)});
+  EXPECT_THROW(
+      {
+        writer->Write(std::vector<CandidateRecord>{Evaluated(step, 1.0, 1.0)});
+        writer->Flush();
+      },
+      UserError);
+  EXPECT_THROW(writer->Flush(), UserError);
+  writer.reset();
+  EXPECT_EQ(store->Stats(id).candidates, step);
 }
 
 }  // namespace

@@ -60,7 +60,8 @@ TEST(StrategiesSanityTest, EveryRegisteredStrategyRunsAndRoundTripsItsState) {
     };
     NacOptions nac;
     nac.steps = 20;  // a sanity run, not a search: keep comparator-guided strategies quick
-    const StrategyContext context{space.get(), objectives, 17, NeuralComparatorFactory(nac)};
+    const StrategyContext context{space.get(), objectives, 17, {},
+                                  [&nac](Options&) { return NeuralComparatorFactory(nac); }};
     const nlohmann::json config = options_for();
     ConfigErrors strategy_errors;
     Options strategy_options(config, "strategy", strategy_errors, nullptr);

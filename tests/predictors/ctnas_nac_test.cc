@@ -46,8 +46,9 @@ std::unique_ptr<Strategy> BuildCtnas(const SearchSpace& space, std::uint64_t see
   ConfigErrors errors;
   const nlohmann::json config = {{"initial", 8}, {"refit_every", 4}, {"candidates", 50}};
   Options options(config, "strategy", errors, nullptr);
-  auto strategy = MakeCtnas(options, {&space, {{"score", Goal::kMaximize}}, seed,
-                                      NeuralComparatorFactory(Tiny())});
+  auto strategy =
+      MakeCtnas(options, {&space, {{"score", Goal::kMaximize}}, seed, {},
+                          [](Options&) { return NeuralComparatorFactory(Tiny()); }});
   options.Finish();
   EXPECT_TRUE(errors.Empty());
   return strategy;

@@ -219,7 +219,7 @@ TEST(AStarTest, RejectsBadOptionsAndSpacesWithoutAReductionGraph) {
     ConfigErrors errors;
     const nlohmann::json config = nlohmann::json::object();
     Options opts(config, "strategy", errors, nullptr);
-    MakeAStar(opts, {&space, kScore, 1});
+    MakeAStar(opts, {&space, kScore, 1, {}, {}});
     ASSERT_EQ(errors.Messages().size(), 1U);
     EXPECT_NE(errors.Messages()[0].find("strategy: astar needs a goal"), std::string::npos)
         << errors.Messages()[0];
@@ -229,7 +229,7 @@ TEST(AStarTest, RejectsBadOptionsAndSpacesWithoutAReductionGraph) {
     const nlohmann::json config = {{"target", {{"metric", "flops"}, {"max", 3}, {"mx", 1}}},
                                    {"max_drop", -1}};
     Options opts(config, "strategy", errors, nullptr);
-    MakeAStar(opts, {&space, kScore, 1});
+    MakeAStar(opts, {&space, kScore, 1, {}, {}});
     ASSERT_EQ(errors.Messages().size(), 3U);
     EXPECT_NE(errors.Messages()[0].find("strategy.target.metric"), std::string::npos);
     EXPECT_NE(errors.Messages()[0].find("params"), std::string::npos) << errors.Messages()[0];
@@ -300,7 +300,7 @@ TEST(ReductionGraphTest, SpacesWithoutOneSaySo) {
   ConfigErrors errors;
   const nlohmann::json config = {{"target", {{"max", 3}}}};
   Options opts(config, "strategy", errors, nullptr);
-  auto strategy = MakeAStar(opts, {&plain, kScore, 1});
+  auto strategy = MakeAStar(opts, {&plain, kScore, 1, {}, {}});
   ASSERT_EQ(errors.Messages().size(), 1U);
   EXPECT_NE(errors.Messages()[0].find("space 'plain' has none"), std::string::npos);
   EXPECT_TRUE(strategy->Ask(4).empty());

@@ -86,9 +86,11 @@ class CtnasTest : public ::testing::Test {
   std::unique_ptr<Strategy> Build(nlohmann::json options, std::uint64_t seed,
                                   ConfigErrors& errors) {
     Options opts(options, "strategy", errors, nullptr);
-    StrategyContext context{space_.get(), {{"score", Goal::kMaximize}}, seed,
-                            [this](const SearchSpace& space, std::uint64_t) {
-                              return std::make_unique<RidgeComparator>(space, &fits_);
+    StrategyContext context{space_.get(), {{"score", Goal::kMaximize}}, seed, constraints_,
+                            [this](Options&) -> ComparatorFactory {
+                              return [this](const SearchSpace& space, std::uint64_t) {
+                                return std::make_unique<RidgeComparator>(space, &fits_);
+                              };
                             }};
     auto strategy = MakeCtnas(opts, context);
     opts.Finish();
@@ -120,6 +122,7 @@ class CtnasTest : public ::testing::Test {
                                         {"baseline_interval", 3}, {"baseline_candidates", 4},
                                         {"refit_every", 2}};
   std::unique_ptr<SearchSpace> space_ = nb201::MakeSpace({});
+  std::vector<Constraint> constraints_;
   int fits_ = 0;
   std::int64_t step_ = 0;
 };
@@ -152,6 +155,30 @@ TEST_F(CtnasTest, StartsRandomThenFollowsTheComparatorWithoutRepeats) {
   }
   EXPECT_GT(best_guided, best_random);
   EXPECT_EQ(best_guided, 6.0);  // the optimum: six conv3x3 edges
+}
+
+TEST_F(CtnasTest, ProposesOnlyWhatTheConstraintsAllow) {
+  // Under a FLOPs cap the synthetic optimum (six conv3x3 edges) is out of reach: every proposal,
+  // the random start included, must satisfy the cap, so none would be rejected unevaluated.
+  const double cap = space_->Cost(space_->Parse(
+      "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|none~0|none~1|nor_conv_3x3~2|"))
+                         .at("flops");
+  constraints_ = {{"flops", std::nullopt, cap}};
+  auto strategy = Build(5);
+  std::vector<Proposal> proposals;
+  Drive(*strategy, 30, 2, proposals);
+  ASSERT_EQ(proposals.size(), 60U);
+  for (const Proposal& p : proposals) {
+    EXPECT_LE(space_->Cost(p.arch).at("flops"), cap) << space_->Format(p.arch);
+  }
+  // Without the cap the same seed proposes cells above it.
+  constraints_.clear();
+  auto free = Build(5);
+  std::vector<Proposal> unconstrained;
+  Drive(*free, 30, 2, unconstrained);
+  EXPECT_TRUE(std::any_of(unconstrained.begin(), unconstrained.end(), [&](const Proposal& p) {
+    return space_->Cost(p.arch).at("flops") > cap;
+  }));
 }
 
 TEST_F(CtnasTest, IsDeterministicForASeedAndDiffersAcrossSeeds) {
@@ -226,7 +253,7 @@ TEST_F(CtnasTest, NeedsAComparator) {
   ConfigErrors errors;
   nlohmann::json options = nlohmann::json::object();
   Options opts(options, "strategy", errors, nullptr);
-  StrategyContext context{space_.get(), {{"score", Goal::kMaximize}}, 1, {}};
+  StrategyContext context{space_.get(), {{"score", Goal::kMaximize}}, 1, {}, {}};
   EXPECT_THROW(MakeCtnas(opts, context), UserError);
 }
 

@@ -29,7 +29,7 @@ std::unique_ptr<Strategy> MakeStrategy(const std::string& type, const SearchSpac
   if (options.is_null()) options = nlohmann::json::object();
   ConfigErrors errors;
   Options opts(options, "strategy", errors, nullptr);
-  StrategyContext context{&space, {{"score", Goal::kMaximize}}, seed, {}};
+  StrategyContext context{&space, {{"score", Goal::kMaximize}}, seed, {}, {}};
   auto strategy = type == "random" ? MakeRandomSearch(opts, context)
                                    : MakeRegularizedEvolution(opts, context);
   EXPECT_TRUE(errors.Empty());

@@ -233,7 +233,7 @@ TEST(Nsga2Test, RejectsBadOptions) {
   ConfigErrors errors;
   const nlohmann::json config = {{"population", 1}, {"crossover", 1.5}};
   Options opts(config, "strategy", errors, nullptr);
-  MakeNsga2(opts, {&space, kTwoObjectives, 1});
+  MakeNsga2(opts, {&space, kTwoObjectives, 1, {}, {}});
   ASSERT_EQ(errors.Messages().size(), 2U);
   EXPECT_EQ(errors.Messages()[0],
             "strategy.population: expected an integer in [2, 1000000], got 1");

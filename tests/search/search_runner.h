@@ -32,7 +32,7 @@ inline std::unique_ptr<Strategy> BuildStrategy(const StrategyFactory& factory,
                                                const nlohmann::json& options, std::uint64_t seed) {
   ConfigErrors errors;
   Options opts(options, "strategy", errors, nullptr);
-  auto strategy = factory(opts, {&space, objectives, seed, {}});
+  auto strategy = factory(opts, {&space, objectives, seed, {}, {}});
   opts.Finish();
   EXPECT_TRUE(errors.Empty()) << (errors.Empty() ? "" : errors.Messages().front());
   return strategy;

@@ -11,7 +11,7 @@ using testing::ToySpace;
 std::unique_ptr<Strategy> Build(const std::string& type, const SearchSpace& space,
                                 const nlohmann::json& options, ConfigErrors& errors) {
   Options opts(options, "strategy", errors, nullptr);
-  StrategyContext context{&space, {{"score", Goal::kMaximize}}, 42, {}};
+  StrategyContext context{&space, {{"score", Goal::kMaximize}}, 42, {}, {}};
   return type == "random" ? MakeRandomSearch(opts, context) : MakeRegularizedEvolution(opts, context);
 }
 
