@@ -87,8 +87,8 @@ CREATE TABLE repeat_batches (
   strategy      TEXT NOT NULL,
   finished_at   REAL NOT NULL,
   repeats       TEXT NOT NULL,
-  PRIMARY KEY (experiment_id, first_step)
-) WITHOUT ROWID;
+  UNIQUE (experiment_id, first_step)
+);
 )sql"
     R"sql(
 CREATE TABLE training_runs (

@@ -1,10 +1,14 @@
 #include "experiments/store_writer.h"
 
+#include <algorithm>
+#include <chrono>
+#include <charconv>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <iostream>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -37,12 +41,42 @@ struct RepeatRow {
 };
 
 // A batch reduced to what the database receives. Evaluations are copied whole (few: one per
-// canonical class); repeats (most of a long search) are already JSON text.
+// canonical class); repeats (most of a long search) are already JSON text. Batches are reused:
+// Clear keeps every buffer's capacity, so that a long search, whose batches all look alike,
+// stops allocating once the first few have been written.
 struct EncodedBatch {
   std::vector<CandidateRecord> evaluations;
   std::vector<std::pair<std::int64_t, std::string>> architectures;  // new string forms
-  std::vector<RepeatRow> repeats;
+  std::vector<RepeatRow> repeat_rows;  // the first repeat_count are in use
+  std::size_t repeat_count = 0;
+  std::size_t records = 0;  // how many records it encodes
+
+  std::span<const RepeatRow> repeats() const { return {repeat_rows.data(), repeat_count}; }
+
+  RepeatRow& AddRepeatRow() {
+    if (repeat_count == repeat_rows.size()) repeat_rows.emplace_back();
+    RepeatRow& row = repeat_rows[repeat_count++];
+    row.count = 0;
+    row.repeats.clear();
+    return row;
+  }
+
+  void Clear() {
+    evaluations.clear();
+    architectures.clear();
+    repeat_count = 0;
+  }
 };
+
+// Stored batches kept for reuse (their buffers), at most.
+constexpr std::size_t kMaxSpareBatches = 1024;
+
+// How long the writer waits for more batches before a commit (see Loop).
+constexpr std::chrono::milliseconds kGatherTime{10};
+
+// Bytes of JSON a typical repeat takes ([step,arch,repeat_of,parent,"origin"]), to size a
+// row's text once instead of letting it grow by doubling.
+constexpr std::size_t kRepeatJsonBytes = 48;
 
 // Numbers string forms and turns records into EncodedBatches (the caller's thread).
 class BatchEncoder {
@@ -54,6 +88,7 @@ class BatchEncoder {
     while (known.Step()) arch_ids_.emplace(known.Text(1), known.Int(0));
   }
 
+  // Appends `records` to `batch` (normally cleared first).
   void Encode(std::span<const CandidateRecord> records, EncodedBatch& batch) {
     RepeatRow* row = nullptr;
     for (const CandidateRecord& r : records) {
@@ -64,36 +99,62 @@ class BatchEncoder {
       }
       if (row == nullptr || row->strategy != r.strategy) {
         if (row != nullptr) row->repeats += ']';
-        row = &batch.repeats.emplace_back();
+        row = &batch.AddRepeatRow();
         row->first_step = r.step;
-        row->strategy = r.strategy;
-        row->repeats = "[";
+        row->strategy.assign(r.strategy);
+        row->repeats.reserve(records.size() * kRepeatJsonBytes);
+        row->repeats += '[';
       } else {
         row->repeats += ',';
       }
       ++row->count;
       row->finished_at = r.finished_at;
-      std::string& out = row->repeats;
-      out += '[';
-      AppendInteger(r.step, out);
-      out += ',';
-      AppendInteger(arch_id, out);
-      out += ',';
-      AppendInteger(r.repeat_of, out);
-      out += ',';
-      if (r.parent >= 0) {
-        AppendInteger(r.parent, out);
-      } else {
-        out += "null";
-      }
-      out += ',';
-      AppendJsonString(r.origin, out);
-      out += ']';
+      AppendRepeat(r, arch_id, row->repeats);
     }
     if (row != nullptr) row->repeats += ']';
   }
 
  private:
+  // [step,arch_id,repeat_of,parent,"origin"] appended to `out`. Written through a pointer into
+  // room made once (every repeat of a long search passes here), not by a string append per
+  // token.
+  void AppendRepeat(const CandidateRecord& r, std::int64_t arch_id, std::string& out) {
+    // Four 64-bit integers (at most 20 characters each), "null", punctuation, the origin.
+    constexpr std::size_t kMaxFixed = 4 * 20 + 6;
+    const std::string_view origin = QuotedOrigin(r.origin);
+    const std::size_t start = out.size();
+    out.resize(start + kMaxFixed + origin.size());
+    char* p = out.data() + start;
+    char* const end = out.data() + out.size();
+    *p++ = '[';
+    p = std::to_chars(p, end, r.step).ptr;
+    *p++ = ',';
+    p = std::to_chars(p, end, arch_id).ptr;
+    *p++ = ',';
+    p = std::to_chars(p, end, r.repeat_of).ptr;
+    *p++ = ',';
+    if (r.parent >= 0) {
+      p = std::to_chars(p, end, r.parent).ptr;
+    } else {
+      p = std::copy_n("null", 4, p);
+    }
+    *p++ = ',';
+    p = std::copy(origin.begin(), origin.end(), p);
+    *p++ = ']';
+    out.resize(static_cast<std::size_t>(p - out.data()));
+  }
+
+  // The origin as a JSON string. A search uses a handful of origins ("mutation", "random"):
+  // each is escaped once.
+  std::string_view QuotedOrigin(const std::string& origin) {
+    if (origin != last_origin_) {
+      last_origin_ = origin;
+      last_origin_json_.clear();
+      AppendJsonString(origin, last_origin_json_);
+    }
+    return last_origin_json_;
+  }
+
   // The database's number of a record's string form. The engine numbers string forms itself
   // (arch_id), so a known one is an array look-up; only a new one is hashed.
   std::int64_t ArchitectureId(const CandidateRecord& r, EncodedBatch& batch) {
@@ -115,6 +176,8 @@ class BatchEncoder {
 
   std::unordered_map<std::string, std::int64_t> arch_ids_;
   std::vector<std::int64_t> by_engine_id_;  // the engine's arch_id -> the database's
+  std::string last_origin_;
+  std::string last_origin_json_ = "\"\"";  // AppendJsonString("")
 };
 
 // Executes an EncodedBatch's inserts inside the caller's transaction.
@@ -138,7 +201,7 @@ class BatchInserter {
       Run(insert_architecture_);
     }
     for (const CandidateRecord& r : batch.evaluations) InsertEvaluation(r);
-    for (const RepeatRow& row : batch.repeats) {
+    for (const RepeatRow& row : batch.repeats()) {
       insert_repeats_.Bind(1, experiment_id_).Bind(2, row.first_step).Bind(3, row.count);
       insert_repeats_.BindStatic(4, row.strategy).Bind(5, row.finished_at);
       insert_repeats_.BindStatic(6, row.repeats);
@@ -192,10 +255,10 @@ class ImmediateWriter final : public ResultSink {
 
   void Write(std::span<const CandidateRecord> records) override {
     if (records.empty()) return;
-    EncodedBatch batch;
-    encoder_.Encode(records, batch);
+    batch_.Clear();
+    encoder_.Encode(records, batch_);
     Transaction transaction(db_);
-    inserter_.Insert(batch);
+    inserter_.Insert(batch_);
     transaction.Commit();
   }
 
@@ -203,6 +266,7 @@ class ImmediateWriter final : public ResultSink {
   const Database& db_;
   BatchEncoder encoder_;
   BatchInserter inserter_;
+  EncodedBatch batch_;  // reused
 };
 
 class BackgroundWriter final : public ResultSink {
@@ -230,17 +294,32 @@ class BackgroundWriter final : public ResultSink {
   void Write(std::span<const CandidateRecord> records) override {
     if (records.empty()) return;
     EncodedBatch batch;
+    {
+      std::lock_guard lock(mutex_);
+      if (!spare_.empty()) {
+        batch = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
+    batch.Clear();
     encoder_.Encode(records, batch);
     std::unique_lock lock(mutex_);
-    done_.wait(lock, [&] { return error_ || queue_.size() < kMaxQueuedBatches; });
+    done_.wait(lock, [&] {
+      return error_ || queue_.empty() || queued_records_ + records.size() <= kMaxQueuedRecords;
+    });
     RethrowLocked();
+    batch.records = records.size();
+    queued_records_ += records.size();
     queue_.push_back(std::move(batch));
     wake_.notify_one();
   }
 
   void Flush() override {
     std::unique_lock lock(mutex_);
+    flushing_ = true;
+    wake_.notify_all();
     done_.wait(lock, [&] { return error_ || (queue_.empty() && !busy_); });
+    flushing_ = false;
     RethrowLocked();
   }
 
@@ -251,8 +330,15 @@ class BackgroundWriter final : public ResultSink {
       {
         std::unique_lock lock(mutex_);
         wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        // Gather a while before committing: each commit rewrites the tables' last pages and
+        // the WAL's frame headers, so a few large transactions store a fast search's stream
+        // with less work than many small ones. Flush and stop do not wait.
+        wake_.wait_for(lock, kGatherTime, [&] {
+          return stopping_ || flushing_ || queued_records_ >= kMaxQueuedRecords / 2;
+        });
         if (queue_.empty()) return;  // stopping, nothing left
         work.swap(queue_);
+        queued_records_ = 0;
         busy_ = true;
         // After a failed transaction nothing more is stored: the record would have a gap.
         if (error_) work.clear();
@@ -269,12 +355,18 @@ class BackgroundWriter final : public ResultSink {
       } catch (...) {
         error = std::current_exception();
       }
-      work.clear();
       {
         std::lock_guard lock(mutex_);
         busy_ = false;
         if (error && !error_) error_ = error;
+        // Stored batches go back to Write for reuse, their buffers with them (never more than
+        // the queue can hold).
+        for (EncodedBatch& batch : work) {
+          if (spare_.size() >= kMaxSpareBatches) break;
+          spare_.push_back(std::move(batch));
+        }
       }
+      work.clear();
       done_.notify_all();
     }
   }
@@ -291,8 +383,11 @@ class BackgroundWriter final : public ResultSink {
   std::condition_variable wake_;  // the writer thread: work or stop
   std::condition_variable done_;  // the caller: room in the queue, or all stored
   std::deque<EncodedBatch> queue_;
+  std::size_t queued_records_ = 0;  // records in queue_
+  std::vector<EncodedBatch> spare_;  // stored batches, kept for their buffers
   bool busy_ = false;
   bool stopping_ = false;
+  bool flushing_ = false;  // Flush is waiting: commit without gathering
   std::exception_ptr error_;
   std::thread thread_;  // last: starts once everything above exists
 };

@@ -11,6 +11,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "search/architecture_index.h"
 #include "spaces/errors.h"
 #include "spaces/rng.h"
 
@@ -19,13 +20,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// What the engine remembers of an architecture it has seen (memoised string form and hash).
-struct KnownArchitecture {
-  std::string text;
-  std::uint64_t hash = 0;
-  std::int64_t id = 0;  // CandidateRecord::arch_id
-};
-
 // The first result of a canonical class; repeats are answered from it.
 struct ClassResult {
   std::int64_t first_step = 0;
@@ -33,6 +27,59 @@ struct ClassResult {
   std::vector<double> oriented;  // objectives as the strategy sees them
   std::optional<double> objective;
   std::string error;
+};
+
+// What the engine remembers of the string forms and canonical classes it has seen. A string
+// form is looked up once per proposal and then everything about it is an array index away:
+// its text, its canonical hash and, once its class has a result, that result.
+class SeenArchitectures {
+ public:
+  static constexpr std::int32_t kNoClass = -1;
+
+  // The string form's number (CandidateRecord::arch_id); formats and hashes it when new.
+  std::size_t Find(const SearchSpace& space, const Architecture& arch) {
+    auto [id, is_new] = index_.Insert(arch);
+    if (is_new) {
+      texts_.push_back(space.Format(arch));
+      hashes_.push_back(space.CanonicalHash(arch));
+      class_of_.push_back(kNoClass);
+    }
+    return id;
+  }
+
+  std::size_t size() const { return index_.size(); }
+  const std::string& Text(std::size_t id) const { return texts_[id]; }
+  std::uint64_t Hash(std::size_t id) const { return hashes_[id]; }
+
+  // The class of string form `id` if it has a result (another string form of the same class
+  // may have brought it), else kNoClass.
+  std::int32_t ClassOf(std::size_t id) {
+    if (class_of_[id] == kNoClass) {
+      if (auto it = class_by_hash_.find(hashes_[id]); it != class_by_hash_.end()) {
+        class_of_[id] = it->second;
+      }
+    }
+    return class_of_[id];
+  }
+
+  // Records the result of string form `id`'s class; returns the class number.
+  std::int32_t AddClass(std::size_t id, ClassResult result) {
+    const auto number = static_cast<std::int32_t>(classes_.size());
+    classes_.push_back(std::move(result));
+    class_by_hash_.emplace(hashes_[id], number);
+    class_of_[id] = number;
+    return number;
+  }
+
+  const ClassResult& Class(std::int32_t number) const { return classes_[number]; }
+
+ private:
+  ArchitectureIndex index_;
+  std::vector<std::string> texts_;           // by string form
+  std::vector<std::uint64_t> hashes_;        // by string form: canonical hash
+  std::vector<std::int32_t> class_of_;       // by string form: class number or kNoClass
+  std::vector<ClassResult> classes_;         // by class number
+  std::unordered_map<std::uint64_t, std::int32_t> class_by_hash_;
 };
 
 // Clears a reused record's values but keeps its strings' and containers' capacity.
@@ -88,8 +135,7 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
                                 tbb::global_control::max_allowed_parallelism)));
   tbb::task_arena arena(options_.workers);
 
-  std::unordered_map<Architecture, KnownArchitecture, ArchitectureHash> known;
-  std::unordered_map<std::uint64_t, ClassResult> classes;
+  SeenArchitectures seen;
   const std::optional<std::uint64_t> space_size = space_.Size();
 
   EngineProgress progress;
@@ -98,9 +144,14 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
   std::optional<StopReason> reason;
 
   std::vector<CandidateRecord> records;
+  // Per record of the batch: its class number once known, and for a repeat of a candidate
+  // evaluated in the same batch, that candidate's index in the batch (else -1).
+  std::vector<std::int32_t> class_of_record;
+  std::vector<std::int64_t> pending_of_record;
   std::vector<std::size_t> to_evaluate;
   std::vector<Observation> observations;
   std::unordered_map<std::uint64_t, std::size_t> first_in_batch;
+  std::vector<Proposal> proposals;  // reused: see Strategy::AskInto
 
   while (!reason) {
     if (stop != nullptr && stop->load()) {
@@ -119,7 +170,7 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
       reason = StopReason::kTimeBudget;
       break;
     }
-    if (space_size && known.size() >= *space_size) {
+    if (space_size && seen.size() >= *space_size) {
       reason = StopReason::kSpaceExhausted;
       break;
     }
@@ -130,7 +181,7 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
 
     std::int64_t wanted = options_.batch;
     if (budget.proposals) wanted = std::min(wanted, *budget.proposals - progress.proposals);
-    std::vector<Proposal> proposals = strategy_.Ask(static_cast<int>(wanted));
+    strategy_.AskInto(static_cast<int>(wanted), proposals);
     if (proposals.empty()) {
       reason = StopReason::kStrategyFinished;
       break;
@@ -144,32 +195,34 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
     std::size_t used = 0;
     to_evaluate.clear();
     first_in_batch.clear();
+    class_of_record.clear();
+    pending_of_record.clear();
     for (Proposal& proposal : proposals) {
       SCULPT_ASSERT(space_.Contains(proposal.arch), "strategy proposed an architecture outside the space");
-      auto [known_it, is_new] = known.try_emplace(proposal.arch);
-      if (is_new) {
-        known_it->second.text = space_.Format(proposal.arch);
-        known_it->second.hash = space_.CanonicalHash(proposal.arch);
-        known_it->second.id = static_cast<std::int64_t>(known.size()) - 1;
-      }
-      const KnownArchitecture& seen = known_it->second;
+      const std::size_t arch_id = seen.Find(space_, proposal.arch);
+      const std::uint64_t hash = seen.Hash(arch_id);
 
       if (used == records.size()) records.emplace_back();
       CandidateRecord& record = records[used];
       ResetRecord(record);
       record.step = next_step;
-      record.arch = std::move(proposal.arch);
-      record.arch_text.assign(seen.text);
-      record.arch_id = seen.id;
-      record.hash = seen.hash;
+      // The record takes the proposal's architecture and gives its old one's storage back to
+      // the strategy for its next proposals.
+      record.arch.choices.swap(proposal.arch.choices);
+      record.arch_text.assign(seen.Text(arch_id));
+      record.arch_id = static_cast<std::int64_t>(arch_id);
+      record.hash = hash;
       record.strategy.assign(options_.strategy_name);
       record.origin.assign(proposal.origin);
       record.parent = proposal.parent;
 
-      if (auto done = classes.find(seen.hash); done != classes.end()) {
-        record.repeat_of = done->second.first_step;
-      } else if (auto pending = first_in_batch.find(seen.hash); pending != first_in_batch.end()) {
-        record.repeat_of = records[pending->second].step;  // resolved once evaluated
+      std::int32_t class_number = seen.ClassOf(arch_id);
+      std::int64_t pending = -1;
+      if (class_number != SeenArchitectures::kNoClass) {
+        record.repeat_of = seen.Class(class_number).first_step;
+      } else if (auto it = first_in_batch.find(hash); it != first_in_batch.end()) {
+        pending = static_cast<std::int64_t>(it->second);
+        record.repeat_of = records[it->second].step;  // resolved once evaluated
       } else {
         record.metrics = space_.Cost(record.arch);
         std::string violated;
@@ -181,7 +234,8 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
         if (!violated.empty()) {
           record.status = CandidateStatus::kInfeasible;
           record.error = std::move(violated);
-          classes[seen.hash] = {record.step, record.status, {}, std::nullopt, record.error};
+          class_number = seen.AddClass(
+              arch_id, {record.step, record.status, {}, std::nullopt, record.error});
           ++progress.infeasible;
         } else {
           if (budget.evaluations && progress.evaluations >= *budget.evaluations) {
@@ -190,11 +244,13 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
             break;
           }
           ++progress.evaluations;
-          first_in_batch.emplace(seen.hash, used);
+          first_in_batch.emplace(hash, used);
           to_evaluate.push_back(used);
         }
         last_new_step = next_step;
       }
+      class_of_record.push_back(class_number);
+      pending_of_record.push_back(pending);
       ++used;
       ++next_step;
     }
@@ -229,14 +285,17 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
       } else {
         ++progress.failed;
       }
-      classes[record.hash] = std::move(result);
+      class_of_record[index] =
+          seen.AddClass(static_cast<std::size_t>(record.arch_id), std::move(result));
     }
 
     observations.resize(used);
     for (std::size_t i = 0; i < used; ++i) {
       CandidateRecord& record = batch[i];
       record.finished_at = now;
-      const ClassResult& result = classes.at(record.hash);
+      const std::int32_t class_number =
+          pending_of_record[i] >= 0 ? class_of_record[pending_of_record[i]] : class_of_record[i];
+      const ClassResult& result = seen.Class(class_number);
       if (record.repeat_of >= 0) {
         record.status = result.status;
         record.error.assign(result.error);

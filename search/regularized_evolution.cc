@@ -6,6 +6,7 @@
 // phase samples until P feasible members exist. With several objectives, the first one ranks.
 // Repeats join the population like any result, as in the original algorithm.
 
+#include <algorithm>
 #include <deque>
 
 #include "search/strategies.h"
@@ -26,10 +27,17 @@ class RegularizedEvolution final : public Strategy {
 
   std::vector<Proposal> Ask(int max_count) override {
     std::vector<Proposal> proposals;
-    proposals.reserve(static_cast<std::size_t>(max_count));
-    for (int i = 0; i < max_count; ++i) {
+    AskInto(max_count, proposals);
+    return proposals;
+  }
+
+  void AskInto(int max_count, std::vector<Proposal>& proposals) override {
+    proposals.resize(static_cast<std::size_t>(std::max(max_count, 0)));
+    for (Proposal& proposal : proposals) {
       if (static_cast<int>(population_.size()) < population_size_) {
-        proposals.push_back({space_.Sample(rng_), "random", -1});
+        proposal.arch = space_.Sample(rng_);
+        proposal.origin.assign("random");
+        proposal.parent = -1;
         continue;
       }
       const Member* parent = nullptr;
@@ -38,9 +46,10 @@ class RegularizedEvolution final : public Strategy {
             population_[UniformIndex(rng_, static_cast<int>(population_.size()))];
         if (parent == nullptr || contender.score > parent->score) parent = &contender;
       }
-      proposals.push_back({space_.Mutate(parent->arch, rng_), "mutation", parent->step});
+      space_.MutateInto(parent->arch, rng_, proposal.arch);
+      proposal.origin.assign("mutation");
+      proposal.parent = parent->step;
     }
-    return proposals;
   }
 
   void Tell(const std::vector<Observation>& observations) override {

@@ -29,6 +29,14 @@ class Strategy {
   // Proposals asked before earlier ones were told are pending: the engine tells each exactly once.
   virtual std::vector<Proposal> Ask(int max_count) = 0;
 
+  // Ask, answered into `proposals` (its old content replaced). The engine asks through this
+  // with one vector for the whole search, so a strategy that overrides it can reuse the
+  // storage of the proposals it made last time (and which the engine hands back): a long
+  // evolutionary search then proposes without allocating. Same proposals, same RNG draws as Ask.
+  virtual void AskInto(int max_count, std::vector<Proposal>& proposals) {
+    proposals = Ask(max_count);
+  }
+
   // Results of earlier proposals, in step order.
   virtual void Tell(const std::vector<Observation>& observations) = 0;
 

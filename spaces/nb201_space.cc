@@ -90,14 +90,20 @@ class Nb201Space final : public SearchSpace {
   }
 
   Architecture Mutate(const Architecture& arch, Rng& rng) const override {
+    Architecture child;
+    MutateInto(arch, rng, child);
+    return child;
+  }
+
+  void MutateInto(const Architecture& arch, Rng& rng, Architecture& child) const override {
     CheckCell(arch);
-    Architecture child = arch;
+    SCULPT_ASSERT(&child != &arch, "MutateInto needs a child distinct from its parent");
+    child.choices.assign(arch.choices.begin(), arch.choices.end());
     const int edge = UniformIndex(rng, kNumEdges);
     // One of the other kNumOps - 1 ops, uniformly: skip over the current one.
     int op = UniformIndex(rng, kNumOps - 1);
     if (op >= arch.choices[edge]) ++op;
     child.choices[edge] = op;
-    return child;
   }
 
   std::vector<Architecture> Neighbours(const Architecture& arch) const override {

@@ -13,15 +13,19 @@ std::uint64_t MixSeed(std::uint64_t seed, std::uint64_t stream) noexcept {
   return z ^ (z >> 31);
 }
 
-int UniformIndex(Rng& rng, int n) {
-  SCULPT_ASSERT(n > 0, "UniformIndex needs a positive range");
-  // Rejection sampling: unbiased and defined by the engine's raw output only.
-  const std::uint64_t range = static_cast<std::uint64_t>(n);
-  const std::uint64_t limit = Rng::max() - (Rng::max() % range);
-  std::uint64_t draw = rng();
-  while (draw >= limit) draw = rng();
-  return static_cast<int>(draw % range);
+namespace rng_detail {
+
+void ThrowEmptyRange() {
+  ThrowInternal("n > 0", __FILE__, __LINE__, "UniformIndex needs a positive range");
 }
+
+std::uint64_t Redraw(Rng& rng, std::uint64_t draw, std::uint64_t range) {
+  const std::uint64_t limit = Rng::max() - (Rng::max() % range);
+  while (draw >= limit) draw = rng();
+  return draw;
+}
+
+}  // namespace rng_detail
 
 double UniformUnit(Rng& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 

@@ -32,6 +32,12 @@ class SearchSpace {
 
   // One random single edit of `arch`; the result always differs from `arch`.
   virtual Architecture Mutate(const Architecture& arch, Rng& rng) const = 0;
+  // The same edit (the same draws from `rng`) written into `child` (not `arch` itself), reusing
+  // its storage: evolution mutates millions of times in a long search. Spaces may override it
+  // to avoid the allocation; the default calls Mutate.
+  virtual void MutateInto(const Architecture& arch, Rng& rng, Architecture& child) const {
+    child = Mutate(arch, rng);
+  }
 
   // Every architecture one single edit away from `arch`, in a fixed order.
   virtual std::vector<Architecture> Neighbours(const Architecture& arch) const = 0;

@@ -602,23 +602,26 @@ TEST(StoreTest, BackgroundWriterStoresEverythingByFlushAndReportsErrors) {
   auto store = ResultStore::Open(":memory:");
   const std::int64_t id = NewExperiment(*store, "exp", Goal::kMaximize);
   auto writer = store->Writer(id, WriteMode::kBackground);
-  // More batches than the queue holds: Write waits for room instead of growing without bound.
+  // More records than the queue holds: Write waits for room instead of growing without bound.
+  constexpr int kBatchSize = 1000;
+  const int batches = 3 * static_cast<int>(kMaxQueuedRecords) / kBatchSize;
   std::int64_t step = 0;
-  for (int batch = 0; batch < 3 * kMaxQueuedBatches; ++batch) {
+  for (int batch = 0; batch < batches; ++batch) {
     std::vector<CandidateRecord> records;
     records.push_back(Evaluated(step, static_cast<double>(step), 1.0));
     records.back().arch_id = batch;
-    for (int i = 1; i < 10; ++i) {
+    for (int i = 1; i < kBatchSize; ++i) {
       records.push_back(Repeat(step + i, records.front()));
     }
-    step += 10;
+    step += kBatchSize;
     writer->Write(records);
   }
   writer->Flush();
   EXPECT_EQ(store->Stats(id).candidates, step);
-  EXPECT_EQ(store->Stats(id).evaluated, 3 * kMaxQueuedBatches);
-  EXPECT_EQ(store->CandidateAtStep(id, step - 1)->repeat_of, step - 10);
-  EXPECT_EQ(store->CandidateAtStep(id, step - 1)->arch, "arch-" + std::to_string(step - 10));
+  EXPECT_EQ(store->Stats(id).evaluated, batches);
+  EXPECT_EQ(store->CandidateAtStep(id, step - 1)->repeat_of, step - kBatchSize);
+  EXPECT_EQ(store->CandidateAtStep(id, step - 1)->arch,
+            "arch-" + std::to_string(step - kBatchSize));
 
   // A batch the database refuses (a step written before) surfaces at the next Write or Flush.
   writer->Write(std::vector<CandidateRecord>{Evaluated(0, 1.0, 1.0)});

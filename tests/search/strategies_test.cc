@@ -93,6 +93,31 @@ TEST(RegularizedEvolutionTest, SaveAndRestoreContinueIdentically) {
   }
 }
 
+TEST(RegularizedEvolutionTest, AskIntoReusedProposalsEqualsAsk) {
+  ToySpace space(6, 5);
+  ConfigErrors errors;
+  auto plain = Build("regularized_evolution", space, {{"population", 4}, {"sample", 2}}, errors);
+  auto reusing = Build("regularized_evolution", space, {{"population", 4}, {"sample", 2}}, errors);
+  ASSERT_TRUE(errors.Empty());
+  std::int64_t plain_step = 0;
+  std::int64_t reusing_step = 0;
+  // Stale proposals of another size and content, as the engine hands them back.
+  std::vector<Proposal> reused(7, Proposal{Architecture{{9, 9}}, "stale", 123});
+  for (int round = 0; round < 12; ++round) {
+    const int count = 1 + round % 4;
+    const std::vector<Proposal> expected = plain->Ask(count);
+    reusing->AskInto(count, reused);
+    ASSERT_EQ(reused.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(reused[i].arch, expected[i].arch);
+      EXPECT_EQ(reused[i].origin, expected[i].origin);
+      EXPECT_EQ(reused[i].parent, expected[i].parent);
+    }
+    plain->Tell(Answer(expected, plain_step));
+    reusing->Tell(Answer(reused, reusing_step));
+  }
+}
+
 TEST(RandomSearchTest, SaveAndRestoreContinueIdentically) {
   ToySpace space(6, 5);
   ConfigErrors errors;

@@ -167,6 +167,19 @@ TEST_F(Nb201SpaceTest, SampleIsDeterministicGivenTheSeed) {
   EXPECT_NE(from_a, from_c);
 }
 
+TEST_F(Nb201SpaceTest, MutateIntoMakesTheSameEditInReusedStorage) {
+  Rng a(11);
+  Rng b(11);
+  Architecture child{{4, 4, 4}};  // old content of another size: replaced
+  for (int i = 0; i < 500; ++i) {
+    const Architecture parent = space_->Sample(a);
+    ASSERT_EQ(space_->Sample(b), parent);
+    space_->MutateInto(parent, b, child);
+    ASSERT_EQ(space_->Mutate(parent, a), child);
+  }
+  EXPECT_THROW(space_->MutateInto(child, a, child), InternalError);
+}
+
 TEST_F(Nb201SpaceTest, MutateMakesExactlyOneEditAndReachesEveryNeighbour) {
   Rng rng(3);
   for (int i = 0; i < 2000; ++i) {
