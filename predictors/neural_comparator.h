@@ -26,7 +26,7 @@
 namespace sculpt {
 
 struct NacOptions {
-  int hidden = 16;            // width of embeddings, GCN layers and the pair head
+  int hidden = 32;            // width of embeddings, GCN layers and the pair head
   int gcn_layers = 2;
   int steps = 100;            // Adam steps per Fit
   int batch_pairs = 512;      // pairs per step (all pairs when there are fewer)

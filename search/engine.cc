@@ -11,7 +11,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
-#include "search/architecture_index.h"
+#include "search/seen_architectures.h"
 #include "spaces/errors.h"
 #include "spaces/rng.h"
 
@@ -19,68 +19,6 @@ namespace sculpt {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The first result of a canonical class; repeats are answered from it.
-struct ClassResult {
-  std::int64_t first_step = 0;
-  CandidateStatus status = CandidateStatus::kOk;
-  std::vector<double> oriented;  // objectives as the strategy sees them
-  std::optional<double> objective;
-  std::string error;
-};
-
-// What the engine remembers of the string forms and canonical classes it has seen. A string
-// form is looked up once per proposal and then everything about it is an array index away:
-// its text, its canonical hash and, once its class has a result, that result.
-class SeenArchitectures {
- public:
-  static constexpr std::int32_t kNoClass = -1;
-
-  // The string form's number (CandidateRecord::arch_id); formats and hashes it when new.
-  std::size_t Find(const SearchSpace& space, const Architecture& arch) {
-    auto [id, is_new] = index_.Insert(arch);
-    if (is_new) {
-      texts_.push_back(space.Format(arch));
-      hashes_.push_back(space.CanonicalHash(arch));
-      class_of_.push_back(kNoClass);
-    }
-    return id;
-  }
-
-  std::size_t size() const { return index_.size(); }
-  const std::string& Text(std::size_t id) const { return texts_[id]; }
-  std::uint64_t Hash(std::size_t id) const { return hashes_[id]; }
-
-  // The class of string form `id` if it has a result (another string form of the same class
-  // may have brought it), else kNoClass.
-  std::int32_t ClassOf(std::size_t id) {
-    if (class_of_[id] == kNoClass) {
-      if (auto it = class_by_hash_.find(hashes_[id]); it != class_by_hash_.end()) {
-        class_of_[id] = it->second;
-      }
-    }
-    return class_of_[id];
-  }
-
-  // Records the result of string form `id`'s class; returns the class number.
-  std::int32_t AddClass(std::size_t id, ClassResult result) {
-    const auto number = static_cast<std::int32_t>(classes_.size());
-    classes_.push_back(std::move(result));
-    class_by_hash_.emplace(hashes_[id], number);
-    class_of_[id] = number;
-    return number;
-  }
-
-  const ClassResult& Class(std::int32_t number) const { return classes_[number]; }
-
- private:
-  ArchitectureIndex index_;
-  std::vector<std::string> texts_;           // by string form
-  std::vector<std::uint64_t> hashes_;        // by string form: canonical hash
-  std::vector<std::int32_t> class_of_;       // by string form: class number or kNoClass
-  std::vector<ClassResult> classes_;         // by class number
-  std::unordered_map<std::uint64_t, std::int32_t> class_by_hash_;
-};
 
 // Clears a reused record's values but keeps its strings' and containers' capacity.
 void ResetRecord(CandidateRecord& record) {
