@@ -6,6 +6,7 @@
 #include "spaces/errors.h"
 #include "spaces/nb201.h"
 #include "supernet/torch_threads.h"
+#include "tests/supernet/tiny_models.h"
 
 namespace sculpt {
 namespace {
@@ -16,21 +17,9 @@ using nb201::kConv3x3;
 using nb201::kNone;
 using nb201::kSkipConnect;
 
-std::int64_t CountParameters(const torch::nn::Module& module) {
-  std::int64_t total = 0;
-  for (const auto& p : module.parameters()) total += p.numel();
-  return total;
-}
+using testing::CountParameters;
 
-nb201::Skeleton Tiny() {
-  nb201::Skeleton s;
-  s.channels = 4;
-  s.cells_per_stage = 1;
-  s.input_channels = 1;
-  s.input_size = 8;
-  s.classes = 3;
-  return s;
-}
+nb201::Skeleton Tiny() { return testing::TinySkeleton(); }
 
 class Nb201NetworkTest : public ::testing::Test {
  protected:

@@ -4,15 +4,12 @@
 #include <torch/torch.h>
 
 #include "supernet/torch_threads.h"
+#include "tests/supernet/tiny_models.h"
 
 namespace sculpt {
 namespace {
 
-std::int64_t CountParameters(const torch::nn::Module& module) {
-  std::int64_t total = 0;
-  for (const auto& p : module.parameters()) total += p.numel();
-  return total;
-}
+using testing::CountParameters;
 
 class Nb201OpsTest : public ::testing::Test {
  protected:

@@ -7,19 +7,12 @@
 #include "supernet/dataset.h"
 #include "supernet/torch_threads.h"
 #include "tests/supernet/test_data.h"
+#include "tests/supernet/tiny_models.h"
 
 namespace sculpt {
 namespace {
 
-nb201::Skeleton Tiny() {
-  nb201::Skeleton s;
-  s.channels = 4;
-  s.cells_per_stage = 1;
-  s.input_channels = 1;
-  s.input_size = 8;
-  s.classes = 4;
-  return s;
-}
+nb201::Skeleton Tiny() { return testing::TinySkeleton(4); }
 
 class SposTrainerTest : public ::testing::Test {
  protected:
