@@ -75,10 +75,17 @@ bool RunFinal(const Experiment& e, std::int64_t experiment_id, ResultStore& stor
   const Architecture arch = e.space->Parse(candidate.arch);
   const RetrainPlan& plan = *e.final;
   // The retraining runs alone after the search: it gets every core the search's workers had
-  // (workers x threads_per_worker) that other processes leave idle, not one worker's share.
-  const int threads = SetTorchThreads(RetrainThreads(e.engine.workers, e.threads_per_worker));
+  // (workers x threads_per_worker), not one worker's share, or final.threads.
+  const int threads = SetTorchThreads(RetrainThreads(plan, e.engine.workers, e.threads_per_worker));
   display.Note("retraining with " + std::to_string(threads) + " LibTorch thread" +
                (threads == 1 ? "" : "s"));
+  // The thread count is kept whatever the load (it changes the result), but busy cores make
+  // OpenMP's waiting threads spin: say so, and how to choose.
+  if (const int idle = IdleCores(0.5); idle < threads) {
+    display.Note("only " + std::to_string(idle) + " of the " + std::to_string(threads) +
+                 " cores are idle: the retraining may run several times slower than usual "
+                 "(set final.threads to use fewer; the result depends on it)");
+  }
   const RetrainOutcome outcome =
       Retrain(plan, arch, store, experiment_id, candidate.id, &display, &stop);
   nlohmann::json final_json = {{"candidate", candidate.id}, {"training_run", outcome.run_id}};

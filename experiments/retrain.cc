@@ -30,6 +30,7 @@ RetrainPlan ReadRetrainPlan(Options& block, const nlohmann::json& space_config,
   RetrainPlan plan;
   plan.training = ReadSposOptions(block, default_seed);
   plan.eval_batch_size = block.Int("eval_batch_size", 500, 1);
+  plan.threads = static_cast<int>(block.Int("threads", 0, 0, 1024));
   const std::optional<std::string> out = block.OptionalString("export");
   plan.export_dir = out ? base_dir / *out : default_export;
   Nb201DataSetup setup = ReadNb201DataSetup(block, space_config, base_dir);
@@ -64,8 +65,9 @@ RetrainPlan PlanFromStoredConfig(const nlohmann::json& canonical_config,
   return plan;
 }
 
-int RetrainThreads(int workers, int threads_per_worker) {
-  return std::max(1, std::min(workers * threads_per_worker, IdleCores(0.5)));
+int RetrainThreads(const RetrainPlan& plan, int workers, int threads_per_worker) {
+  if (plan.threads > 0) return plan.threads;
+  return std::max(1, workers * threads_per_worker);
 }
 
 RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,
@@ -76,7 +78,8 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
   outcome.network = Nb201Network(arch, Nb201NetworkOptions(plan.skeleton).seed(plan.training.seed));
   const nlohmann::json config = {{"skeleton", SkeletonJson(plan.skeleton)},
                                  {"training", SposOptionsJson(plan.training)},
-                                 {"dataset", DescribeDataset(plan.dataset)}};
+                                 {"dataset", DescribeDataset(plan.dataset)},
+                                 {"threads", torch::get_num_threads()}};
   outcome.run_id = store.BeginTrainingRun(experiment_id, candidate_id, "retrain", config);
   auto stopped = [stop] { return stop != nullptr && stop->load(); };
 

@@ -39,6 +39,9 @@ struct RetrainPlan {
   DatasetOptions dataset;
   SposOptions training;
   std::int64_t eval_batch_size = 500;
+  // LibTorch intra-op threads; 0: the search's cores (see RetrainThreads). Part of the plan
+  // because it is part of the result: oneDNN sums gradients in an order that depends on it.
+  int threads = 0;
   std::filesystem::path export_dir;
   // Loaded while reading the plan (so a mismatch with the skeleton is a config error); null when
   // the config has errors.
@@ -72,9 +75,9 @@ struct RetrainOutcome {
 };
 
 // LibTorch intra-op threads for the retraining after a search of `workers` x `threads_per_worker`:
-// their product (it runs alone), but no more than the cores other processes leave idle now
-// (supernet/torch_threads.h: IdleCores, sampled for half a second) and at least 1.
-int RetrainThreads(int workers, int threads_per_worker);
+// the plan's `threads` when set, else their product (the retraining runs alone and gets every
+// core the search had). Never the machine's load: the same config must give the same network.
+int RetrainThreads(const RetrainPlan& plan, int workers, int threads_per_worker);
 
 // Retrains `arch` as `plan` says; the run goes to `store` (kind "retrain", tied to the
 // experiment and candidate), progress to `progress` (may be null).

@@ -23,7 +23,8 @@ void KeepFreedTensorMemory();
 // nearest core, between 0 and the machine's cores). On Linux only; elsewhere all cores.
 // Why: an OpenMP parallel region waits for its slowest thread, so intra-op threads on cores
 // that other processes keep busy make each op wait for a time slice: with 2 threads on 2 loaded
-// cores, training ran 10x slower than with 1 (docs/BENCHMARKS.md). Blocks for `seconds`.
+// cores, training ran 10x slower than with 1 (docs/BENCHMARKS.md). Only for warnings: a thread
+// count chosen from the load would make results depend on it. Blocks for `seconds`.
 int IdleCores(double seconds);
 
 }  // namespace sculpt

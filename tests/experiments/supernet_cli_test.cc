@@ -138,6 +138,27 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
                            "<> b.arch OR a.objective IS NOT b.objective"),
             "0");
 
+  // ... and the same retrained network: the retraining's thread count comes from the config
+  // (workers x threads_per_worker here), never from the machine's load, and is recorded.
+  EXPECT_EQ(QueryValue(db, "SELECT count(DISTINCT json_extract(result, '$.test_accuracy')) FROM "
+                           "training_runs WHERE kind = 'retrain'"),
+            "1");
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'retrain' AND "
+                           "json_extract(config, '$.threads') >= 1"),
+            "2");
+
+  // final.threads chooses it.
+  nlohmann::json one_thread = Config("main");
+  one_thread["final"]["threads"] = 1;
+  const Result pinned =
+      Sculpt("run " + WriteConfig("one_thread.json", one_thread).string() + " --quiet");
+  ASSERT_EQ(pinned.status, 0) << pinned.out;
+  EXPECT_EQ(QueryValue(db, "SELECT json_extract(config, '$.threads') FROM training_runs WHERE "
+                           "kind = 'retrain' ORDER BY id DESC LIMIT 1"),
+            "1");
+  one_thread["final"]["threads"] = 0.5;
+  EXPECT_EQ(Sculpt("run " + WriteConfig("bad_threads.json", one_thread).string()).status, 2);
+
   // `sculpt train` retrains a logged candidate and records the run.
   const std::string id = QueryValue(db, "SELECT id FROM candidates WHERE experiment_id = 1 AND "
                                         "status = 'ok' ORDER BY step LIMIT 1");
