@@ -1,9 +1,10 @@
 // `sculpt run CONFIG`: builds the experiment, prepares its evaluator (e.g. trains the supernet),
 // runs the search, logs every candidate, and with a "final" block retrains and exports the best.
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <cmath>
 #include <iomanip>
 
 #include "experiments/cli.h"
@@ -148,10 +149,12 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
   // Validation happens here, before anything is created on disk.
   Experiment e = LoadExperiment(command_line.Positional().front(), overrides);
 
-  // LibTorch's intra-op threads are process-wide; this command owns them: each engine worker
-  // gets threads_per_worker (workers x threads <= cores); the retraining, alone after the
-  // search, gets them all (RunFinal).
-  SetTorchThreads(e.threads_per_worker);
+  // LibTorch's intra-op threads are process-wide; this command owns them: the supernet's
+  // training, alone before the search, gets every core the run owns (workers x
+  // threads_per_worker); each engine worker gets threads_per_worker (workers x threads <=
+  // cores); the retraining, alone after the search, gets them all again (RunFinal). Counts
+  // come from the config, never from the load: results depend on them.
+  const int run_threads = std::max(1, e.engine.workers * e.threads_per_worker);
   if (e.storage.has_parent_path()) std::filesystem::create_directories(e.storage.parent_path());
   std::unique_ptr<ResultStore> store = ResultStore::Open(e.storage.string());
   const std::int64_t experiment_id =
@@ -180,7 +183,9 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
     prepare.stop = &interrupt.Flag();
     prepare.checkpoint_dir = e.storage;
     prepare.checkpoint_dir += ".supernet";
+    SetTorchThreads(run_threads);
     e.evaluator->Prepare(prepare);
+    SetTorchThreads(e.threads_per_worker);
     if (interrupt.Raised()) {
       store->FinishExperiment(experiment_id, "interrupted",
                               {{"stop_reason", "interrupted during preparation"}});

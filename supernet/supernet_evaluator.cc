@@ -67,6 +67,8 @@ class SupernetEvaluator final : public Evaluator {
           nlohmann::json config = Config();
           config["checkpoint"] = options.checkpoint.string();
           config["first_epoch"] = step.epoch;
+          // The weights depend on it (oneDNN's summation order), so it is part of the record.
+          config["threads"] = at::get_num_threads();
           run = context.log->BeginRun("supernet", config);
         }
       }

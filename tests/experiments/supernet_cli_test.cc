@@ -93,6 +93,10 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
   EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_epochs e JOIN training_runs r ON "
                            "r.id = e.run_id WHERE r.kind = 'supernet'"),
             "2");
+  // Trained alone before the search, on every core the run owns (2 workers' worth at least).
+  EXPECT_EQ(QueryValue(db, "SELECT json_extract(config, '$.threads') >= 2 FROM training_runs "
+                           "WHERE kind = 'supernet'"),
+            "1");
   EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_epochs e JOIN training_runs r ON "
                            "r.id = e.run_id WHERE r.kind = 'retrain'"),
             "2");
