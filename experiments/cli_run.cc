@@ -80,12 +80,8 @@ bool RunFinal(const Experiment& e, std::int64_t experiment_id, ResultStore& stor
   const int threads = SetTorchThreads(RetrainThreads(plan, e.engine.workers, e.threads_per_worker));
   display.Note("retraining with " + std::to_string(threads) + " LibTorch thread" +
                (threads == 1 ? "" : "s"));
-  // The thread count is kept whatever the load (it changes the result), but busy cores make
-  // OpenMP's waiting threads spin: say so, and how to choose.
-  if (const int idle = IdleCores(0.5); idle < threads) {
-    display.Note("only " + std::to_string(idle) + " of the " + std::to_string(threads) +
-                 " cores are idle: the retraining may run several times slower than usual "
-                 "(set final.threads to use fewer; the result depends on it)");
+  if (const std::string warning = BusyCoresWarning(threads); !warning.empty()) {
+    display.Note(warning);
   }
   const RetrainOutcome outcome =
       Retrain(plan, arch, store, experiment_id, candidate.id, &display, &stop);

@@ -30,7 +30,9 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
       {{"candidate", "ID", "the candidate to train"},
        {"epochs", "E", "train for E epochs instead of the stored setting"},
        {"out", "DIR", "export architecture.json and model.pt to DIR"},
-       {"threads", "T", "LibTorch intra-op threads (1)"},
+       {"threads", "T",
+        "LibTorch intra-op threads (default: as `sculpt run` retrained: final.threads, else "
+        "workers x threads_per_worker of the experiment; at most this machine's cores)"},
        {"quiet", "", "no progress display"}},
       1, 1);
   if (!command_line.Parse(args, io.out)) return 0;
@@ -51,12 +53,19 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
     plan.training.epochs = command_line.Int("epochs", 1, 1, 100000);
   }
   const Architecture arch = nb201::MakeSpace(plan.skeleton)->Parse(candidate->arch);
-  // One thread by default: on a busy machine OpenMP's spinning threads made training several
-  // times slower with 2 threads than with 1 (benchmarks/spos_speed.cc).
+  // By default the count `sculpt run` retrained with: the trained network depends on it, so the
+  // run's winner retrained here is the run's network (on a machine with as many cores).
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  SetTorchThreads(static_cast<int>(command_line.Int("threads", 1, 1, cores)));
+  const int stored_threads = std::min(RetrainThreads(plan, experiment->config), cores);
+  const int threads = SetTorchThreads(
+      static_cast<int>(command_line.Int("threads", stored_threads, 1, cores)));
 
   TrainingDisplay display(io.err, io.err_is_terminal, command_line.Has("quiet"));
+  display.Note("training with " + std::to_string(threads) + " LibTorch thread" +
+               (threads == 1 ? "" : "s"));
+  if (const std::string warning = BusyCoresWarning(threads); !warning.empty()) {
+    display.Note(warning);
+  }
   InterruptFlag interrupt;
   io.err << "sculpt: training candidate #" << id << " of experiment '" << experiment->name
          << "' for " << plan.training.epochs << " epochs: " << candidate->arch << "\n";

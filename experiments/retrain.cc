@@ -70,6 +70,20 @@ int RetrainThreads(const RetrainPlan& plan, int workers, int threads_per_worker)
   return std::max(1, workers * threads_per_worker);
 }
 
+int RetrainThreads(const RetrainPlan& plan, const nlohmann::json& canonical_config) {
+  return RetrainThreads(plan, canonical_config.value("workers", 1),
+                        canonical_config.value("threads_per_worker", 1));
+}
+
+std::string BusyCoresWarning(int threads) {
+  const int idle = IdleCores(0.5);
+  if (idle >= threads) return {};
+  return "only " + std::to_string(idle) + " of the " + std::to_string(threads) +
+         " cores this training uses are idle: it may run several times slower than usual (the "
+         "thread count is kept because the trained network depends on it; choose it with "
+         "final.threads or sculpt train --threads)";
+}
+
 RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,
                        std::int64_t experiment_id, std::int64_t candidate_id,
                        TrainingProgress* progress, const std::atomic<bool>* stop) {

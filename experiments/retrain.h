@@ -79,6 +79,15 @@ struct RetrainOutcome {
 // core the search had). Never the machine's load: the same config must give the same network.
 int RetrainThreads(const RetrainPlan& plan, int workers, int threads_per_worker);
 
+// The same for a stored experiment (its canonical config's workers and threads_per_worker), so
+// that `sculpt train` retrains a run's winner exactly as `sculpt run` did.
+int RetrainThreads(const RetrainPlan& plan, const nlohmann::json& canonical_config);
+
+// A warning when fewer than `threads` cores are idle now (sampled for half a second): OpenMP
+// threads sharing cores with other processes spin and can make training several times slower.
+// Empty when the cores are free.
+std::string BusyCoresWarning(int threads);
+
 // Retrains `arch` as `plan` says; the run goes to `store` (kind "retrain", tied to the
 // experiment and candidate), progress to `progress` (may be null).
 RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,

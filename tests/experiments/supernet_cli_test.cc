@@ -175,6 +175,17 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
   EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_epochs e JOIN training_runs r ON "
                            "r.id = e.run_id WHERE r.candidate_id = " + id),
             "1");
+  // Retraining the run's winner with the stored settings (threads included) gives the run's
+  // network again.
+  const std::string winner = QueryValue(db, "SELECT candidate_id FROM training_runs WHERE kind = "
+                                            "'retrain' AND experiment_id = 1 ORDER BY id LIMIT 1");
+  const Result again_train = Sculpt("train " + db.string() + " --candidate " + winner + " --quiet");
+  ASSERT_EQ(again_train.status, 0) << again_train.out;
+  EXPECT_EQ(QueryValue(db, "SELECT count(DISTINCT json_extract(result, '$.test_accuracy')) || ' ' "
+                           "|| count(*) FROM training_runs WHERE kind = 'retrain' AND "
+                           "candidate_id = " + winner),
+            "1 2");
+
   EXPECT_EQ(Sculpt("train " + db.string() + " --candidate 99999").status, 1);
   EXPECT_EQ(Sculpt("train " + db.string()).status, 2);
 }
