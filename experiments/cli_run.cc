@@ -77,12 +77,8 @@ bool RunFinal(const Experiment& e, std::int64_t experiment_id, ResultStore& stor
   const RetrainPlan& plan = *e.final;
   // The retraining runs alone after the search: it gets every core the search's workers had
   // (workers x threads_per_worker), not one worker's share, or final.threads.
-  const int threads = SetTorchThreads(RetrainThreads(plan, e.engine.workers, e.threads_per_worker));
-  display.Note("retraining with " + std::to_string(threads) + " LibTorch thread" +
-               (threads == 1 ? "" : "s"));
-  if (const std::string warning = BusyCoresWarning(threads); !warning.empty()) {
-    display.Note(warning);
-  }
+  SetTrainingThreads(RetrainThreads(plan, e.engine.workers, e.threads_per_worker), "retraining",
+                     display);
   const RetrainOutcome outcome =
       Retrain(plan, arch, store, experiment_id, candidate.id, &display, &stop);
   nlohmann::json final_json = {{"candidate", candidate.id}, {"training_run", outcome.run_id}};

@@ -57,15 +57,9 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
   // run's winner retrained here is the run's network (on a machine with as many cores).
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int stored_threads = std::min(RetrainThreads(plan, experiment->config), cores);
-  const int threads = SetTorchThreads(
-      static_cast<int>(command_line.Int("threads", stored_threads, 1, cores)));
-
   TrainingDisplay display(io.err, io.err_is_terminal, command_line.Has("quiet"));
-  display.Note("training with " + std::to_string(threads) + " LibTorch thread" +
-               (threads == 1 ? "" : "s"));
-  if (const std::string warning = BusyCoresWarning(threads); !warning.empty()) {
-    display.Note(warning);
-  }
+  SetTrainingThreads(static_cast<int>(command_line.Int("threads", stored_threads, 1, cores)),
+                     "training", display);
   InterruptFlag interrupt;
   io.err << "sculpt: training candidate #" << id << " of experiment '" << experiment->name
          << "' for " << plan.training.epochs << " epochs: " << candidate->arch << "\n";

@@ -75,13 +75,17 @@ int RetrainThreads(const RetrainPlan& plan, const nlohmann::json& canonical_conf
                         canonical_config.value("threads_per_worker", 1));
 }
 
-std::string BusyCoresWarning(int threads) {
-  const int idle = IdleCores(0.5);
-  if (idle >= threads) return {};
-  return "only " + std::to_string(idle) + " of the " + std::to_string(threads) +
-         " cores this training uses are idle: it may run several times slower than usual (the "
-         "thread count is kept because the trained network depends on it; choose it with "
-         "final.threads or sculpt train --threads)";
+int SetTrainingThreads(int threads, std::string_view activity, TrainingProgress& progress) {
+  const int set = SetTorchThreads(threads);
+  progress.Note(std::string(activity) + " with " + std::to_string(set) + " LibTorch thread" +
+                (set == 1 ? "" : "s"));
+  if (const int idle = IdleCores(0.5); idle < set) {
+    progress.Note("only " + std::to_string(idle) + " of the " + std::to_string(set) +
+                  " cores this training uses are idle: it may run several times slower than "
+                  "usual (the thread count is kept because the trained network depends on it; "
+                  "choose it with final.threads or sculpt train --threads)");
+  }
+  return set;
 }
 
 RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,

@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -83,10 +84,11 @@ int RetrainThreads(const RetrainPlan& plan, int workers, int threads_per_worker)
 // that `sculpt train` retrains a run's winner exactly as `sculpt run` did.
 int RetrainThreads(const RetrainPlan& plan, const nlohmann::json& canonical_config);
 
-// A warning when fewer than `threads` cores are idle now (sampled for half a second): OpenMP
-// threads sharing cores with other processes spin and can make training several times slower.
-// Empty when the cores are free.
-std::string BusyCoresWarning(int threads);
+// Sets LibTorch's intra-op threads for a training (`activity`, e.g. "retraining"), says how
+// many on `progress`, and warns when fewer cores than that are idle now (sampled for half a
+// second): OpenMP threads sharing cores with other processes spin and can make training several
+// times slower. Returns the count LibTorch reports.
+int SetTrainingThreads(int threads, std::string_view activity, TrainingProgress& progress);
 
 // Retrains `arch` as `plan` says; the run goes to `store` (kind "retrain", tied to the
 // experiment and candidate), progress to `progress` (may be null).

@@ -81,10 +81,4 @@ void AppendHex(std::uint64_t hash, std::array<char, 16>& out) {
   }
 }
 
-void AppendInteger(std::int64_t value, std::string& out) {
-  std::array<char, 24> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-  out.append(buffer.data(), result.ptr);
-}
-
 }  // namespace sculpt::store_json

@@ -21,7 +21,6 @@ void AppendJsonNumber(double value, std::string& out);
 // {"name": value, ...} in the map's (sorted) order.
 void AppendMetricsJson(const Metrics& metrics, std::string& out);
 std::string MetricsJson(const Metrics& metrics);
-void AppendInteger(std::int64_t value, std::string& out);
 // 16 lowercase hex digits, most significant first.
 void AppendHex(std::uint64_t hash, std::array<char, 16>& out);
 

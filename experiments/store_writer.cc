@@ -49,7 +49,6 @@ struct EncodedBatch {
   std::vector<std::pair<std::int64_t, std::string>> architectures;  // new string forms
   std::vector<RepeatRow> repeat_rows;  // the first repeat_count are in use
   std::size_t repeat_count = 0;
-  std::size_t records = 0;  // how many records it encodes
 
   std::span<const RepeatRow> repeats() const { return {repeat_rows.data(), repeat_count}; }
 
@@ -308,7 +307,6 @@ class BackgroundWriter final : public ResultSink {
       return error_ || queue_.empty() || queued_records_ + records.size() <= kMaxQueuedRecords;
     });
     RethrowLocked();
-    batch.records = records.size();
     queued_records_ += records.size();
     queue_.push_back(std::move(batch));
     wake_.notify_one();

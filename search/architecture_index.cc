@@ -3,23 +3,12 @@
 #include <limits>
 
 #include "spaces/errors.h"
-#include "spaces/rng.h"
 
 namespace sculpt {
 
-std::uint64_t ArchitectureIndex::Hash(const Architecture& arch) noexcept {
-  // A multiply-xor pass over the choices with one avalanche at the end: cheaper than mixing
-  // every choice fully, and the final mix spreads the low bits that pick the slot.
-  std::uint64_t h = arch.choices.size();
-  for (const int choice : arch.choices) {
-    h = (h ^ static_cast<std::uint32_t>(choice)) * 0x100000001b3ULL + 0x9e3779b97f4a7c15ULL;
-  }
-  return MixSeed(h, 0);
-}
-
 std::pair<std::size_t, bool> ArchitectureIndex::Insert(const Architecture& arch) {
   if (2 * (architectures_.size() + 1) > slots_.size()) Grow();
-  const std::uint64_t hash = Hash(arch);
+  const std::uint64_t hash = ArchitectureHash{}(arch);
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
     const std::uint32_t entry = slots_[slot];

@@ -25,11 +25,10 @@ class ArchitectureIndex {
   std::size_t size() const { return architectures_.size(); }
 
  private:
-  static std::uint64_t Hash(const Architecture& arch) noexcept;
   void Grow();
 
   std::vector<Architecture> architectures_;  // by number
-  std::vector<std::uint64_t> hashes_;        // by number
+  std::vector<std::uint64_t> hashes_;        // by number: ArchitectureHash
   // Open addressing with linear probing: 0 is empty, otherwise number + 1. Its size is a power
   // of two kept at least twice the number of architectures.
   std::vector<std::uint32_t> slots_;

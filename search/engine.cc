@@ -82,10 +82,6 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
   std::optional<StopReason> reason;
 
   std::vector<CandidateRecord> records;
-  // Per record of the batch: its class number once known, and for a repeat of a candidate
-  // evaluated in the same batch, that candidate's index in the batch (else -1).
-  std::vector<std::int32_t> class_of_record;
-  std::vector<std::int64_t> pending_of_record;
   std::vector<std::size_t> to_evaluate;
   std::vector<Observation> observations;
   std::unordered_map<std::uint64_t, std::size_t> first_in_batch;
@@ -133,8 +129,6 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
     std::size_t used = 0;
     to_evaluate.clear();
     first_in_batch.clear();
-    class_of_record.clear();
-    pending_of_record.clear();
     for (Proposal& proposal : proposals) {
       SCULPT_ASSERT(space_.Contains(proposal.arch), "strategy proposed an architecture outside the space");
       const std::size_t arch_id = seen.Find(space_, proposal.arch);
@@ -154,13 +148,10 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
       record.origin.assign(proposal.origin);
       record.parent = proposal.parent;
 
-      std::int32_t class_number = seen.ClassOf(arch_id);
-      std::int64_t pending = -1;
-      if (class_number != SeenArchitectures::kNoClass) {
-        record.repeat_of = seen.Class(class_number).first_step;
+      if (const std::int32_t known = seen.ClassOf(arch_id); known != SeenArchitectures::kNoClass) {
+        record.repeat_of = seen.Class(known).first_step;
       } else if (auto it = first_in_batch.find(hash); it != first_in_batch.end()) {
-        pending = static_cast<std::int64_t>(it->second);
-        record.repeat_of = records[it->second].step;  // resolved once evaluated
+        record.repeat_of = records[it->second].step;  // its class is added once evaluated
       } else {
         record.metrics = space_.Cost(record.arch);
         std::string violated;
@@ -172,8 +163,7 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
         if (!violated.empty()) {
           record.status = CandidateStatus::kInfeasible;
           record.error = std::move(violated);
-          class_number = seen.AddClass(
-              arch_id, {record.step, record.status, {}, std::nullopt, record.error});
+          seen.AddClass(arch_id, {record.step, record.status, {}, std::nullopt, record.error});
           ++progress.infeasible;
         } else {
           if (budget.evaluations && progress.evaluations >= *budget.evaluations) {
@@ -187,8 +177,6 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
         }
         last_new_step = next_step;
       }
-      class_of_record.push_back(class_number);
-      pending_of_record.push_back(pending);
       ++used;
       ++next_step;
     }
@@ -223,17 +211,17 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
       } else {
         ++progress.failed;
       }
-      class_of_record[index] =
-          seen.AddClass(static_cast<std::size_t>(record.arch_id), std::move(result));
+      seen.AddClass(static_cast<std::size_t>(record.arch_id), std::move(result));
     }
 
     observations.resize(used);
     for (std::size_t i = 0; i < used; ++i) {
       CandidateRecord& record = batch[i];
       record.finished_at = now;
-      const std::int32_t class_number =
-          pending_of_record[i] >= 0 ? class_of_record[pending_of_record[i]] : class_of_record[i];
-      const ClassResult& result = seen.Class(class_number);
+      // Every record's class has a result by now (a repeat of a candidate of this batch finds
+      // it through the canonical hash).
+      const ClassResult& result =
+          seen.Class(seen.ClassOf(static_cast<std::size_t>(record.arch_id)));
       if (record.repeat_of >= 0) {
         record.status = result.status;
         record.error.assign(result.error);

@@ -16,6 +16,7 @@
 
 #include "search/architecture_index.h"
 #include "search/candidate.h"
+#include "spaces/errors.h"
 #include "spaces/search_space.h"
 
 namespace sculpt {
@@ -59,16 +60,18 @@ class SeenArchitectures {
     return class_of_[id];
   }
 
-  // Records the result of string form `id`'s class; returns the class number.
-  std::int32_t AddClass(std::size_t id, ClassResult result) {
+  // Records the result of string form `id`'s class.
+  void AddClass(std::size_t id, ClassResult result) {
     const auto number = static_cast<std::int32_t>(classes_.size());
     classes_.push_back(std::move(result));
     class_by_hash_.emplace(hashes_[id], number);
     class_of_[id] = number;
-    return number;
   }
 
-  const ClassResult& Class(std::int32_t number) const { return classes_[number]; }
+  const ClassResult& Class(std::int32_t number) const {
+    SCULPT_ASSERT(number != kNoClass, "a class without a result was looked up");
+    return classes_[static_cast<std::size_t>(number)];
+  }
 
  private:
   ArchitectureIndex index_;

@@ -15,6 +15,7 @@
 #include "experiments/model_export.h"
 #include "spaces/nb201.h"
 #include "tests/supernet/test_data.h"
+#include "tests/supernet/tiny_models.h"
 
 namespace sculpt {
 namespace {
@@ -115,12 +116,7 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
   EXPECT_LE(test_accuracy, 1.0);
   EXPECT_EQ(document["skeleton"]["input_size"], 8);
   EXPECT_EQ(document["retrain"]["model"], "model.pt");
-  nb201::Skeleton skeleton;
-  skeleton.channels = 4;
-  skeleton.cells_per_stage = 1;
-  skeleton.input_channels = 1;
-  skeleton.input_size = 8;
-  skeleton.classes = 4;
+  const nb201::Skeleton skeleton = testing::TinySkeleton(4);  // Config()'s space block
   const auto space = nb201::MakeSpace(skeleton);
   const Architecture arch = space->Parse(document["arch"].get<std::string>());
   Nb201Network network = ReadModel(arch, skeleton, out / kModelFile);
