@@ -13,13 +13,13 @@
 #include <memory>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "experiments/cli.h"
 #include "experiments/command_line.h"
 #include "predictors/ranking.h"
 #include "spaces/nb201.h"
 #include "spaces/nb201_latency.h"
+#include "spaces/machine.h"
 #include "spaces/options.h"
 #include "spaces/rng.h"
 #include "supernet/latency.h"
@@ -197,7 +197,7 @@ int LatencyCommand(const std::vector<std::string>& args, Streams io) {
   if (!command_line.Parse(args, io.out)) return 0;
   const int samples = static_cast<int>(command_line.Int("samples", 30, 0, 15625));
   const int runs = static_cast<int>(command_line.Int("runs", 100, 1, 1'000'000));
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = HardwareCores();
   const int threads = static_cast<int>(command_line.Int("threads", 1, 1, cores));
   const auto seed = static_cast<std::uint64_t>(
       command_line.Int("seed", 0, 0, std::numeric_limits<std::int64_t>::max()));

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <thread>
 
 #include "experiments/cli.h"
 #include "experiments/command_line.h"
@@ -14,6 +13,7 @@
 #include "experiments/retrain.h"
 #include "experiments/store.h"
 #include "experiments/training_display.h"
+#include "spaces/machine.h"
 #include "supernet/torch_threads.h"
 
 namespace sculpt {
@@ -55,7 +55,7 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
   const Architecture arch = nb201::MakeSpace(plan.skeleton)->Parse(candidate->arch);
   // By default the count `sculpt run` retrained with: the trained network depends on it, so the
   // run's winner retrained here is the run's network (on a machine with as many cores).
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = HardwareCores();
   const int stored_threads = std::min(RetrainThreads(plan, experiment->config), cores);
   TrainingDisplay display(io.err, io.err_is_terminal, command_line.Has("quiet"));
   SetTrainingThreads(static_cast<int>(command_line.Int("threads", stored_threads, 1, cores)),

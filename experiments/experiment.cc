@@ -3,17 +3,15 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "experiments/builtins.h"
 #include "experiments/retrain.h"
 #include "spaces/did_you_mean.h"
+#include "spaces/machine.h"
 #include "spaces/options.h"
 
 namespace sculpt {
 namespace {
-
-int HardwareCores() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
 
 bool Contains(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();

@@ -4,7 +4,6 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <ctime>
 #include <filesystem>
 #include <limits>
 #include <unordered_map>
@@ -15,6 +14,7 @@
 #include "experiments/store_writer.h"
 #include "sculpt/version.h"
 #include "spaces/errors.h"
+#include "spaces/machine.h"
 
 namespace sculpt {
 namespace {
@@ -52,15 +52,6 @@ WHERE json_extract(r.value, '$[0]') = ?2)sql";
 constexpr const char* kExperimentColumns =
     "id, name, config, space, strategy, objective_metric, objective_goal, seed, status, "
     "sculpt_version, created_at, finished_at, summary";
-
-std::string NowUtc() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  std::array<char, 32> buffer{};
-  const std::size_t size = std::strftime(buffer.data(), buffer.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return {buffer.data(), size};
-}
 
 void CheckStatus(std::string_view status, std::string_view what) {
   if (status != "finished" && status != "interrupted" && status != "failed") {
@@ -141,7 +132,7 @@ class SqliteStore final : public ResultStore {
         .Bind(6, primary.goal == Goal::kMinimize ? "minimize" : "maximize")
         .Bind(7, static_cast<std::int64_t>(seed))
         .Bind(8, kVersion)
-        .Bind(9, NowUtc());
+        .Bind(9, UtcNow());
     insert.Run();
     return db_.LastInsertId();
   }
@@ -172,7 +163,7 @@ class SqliteStore final : public ResultStore {
     Statement update(db_,
                      "UPDATE experiments SET status = ?2, finished_at = ?3, summary = ?4 "
                      "WHERE id = ?1");
-    update.Bind(1, experiment_id).Bind(2, status).Bind(3, NowUtc()).Bind(4, summary.dump());
+    update.Bind(1, experiment_id).Bind(2, status).Bind(3, UtcNow()).Bind(4, summary.dump());
     update.Run();
     if (db_.Changes() == 0) ThrowNoExperiment(experiment_id);
   }
@@ -305,7 +296,7 @@ class SqliteStore final : public ResultStore {
                      "config, started_at) VALUES (?1, ?2, ?3, 'running', ?4, ?5)");
     if (experiment_id) insert.Bind(1, *experiment_id);
     if (candidate_id) insert.Bind(2, *candidate_id);
-    insert.Bind(3, kind).Bind(4, config.dump()).Bind(5, NowUtc());
+    insert.Bind(3, kind).Bind(4, config.dump()).Bind(5, UtcNow());
     insert.Run();
     return db_.LastInsertId();
   }
@@ -326,7 +317,7 @@ class SqliteStore final : public ResultStore {
       }
     }
     if (!other.empty()) insert.Bind(9, MetricsJson(other));
-    insert.Bind(10, NowUtc());
+    insert.Bind(10, UtcNow());
     insert.Run();
   }
 
@@ -336,7 +327,7 @@ class SqliteStore final : public ResultStore {
     Statement update(db_,
                      "UPDATE training_runs SET status = ?2, result = ?3, finished_at = ?4 "
                      "WHERE id = ?1");
-    update.Bind(1, run_id).Bind(2, status).Bind(3, MetricsJson(result)).Bind(4, NowUtc());
+    update.Bind(1, run_id).Bind(2, status).Bind(3, MetricsJson(result)).Bind(4, UtcNow());
     update.Run();
     if (db_.Changes() == 0) ThrowNoTrainingRun(run_id);
   }

@@ -9,13 +9,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <fstream>
 #include <functional>
-#include <thread>
 #include <vector>
 
 #include "spaces/errors.h"
+#include "spaces/machine.h"
 #include "supernet/latency.h"
 #include "supernet/nb201_network.h"
 #include "supernet/nb201_ops.h"
@@ -131,17 +130,7 @@ std::string DescribeMachine() {
     if (colon != std::string::npos) cpu = line.substr(line.find_first_not_of(" \t", colon + 1));
     break;
   }
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  return cpu + ", " + std::to_string(cores) + " cores, LibTorch " + TORCH_VERSION;
-}
-
-std::string UtcNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
+  return cpu + ", " + std::to_string(HardwareCores()) + " cores, LibTorch " + TORCH_VERSION;
 }
 
 }  // namespace sculpt

@@ -33,7 +33,4 @@ nb201::LatencyTable BuildLatencyTable(const nb201::Skeleton& skeleton,
 // "Intel(R) Xeon(R) Processor, 2 cores, LibTorch 1.13.0": what a table was measured on.
 std::string DescribeMachine();
 
-// The current UTC date and time in ISO 8601, e.g. "2026-11-24T15:58:31Z".
-std::string UtcNow();
-
 }  // namespace sculpt

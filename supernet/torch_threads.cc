@@ -12,6 +12,8 @@
 
 #include <ATen/Parallel.h>
 
+#include "spaces/machine.h"
+
 namespace sculpt {
 
 void KeepFreedTensorMemory() {
@@ -46,7 +48,7 @@ std::pair<double, double> CpuJiffies() {
 }  // namespace
 
 int IdleCores(double seconds) {
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = HardwareCores();
   const auto [idle0, total0] = CpuJiffies();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   const auto [idle1, total1] = CpuJiffies();
