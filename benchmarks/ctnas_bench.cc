@@ -17,7 +17,7 @@
 #include <sstream>
 
 #include "benchmarks/nb201_table.h"
-#include "experiments/builtins.h"
+#include "experiments/config/builtins.h"
 #include "search/engine.h"
 #include "spaces/options.h"
 #include "supernet/torch_threads.h"

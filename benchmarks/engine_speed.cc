@@ -16,8 +16,8 @@
 #include <thread>
 
 #include "benchmarks/nb201_table.h"
-#include "experiments/builtins.h"
-#include "experiments/store.h"
+#include "experiments/config/builtins.h"
+#include "experiments/store/store.h"
 #include "search/engine.h"
 #include "spaces/options.h"
 

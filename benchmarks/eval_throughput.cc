@@ -28,7 +28,7 @@
 #include <tbb/task_arena.h>
 #include <sys/resource.h>
 
-#include "experiments/experiment.h"
+#include "experiments/config/experiment.h"
 #include "spaces/rng.h"
 #include "supernet/spos_trainer.h"
 #include "supernet/torch_threads.h"
@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
 
   Rng rng(7);
   std::vector<Architecture> archs;
-  for (int i = 0; i < candidates; ++i) archs.push_back(SampleNb201Uniform(rng));
+  for (int i = 0; i < candidates; ++i) archs.push_back(e.space->Sample(rng));
 
   // One pass over the candidates with `workers` engine workers, as Engine::Run schedules them.
   // Returns candidates per second; adds the pass's CPU seconds per candidate to `cpu`: on a

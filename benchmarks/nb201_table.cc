@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "experiments/builtins.h"
+#include "experiments/config/builtins.h"
 #include "spaces/options.h"
 
 namespace sculpt::bench {

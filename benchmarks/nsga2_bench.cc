@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "benchmarks/nb201_table.h"
-#include "experiments/builtins.h"
+#include "experiments/config/builtins.h"
 #include "search/engine.h"
 #include "search/pareto.h"
 #include "spaces/options.h"

@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "experiments/cli.h"
-#include "experiments/store.h"
+#include "experiments/cli/cli.h"
+#include "experiments/store/store.h"
 
 namespace {
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "spaces/rng.h"
+#include "supernet/nb201_family.h"
 #include "supernet/nb201_network.h"
 #include "supernet/nb201_supernet.h"
 #include "supernet/spos_trainer.h"
@@ -76,8 +77,11 @@ int main(int argc, char** argv) {
   const std::vector<torch::Tensor> params = supernet->parameters();
   // The sampled paths, drawn up front so that the Python twin can replay the same sequence.
   Rng rng(1);
+  const std::unique_ptr<ModelFamily> family = MakeNb201Family(skeleton);
   std::vector<Architecture> paths;
-  for (int i = 0; i <= steps; ++i) paths.push_back(SampleNb201Uniform(rng));
+  for (int i = 0; i <= steps; ++i) {
+    paths.push_back(family->TrainingPaths(rng, PathSampling::kUniform, 0).front());
+  }
   const double spos_rate = StepsPerSecond(steps, [&](int i) {
     const Architecture& arch = paths[static_cast<std::size_t>(i)];
     // SposTrainer's step: undefined grads off the path, forward, backward, clip, SGD.

@@ -1,5 +1,5 @@
 #pragma once
-// Factories of the evaluators that need no network (registered in experiments/builtins.cc).
+// Factories of the evaluators that need no network (registered in experiments/config/builtins.cc).
 
 #include <memory>
 

@@ -1,5 +1,5 @@
 #pragma once
-// Factories of the built-in strategies, registered in experiments/builtins.cc. Each lives in its
+// Factories of the built-in strategies, registered in experiments/config/builtins.cc. Each lives in its
 // own file; the concrete classes are hidden there.
 
 #include <memory>

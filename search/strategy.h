@@ -4,7 +4,7 @@
 // evaluates (in parallel, with caching and budgets), and tells it the results in step order.
 // It owns its RNG (seeded from the experiment seed) and can save and restore its whole state.
 // Called from the engine's controlling thread only. A new strategy is one new file plus one
-// registration line in experiments/builtins.cc.
+// registration line in experiments/config/builtins.cc.
 
 #include <cstdint>
 #include <functional>

@@ -7,7 +7,10 @@
 
 namespace sculpt {
 
-// The closest candidate by edit distance, or "" when none is close enough to be a likely typo.
+// The name the user most likely meant: an alias users type whose target is a candidate ("lr"
+// for learning_rate, "min" for minimize), the candidate that differs only as a plural from a
+// singular ("space" for spaces), else the closest candidate by edit distance; "" when none is
+// close enough to be a likely typo. Case-insensitive. Thread-safety: a pure function.
 std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);
 
 // "a, b, c" for messages.

@@ -4,7 +4,7 @@
 // TBB workers at once, so implementations must be thread-safe and must give the same result for
 // the same (architecture, context) whatever the order or thread of calls. A failure is thrown
 // (any std::exception); the engine records the candidate as failed and the search goes on.
-// A new evaluator is one new file plus one registration line in experiments/builtins.cc.
+// A new evaluator is one new file plus one registration line in experiments/config/builtins.cc.
 
 #include <cstdint>
 #include <string>

@@ -9,6 +9,7 @@
 // BN-ReLU, global average pooling and a linear classifier.
 
 #include <array>
+#include <nlohmann/json.hpp>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -58,6 +59,16 @@ double CountFlops(const Architecture& arch, const Skeleton& skeleton);
 
 // Throws UserError unless `arch` is a cell of this space: 6 choices, each an op index in 0..4.
 void CheckCell(const Architecture& arch);
+
+// The network's blocks (what block-wise training and few-shot splitting cut along): block s is
+// stage s's cells with what feeds them (the stem, or the reduction block before the stage); the
+// last block also holds the head.
+inline constexpr int kNumBlocks = 3;
+// Throws UserError unless 0 <= block < kNumBlocks.
+void CheckBlock(int block);
+
+// The skeleton as a JSON object of its config keys.
+nlohmann::json SkeletonJson(const Skeleton& skeleton);
 
 // Throws UserError naming the field when NAS-Bench-201's network cannot be built on `skeleton`
 // (a size below 1, or an input size the two stride-2 reductions cannot halve twice exactly).

@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "spaces/did_you_mean.h"
 #include "spaces/errors.h"
+#include "spaces/json_file.h"
 
 namespace sculpt::nb201 {
 namespace {
@@ -258,16 +257,7 @@ LatencyTable LatencyTableFromJson(const nlohmann::json& json, const std::string&
 }
 
 LatencyTable LoadLatencyTable(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw UserError("cannot read latency table '" + path.string() + "'");
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& error) {
-    throw UserError("latency table '" + path.string() + "' is not valid JSON: " + error.what());
-  }
+  const nlohmann::json json = ReadJsonFile(path, "latency table");
   std::string source = "'";  // appended, not operator+: g++ 12 warns falsely (-Wrestrict)
   source += path.string();
   source += "'";
@@ -275,14 +265,7 @@ LatencyTable LoadLatencyTable(const std::filesystem::path& path) {
 }
 
 void SaveLatencyTable(const LatencyTable& table, const std::filesystem::path& path) {
-  if (path.has_parent_path()) {
-    std::error_code ignored;
-    std::filesystem::create_directories(path.parent_path(), ignored);
-  }
-  std::ofstream out(path);
-  out << LatencyTableToJson(table).dump(2) << "\n";
-  out.close();
-  if (!out) throw UserError("cannot write latency table '" + path.string() + "'");
+  WriteJsonFile(LatencyTableToJson(table), path, "latency table");
 }
 
 }  // namespace sculpt::nb201

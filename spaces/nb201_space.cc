@@ -314,6 +314,20 @@ Architecture Nb201Space::Parse(std::string_view text) const {
 
 }  // namespace
 
+void CheckBlock(int block) {
+  if (block >= 0 && block < kNumBlocks) return;
+  throw UserError("nb201 networks have blocks 0.." + std::to_string(kNumBlocks - 1) + ", not " +
+                  std::to_string(block));
+}
+
+nlohmann::json SkeletonJson(const Skeleton& s) {
+  return {{"channels", s.channels},
+          {"cells_per_stage", s.cells_per_stage},
+          {"input_channels", s.input_channels},
+          {"input_size", s.input_size},
+          {"classes", s.classes}};
+}
+
 void CheckCell(const Architecture& arch) {
   bool ok = arch.choices.size() == static_cast<std::size_t>(kNumEdges);
   for (int op : arch.choices) ok = ok && op >= 0 && op < kNumOps;

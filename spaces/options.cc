@@ -50,18 +50,74 @@ double AsBound(std::int64_t bound) {
   return static_cast<double>(bound);
 }
 
+// Longest message kept, in bytes: messages quote what they found (a table's header, a value),
+// and a binary file would otherwise bury the error under a screenful of bytes.
+constexpr std::size_t kMaxMessageBytes = 500;
+
+// The bytes of the printable character at text[i]: 1 for printable ASCII, 2 to 4 for a valid
+// UTF-8 sequence other than a C1 control (U+0080..U+009F garble terminals as C0 controls do); 0
+// for a byte to escape.
+std::size_t PrintableLength(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  if (lead >= 0x20 && lead < 0x7F) return 1;
+  std::size_t length = 0;
+  if (lead >= 0xC2 && lead <= 0xDF) length = 2;
+  if (lead >= 0xE0 && lead <= 0xEF) length = 3;
+  if (lead >= 0xF0 && lead <= 0xF4) length = 4;
+  if (length == 0 || i + length > text.size()) return 0;
+  for (std::size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  }
+  if (lead == 0xC2 && byte(i + 1) < 0xA0) return 0;
+  return length;
+}
+
+// A message safe to print on one line: control bytes and bytes that are not UTF-8 (quoted from a
+// binary file) become \xNN escapes, since a NUL would end the message where what() is read as
+// a C string and others garble a terminal; and it is cut at kMaxMessageBytes. Idempotent: a
+// message it made (printable, cut, with its note) comes back unchanged.
+std::string Printable(std::string_view text) {
+  // Room for the "... (N more bytes)" note and the last escape before the cut.
+  constexpr std::size_t kNoteRoom = 64;
+  bool clean = text.size() <= kMaxMessageBytes + kNoteRoom;
+  for (std::size_t i = 0, n = 0; clean && i < text.size(); i += n) {
+    n = PrintableLength(text, i);
+    clean = n > 0;
+  }
+  if (clean) return std::string(text);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size() && out.size() < kMaxMessageBytes) {
+    if (const std::size_t n = PrintableLength(text, i); n > 0) {
+      out.append(text.substr(i, n));
+      i += n;
+    } else {
+      const unsigned char c = static_cast<unsigned char>(text[i++]);
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  if (i < text.size()) out += "... (" + std::to_string(text.size() - i) + " more bytes)";
+  return out;
+}
+
 }  // namespace
 
 void ConfigErrors::Add(const std::string& path, const std::string& message) {
-  messages_.push_back(path.empty() ? message : path + ": " + message);
+  messages_.push_back(Printable(path.empty() ? message : path + ": " + message));
 }
 
 void ConfigErrors::ThrowIfAny() const {
   if (!messages_.empty()) throw ConfigError(messages_);
 }
 
+// Messages made without ConfigErrors (a config file that is not JSON) are made printable here.
 ConfigError::ConfigError(std::vector<std::string> messages)
     : UserError([&] {
+        for (std::string& m : messages) m = Printable(m);
         std::string text = std::to_string(messages.size()) +
                            (messages.size() == 1 ? " error" : " errors") + " in the config:";
         for (const std::string& m : messages) text += "\n  " + m;
@@ -233,6 +289,40 @@ std::vector<std::string> Options::Strings(std::string_view key, std::vector<std:
   } else {
     Error(key, "expected a string or a list of strings, got " + DescribeJson(*value));
     return fallback;
+  }
+  Remember(key, out);
+  return out;
+}
+
+std::vector<std::int64_t> Options::Ints(std::string_view key, std::vector<std::int64_t> fallback,
+                                        std::int64_t min, std::int64_t max) {
+  const nlohmann::json* value = Lookup(key);
+  if (value == nullptr) {
+    Remember(key, fallback);
+    return fallback;
+  }
+  const std::string expected = RangeText("an integer", AsBound(min), AsBound(max), true);
+  if (!value->is_array()) {
+    Error(key, "expected a list of integers, got " + DescribeJson(*value));
+    return fallback;
+  }
+  std::vector<std::int64_t> out;
+  out.reserve(value->size());
+  for (std::size_t i = 0; i < value->size(); ++i) {
+    const nlohmann::json& element = (*value)[i];
+    // Integers only: unlike Int, a float here is more likely a typo than a way of writing 1e3.
+    const bool in_range =
+        element.is_number_integer() && element.get<std::int64_t>() >= min &&
+        element.get<std::int64_t>() <= max &&
+        !(element.is_number_unsigned() &&
+          element.get<std::uint64_t>() >
+              static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()));
+    if (!in_range) {
+      Error(std::string(key) + "[" + std::to_string(i) + "]",
+            expected + ", got " + DescribeJson(element));
+      return fallback;
+    }
+    out.push_back(element.get<std::int64_t>());
   }
   Remember(key, out);
   return out;

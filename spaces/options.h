@@ -79,6 +79,10 @@ class Options {
   std::string RequiredString(std::string_view key, const std::vector<std::string>& allowed = {});
   // A string or a list of strings, always returned as a list.
   std::vector<std::string> Strings(std::string_view key, std::vector<std::string> fallback);
+  // A list of integers, each in [min, max] (e.g. a space's choice lists). An error names the
+  // first bad element by its index ("space.heads[2]: expected an integer >= 0, got -1").
+  std::vector<std::int64_t> Ints(std::string_view key, std::vector<std::int64_t> fallback,
+                                 std::int64_t min = kNoMin, std::int64_t max = kNoMax);
 
   // A nested object; an absent key gives an empty object (so its defaults apply).
   Options Child(std::string_view key);

@@ -1,7 +1,7 @@
 #pragma once
 // Registry: named factories for one kind of component (spaces, strategies, evaluators).
 // It holds factories, never constructed objects, and registration is explicit (one line per
-// component in experiments/builtins.cc): self-registering statics are silently dropped by static
+// component in experiments/config/builtins.cc): self-registering statics are silently dropped by static
 // libraries. Thread-safety: fill it once at start-up, then read it from any thread.
 
 #include <algorithm>

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <numeric>
+#include <sstream>
 #include <utility>
 
 #include <torch/types.h>
@@ -239,6 +240,16 @@ Batch ImageDataset::GetBatch(Split split, const std::vector<std::int64_t>& posit
     }
   }
   return {images, labels};
+}
+
+std::string DescribeDataset(const DatasetOptions& o) {
+  std::ostringstream out;
+  out << "train=" << o.train_images.string() << "," << o.train_labels.string()
+      << " test=" << o.test_images.string() << "," << o.test_labels.string()
+      << " validation_size=" << o.validation_size << " train_size=" << o.train_size
+      << " split_seed=" << o.split_seed << " crop=" << o.augmentation.random_crop << "/"
+      << o.augmentation.crop_padding << " flip=" << o.augmentation.horizontal_flip;
+  return out.str();
 }
 
 }  // namespace sculpt

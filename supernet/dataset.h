@@ -70,6 +70,9 @@ inline constexpr const char* kDefaultDatasetDir = "/usr/share/datasets/fashion-m
 // `options`; it does not call Finish() (the caller's block may hold other keys).
 DatasetOptions ReadDatasetOptions(Options& options, const std::filesystem::path& base_dir);
 
+// Everything in `options` that changes the data a network sees, as text (for fingerprints).
+std::string DescribeDataset(const DatasetOptions& options);
+
 // A batch: float images [n, channels, height, width] and int64 labels [n].
 struct Batch {
   at::Tensor images;

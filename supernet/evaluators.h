@@ -1,14 +1,17 @@
 #pragma once
-// Factories of the evaluators that train networks (registered in experiments/builtins.cc). Both
-// work on the nb201 space and an image data set (Fashion-MNIST by default) whose image shape and
-// classes the space's skeleton must match (see nb201_data_setup.h).
+// Factories of the evaluators that train networks (registered in experiments/config/builtins.cc). Both
+// work on any space with a model family (supernet/model_family.h: nb201, transformer), passed
+// in by the registration, and an image data set (Fashion-MNIST by default) whose image shape and
+// classes the space's skeleton must match (see data_setup.h). A null family (a space without
+// networks) is a config error.
 //
 // "supernet": scores a candidate with weights inherited from a weight-sharing supernet trained
 //   once by SPOS in Prepare (checkpointed under PrepareContext::checkpoint_dir, resumed when
 //   interrupted, reused by later runs of the same settings). Visible metrics: accuracy and loss
 //   on the first `eval_images` validation images, latency_ms (batch 1, this machine) unless
-//   latency_runs is 0. Options: dataset {...}, training {SposOptions keys}, eval_images (1000;
-//   0: the whole split), eval_batch_size (250), latency_runs (15).
+//   latency_runs is 0. Options: dataset {...}, training {SposOptions keys, and the SPOS-only
+//   sampling ("uniform" | "sandwich") and sandwich_random (2)}, eval_images (1000; 0: the whole
+//   split), eval_batch_size (250), latency_runs (15).
 // "train": trains every candidate from scratch (see network_trainer.h): valid_accuracy and
 //   valid_loss are visible, test_accuracy, test_loss and train_seconds only reported. Options:
 //   dataset {...}, training {SposOptions keys}, valid_images (0: all), eval_batch_size (500),
@@ -20,10 +23,16 @@
 #include <memory>
 
 #include "spaces/evaluator.h"
+#include "supernet/model_family.h"
 
 namespace sculpt {
 
-std::unique_ptr<Evaluator> MakeSupernetEvaluator(Options& options, const EvaluatorContext& context);
-std::unique_ptr<Evaluator> MakeTrainEvaluator(Options& options, const EvaluatorContext& context);
+std::unique_ptr<Evaluator> MakeSupernetEvaluator(Options& options, const EvaluatorContext& context,
+                                                 std::shared_ptr<const ModelFamily> family);
+std::unique_ptr<Evaluator> MakeTrainEvaluator(Options& options, const EvaluatorContext& context,
+                                              std::shared_ptr<const ModelFamily> family);
+
+// The name of the context's space, for messages ("" without one).
+std::string SpaceName(const EvaluatorContext& context);
 
 }  // namespace sculpt

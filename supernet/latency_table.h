@@ -18,13 +18,9 @@
 
 #include "spaces/nb201.h"
 #include "spaces/nb201_latency.h"
+#include "supernet/model_family.h"  // LatencyTableOptions
 
 namespace sculpt {
-
-struct LatencyTableOptions {
-  int runs = 100;   // timed calls per entry (>= 1)
-  int warmup = 10;  // untimed calls first (>= 0): the first calls allocate and pick kernels
-};
 
 // Throws UserError when the skeleton is invalid.
 nb201::LatencyTable BuildLatencyTable(const nb201::Skeleton& skeleton,

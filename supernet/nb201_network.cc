@@ -57,12 +57,18 @@ void Nb201NetworkImpl::reset() {
 }
 
 torch::Tensor Nb201NetworkImpl::forward(const torch::Tensor& x) {
+  torch::Tensor h = x;
+  for (int block = 0; block < nb201::kNumBlocks; ++block) h = forward_block(block, h);
+  return h;
+}
+
+torch::Tensor Nb201NetworkImpl::forward_block(int block, const torch::Tensor& input) {
+  nb201::CheckBlock(block);
   const int n = options.skeleton().cells_per_stage;
-  torch::Tensor h = stem->forward(x);
-  for (int stage = 0; stage < 3; ++stage) {
-    if (stage > 0) h = reductions->at<ResNetBasicblockImpl>(stage - 1).forward(h);
-    for (int i = 0; i < n; ++i) h = cells->at<Nb201CellImpl>(stage * n + i).forward(h);
-  }
+  torch::Tensor h = block == 0 ? stem->forward(input)
+                               : reductions->at<ResNetBasicblockImpl>(block - 1).forward(input);
+  for (int i = 0; i < n; ++i) h = cells->at<Nb201CellImpl>(block * n + i).forward(h);
+  if (block + 1 < nb201::kNumBlocks) return h;
   h = torch::relu(last_bn->forward(h));
   h = h.mean({2, 3});  // global average pooling
   return classifier->forward(h);

@@ -52,6 +52,9 @@ class Nb201NetworkImpl : public torch::nn::Cloneable<Nb201NetworkImpl> {
   void reset() override;
   // Images [n, input_channels, input_size, input_size] -> logits [n, classes].
   torch::Tensor forward(const torch::Tensor& x);
+  // Block `block` (nb201::kNumBlocks: stage s with the stem or the reduction before it; the last
+  // also with the head) on the previous block's output; chaining the blocks is forward().
+  torch::Tensor forward_block(int block, const torch::Tensor& input);
 
   Architecture arch;
   Nb201NetworkOptions options;

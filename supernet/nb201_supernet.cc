@@ -64,12 +64,25 @@ void Nb201SupernetImpl::reset() {
 
 torch::Tensor Nb201SupernetImpl::forward(const torch::Tensor& x, const Architecture& arch) {
   nb201::CheckCell(arch);
+  torch::Tensor h = x;
+  for (int block = 0; block < nb201::kNumBlocks; ++block) h = RunBlock(block, h, arch);
+  return h;
+}
+
+torch::Tensor Nb201SupernetImpl::forward_block(int block, const torch::Tensor& input,
+                                               const Architecture& arch) {
+  nb201::CheckCell(arch);
+  nb201::CheckBlock(block);
+  return RunBlock(block, input, arch);
+}
+
+torch::Tensor Nb201SupernetImpl::RunBlock(int block, const torch::Tensor& input,
+                                          const Architecture& arch) {
   const int n = options.skeleton().cells_per_stage;
-  torch::Tensor h = stem->forward(x);
-  for (int stage = 0; stage < 3; ++stage) {
-    if (stage > 0) h = reductions->at<ResNetBasicblockImpl>(stage - 1).forward(h);
-    for (int i = 0; i < n; ++i) h = cells->at<Nb201SearchCellImpl>(stage * n + i).forward(h, arch);
-  }
+  torch::Tensor h = block == 0 ? stem->forward(input)
+                               : reductions->at<ResNetBasicblockImpl>(block - 1).forward(input);
+  for (int i = 0; i < n; ++i) h = cells->at<Nb201SearchCellImpl>(block * n + i).forward(h, arch);
+  if (block + 1 < nb201::kNumBlocks) return h;
   h = torch::relu(last_bn->forward(h));
   h = h.mean({2, 3});  // global average pooling
   return classifier->forward(h);

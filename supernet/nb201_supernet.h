@@ -66,6 +66,8 @@ class Nb201SupernetImpl : public torch::nn::Cloneable<Nb201SupernetImpl> {
   // Images -> logits through the single path of `arch`; throws UserError when `arch` is not an
   // nb201 cell.
   torch::Tensor forward(const torch::Tensor& x, const Architecture& arch);
+  // One block of `arch`'s path (see Nb201NetworkImpl::forward_block).
+  torch::Tensor forward_block(int block, const torch::Tensor& input, const Architecture& arch);
 
   Nb201SupernetOptions options;
   Stem stem{nullptr};
@@ -73,6 +75,9 @@ class Nb201SupernetImpl : public torch::nn::Cloneable<Nb201SupernetImpl> {
   torch::nn::ModuleList reductions{nullptr};  // 2 ResNetBasicblock
   torch::nn::BatchNorm2d last_bn{nullptr};
   torch::nn::Linear classifier{nullptr};
+
+ private:
+  torch::Tensor RunBlock(int block, const torch::Tensor& input, const Architecture& arch);
 };
 TORCH_MODULE(Nb201Supernet);
 

@@ -10,10 +10,10 @@
 
 #include <torch/nn/functional/loss.h>
 #include <torch/nn/utils/clip_grad.h>
-#include <torch/optim/sgd.h>
 #include <torch/utils.h>
 
 #include "spaces/errors.h"
+#include "supernet/optimizer.h"
 #include "supernet/split_scorer.h"
 
 namespace sculpt {
@@ -23,19 +23,7 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-void CheckFits(const Nb201Network& network, const ImageDataset& data, const SposOptions& options) {
-  const nb201::Skeleton& s = network->options.skeleton();
-  if (data.Channels() != s.input_channels || data.Height() != s.input_size ||
-      data.Width() != s.input_size) {
-    throw UserError("the network expects " + std::to_string(s.input_channels) + "x" +
-                    std::to_string(s.input_size) + "x" + std::to_string(s.input_size) +
-                    " images but the data set has " + std::to_string(data.Channels()) + "x" +
-                    std::to_string(data.Height()) + "x" + std::to_string(data.Width()));
-  }
-  if (data.Classes() > s.classes) {
-    throw UserError("the data set has " + std::to_string(data.Classes()) +
-                    " classes but the network's classifier has " + std::to_string(s.classes));
-  }
+void CheckFits(const ImageDataset& data, const SposOptions& options) {
   if (options.batch_size < 2 || options.batch_size > data.Size(Split::kTrain)) {
     throw UserError("training batch_size " + std::to_string(options.batch_size) +
                     " must be in 2.." + std::to_string(data.Size(Split::kTrain)) +
@@ -52,21 +40,19 @@ Metrics NetworkEpoch::AsMetrics() const {
           {"images_per_second", images_per_second}};
 }
 
-NetworkTrainingResult TrainNetwork(Nb201Network& network, const ImageDataset& data,
+NetworkTrainingResult TrainNetwork(Network& network, const ImageDataset& data,
                                    const SposOptions& options, const NetworkTrainingHooks& hooks) {
-  CheckFits(network, data, options);
+  CheckFits(data, options);
   const auto run_start = std::chrono::steady_clock::now();
   const std::int64_t full = data.Size(Split::kTrain) / options.batch_size;
   const std::int64_t steps = options.steps_per_epoch > 0
                                  ? std::min(options.steps_per_epoch, full)
                                  : full;
-  std::vector<torch::Tensor> params = network->parameters();
-  torch::optim::SGD sgd(params, torch::optim::SGDOptions(options.learning_rate)
-                                    .momentum(options.momentum)
-                                    .nesterov(options.nesterov)
-                                    .weight_decay(options.weight_decay));
-  const double total_steps = static_cast<double>(options.epochs * steps);
-  const ForwardFunction forward = [&network](const at::Tensor& x) { return network->forward(x); };
+  torch::nn::Module& module = network.Module();
+  std::vector<torch::Tensor> params = module.parameters();
+  const std::unique_ptr<torch::optim::Optimizer> optimizer = MakeOptimizer(params, options);
+  const std::int64_t total_steps = options.epochs * steps;
+  const ForwardFunction forward = [&network](const at::Tensor& x) { return network.Forward(x); };
 
   NetworkTrainingResult result;
   for (std::int64_t epoch = 0; epoch < options.epochs; ++epoch) {
@@ -77,7 +63,7 @@ NetworkTrainingResult TrainNetwork(Nb201Network& network, const ImageDataset& da
     for (std::int64_t i = static_cast<std::int64_t>(order.size()) - 1; i > 0; --i) {
       std::swap(order[i], order[UniformIndex(rng, static_cast<int>(i + 1))]);
     }
-    network->train();
+    module.train();
     double loss_sum = 0;
     std::int64_t correct = 0;
     std::int64_t seen = 0;
@@ -86,14 +72,10 @@ NetworkTrainingResult TrainNetwork(Nb201Network& network, const ImageDataset& da
       const auto first = order.begin() + step * options.batch_size;
       const std::vector<std::int64_t> positions(first, first + options.batch_size);
       const Batch batch = data.GetBatch(Split::kTrain, positions, &rng);
-      const double t = static_cast<double>(epoch * steps + step) / total_steps;
-      lr = options.min_learning_rate + 0.5 * (options.learning_rate - options.min_learning_rate) *
-                                           (1.0 + std::cos(std::numbers::pi * t));
-      for (auto& group : sgd.param_groups()) {
-        static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-      }
-      sgd.zero_grad();
-      const torch::Tensor logits = network->forward(batch.images);
+      lr = LearningRateAt(options, epoch * steps + step, steps, total_steps);
+      SetLearningRate(*optimizer, lr);
+      optimizer->zero_grad();
+      const torch::Tensor logits = network.Forward(batch.images);
       const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels);
       const double loss_value = loss.item<double>();
       if (!std::isfinite(loss_value)) {
@@ -103,7 +85,7 @@ NetworkTrainingResult TrainNetwork(Nb201Network& network, const ImageDataset& da
       }
       loss.backward();
       if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, options.grad_clip);
-      sgd.step();
+      optimizer->step();
       loss_sum += loss_value * static_cast<double>(positions.size());
       correct += logits.argmax(1).eq(batch.labels).sum().item<std::int64_t>();
       seen += static_cast<std::int64_t>(positions.size());
@@ -118,7 +100,7 @@ NetworkTrainingResult TrainNetwork(Nb201Network& network, const ImageDataset& da
         progress.images_per_second =
             static_cast<double>(seen) / std::max(SecondsSince(start), 1e-9);
         if (!hooks.on_step(progress)) {
-          network->eval();
+          module.eval();
           result.stopped = true;
           result.seconds = SecondsSince(run_start);
           return result;
@@ -126,7 +108,7 @@ NetworkTrainingResult TrainNetwork(Nb201Network& network, const ImageDataset& da
       }
     }
     const double train_seconds = SecondsSince(start);
-    network->eval();
+    module.eval();
     SplitScore valid;
     {
       torch::NoGradGuard no_grad;
@@ -154,7 +136,7 @@ NetworkTrainingResult TrainNetwork(Nb201Network& network, const ImageDataset& da
       return result;
     }
   }
-  network->eval();
+  module.eval();
   if (data.Size(Split::kTest) > 0) {
     torch::NoGradGuard no_grad;
     const SplitScore test = ScoreSplit(forward, data, Split::kTest, 0, hooks.eval_batch_size);

@@ -1,8 +1,8 @@
 #pragma once
-// Training a stand-alone network from scratch: the ground truth a supernet's ranking is judged
-// against, and how the winner of a search is retrained before deployment. Plain supervised SGD
-// on the train split (Nesterov momentum, weight decay, per-step cosine learning rate, gradient
-// clipping: the schedule of SposOptions, whose checkpoint field is ignored), with the data set's
+// Training a stand-alone network of any model family from scratch: the ground truth a
+// supernet's ranking is judged against, and how the winner of a search is retrained before
+// deployment. Plain supervised training on the train split (SposOptions' optimizer and schedule,
+// supernet/optimizer.h; its checkpoint and sampling fields are ignored), with the data set's
 // augmentation, then scored on the validation split after every epoch and on the test split at
 // the end. Batch norm keeps running statistics (NAS-Bench-201's stand-alone setting), so scores
 // do not depend on how images are batched.
@@ -18,7 +18,7 @@
 #include "spaces/metrics.h"
 #include "spaces/prepare.h"
 #include "supernet/dataset.h"
-#include "supernet/nb201_network.h"
+#include "supernet/model_family.h"
 #include "supernet/spos_trainer.h"
 
 namespace sculpt {
@@ -62,9 +62,10 @@ struct NetworkTrainingResult {
 };
 
 // Trains `network` (freshly built) for options.epochs epochs and leaves it in eval mode.
-// Throws UserError when the options do not fit the data (a batch larger than the train split,
-// images of another shape) or training diverges.
-NetworkTrainingResult TrainNetwork(Nb201Network& network, const ImageDataset& data,
+// Throws UserError when the options do not fit the data (a batch larger than the train split)
+// or training diverges. The caller checks that the network takes the data's images
+// (ModelFamily::DataMismatch).
+NetworkTrainingResult TrainNetwork(Network& network, const ImageDataset& data,
                                    const SposOptions& options,
                                    const NetworkTrainingHooks& hooks = {});
 

@@ -11,24 +11,15 @@
 
 #include <torch/nn/functional/loss.h>
 #include <torch/nn/utils/clip_grad.h>
-#include <torch/optim/sgd.h>
 #include <torch/serialize.h>
 #include <torch/serialize/archive.h>
 
 #include "spaces/errors.h"
 #include "spaces/options.h"
 #include "supernet/dataset.h"
+#include "supernet/optimizer.h"
 
 namespace sculpt {
-
-struct SposTrainer::Optimizer {
-  explicit Optimizer(const std::vector<torch::Tensor>& params, const SposOptions& options)
-      : sgd(params, torch::optim::SGDOptions(options.learning_rate)
-                        .momentum(options.momentum)
-                        .nesterov(options.nesterov)
-                        .weight_decay(options.weight_decay)) {}
-  torch::optim::SGD sgd;
-};
 
 SposOptions ReadSposOptions(Options& options, std::uint64_t default_seed) {
   SposOptions result;
@@ -43,7 +34,12 @@ SposOptions ReadSposOptions(Options& options, std::uint64_t default_seed) {
   result.grad_clip = options.Number("grad_clip", result.grad_clip, 0.0);
   result.seed = static_cast<std::uint64_t>(
       options.Int("seed", static_cast<std::int64_t>(default_seed & 0x7fffffffffffffff), 0));
-  if (result.nesterov && result.momentum <= 0) {
+  result.optimizer = options.String("optimizer", result.optimizer, {"sgd", "adamw"});
+  result.warmup_epochs = options.Number("warmup_epochs", 0.0, 0.0);
+  if (result.warmup_epochs >= static_cast<double>(result.epochs)) {
+    options.Error("warmup_epochs", "must be less than epochs (" + std::to_string(result.epochs) + ")");
+  }
+  if (result.optimizer == "sgd" && result.nesterov && result.momentum <= 0) {
     options.Error("nesterov", "Nesterov momentum needs momentum > 0");
   }
   if (result.min_learning_rate > result.learning_rate) {
@@ -52,25 +48,38 @@ SposOptions ReadSposOptions(Options& options, std::uint64_t default_seed) {
   return result;
 }
 
-Architecture SampleNb201Uniform(Rng& rng) {
-  Architecture arch;
-  for (int e = 0; e < nb201::kNumEdges; ++e) arch.choices.push_back(UniformIndex(rng, nb201::kNumOps));
-  return arch;
+void ReadPathSampling(Options& options, SposOptions& result) {
+  const std::string sampling = options.String("sampling", "uniform", {"uniform", "sandwich"});
+  result.sampling = sampling == "sandwich" ? PathSampling::kSandwich : PathSampling::kUniform;
+  result.sandwich_random = static_cast<int>(options.Int("sandwich_random", 2, 0, 64));
 }
 
-SposTrainer::SposTrainer(Nb201Supernet supernet, const ImageDataset& data, SposOptions options)
-    : supernet_(std::move(supernet)), data_(data), options_(std::move(options)) {
-  const nb201::Skeleton& s = supernet_->options.skeleton();
-  if (data_.Channels() != s.input_channels || data_.Height() != s.input_size ||
-      data_.Width() != s.input_size) {
-    throw UserError("the supernet expects " + std::to_string(s.input_channels) + "x" +
-                    std::to_string(s.input_size) + "x" + std::to_string(s.input_size) +
-                    " images but the data set has " + std::to_string(data_.Channels()) + "x" +
-                    std::to_string(data_.Height()) + "x" + std::to_string(data_.Width()));
+nlohmann::json SposOptionsJson(const SposOptions& o) {
+  nlohmann::json json = {{"epochs", o.epochs},
+                         {"batch_size", o.batch_size},
+                         {"steps_per_epoch", o.steps_per_epoch},
+                         {"learning_rate", o.learning_rate},
+                         {"min_learning_rate", o.min_learning_rate},
+                         {"momentum", o.momentum},
+                         {"nesterov", o.nesterov},
+                         {"weight_decay", o.weight_decay},
+                         {"grad_clip", o.grad_clip},
+                         {"seed", o.seed}};
+  if (o.optimizer != "sgd") json["optimizer"] = o.optimizer;
+  if (o.warmup_epochs != 0) json["warmup_epochs"] = o.warmup_epochs;
+  if (o.sampling == PathSampling::kSandwich) {
+    json["sampling"] = "sandwich";
+    json["sandwich_random"] = o.sandwich_random;
   }
-  if (data_.Classes() > s.classes) {
-    throw UserError("the data set has " + std::to_string(data_.Classes()) +
-                    " classes but the supernet's classifier has " + std::to_string(s.classes));
+  return json;
+}
+
+SposTrainer::SposTrainer(const ModelFamily& family, const ImageDataset& data, SposOptions options)
+    : family_(family), data_(data), options_(std::move(options)) {
+  if (const std::string mismatch = family_.DataMismatch(
+          {data_.Channels(), data_.Height(), data_.Width(), data_.Classes()});
+      !mismatch.empty()) {
+    throw UserError(mismatch);
   }
   if (options_.batch_size < 2) {
     throw UserError("SPOS batch_size must be >= 2 (batch norm uses batch statistics)");
@@ -87,7 +96,8 @@ SposTrainer::SposTrainer(Nb201Supernet supernet, const ImageDataset& data, SposO
                     std::to_string(options_.batch_size) + " in the train split");
   }
   steps_per_epoch_ = options_.steps_per_epoch > 0 ? options_.steps_per_epoch : full;
-  optimizer_ = std::make_unique<Optimizer>(supernet_->parameters(), options_);
+  supernet_ = family_.BuildSupernet(options_.seed);
+  optimizer_ = MakeOptimizer(supernet_->Module().parameters(), options_);
 }
 
 SposTrainer::~SposTrainer() = default;
@@ -95,13 +105,9 @@ SposTrainer::~SposTrainer() = default;
 std::string SposTrainer::Fingerprint() const {
   // Everything that changes the steps taken: resuming under other settings would silently mix
   // two runs, so such a checkpoint is refused instead.
-  const auto& sn = supernet_->options;
-  const nb201::Skeleton& s = sn.skeleton();
   std::ostringstream out;
   out.precision(17);
-  out << "nb201-spos-v1 C=" << s.channels << " N=" << s.cells_per_stage
-      << " in=" << s.input_channels << "x" << s.input_size << " classes=" << s.classes
-      << " affine=" << sn.affine() << " init_seed=" << sn.seed() << " epochs=" << options_.epochs
+  out << family_.Fingerprint() << " init_seed=" << options_.seed << " epochs=" << options_.epochs
       << " batch=" << options_.batch_size << " steps=" << steps_per_epoch_
       << " lr=" << options_.learning_rate << " min_lr=" << options_.min_learning_rate
       << " momentum=" << options_.momentum << " nesterov=" << options_.nesterov
@@ -110,6 +116,10 @@ std::string SposTrainer::Fingerprint() const {
       << " mean=" << data_.Mean()[0] << " std=" << data_.Std()[0]
       << " crop=" << data_.Augment().random_crop << "/" << data_.Augment().crop_padding
       << " flip=" << data_.Augment().horizontal_flip;
+  // Options added later are named only when set, so earlier checkpoints stay valid.
+  if (options_.optimizer != "sgd") out << " optimizer=" << options_.optimizer;
+  if (options_.warmup_epochs != 0) out << " warmup=" << options_.warmup_epochs;
+  if (options_.sampling == PathSampling::kSandwich) out << " sandwich=" << options_.sandwich_random;
   return out.str();
 }
 
@@ -131,10 +141,10 @@ void SposTrainer::LoadCheckpoint() {
     }
     torch::serialize::InputArchive model;
     archive.read("model", model);
-    supernet_->load(model);
+    supernet_->Module().load(model);
     torch::serialize::InputArchive optimizer;
     archive.read("optimizer", optimizer);
-    optimizer_->sgd.load(optimizer);
+    optimizer_->load(optimizer);
     torch::Tensor epochs;
     archive.read("completed_epochs", epochs);
     completed_epochs_ = epochs.item<std::int64_t>();
@@ -150,10 +160,10 @@ void SposTrainer::SaveCheckpoint() const {
   torch::serialize::OutputArchive archive;
   archive.write("fingerprint", c10::IValue(Fingerprint()));
   torch::serialize::OutputArchive model;
-  supernet_->save(model);
+  supernet_->Module().save(model);
   archive.write("model", model);
   torch::serialize::OutputArchive optimizer;
-  optimizer_->sgd.save(optimizer);
+  optimizer_->save(optimizer);
   archive.write("optimizer", optimizer);
   archive.write("completed_epochs", torch::tensor(completed_epochs_, torch::kInt64));
   // Write then rename: a crash mid-write leaves the previous checkpoint intact.
@@ -177,42 +187,47 @@ std::optional<EpochStats> SposTrainer::TrainEpoch(std::int64_t epoch,
   for (std::int64_t i = static_cast<std::int64_t>(order.size()) - 1; i > 0; --i) {
     std::swap(order[i], order[UniformIndex(rng, static_cast<int>(i + 1))]);
   }
-  std::vector<torch::Tensor> params = supernet_->parameters();
-  const double total_steps = static_cast<double>(options_.epochs * steps_per_epoch_);
+  std::vector<torch::Tensor> params = supernet_->Module().parameters();
+  const std::int64_t total_steps = options_.epochs * steps_per_epoch_;
   double loss_sum = 0;
   std::int64_t correct = 0;
   std::int64_t seen = 0;
   double lr = options_.learning_rate;
-  supernet_->train();
+  supernet_->Module().train();
   for (std::int64_t step = 0; step < steps_per_epoch_; ++step) {
-    const Architecture arch = SampleNb201Uniform(rng);
+    const std::vector<Architecture> paths =
+        family_.TrainingPaths(rng, options_.sampling, options_.sandwich_random);
     const auto first = order.begin() + step * options_.batch_size;
     const std::vector<std::int64_t> positions(first, first + options_.batch_size);
     const Batch batch = data_.GetBatch(Split::kTrain, positions, &rng);
 
-    const double t = static_cast<double>(epoch * steps_per_epoch_ + step) / total_steps;
-    lr = options_.min_learning_rate + 0.5 * (options_.learning_rate - options_.min_learning_rate) *
-                                          (1.0 + std::cos(std::numbers::pi * t));
-    for (auto& group : optimizer_->sgd.param_groups()) {
-      static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-    }
-    // Undefined, not zero: SGD skips a parameter without a grad, so the candidates off this
-    // path keep their weights and momentum untouched.
+    lr = LearningRateAt(options_, epoch * steps_per_epoch_ + step, steps_per_epoch_, total_steps);
+    SetLearningRate(*optimizer_, lr);
+    // Undefined, not zero: the optimizer skips a parameter without a grad, so the candidates off
+    // this step's paths keep their weights and momentum untouched.
     for (torch::Tensor& p : params) p.mutable_grad().reset();
-    const torch::Tensor logits = supernet_->forward(batch.images, arch);
-    const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels);
-    const double loss_value = loss.item<double>();
-    if (!std::isfinite(loss_value)) {
-      throw UserError("SPOS training diverged at epoch " + std::to_string(epoch + 1) + ", step " +
-                      std::to_string(step + 1) + " (loss " + std::to_string(loss_value) +
-                      "); lower learning_rate");
+    // The sandwich rule sums the paths' gradients; the reported loss and accuracy are means.
+    double step_loss = 0;
+    std::int64_t step_correct = 0;
+    for (const Architecture& arch : paths) {
+      const torch::Tensor logits = supernet_->Forward(batch.images, arch);
+      const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels);
+      const double loss_value = loss.item<double>();
+      if (!std::isfinite(loss_value)) {
+        throw UserError("SPOS training diverged at epoch " + std::to_string(epoch + 1) +
+                        ", step " + std::to_string(step + 1) + " (loss " +
+                        std::to_string(loss_value) + "); lower learning_rate");
+      }
+      loss.backward();
+      step_loss += loss_value;
+      step_correct += logits.argmax(1).eq(batch.labels).sum().item<std::int64_t>();
     }
-    loss.backward();
     if (options_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, options_.grad_clip);
-    optimizer_->sgd.step();
+    optimizer_->step();
 
-    loss_sum += loss_value * static_cast<double>(positions.size());
-    correct += logits.argmax(1).eq(batch.labels).sum().item<std::int64_t>();
+    const auto path_count = static_cast<double>(paths.size());
+    loss_sum += step_loss / path_count * static_cast<double>(positions.size());
+    correct += static_cast<std::int64_t>(std::llround(static_cast<double>(step_correct) / path_count));
     seen += static_cast<std::int64_t>(positions.size());
     if (on_step) {
       TrainingStep progress;
@@ -250,7 +265,7 @@ void SposTrainer::Train(const EpochCallback& on_epoch, const StepCallback& on_st
     SaveCheckpoint();
     if (on_epoch && !on_epoch(*stats)) break;
   }
-  supernet_->eval();
+  supernet_->Module().eval();
 }
 
 }  // namespace sculpt

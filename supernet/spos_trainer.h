@@ -1,10 +1,14 @@
 #pragma once
-// SposTrainer: trains an Nb201Supernet by single-path one-shot (SPOS, Guo et al. 2020): every step
-// samples one architecture uniformly (each edge's op independently), runs forward and backward
-// through that path only, and takes an SGD step (Nesterov momentum, weight decay, per-step cosine
-// learning rate) on that path's weights only: the other candidates get no gradient, no weight
-// decay and no momentum update (their grads are left undefined, which LibTorch's SGD skips; a
-// zero grad would still decay and move them).
+// SposTrainer: trains the weight-sharing supernet of any model family (supernet/model_family.h)
+// by single-path one-shot (SPOS, Guo et al. 2020): every step samples one architecture uniformly
+// (the family's TrainingPaths: nb201 draws each edge's op independently), runs forward and
+// backward through that path only, and takes an optimizer step (supernet/optimizer.h) on that
+// path's weights only: weights off the path get no gradient, no weight decay and no momentum
+// update (their grads are left undefined, which LibTorch's optimizers skip; a zero grad would
+// still decay and move them). With weight entanglement (transformer) a path uses slices of
+// shared tensors, so a tensor any path touches is updated as a whole. The sandwich rule
+// (BigNAS/OFA) trains the largest, the smallest and `sandwich_random` uniform paths each step,
+// their gradients summed.
 //
 // Reproducible and resumable: the order of the train split, the sampled paths and the
 // augmentation of epoch e all come from an Rng seeded by (seed, e), so a run resumed from the
@@ -22,10 +26,13 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+#include <torch/optim/optimizer.h>
+
 #include "spaces/architecture.h"
 #include "spaces/prepare.h"
 #include "spaces/rng.h"
-#include "supernet/nb201_supernet.h"
+#include "supernet/model_family.h"
 
 namespace sculpt {
 
@@ -45,17 +52,30 @@ struct SposOptions {
   double weight_decay = 5e-4;
   double grad_clip = 5.0;  // maximum global gradient norm; 0 = no clipping
   std::uint64_t seed = 0;
+  // "sgd" (momentum, nesterov) or "adamw" (betas 0.9/0.999; momentum and nesterov unused).
+  std::string optimizer = "sgd";
+  // Linear learning-rate warm-up before the cosine schedule, in epochs (may be fractional).
+  double warmup_epochs = 0;
+  // SPOS only: which paths a step trains (see the file comment).
+  PathSampling sampling = PathSampling::kUniform;
+  int sandwich_random = 2;
   // Empty: no checkpoints (nothing survives the process).
   std::filesystem::path checkpoint;
 };
 
 // Reads "epochs", "batch_size", "steps_per_epoch", "learning_rate", "min_learning_rate",
-// "momentum", "nesterov", "weight_decay", "grad_clip", "seed" (default `default_seed`). The
-// checkpoint path is the caller's choice. Does not call Finish().
+// "momentum", "nesterov", "weight_decay", "grad_clip", "seed" (default `default_seed`),
+// "optimizer" and "warmup_epochs". The checkpoint path is the caller's choice. Does not call
+// Finish().
 SposOptions ReadSposOptions(Options& options, std::uint64_t default_seed);
+// Reads the SPOS-only "sampling" ("uniform" | "sandwich") and "sandwich_random" (2) into
+// `result`.
+void ReadPathSampling(Options& options, SposOptions& result);
 
-// One architecture of the nb201 space, each edge's op uniform.
-Architecture SampleNb201Uniform(Rng& rng);
+// The options as a JSON object of their config keys (the checkpoint path left out). Keys added
+// after the first release appear only when they differ from their default, so that records and
+// checkpoint fingerprints of earlier runs stay as they were.
+nlohmann::json SposOptionsJson(const SposOptions& options);
 
 struct EpochStats {
   std::int64_t epoch = 0;  // 1-based
@@ -76,8 +96,9 @@ using StepCallback = std::function<bool(const TrainingStep&)>;
 
 class SposTrainer {
  public:
-  // Throws UserError when the options do not fit the data (e.g. a batch larger than the split).
-  SposTrainer(Nb201Supernet supernet, const ImageDataset& data, SposOptions options);
+  // Builds the family's supernet, initialised from options.seed. Throws UserError when the
+  // options or the family's skeleton do not fit the data (e.g. a batch larger than the split).
+  SposTrainer(const ModelFamily& family, const ImageDataset& data, SposOptions options);
   ~SposTrainer();
   SposTrainer(const SposTrainer&) = delete;
   SposTrainer& operator=(const SposTrainer&) = delete;
@@ -90,9 +111,10 @@ class SposTrainer {
   std::int64_t CompletedEpochs() const { return completed_epochs_; }
   bool Finished() const { return completed_epochs_ >= options_.epochs; }
   std::int64_t StepsPerEpoch() const { return steps_per_epoch_; }
+  // The supernet being trained (shared: it outlives the trainer).
+  const std::shared_ptr<Supernet>& Model() const { return supernet_; }
 
  private:
-  struct Optimizer;
 
   void LoadCheckpoint();
   void SaveCheckpoint() const;
@@ -100,12 +122,13 @@ class SposTrainer {
   std::optional<EpochStats> TrainEpoch(std::int64_t epoch, const StepCallback& on_step);
   std::string Fingerprint() const;
 
-  Nb201Supernet supernet_;
+  const ModelFamily& family_;
+  std::shared_ptr<Supernet> supernet_;
   const ImageDataset& data_;
   SposOptions options_;
   std::int64_t steps_per_epoch_ = 0;
   std::int64_t completed_epochs_ = 0;
-  std::unique_ptr<Optimizer> optimizer_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
 };
 
 }  // namespace sculpt

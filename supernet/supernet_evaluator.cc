@@ -10,10 +10,9 @@
 #include "spaces/errors.h"
 #include "spaces/options.h"
 #include "spaces/search_space.h"
+#include "supernet/data_setup.h"
 #include "supernet/evaluators.h"
 #include "supernet/latency.h"
-#include "supernet/nb201_data_setup.h"
-#include "supernet/nb201_supernet.h"
 #include "supernet/spos_trainer.h"
 #include "supernet/split_scorer.h"
 
@@ -24,7 +23,7 @@ constexpr const char* kCheckpointFile = "supernet.pt";
 
 class SupernetEvaluator final : public Evaluator {
  public:
-  SupernetEvaluator(Nb201DataSetup setup, SposOptions training, std::int64_t eval_images,
+  SupernetEvaluator(DataSetup setup, SposOptions training, std::int64_t eval_images,
                     std::int64_t eval_batch_size, int latency_runs)
       : setup_(std::move(setup)),
         training_(std::move(training)),
@@ -39,7 +38,6 @@ class SupernetEvaluator final : public Evaluator {
   }
 
   void Prepare(PrepareContext& context) override {
-    Nb201Supernet supernet(Nb201SupernetOptions(setup_.skeleton).seed(training_.seed));
     SposOptions options = training_;
     std::filesystem::path dir;
     if (!context.checkpoint_dir.empty()) {
@@ -47,7 +45,7 @@ class SupernetEvaluator final : public Evaluator {
       options.checkpoint = dir / kCheckpointFile;
     }
     const bool existed = !options.checkpoint.empty() && std::filesystem::exists(options.checkpoint);
-    SposTrainer trainer(supernet, *setup_.data, options);
+    SposTrainer trainer(*setup_.family, *setup_.data, options);
 
     std::optional<std::int64_t> run;
     bool began = false;
@@ -112,8 +110,8 @@ class SupernetEvaluator final : public Evaluator {
       context.progress->Note(existed ? "reusing the trained supernet " + options.checkpoint.string()
                                      : "the supernet needed no training");
     }
-    supernet->eval();
-    supernet_ = supernet;
+    supernet_ = trainer.Model();
+    supernet_->Module().eval();
   }
 
   Metrics Evaluate(const Architecture& arch, const EvalContext& /*context*/) const override {
@@ -124,55 +122,55 @@ class SupernetEvaluator final : public Evaluator {
     // (SetTorchThreads) to this engine worker, or it would use every core.
     at::init_num_threads();
     torch::NoGradGuard no_grad;
-    // Batch statistics everywhere: forward() writes no module state, so workers share it.
-    Nb201Supernet supernet = supernet_;
+    // Families make Forward write no module state, so workers share the supernet.
     const SplitScore score = ScoreSplit(
-        [&](const at::Tensor& x) { return supernet->forward(x, arch); }, *setup_.data,
+        [&](const at::Tensor& x) { return supernet_->Forward(x, arch); }, *setup_.data,
         Split::kValidation, eval_images_, eval_batch_size_);
     Metrics metrics = {{"accuracy", score.accuracy}, {"loss", score.loss}};
     if (latency_runs_ > 0) {
-      // The deployable network (running statistics, eval mode): its weights do not matter.
-      Nb201Network network(arch, Nb201NetworkOptions(setup_.skeleton));
-      network->eval();
-      const nb201::Skeleton& s = setup_.skeleton;
+      // The deployable network (eval mode): its weights do not matter.
+      const std::shared_ptr<Network> network = setup_.family->BuildNetwork(arch, 0);
+      network->Module().eval();
       metrics["latency_ms"] = MeasureLatencyMs(
-          [&](const at::Tensor& x) { return network->forward(x); },
-          {1, s.input_channels, s.input_size, s.input_size}, latency_runs_);
+          [&](const at::Tensor& x) { return network->Forward(x); }, setup_.family->InputShape(),
+          latency_runs_);
     }
     return metrics;
   }
 
  private:
   nlohmann::json Config() const {
-    return {{"skeleton", SkeletonJson(setup_.skeleton)},
+    return {{"skeleton", setup_.family->Skeleton()},
             {"training", SposOptionsJson(training_)},
             {"dataset", DescribeDataset(setup_.dataset)}};
   }
 
   // Names the checkpoint folder: everything that changes the trained weights.
   std::string Fingerprint() const {
-    return "nb201-supernet-v1 " + SkeletonJson(setup_.skeleton).dump() + " " +
+    return setup_.family->Name() + "-supernet-v1 " + setup_.family->Skeleton().dump() + " " +
            SposOptionsJson(training_).dump() + " " + DescribeDataset(setup_.dataset);
   }
 
-  Nb201DataSetup setup_;
+  DataSetup setup_;
   SposOptions training_;
   std::int64_t eval_images_;
   std::int64_t eval_batch_size_;
   int latency_runs_;
-  Nb201Supernet supernet_{nullptr};  // set by Prepare; read-only afterwards
+  std::shared_ptr<Supernet> supernet_;  // set by Prepare; read-only afterwards
 };
 
 }  // namespace
 
-std::unique_ptr<Evaluator> MakeSupernetEvaluator(Options& options, const EvaluatorContext& context) {
+std::unique_ptr<Evaluator> MakeSupernetEvaluator(Options& options, const EvaluatorContext& context,
+                                                 std::shared_ptr<const ModelFamily> family) {
   Options training_block = options.Child("training");
   SposOptions training = ReadSposOptions(training_block, context.seed);
+  ReadPathSampling(training_block, training);
   training_block.Finish();
   const std::int64_t eval_images = options.Int("eval_images", 1000, 0);
   const std::int64_t eval_batch_size = options.Int("eval_batch_size", 250, 2);
   const int latency_runs = static_cast<int>(options.Int("latency_runs", 15, 0, 10000));
-  Nb201DataSetup setup = ReadNb201DataSetup(options, context);
+  DataSetup setup = ReadDataSetup(options, std::move(family), SpaceName(context), context.base_dir);
   if (setup.data) {
     const std::int64_t valid = setup.data->Size(Split::kValidation);
     if (eval_images > valid) {

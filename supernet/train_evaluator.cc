@@ -3,9 +3,9 @@
 #include <ATen/Parallel.h>
 
 #include "spaces/options.h"
+#include "supernet/data_setup.h"
 #include "supernet/evaluators.h"
 #include "supernet/latency.h"
-#include "supernet/nb201_data_setup.h"
 #include "supernet/network_trainer.h"
 
 namespace sculpt {
@@ -13,7 +13,7 @@ namespace {
 
 class TrainEvaluator final : public Evaluator {
  public:
-  TrainEvaluator(Nb201DataSetup setup, SposOptions training, std::int64_t valid_images,
+  TrainEvaluator(DataSetup setup, SposOptions training, std::int64_t valid_images,
                  std::int64_t eval_batch_size, int latency_runs)
       : setup_(std::move(setup)),
         training_(std::move(training)),
@@ -35,27 +35,26 @@ class TrainEvaluator final : public Evaluator {
     at::init_num_threads();
     // Every candidate gets the same seeds (initial weights, shuffles): candidates differ only
     // by their architecture, and a score does not depend on when it was computed.
-    Nb201Network network(arch, Nb201NetworkOptions(setup_.skeleton).seed(training_.seed));
+    const std::shared_ptr<Network> network = setup_.family->BuildNetwork(arch, training_.seed);
     NetworkTrainingHooks hooks;
     hooks.valid_images = valid_images_;
     hooks.eval_batch_size = eval_batch_size_;
-    const NetworkTrainingResult result = TrainNetwork(network, *setup_.data, training_, hooks);
+    const NetworkTrainingResult result = TrainNetwork(*network, *setup_.data, training_, hooks);
     Metrics metrics = {{"valid_accuracy", result.valid_accuracy},
                        {"valid_loss", result.valid_loss},
                        {"test_accuracy", result.test_accuracy},
                        {"test_loss", result.test_loss},
                        {"train_seconds", result.seconds}};
     if (latency_runs_ > 0) {
-      const nb201::Skeleton& s = setup_.skeleton;
       metrics["latency_ms"] = MeasureLatencyMs(
-          [&](const at::Tensor& x) { return network->forward(x); },
-          {1, s.input_channels, s.input_size, s.input_size}, latency_runs_);
+          [&](const at::Tensor& x) { return network->Forward(x); }, setup_.family->InputShape(),
+          latency_runs_);
     }
     return metrics;
   }
 
  private:
-  Nb201DataSetup setup_;
+  DataSetup setup_;
   SposOptions training_;
   std::int64_t valid_images_;
   std::int64_t eval_batch_size_;
@@ -64,14 +63,15 @@ class TrainEvaluator final : public Evaluator {
 
 }  // namespace
 
-std::unique_ptr<Evaluator> MakeTrainEvaluator(Options& options, const EvaluatorContext& context) {
+std::unique_ptr<Evaluator> MakeTrainEvaluator(Options& options, const EvaluatorContext& context,
+                                              std::shared_ptr<const ModelFamily> family) {
   Options training_block = options.Child("training");
   SposOptions training = ReadSposOptions(training_block, context.seed);
   training_block.Finish();
   const std::int64_t valid_images = options.Int("valid_images", 0, 0);
   const std::int64_t eval_batch_size = options.Int("eval_batch_size", 500, 1);
   const int latency_runs = static_cast<int>(options.Int("latency_runs", 0, 0, 10000));
-  Nb201DataSetup setup = ReadNb201DataSetup(options, context);
+  DataSetup setup = ReadDataSetup(options, std::move(family), SpaceName(context), context.base_dir);
   if (setup.data && training.batch_size > setup.data->Size(Split::kTrain)) {
     options.Error("training.batch_size", "is larger than the train split (" +
                                              std::to_string(setup.data->Size(Split::kTrain)) +

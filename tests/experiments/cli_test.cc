@@ -5,11 +5,13 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "experiments/cli/progress_display.h"
+#include "experiments/cli/training_display.h"
 #include "tests/experiments/run_sculpt.h"
-
 #include "tests/experiments/test_table.h"
 
 namespace sculpt {
@@ -131,6 +133,63 @@ TEST_F(CliTest, UsageErrorsAndHelp) {
   EXPECT_FALSE(fs::exists(dir_ / "no-such.sqlite"));
 }
 
+TEST_F(CliTest, HelpTopicsDidYouMeanShortFlagsAndRepeatedFlags) {
+  const Result help_run = Sculpt("help run");
+  EXPECT_EQ(help_run.status, 0);
+  EXPECT_EQ(help_run.out.rfind("usage: sculpt run CONFIG", 0), 0u) << help_run.out;
+  EXPECT_NE(help_run.out.find("-q, --quiet"), std::string::npos) << help_run.out;
+  const Result help_query = Sculpt("help query");
+  EXPECT_EQ(help_query.status, 0);
+  EXPECT_EQ(help_query.out.rfind("usage: sculpt query DB", 0), 0u) << help_query.out;
+  EXPECT_EQ(Sculpt("help").status, 0);
+  const Result help_typo = Sculpt("help rnu");
+  EXPECT_EQ(help_typo.status, 2);
+  EXPECT_NE(help_typo.out.find("did you mean 'run'?"), std::string::npos) << help_typo.out;
+
+  const Result typo = Sculpt("quer x.sqlite");
+  EXPECT_EQ(typo.status, 2);
+  EXPECT_NE(typo.out.find("unknown command 'quer'; did you mean 'query'?"), std::string::npos)
+      << typo.out;
+  const Result list = Sculpt("list space");
+  EXPECT_EQ(list.status, 2);
+  EXPECT_NE(list.out.find("did you mean 'spaces'?"), std::string::npos) << list.out;
+  EXPECT_NE(Sculpt("list strategy").out.find("did you mean 'strategies'?"), std::string::npos);
+
+  const fs::path config = WriteConfig("short.json", Config("short"));
+  const Result twice = Sculpt("run " + config.string() + " --seed 1 --seed 2");
+  EXPECT_EQ(twice.status, 2);
+  EXPECT_NE(twice.out.find("--seed given twice"), std::string::npos) << twice.out;
+  EXPECT_FALSE(fs::exists(dir_ / "runs/short.sqlite"));
+  // -q is --quiet, -w --workers; then -n is --top, -f --format, -e --experiment.
+  const Result run = Sculpt("run " + config.string() + " -q -w 1");
+  ASSERT_EQ(run.status, 0) << run.out;
+  const std::string db = (dir_ / "runs/short.sqlite").string();
+  const Result top = Sculpt("query " + db + " -e short -n 2 -f json");
+  ASSERT_EQ(top.status, 0) << top.out;
+  EXPECT_EQ(nlohmann::json::parse(top.out).size(), 2U);
+  EXPECT_EQ(Sculpt("query " + db + " --top 3 --top 4").status, 2);
+  EXPECT_EQ(Sculpt("query " + db + " -n 3 --top 4").status, 2);
+  EXPECT_EQ(Sculpt("query " + db + " -z").status, 2);
+}
+
+TEST_F(CliTest, SqlJsonNestsMetricsAsObjects) {
+  const fs::path config = WriteConfig("nested.json", Config("nested"));
+  ASSERT_EQ(Sculpt("run " + config.string() + " --quiet").status, 0);
+  const std::string db = (dir_ / "runs/nested.sqlite").string();
+  const Result rows = Sculpt("query " + db +
+                             " --format json --sql \"SELECT id, metrics FROM candidates WHERE "
+                             "repeat_of_step IS NULL AND status = 'ok' LIMIT 2\"");
+  ASSERT_EQ(rows.status, 0) << rows.out;
+  const nlohmann::json parsed = nlohmann::json::parse(rows.out);
+  ASSERT_EQ(parsed.size(), 2U);
+  ASSERT_TRUE(parsed[0]["metrics"].is_object()) << rows.out;
+  EXPECT_TRUE(parsed[0]["metrics"]["cifar10_valid"].is_number());
+  // The experiments list tells evaluations (the budget's 40) from proposals.
+  const nlohmann::json list = nlohmann::json::parse(Sculpt("query " + db + " -f json").out);
+  EXPECT_EQ(list[0]["evaluations"], 40);
+  EXPECT_GE(list[0]["proposals"].get<int>(), 40);
+}
+
 TEST_F(CliTest, CtrlCFinishesTheBatchWritesItAndStops) {
   nlohmann::json config = Config("interrupted");
   config["budget"] = {{"seconds", 60}, {"patience", 0}};  // would run for a minute
@@ -155,7 +214,14 @@ TEST_F(CliTest, ParetoListsExactlyTheNonDominatedCandidates) {
   config["objectives"] = {{{"metric", "cifar10_valid"}, {"goal", "maximize"}},
                           {{"metric", "flops"}, {"goal", "minimize"}}};
   config["strategy"] = {{"type", "nsga2"}, {"population", 8}};
-  ASSERT_EQ(Sculpt("run " + WriteConfig("pareto.json", config).string() + " --quiet").status, 0);
+  const Result run = Sculpt("run " + WriteConfig("pareto.json", config).string() + " --quiet");
+  ASSERT_EQ(run.status, 0) << run.out;
+  // Several objectives: the run ends with its front, not with one "best" candidate.
+  EXPECT_NE(run.out.find("Pareto front: "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("none beaten on all of max cifar10_valid, min flops"), std::string::npos)
+      << run.out;
+  EXPECT_EQ(run.out.find("Best candidate"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("--pareto"), std::string::npos) << run.out;
   const std::string db = (dir_ / "runs/pareto.sqlite").string();
   const Result front = Sculpt("query " + db + " --pareto --format json");
   ASSERT_EQ(front.status, 0) << front.out;
@@ -175,6 +241,31 @@ TEST_F(CliTest, ParetoListsExactlyTheNonDominatedCandidates) {
     EXPECT_EQ(on_front.count(c["id"].get<std::int64_t>()) == 1, !dominated) << c.dump();
   }
   EXPECT_EQ(Sculpt("query " + db + " --pareto --top 3").status, 2);
+}
+
+TEST(DisplayTest, FractionObjectivesShowAsPercentages) {
+  Budget budget;
+  budget.evaluations = 10;
+  EngineProgress progress;
+  progress.evaluations = 5;
+  progress.proposals = 8;
+  progress.best_objective = 0.4912;
+  progress.elapsed_seconds = 1.0;
+  std::ostringstream sink;
+  const ProgressDisplay fraction(sink, false, budget, "accuracy", true);
+  EXPECT_NE(fraction.Line(progress).find("best accuracy 49.12%"), std::string::npos)
+      << fraction.Line(progress);
+  progress.best_objective = 84.89;  // a table's column, in the CSV's unit
+  const ProgressDisplay table(sink, false, budget, "cifar10_valid", false);
+  EXPECT_NE(table.Line(progress).find("best cifar10_valid 84.89"), std::string::npos)
+      << table.Line(progress);
+
+  std::ostringstream out;
+  TrainingDisplay training(out, false, true);
+  training.Begin("supernet", 1, 2, 10);
+  training.EpochDone(1, {{"train_accuracy", 0.2945}, {"train_loss", 1.5}});
+  EXPECT_NE(out.str().find("train_accuracy 29.45%"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("epoch 1/2"), std::string::npos) << out.str();
 }
 
 TEST_F(CliTest, ListShowsRegisteredComponents) {

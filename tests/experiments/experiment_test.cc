@@ -1,4 +1,4 @@
-#include "experiments/experiment.h"
+#include "experiments/config/experiment.h"
 
 #include <gtest/gtest.h>
 
@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "tests/experiments/test_table.h"
+#include "tests/supernet/test_data.h"
 
 namespace sculpt {
 namespace {
@@ -110,7 +111,7 @@ TEST_F(ExperimentTest, UnknownComponentsListWhatIsRegistered) {
   c["space"]["type"] = "nb210";
   c["strategy"]["type"] = "evolution";
   c["evaluator"]["type"] = "tabel";
-  ExpectError(c, "space.type: expected one of 'nb201', got 'nb210'");
+  ExpectError(c, "space.type: expected one of 'nb201', 'transformer', got 'nb210'");
   ExpectError(c, "evaluator.type: expected one of 'table', 'cost'");
   ExpectError(c, "got 'tabel'; did you mean 'table'?");
   ExpectError(c, "strategy.type: expected one of 'random', 'regularized_evolution'");
@@ -173,6 +174,98 @@ TEST_F(ExperimentTest, TableProblemsAreConfigErrors) {
   c = ValidConfig();
   c["evaluator"]["objective"] = "accuracy";
   ExpectError(c, "evaluator.objective: no column 'accuracy'");
+}
+
+TEST_F(ExperimentTest, FinalIsAnAllowedKeyAndTyposOfItGetASuggestion) {
+  nlohmann::json c = ValidConfig();
+  c["fnal"] = {{"epochs", 1}};
+  ExpectError(c, "fnal: unknown key; did you mean 'final'?");
+  ExpectError(c, "final, name");  // listed among the allowed keys, absent or not
+}
+
+TEST_F(ExperimentTest, AliasesUsersTypeGetASuggestion) {
+  nlohmann::json c = ValidConfig();
+  c["objectives"][0]["goal"] = "min";
+  ExpectError(c, "objectives[0].goal: expected one of 'maximize', 'minimize', got 'min'; "
+                 "did you mean 'minimize'?");
+  c = ValidConfig();
+  c["strategy"]["pop"] = 10;
+  ExpectError(c, "strategy.pop: unknown key; did you mean 'population'?");
+}
+
+TEST_F(ExperimentTest, AnEvaluatorErrorIsNotReportedAgainAsMissingObjectives) {
+  nlohmann::json c = ValidConfig();
+  c["evaluator"]["path"] = "missing.csv";
+  c["strategy"] = {{"type", "nsga2"}, {"population", 8}};
+  std::vector<std::string> errors = Errors(c);
+  ASSERT_EQ(errors.size(), 1U) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("evaluator.path: cannot open table"), std::string::npos) << errors[0];
+  // No objectives at all: said once, by the objectives, not again by the strategy.
+  c = ValidConfig();
+  c.erase("objectives");
+  c["strategy"] = {{"type", "nsga2"}, {"population", 1}};
+  errors = Errors(c);
+  ASSERT_EQ(errors.size(), 2U) << ::testing::PrintToString(errors);
+  EXPECT_EQ(errors[0].rfind("objectives: missing", 0), 0U) << errors[0];
+  EXPECT_EQ(errors[1].rfind("strategy.population:", 0), 0U) << errors[1];
+}
+
+TEST_F(ExperimentTest, AMissingLatencyMetricIsReportedAtOnceWithItsReason) {
+  testing::WriteIdxDataset(dir_ / "data", 64, 16, 8, 4);
+  nlohmann::json c = ValidConfig();
+  c.erase("name");  // another error: the metric's must still be reported
+  c["space"] = {{"type", "nb201"},       {"channels", 4},   {"cells_per_stage", 1},
+                {"input_channels", 1},   {"input_size", 8}, {"classes", 4}};
+  c["evaluator"] = {{"type", "train"},
+                    {"dataset", {{"path", "data"}, {"validation_size", 16}}},
+                    {"training", {{"epochs", 1}, {"batch_size", 16}}}};
+  c["objectives"] = {{{"metric", "valid_accuracy"}}, {{"metric", "latency_ms"}, {"goal", "minimize"}}};
+  const std::vector<std::string> errors = Errors(c);
+  ASSERT_EQ(errors.size(), 2U) << ::testing::PrintToString(errors);
+  EXPECT_EQ(errors[0], "name: missing");
+  EXPECT_NE(errors[1].find("objectives[1].metric: unknown metric 'latency_ms'"),
+            std::string::npos)
+      << errors[1];
+  EXPECT_NE(errors[1].find("evaluator.latency_runs is 0"), std::string::npos) << errors[1];
+  // With latency timed, the same objectives are valid.
+  c["name"] = "timed";
+  c["evaluator"]["latency_runs"] = 2;
+  EXPECT_EQ(Errors(c), std::vector<std::string>());
+  c["evaluator"]["training"]["lr"] = 0.1;
+  ExpectError(c, "evaluator.training.lr: unknown key; did you mean 'learning_rate'?");
+}
+
+TEST_F(ExperimentTest, ABinaryTableGivesAShortPrintableError) {
+  std::string bytes = "\x7f" "ELF\x02\x01";
+  bytes += std::string(1, '\0');
+  // One long header line of every byte value but the CSV's own separators and quotes.
+  for (int i = 0; i < 5000; ++i) {
+    const int b = (i * 37) % 256;
+    bytes += static_cast<char>(b == '\n' || b == '\r' || b == ',' || b == '"' ? 0 : b);
+  }
+  std::ofstream(dir_ / "binary.csv", std::ios::binary) << bytes;
+  nlohmann::json c = ValidConfig();
+  c["evaluator"]["path"] = "binary.csv";
+  const std::vector<std::string> errors = Errors(c);
+  ASSERT_FALSE(errors.empty());
+  for (const std::string& error : errors) {
+    EXPECT_EQ(error.find('\0'), std::string::npos);
+    EXPECT_LT(error.size(), 600U) << error;
+    for (const char ch : error) {
+      EXPECT_FALSE(static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) << error;
+    }
+  }
+  ExpectError(c, "evaluator.");
+  ExpectError(c, "\\x00");  // the bytes are escaped, not dropped
+  // what() is a C string: the whole message survives it, the last error included.
+  try {
+    BuildExperiment(c, dir_, {});
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& error) {
+    const std::string what = error.what();
+    ASSERT_GE(what.size(), errors.back().size());
+    EXPECT_EQ(what.substr(what.size() - errors.back().size()), errors.back()) << what;
+  }
 }
 
 TEST_F(ExperimentTest, WrongTypesAreReported) {

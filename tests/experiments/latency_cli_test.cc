@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <span>
 
-#include "experiments/experiment.h"
+#include "experiments/config/experiment.h"
 #include "search/engine.h"
 #include "spaces/nb201_latency.h"
 #include "tests/experiments/run_sculpt.h"

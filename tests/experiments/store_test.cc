@@ -1,4 +1,4 @@
-#include "experiments/store.h"
+#include "experiments/store/store.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,9 +8,9 @@
 #include <fstream>
 #include <limits>
 
-#include "experiments/sqlite_statement.h"
-#include "experiments/store_schema.h"
-#include "experiments/store_writer.h"
+#include "experiments/store/sqlite_statement.h"
+#include "experiments/store/store_schema.h"
+#include "experiments/store/store_writer.h"
 #include "spaces/errors.h"
 
 namespace sculpt {

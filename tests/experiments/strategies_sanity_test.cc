@@ -7,7 +7,7 @@
 
 #include <map>
 
-#include "experiments/builtins.h"
+#include "experiments/config/builtins.h"
 #include "predictors/neural_comparator.h"
 #include "search/engine.h"
 

@@ -12,8 +12,9 @@
 #include "tests/experiments/run_sculpt.h"
 #include <torch/torch.h>
 
-#include "experiments/model_export.h"
+#include "experiments/models/model_export.h"
 #include "spaces/nb201.h"
+#include "supernet/nb201_family.h"
 #include "tests/supernet/test_data.h"
 #include "tests/supernet/tiny_models.h"
 
@@ -118,14 +119,55 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
   EXPECT_EQ(document["retrain"]["model"], "model.pt");
   const nb201::Skeleton skeleton = testing::TinySkeleton(4);  // Config()'s space block
   const auto space = nb201::MakeSpace(skeleton);
+  EXPECT_EQ(document["family"], "nb201");
+  ASSERT_EQ(document["input"]["mean"].size(), 1U);
+  EXPECT_GT(document["input"]["std"][0].get<double>(), 0.0);
   const Architecture arch = space->Parse(document["arch"].get<std::string>());
-  Nb201Network network = ReadModel(arch, skeleton, out / kModelFile);
+  const auto family = MakeNb201Family(skeleton);
+  const std::shared_ptr<Network> network = ReadModel(*family, arch, out / kModelFile);
   torch::NoGradGuard no_grad;
-  EXPECT_EQ(network->forward(torch::zeros({2, 1, 8, 8})).sizes(), (std::vector<int64_t>{2, 4}));
-  EXPECT_THROW(ReadModel(space->Parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|"
+  const torch::Tensor images = torch::rand({2, 1, 8, 8});
+  const torch::Tensor logits = network->Forward(images);
+  EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{2, 4}));
+  EXPECT_THROW(ReadModel(*family,
+                         space->Parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|"
                                       "nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"),
-                         skeleton, out / kModelFile),
+                         out / kModelFile),
                UserError);
+  // Another skeleton's network has the same tensor names with other shapes: refused too.
+  nb201::Skeleton wider = skeleton;
+  wider.channels = 8;
+  try {
+    ReadModel(*MakeNb201Family(wider), arch, out / kModelFile);
+    ADD_FAILURE() << "a model of 4 channels loaded into a network of 8";
+  } catch (const UserError& error) {
+    EXPECT_NE(std::string(error.what()).find("shape"), std::string::npos) << error.what();
+  }
+
+  // `sculpt export --best` carries the retrained weights: the same network as the final export.
+  const fs::path exported = dir_ / "exported";
+  const Result exp = Sculpt("export " + db.string() + " --best --out " + exported.string());
+  ASSERT_EQ(exp.status, 0) << exp.out;
+  EXPECT_NE(exp.out.find("the weights of training run"), std::string::npos) << exp.out;
+  const nlohmann::json exported_document =
+      nlohmann::json::parse(std::ifstream(exported / "architecture.json"));
+  EXPECT_EQ(exported_document["retrain"]["metrics"]["test_accuracy"], test_accuracy);
+  EXPECT_EQ(exported_document["input"], document["input"]);
+  EXPECT_EQ(exported_document["skeleton"], document["skeleton"]);
+  EXPECT_TRUE(torch::equal(ReadModel(*family, arch, exported / kModelFile)->Forward(images),
+                           logits));
+  // A candidate never trained stand-alone: the document alone, and a clear word.
+  const std::string untrained = QueryValue(
+      db, "SELECT c.id FROM candidates c WHERE c.status = 'ok' AND c.repeat_of_step IS NULL AND "
+          "c.experiment_id = 1 AND c.id NOT IN (SELECT candidate_id FROM training_runs WHERE "
+          "candidate_id IS NOT NULL) LIMIT 1");
+  const fs::path bare = dir_ / "bare";
+  const Result plain =
+      Sculpt("export " + db.string() + " --candidate " + untrained + " --out " + bare.string());
+  ASSERT_EQ(plain.status, 0) << plain.out;
+  EXPECT_NE(plain.out.find("has never been trained"), std::string::npos) << plain.out;
+  EXPECT_TRUE(fs::exists(bare / "architecture.json"));
+  EXPECT_FALSE(fs::exists(bare / kModelFile));
 
   // The same config again: the finished supernet is reused, not retrained.
   const Result again = Sculpt("run " + config.string() + " --quiet");
@@ -196,6 +238,86 @@ TEST_F(SupernetCliTest, SkeletonThatDoesNotFitTheDataIsAConfigError) {
   EXPECT_NE(run.out.find("\"input_channels\": 1, \"input_size\": 8"), std::string::npos)
       << run.out;
   EXPECT_FALSE(fs::exists(dir_ / "runs/mismatch.sqlite"));
+}
+
+// The same pipeline on the transformer space: nothing in it names a space.
+TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsASearch) {
+  nlohmann::json config = Config("vit");
+  config["space"] = {{"type", "transformer"}, {"input_channels", 1}, {"input_size", 8},
+                     {"classes", 4}, {"patch_size", 4}, {"layers", 2},
+                     {"embed_dims", {8, 16}}, {"heads", {0, 1, 2}}, {"head_dim", 4},
+                     {"ffn_dims", {0, 8, 16}}};
+  config["evaluator"]["training"] = {{"epochs", 2}, {"batch_size", 32}, {"optimizer", "adamw"},
+                                     {"learning_rate", 0.003}, {"sampling", "sandwich"},
+                                     {"sandwich_random", 1}};
+  config["constraints"] = {{{"metric", "params"}, {"max", 3000}}};
+  config["final"] = {{"epochs", 2}, {"batch_size", 32}, {"optimizer", "adamw"},
+                     {"learning_rate", 0.003}};
+  const fs::path path = WriteConfig("vit.json", config);
+  const Result run = Sculpt("run " + path.string() + " --quiet");
+  ASSERT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("Final: candidate #"), std::string::npos) << run.out;
+  const fs::path db = dir_ / "runs/vit.sqlite";
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM candidates WHERE status = 'ok' AND "
+                           "repeat_of_step IS NULL"),
+            "6");
+  EXPECT_EQ(QueryValue(db, "SELECT max(json_extract(metrics, '$.params')) <= 3000 FROM "
+                           "candidates WHERE status = 'ok'"),
+            "1");
+  EXPECT_EQ(QueryValue(db, "SELECT json_extract(config, '$.training.sampling') FROM "
+                           "training_runs WHERE kind = 'supernet'"),
+            "sandwich");
+  const nlohmann::json document =
+      nlohmann::json::parse(std::ifstream(dir_ / "runs/vit-best/architecture.json"));
+  EXPECT_EQ(document["family"], "transformer");
+  EXPECT_EQ(document["skeleton"]["embed_dims"], (nlohmann::json{8, 16}));
+  EXPECT_TRUE(fs::exists(dir_ / "runs/vit-best/model.pt"));
+
+  // `sculpt train` and `sculpt export` work on its candidates too.
+  const std::string id = QueryValue(db, "SELECT id FROM candidates WHERE status = 'ok' ORDER BY "
+                                        "step LIMIT 1");
+  const Result train = Sculpt("train " + db.string() + " --candidate " + id +
+                              " --epochs 1 --quiet --out " + (dir_ / "vit-trained").string());
+  ASSERT_EQ(train.status, 0) << train.out;
+  const Result exported = Sculpt("export " + db.string() + " --candidate " + id + " --out " +
+                                 (dir_ / "vit-exported").string());
+  ASSERT_EQ(exported.status, 0) << exported.out;
+  EXPECT_TRUE(fs::exists(dir_ / "vit-exported" / kModelFile)) << exported.out;
+
+  // Its latency table: built by the family, read by the space, checked before evaluation.
+  const Result latency = Sculpt("latency " + path.string() + " --samples 3 --runs 2 --out " +
+                                (dir_ / "vit-latency.json").string());
+  ASSERT_EQ(latency.status, 0) << latency.out;
+  EXPECT_NE(latency.out.find("attn/d16/h2"), std::string::npos) << latency.out;
+  EXPECT_NE(latency.out.find("Summary over 3 networks"), std::string::npos) << latency.out;
+  nlohmann::json constrained = config;
+  constrained["name"] = "vit-latency";
+  constrained["storage"] = "runs/vit-latency.sqlite";
+  constrained["space"]["latency_table"] = "vit-latency.json";
+  constrained["constraints"] = {{{"metric", "latency_lut_ms"}, {"max", 1e9}}};
+  constrained.erase("final");
+  const Result search = Sculpt("run " + WriteConfig("vit-latency.json.config", constrained).string() +
+                               " --quiet");
+  ASSERT_EQ(search.status, 0) << search.out;
+  EXPECT_EQ(QueryValue(dir_ / "runs/vit-latency.sqlite",
+                       "SELECT count(*) FROM candidates WHERE status = 'ok' AND "
+                       "json_extract(metrics, '$.latency_lut_ms') > 0"),
+            "6");
+}
+
+TEST_F(SupernetCliTest, TransformerSkeletonErrorsAreConfigErrors) {
+  nlohmann::json config = Config("vit-bad");
+  config["space"] = {{"type", "transformer"}, {"input_channels", 1}, {"input_size", 8},
+                     {"classes", 4}, {"patch_size", 3}, {"layers", 2}};
+  Result run = Sculpt("run " + WriteConfig("vit-bad.json", config).string());
+  EXPECT_EQ(run.status, 2) << run.out;
+  EXPECT_NE(run.out.find("patch_size"), std::string::npos) << run.out;
+  config["space"]["patch_size"] = 4;
+  config["space"]["input_size"] = 16;  // the data has 8x8 images
+  run = Sculpt("run " + WriteConfig("vit-bad.json", config).string());
+  EXPECT_EQ(run.status, 2) << run.out;
+  EXPECT_NE(run.out.find("\"input_size\": 8"), std::string::npos) << run.out;
+  EXPECT_FALSE(fs::exists(dir_ / "runs/vit-bad.sqlite"));
 }
 
 }  // namespace

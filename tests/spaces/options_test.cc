@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "spaces/did_you_mean.h"
+
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -27,6 +29,34 @@ TEST(OptionsTest, IntRangeErrorsNameThePathAndTheRange) {
             std::vector<std::string>({"strategy.population: expected an integer >= 2, got -3",
                                       "strategy.sample: expected an integer in [2, 100], got 500",
                                       "strategy.steps: expected an integer, got 2.5"}));
+}
+
+TEST(OptionsTest, IntListsCheckEveryElement) {
+  const json block = json::parse(R"({"dims": [64, 96], "heads": [0, -1, 2], "ffn": 128,
+                                     "mixed": [1, 2.5], "huge": [18446744073709551615],
+                                     "empty": []})");
+  ConfigErrors errors;
+  json canonical;
+  Options options(block, "space", errors, &canonical);
+  EXPECT_EQ(options.Ints("dims", {1}, 1), std::vector<std::int64_t>({64, 96}));
+  EXPECT_EQ(options.Ints("heads", {0, 4}, 0, 16), std::vector<std::int64_t>({0, 4}));
+  EXPECT_EQ(options.Ints("ffn", {7}), std::vector<std::int64_t>({7}));
+  EXPECT_EQ(options.Ints("mixed", {3}), std::vector<std::int64_t>({3}));
+  EXPECT_EQ(options.Ints("huge", {5}), std::vector<std::int64_t>({5}));
+  EXPECT_EQ(options.Ints("empty", {5}), std::vector<std::int64_t>());
+  EXPECT_EQ(options.Ints("absent", {1, 2}), std::vector<std::int64_t>({1, 2}));
+  options.Finish();
+  EXPECT_EQ(errors.Messages(),
+            std::vector<std::string>(
+                {"space.heads[1]: expected an integer in [0, 16], got -1",
+                 "space.ffn: expected a list of integers, got 128",
+                 "space.mixed[1]: expected an integer, got 2.5",
+                 "space.huge[0]: expected an integer, got 18446744073709551615"}));
+  // Lists read and defaults are in the canonical config; rejected ones are not.
+  EXPECT_EQ(canonical["dims"], json::parse("[64, 96]"));
+  EXPECT_EQ(canonical["absent"], json::parse("[1, 2]"));
+  EXPECT_EQ(canonical["empty"], json::array());
+  EXPECT_FALSE(canonical.contains("heads"));
 }
 
 TEST(OptionsTest, UnknownKeysGetADidYouMean) {
@@ -107,6 +137,52 @@ TEST(OptionsTest, ChildrenPathsIndexTheList) {
                                    {"constraints[1].max: expected an integer >= 0, got -5",
                                     "space: expected an object, got 3",
                                     "list: expected a list of objects, got an object {\"a\":1}"}));
+}
+
+TEST(OptionsTest, AliasesAndPluralsGetASuggestion) {
+  const json block = json::parse(R"({"lr": 0.1, "goal": "min", "wd": 1e-4, "Epoch": 3})");
+  ConfigErrors errors;
+  Options options(block, "training", errors, nullptr);
+  options.Number("learning_rate", 0.05);
+  options.Number("weight_decay", 5e-4);
+  options.Int("epochs", 10);
+  options.String("goal", "maximize", {"maximize", "minimize"});
+  options.Finish();
+  EXPECT_EQ(errors.Messages(),
+            std::vector<std::string>(
+                {"training.goal: expected one of 'maximize', 'minimize', got 'min'; did you "
+                 "mean 'minimize'?",
+                 "training.Epoch: unknown key; did you mean 'epochs'? (allowed: epochs, goal, "
+                 "learning_rate, weight_decay)",
+                 "training.lr: unknown key; did you mean 'learning_rate'? (allowed: epochs, "
+                 "goal, learning_rate, weight_decay)",
+                 "training.wd: unknown key; did you mean 'weight_decay'? (allowed: epochs, goal, "
+                 "learning_rate, weight_decay)"}));
+  // An alias is suggested only where its target is allowed.
+  EXPECT_EQ(DidYouMean("lr", {"seed", "steps"}), "");
+  EXPECT_EQ(DidYouMean("MAX", {"maximize", "minimize"}), "maximize");
+  EXPECT_EQ(DidYouMean("space", {"spaces", "strategies"}), "spaces");
+  EXPECT_EQ(DidYouMean("strategy", {"spaces", "strategies"}), "strategies");
+  EXPECT_EQ(DidYouMean("quer", {"run", "query", "export"}), "query");
+}
+
+TEST(OptionsTest, MessagesAreEscapedAndCut) {
+  ConfigErrors errors;
+  const std::string binary = std::string("head\0\x01\xff", 7) + "caf\xc3\xa9" + "\n" +
+                             std::string(2000, 'x');
+  errors.Add("evaluator.path", "no column 'arch' in " + binary);
+  ASSERT_EQ(errors.Messages().size(), 1u);
+  const std::string& message = errors.Messages()[0];
+  EXPECT_EQ(message.rfind("evaluator.path: no column 'arch' in head\\x00\\x01\\xffcaf\xc3\xa9\\x0a",
+                          0),
+            0u)
+      << message;  // valid UTF-8 is kept, everything else escaped
+  EXPECT_LT(message.size(), 560u);
+  EXPECT_NE(message.find("... ("), std::string::npos);
+  EXPECT_NE(message.find(" more bytes)"), std::string::npos);
+  ConfigErrors short_errors;
+  short_errors.Add("", "plain message");
+  EXPECT_EQ(short_errors.Messages()[0], "plain message");
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 #include "spaces/nb201.h"
 #include "spaces/options.h"
 #include "supernet/evaluators.h"
-#include "supernet/nb201_data_setup.h"
+#include "supernet/nb201_family.h"
 #include "supernet/torch_threads.h"
 #include "tests/supernet/test_data.h"
 
@@ -76,9 +76,11 @@ class SupernetEvaluatorTest : public ::testing::Test {
     nlohmann::json canonical;
     Options options(config, "evaluator", found, &canonical);
     EvaluatorContext context{space_.get(), dir_, 1, 7};
-    context.space_config = SkeletonJson(skeleton_);
-    auto evaluator = type == "supernet" ? MakeSupernetEvaluator(options, context)
-                                        : MakeTrainEvaluator(options, context);
+    context.space_config = nb201::SkeletonJson(skeleton_);
+    std::shared_ptr<const ModelFamily> family;
+    if (with_family_) family = MakeNb201Family(skeleton_);
+    auto evaluator = type == "supernet" ? MakeSupernetEvaluator(options, context, family)
+                                        : MakeTrainEvaluator(options, context, family);
     options.Finish();
     if (errors != nullptr) {
       *errors = found.Messages();
@@ -101,6 +103,7 @@ class SupernetEvaluatorTest : public ::testing::Test {
   std::filesystem::path dir_;
   nb201::Skeleton skeleton_;
   std::unique_ptr<SearchSpace> space_;
+  bool with_family_ = true;  // false: as for a space without networks
 };
 
 TEST_F(SupernetEvaluatorTest, ParallelScoresEqualSerialScores) {
@@ -214,6 +217,15 @@ TEST_F(SupernetEvaluatorTest, SkeletonThatDoesNotFitTheDataIsAConfigError) {
   EXPECT_NE(errors[0].find("evaluator.dataset.path: no such folder"), std::string::npos)
       << errors[0];
   EXPECT_NE(errors[1].find("did you mean 'valid_images'?"), std::string::npos) << errors[1];
+}
+
+TEST_F(SupernetEvaluatorTest, ASpaceWithoutNetworksIsAConfigError) {
+  with_family_ = false;
+  std::vector<std::string> errors;
+  EXPECT_EQ(Build("supernet", SupernetConfig(), &errors), nullptr);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].find("needs a space with networks"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("'nb201'"), std::string::npos) << errors[0];
 }
 
 TEST_F(SupernetEvaluatorTest, TrainEvaluatorTrainsFromScratchAndReportsTestAccuracy) {

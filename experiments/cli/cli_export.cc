@@ -1,0 +1,218 @@
+// `sculpt export DB (--best | --candidate ID) --out DIR`: writes DIR/architecture.json for one
+// successfully evaluated candidate (see experiments/models/export.h) and, when the candidate was
+// retrained (`final` or `sculpt train`), its trained weights DIR/model.pt with the retraining's
+// results, the skeleton and the input normalisation.
+
+#include <fstream>
+#include <limits>
+
+#include "experiments/config/builtins.h"
+#include "experiments/cli/cli.h"
+#include "experiments/cli/command_line.h"
+#include "experiments/models/export.h"
+#include "experiments/models/model_export.h"
+#include "experiments/cli/progress_display.h"
+#include "experiments/models/retrain.h"
+#include "experiments/store/store.h"
+
+namespace sculpt {
+namespace {
+
+std::string Describe(const ExperimentInfo& e) {
+  return "experiment " + std::to_string(e.id) + " ('" + e.name + "')";
+}
+
+// Encodes a candidate with the space its experiment ran on, rebuilt from the stored config.
+std::optional<nlohmann::json> EncodeWithSpace(const ExperimentInfo& experiment,
+                                              const StoredCandidate& candidate) {
+  const nlohmann::json* block = experiment.config.contains("space") ? &experiment.config["space"]
+                                                                     : nullptr;
+  const SpaceFactory* factory = Spaces().Find(experiment.space) != nullptr
+                                    ? &Spaces().Get(experiment.space)
+                                    : nullptr;
+  if (block == nullptr || factory == nullptr) return std::nullopt;
+  ConfigErrors errors;
+  Options options(*block, "space", errors, nullptr);
+  options.OptionalString("type");
+  std::unique_ptr<SearchSpace> space = (*factory)(options);
+  if (space == nullptr || !errors.Empty()) return std::nullopt;
+  Encoding encoding;
+  try {
+    encoding = space->Encode(space->Parse(candidate.arch));
+  } catch (const UserError&) {
+    return std::nullopt;  // not a string of this space: the document goes without an encoding
+  }
+  return nlohmann::json{{"num_nodes", encoding.num_nodes},
+                        {"adjacency", encoding.adjacency},
+                        {"node_ops", encoding.node_ops},
+                        {"num_op_types", encoding.num_op_types},
+                        {"vector", encoding.vector}};
+}
+
+// The newest finished retraining of `candidate_id`, if any.
+std::optional<TrainingRunInfo> NewestRetraining(const ResultStore& store,
+                                                std::int64_t candidate_id) {
+  const Table table = store.Sql(
+      "SELECT id FROM training_runs WHERE kind = 'retrain' AND status = 'finished' AND "
+      "candidate_id = " + std::to_string(candidate_id) + " ORDER BY id DESC LIMIT 1");
+  if (table.rows.empty()) return std::nullopt;
+  return store.TrainingRun(std::get<std::int64_t>(table.rows.front().front()));
+}
+
+// Where the weights of `run` are: kept next to the database, or (runs made before Sculpt kept
+// them there) in the experiment's final export folder when it holds this very run.
+std::optional<std::filesystem::path> FindWeights(const std::string& db,
+                                                 const ExperimentInfo& experiment,
+                                                 const TrainingRunInfo& run) {
+  const std::filesystem::path kept = TrainedModelPath(db, run.id);
+  if (std::filesystem::exists(kept)) return kept;
+  const nlohmann::json final_block = experiment.config.value("final", nlohmann::json::object());
+  if (!final_block.is_object() || !final_block.contains("export")) return std::nullopt;
+  const std::filesystem::path folder = final_block["export"].get<std::string>();
+  std::ifstream in(folder / "architecture.json");
+  const nlohmann::json document = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded() || !document.contains("retrain") ||
+      document["retrain"].value("training_run", std::int64_t{0}) != run.id ||
+      !std::filesystem::exists(folder / kModelFile)) {
+    return std::nullopt;
+  }
+  return folder / kModelFile;
+}
+
+ExperimentInfo FindExperimentOrThrow(const ResultStore& store, const std::string& db,
+                                     const std::string& wanted) {
+  if (std::optional<ExperimentInfo> found = store.FindExperiment(wanted)) return *found;
+  throw UserError("no experiment '" + wanted + "' in " + db);
+}
+
+}  // namespace
+
+int ExportCommand(const std::vector<std::string>& args, Streams io) {
+  CommandLine command_line(
+      "export DB (--best | --candidate ID) --out DIR [--experiment ID|NAME]",
+      "Writes DIR/architecture.json for one successfully evaluated candidate: its space,\n"
+      "architecture string, canonical hash, metrics, and the experiment and config it came from.\n"
+      "When the candidate was retrained (the config's \"final\" block or `sculpt train`), also\n"
+      "DIR/model.pt, the trained weights, with the retraining's results, the skeleton and the\n"
+      "input normalisation in architecture.json.\n"
+      "--best takes the experiment's best candidate by its objective (default experiment: the\n"
+      "newest). Candidate ids are those `sculpt query DB --top K` shows.",
+      {{"best", "", "export the best candidate of the experiment"},
+       {"candidate", "ID", "export the candidate with this id"},
+       {"out", "DIR", "output folder (created when missing)"},
+       {"experiment", "ID|NAME", "the experiment, by id or name (newest of that name)"}},
+      1, 1);
+  if (!command_line.Parse(args, io.out)) return 0;
+  if (command_line.Has("best") == command_line.Has("candidate")) {
+    throw UsageError("give exactly one of --best and --candidate ID");
+  }
+  const std::optional<std::string> out = command_line.Value("out");
+  if (!out || out->empty()) throw UsageError("--out DIR is required");
+
+  const std::string& db = command_line.Positional().front();
+  const std::unique_ptr<ResultStore> store = ResultStore::OpenReadOnly(db);
+  const std::optional<std::string> wanted = command_line.Value("experiment");
+
+  ExperimentInfo experiment;
+  StoredCandidate candidate;
+  if (command_line.Has("best")) {
+    if (wanted) {
+      experiment = FindExperimentOrThrow(*store, db, *wanted);
+    } else if (std::optional<ExperimentInfo> newest = store->NewestExperiment()) {
+      experiment = *newest;
+    } else {
+      throw UserError(db + " holds no experiment yet");
+    }
+    const std::vector<StoredCandidate> best = store->Top(experiment.id, 1);
+    if (best.empty()) {
+      throw UserError(Describe(experiment) + " has no successfully evaluated candidate");
+    }
+    candidate = best.front();
+  } else {
+    const std::int64_t id =
+        command_line.Int("candidate", 0, 1, std::numeric_limits<std::int64_t>::max());
+    std::optional<StoredCandidate> found = store->Candidate(id);
+    if (!found) throw UserError("no candidate " + std::to_string(id) + " in " + db);
+    candidate = std::move(*found);
+    std::optional<ExperimentInfo> owner =
+        store->FindExperiment(std::to_string(candidate.experiment_id));
+    if (!owner) throw UserError("candidate " + std::to_string(id) + " has no experiment in " + db);
+    if (wanted) {
+      experiment = FindExperimentOrThrow(*store, db, *wanted);
+      if (experiment.id != owner->id) {
+        throw UserError("candidate " + std::to_string(id) + " belongs to " + Describe(*owner) +
+                        ", not to " + Describe(experiment));
+      }
+    }
+    experiment = std::move(*owner);
+    if (candidate.status != "ok") {
+      throw UserError("candidate " + std::to_string(id) + " is " + candidate.status +
+                      (candidate.error.empty() ? "" : " (" + candidate.error + ")") +
+                      "; only successfully evaluated candidates can be exported");
+    }
+  }
+
+  // The stored string must be a member of the experiment's space (a database edited by hand
+  // or written by another version could hold anything).
+  // The space block as run; a database written without one names the space's type only, and
+  // its default skeleton still says which strings are members.
+  const nlohmann::json space_block =
+      experiment.config.contains("space") ? experiment.config["space"]
+                                          : nlohmann::json{{"type", experiment.space}};
+  std::shared_ptr<const SearchSpace> space;
+  Architecture arch;
+  try {
+    space = BuildSpace(space_block);
+    arch = space->Parse(candidate.arch);
+  } catch (const ConfigError& error) {
+    throw UserError("the space stored with " + Describe(experiment) +
+                    " cannot be built: " + error.Messages().front());
+  } catch (const UserError& error) {
+    throw UserError("candidate " + std::to_string(candidate.id) + "'s architecture is not a member of " +
+                    Describe(experiment) + "'s space: " + error.what());
+  }
+
+  // Candidate ids name evaluations only (a repeat has none), so the metrics are its own.
+  nlohmann::json document =
+      ArchitectureDocument(experiment, candidate, candidate.metrics, EncodeWithSpace);
+  const std::optional<TrainingRunInfo> run = NewestRetraining(*store, candidate.id);
+  const std::shared_ptr<const ModelFamily> family = BuildFamily(space_block);
+  std::optional<std::filesystem::path> weights;
+  if (run && family) {
+    weights = FindWeights(db, experiment, *run);
+    document["retrain"] =
+        RetrainDocument(run->id, run->config.value("training", nlohmann::json::object()),
+                        run->result);
+    document["family"] = family->Name();
+    document["skeleton"] = family->Skeleton();
+    if (run->config.contains("input")) document["input"] = run->config["input"];
+    if (weights) {
+      // Loaded into the architecture's network first: a file that does not fit is refused here,
+      // not by the user's deployment.
+      const std::shared_ptr<Network> network = ReadModel(*family, arch, *weights);
+      WriteModel(*network, std::filesystem::path(*out) / kModelFile);
+    } else {
+      document["retrain"].erase("model");
+    }
+  }
+  const std::filesystem::path path = WriteExportDocument(document, *out);
+  io.out << "Wrote " << path.string() << ": candidate " << candidate.id << " (step "
+         << candidate.step << ") of " << Describe(experiment) << "\n  " << candidate.arch << "\n";
+  const std::string retrain_hint = "`sculpt train " + db + " --candidate " +
+                                   std::to_string(candidate.id) + " --out DIR` retrains it";
+  if (!run) {
+    io.out << "No weights: candidate " << candidate.id << " has never been trained stand-alone"
+           << (family ? "; " + retrain_hint + " and exports its weights" : "") << ".\n";
+  } else if (!weights) {
+    io.out << "No weights: training run " << run->id << " of this candidate finished, but its "
+           << "weights are not in " << TrainedModelPath(db, run->id).string()
+           << " any more; " << retrain_hint << ".\n";
+  } else {
+    io.out << "Wrote " << (std::filesystem::path(*out) / kModelFile).string()
+           << ": the weights of training run " << run->id << " (test accuracy "
+           << FormatPercent(run->result, "test_accuracy") << ")\n";
+  }
+  return 0;
+}
+
+}  // namespace sculpt

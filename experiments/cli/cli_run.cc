@@ -1,0 +1,264 @@
+// `sculpt run CONFIG`: builds the experiment, prepares its evaluator (e.g. trains the supernet),
+// runs the search, logs every candidate, and with a "final" block retrains and exports the best.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <limits>
+#include <sstream>
+
+#include "experiments/cli/candidate_tables.h"
+#include "experiments/cli/cli.h"
+#include "experiments/cli/command_line.h"
+#include "experiments/config/experiment.h"
+#include "experiments/cli/interrupt.h"
+#include "experiments/cli/progress_display.h"
+#include "experiments/models/retrain.h"
+#include "experiments/store/metric_units.h"
+#include "experiments/store/store.h"
+#include "experiments/store/store_training_log.h"
+#include "experiments/store/table_format.h"
+#include "experiments/cli/training_display.h"
+#include "search/engine.h"
+#include "supernet/torch_threads.h"
+
+namespace sculpt {
+namespace {
+
+nlohmann::json SummaryJson(const RunSummary& summary) {
+  const EngineProgress& p = summary.progress;
+  nlohmann::json json = {{"stop_reason", ToString(summary.reason)},
+                         {"proposals", p.proposals},
+                         {"evaluations", p.evaluations},
+                         {"repeats", p.repeats},
+                         {"infeasible", p.infeasible},
+                         {"failed", p.failed},
+                         {"seconds", p.elapsed_seconds}};
+  if (p.best_objective) {
+    json["best_objective"] = *p.best_objective;
+    json["best_step"] = p.best_step;
+  }
+  return json;
+}
+
+// A multi-objective search has no one best candidate: it ends with its Pareto front, at most
+// kShown of it, spread from one end of the trade-off to the other.
+void PrintParetoFront(const Experiment& e, std::int64_t experiment_id, const ResultStore& store,
+                      std::ostream& out) {
+  constexpr std::size_t kShown = 10;
+  const std::vector<StoredCandidate> evaluated =
+      store.Top(experiment_id, std::numeric_limits<int>::max());
+  const std::vector<StoredCandidate> front = ParetoFront(e.objectives, evaluated);
+  if (front.empty()) {
+    out << "No candidate was evaluated successfully.\n";
+    return;
+  }
+  std::string over;
+  for (const Objective& o : e.objectives) {
+    over += over.empty() ? "" : ", ";
+    over += (o.goal == Goal::kMinimize ? "min " : "max ") + o.metric;
+  }
+  out << "Pareto front: " << front.size() << " of " << evaluated.size()
+      << " evaluated candidates, none beaten on all of " << over << ":\n";
+  std::vector<StoredCandidate> shown = front;
+  if (front.size() > kShown) {
+    shown.clear();
+    for (std::size_t i = 0; i < kShown; ++i) {
+      shown.push_back(front[i * (front.size() - 1) / (kShown - 1)]);
+    }
+  }
+  CandidateTableSpec spec;
+  for (const Objective& o : e.objectives) spec.metrics.push_back(o.metric);
+  spec.primary = e.objectives.front().metric;
+  spec.evaluator_type = e.evaluator_type;
+  std::ostringstream table;
+  WriteTable(CandidateTable(shown, spec), TableFormat::kTable, table);
+  std::istringstream lines(table.str());
+  for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";
+  if (shown.size() < front.size()) {
+    out << "  (" << shown.size() << " of " << front.size()
+        << " shown, spread along the front in the order of " << spec.primary << ")\n";
+  }
+}
+
+void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSummary& summary,
+                  const ResultStore& store, std::ostream& out) {
+  const EngineProgress& p = summary.progress;
+  out << "Search stopped: " << ToString(summary.reason) << " after " << p.proposals
+      << " proposals (" << p.evaluations << " evaluated, " << p.repeats << " repeats, "
+      << p.infeasible << " infeasible, " << p.failed << " failed) in " << std::fixed
+      << std::setprecision(2) << p.elapsed_seconds << " s.\n";
+  out.unsetf(std::ios::floatfield);
+  const bool multi_objective = e.objectives.size() > 1;
+  if (multi_objective) {
+    PrintParetoFront(e, experiment_id, store, out);
+  } else if (const std::vector<StoredCandidate> best = store.Top(experiment_id, 1); best.empty()) {
+    out << "No candidate was evaluated successfully.\n";
+  } else {
+    const StoredCandidate& c = best.front();
+    out << "Best candidate #" << c.id << " (step " << c.step << "): " << c.arch << "\n";
+    for (const auto& [name, value] : c.metrics) {
+      out << "  " << std::left << std::setw(16) << name
+          << MetricText(e.evaluator_type, name, value) << "\n";
+    }
+  }
+  const std::string db = e.storage.string();
+  out << "Results: " << db << " (experiment " << experiment_id << ")\n"
+      << "  sculpt query " << db << " --experiment " << experiment_id
+      << (multi_objective ? " --pareto" : " --top 10") << "\n"
+      << "  sculpt export " << db << " --experiment " << experiment_id << " --best --out DIR\n";
+}
+
+// Retrains the best candidate as the "final" block says and exports it. Returns false when
+// Ctrl-C stopped it.
+bool RunFinal(const Experiment& e, std::int64_t experiment_id, ResultStore& store,
+              TrainingProgress& display, const std::atomic<bool>& stop, nlohmann::json& summary,
+              std::ostream& out) {
+  const std::vector<StoredCandidate> best = store.Top(experiment_id, 1);
+  if (best.empty()) {
+    out << "Nothing to retrain: no candidate was evaluated successfully.\n";
+    return true;
+  }
+  const StoredCandidate& candidate = best.front();
+  const Architecture arch = e.space->Parse(candidate.arch);
+  const RetrainPlan& plan = *e.final;
+  // The retraining runs alone after the search: it gets every core the search's workers had
+  // (workers x threads_per_worker), not one worker's share, or final.threads.
+  SetTrainingThreads(RetrainThreads(plan, e.engine.workers, e.threads_per_worker), "retraining",
+                     display);
+  const RetrainOutcome outcome =
+      Retrain(plan, arch, store, experiment_id, candidate.id, &display, &stop, e.storage);
+  nlohmann::json final_json = {{"candidate", candidate.id}, {"training_run", outcome.run_id}};
+  for (const auto& [name, value] : outcome.result) {
+    if (std::isfinite(value)) final_json[name] = value;
+  }
+  summary["final"] = final_json;
+  if (!outcome.finished) {
+    out << "Retraining of candidate #" << candidate.id << " was interrupted (training run "
+        << outcome.run_id << ").\n";
+    return false;
+  }
+  const std::optional<ExperimentInfo> info = store.FindExperiment(std::to_string(experiment_id));
+  SCULPT_ASSERT(info.has_value(), "the running experiment is missing from its store");
+  const std::filesystem::path dir =
+      ExportRetrained(*info, candidate, candidate.metrics, plan, outcome, plan.export_dir);
+  summary["final"]["export"] = dir.string();
+
+  const Metrics& r = outcome.result;
+  auto percent = [&r](const char* name) { return FormatPercent(r, name); };
+  char line[200];
+  std::snprintf(line, sizeof(line), "%.0f params, %.3g MFLOPs, retrained %.0f epochs in %s",
+                r.at("params"), r.at("flops") / 1e6, r.at("epochs"),
+                FormatDuration(r.at("seconds")).c_str());
+  out << "\nFinal: candidate #" << candidate.id << " retrained from scratch\n"
+      << "  " << candidate.arch << "\n"
+      << "  test accuracy " << percent("test_accuracy") << " (validation "
+      << percent("valid_accuracy") << ")\n"
+      << "  " << line << "\n"
+      << "  training run " << outcome.run_id << "; exported to " << dir.string()
+      << " (architecture.json, model.pt)\n";
+  return true;
+}
+
+}  // namespace
+
+int RunCommand(const std::vector<std::string>& args, Streams io) {
+  CommandLine command_line(
+      "run CONFIG [--seed N] [--db PATH] [--workers N] [--quiet]",
+      "Runs the experiment described by the JSON config file CONFIG: the strategy proposes\n"
+      "architectures, the engine evaluates them in parallel, and every candidate is logged to\n"
+      "the SQLite database named by the config's \"storage\" (or --db).\n"
+      "Ctrl-C finishes the candidates in flight, writes them and stops (exit status 130).",
+      {{"seed", "N", "replace the config's seed"},
+       {"db", "PATH", "write to this database instead of the config's storage"},
+       {"workers", "N", "replace the config's number of parallel workers"},
+       {"quiet", "", "no progress display"}},
+      1, 1);
+  if (!command_line.Parse(args, io.out)) return 0;
+
+  Overrides overrides;
+  if (command_line.Has("seed")) {
+    overrides.seed = static_cast<std::uint64_t>(
+        command_line.Int("seed", 0, 0, std::numeric_limits<std::int64_t>::max()));
+  }
+  if (auto db = command_line.Value("db")) overrides.storage = std::filesystem::path(*db);
+  if (command_line.Has("workers")) {
+    overrides.workers = static_cast<int>(command_line.Int("workers", 1, 1, 1024));
+  }
+  // Validation happens here, before anything is created on disk.
+  Experiment e = LoadExperiment(command_line.Positional().front(), overrides);
+
+  // LibTorch's intra-op threads are process-wide; this command owns them: the supernet's
+  // training, alone before the search, gets every core the run owns (workers x
+  // threads_per_worker); each engine worker gets threads_per_worker (workers x threads <=
+  // cores); the retraining, alone after the search, gets them all again (RunFinal). Counts
+  // come from the config, never from the load: results depend on them.
+  const int run_threads = std::max(1, e.engine.workers * e.threads_per_worker);
+  if (e.storage.has_parent_path()) std::filesystem::create_directories(e.storage.parent_path());
+  std::unique_ptr<ResultStore> store = ResultStore::Open(e.storage.string());
+  const std::int64_t experiment_id =
+      store->CreateExperiment(e.name, e.canonical_config, e.space_type, e.strategy_type,
+                              e.objectives.front(), e.seed);
+  // Candidates are stored on a thread of their own while the search goes on; the engine
+  // flushes the writer before Run returns, and nothing else uses the store during Run.
+  std::unique_ptr<ResultSink> writer = store->Writer(experiment_id, WriteMode::kBackground);
+  Engine engine(*e.space, *e.evaluator, *e.strategy, e.objectives, e.constraints, e.engine);
+  const bool quiet = command_line.Has("quiet");
+  ProgressDisplay display(io.err, io.err_is_terminal, e.engine.budget, e.objectives.front().metric,
+                          IsFractionMetric(e.evaluator_type, e.objectives.front().metric));
+  TrainingDisplay training_display(io.err, io.err_is_terminal, quiet);
+  StoreTrainingLog training_log(*store, experiment_id);
+  RunSummary summary;
+  // Installed before the run is announced: from then on Ctrl-C stops cleanly.
+  InterruptFlag interrupt;
+  io.err << "sculpt: experiment '" << e.name << "' (id " << experiment_id << "), "
+         << e.strategy_type << " on " << e.space_type << ", " << e.engine.workers
+         << " workers, results in " << e.storage.string() << "\n";
+  try {
+    // The checkpoints live next to the database, so later runs of the same settings that write
+    // to it reuse them (see spaces/prepare.h).
+    PrepareContext prepare;
+    prepare.progress = &training_display;
+    prepare.log = &training_log;
+    prepare.stop = &interrupt.Flag();
+    prepare.checkpoint_dir = e.storage;
+    prepare.checkpoint_dir += ".supernet";
+    SetTorchThreads(run_threads);
+    e.evaluator->Prepare(prepare);
+    SetTorchThreads(e.threads_per_worker);
+    if (interrupt.Raised()) {
+      store->FinishExperiment(experiment_id, "interrupted",
+                              {{"stop_reason", "interrupted during preparation"}});
+      io.out << "Interrupted while preparing the evaluator; run again to resume.\n";
+      return 130;
+    }
+    summary = engine.Run(
+        *writer, [&](const EngineProgress& p) { if (!quiet) display.Update(p); },
+        &interrupt.Flag());
+  } catch (const std::exception& error) {
+    writer.reset();  // stores what was queued before the store is used again
+    store->FinishExperiment(experiment_id, "failed", {{"error", error.what()}});
+    throw;
+  }
+  if (!quiet) display.Finish(summary.progress);
+  store->SaveStrategyState(experiment_id, e.strategy->SaveState());
+  bool interrupted = summary.reason == StopReason::kInterrupted;
+  nlohmann::json summary_json = SummaryJson(summary);
+  PrintSummary(e, experiment_id, summary, *store, io.out);
+  if (e.final && !interrupted) {
+    try {
+      interrupted = !RunFinal(e, experiment_id, *store, training_display, interrupt.Flag(),
+                              summary_json, io.out);
+    } catch (const std::exception& error) {
+      summary_json["error"] = std::string("retraining failed: ") + error.what();
+      store->FinishExperiment(experiment_id, "failed", summary_json);
+      throw;
+    }
+  }
+  store->FinishExperiment(experiment_id, interrupted ? "interrupted" : "finished", summary_json);
+  return interrupted ? 130 : 0;
+}
+
+}  // namespace sculpt

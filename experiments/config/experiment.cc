@@ -1,0 +1,286 @@
+#include "experiments/config/experiment.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "experiments/config/builtins.h"
+#include "experiments/models/retrain.h"
+#include "spaces/did_you_mean.h"
+#include "spaces/machine.h"
+#include "spaces/options.h"
+
+namespace sculpt {
+namespace {
+
+bool Contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// Reads a component block {"type": ..., options...} and builds it with the registry's factory.
+// A block whose type is unknown is not read further (its options would only add noise).
+template <class Factory, class... Args>
+auto BuildComponent(Options& block, const Registry<Factory>& registry, std::string& type,
+                    bool can_build, Args&&... args) -> decltype(registry.Get("")(block, args...)) {
+  type = block.RequiredString("type", registry.Names());
+  const auto* entry = registry.Find(type);
+  if (entry == nullptr || !can_build) return nullptr;
+  auto component = entry->factory(block, std::forward<Args>(args)...);
+  block.Finish();
+  return component;
+}
+
+// Why an evaluator lacks `metric` when a setting of its own turned it off ("" otherwise): the
+// evaluators time candidates (latency_ms) only when latency_runs > 0.
+std::string WhyMetricIsMissing(const std::string& metric, const nlohmann::json& evaluator_config) {
+  if (metric == "latency_ms" && evaluator_config.is_object() &&
+      evaluator_config.value("latency_runs", nlohmann::json()) == 0) {
+    return "; the evaluator measures latency_ms only when it times candidates: evaluator."
+           "latency_runs is 0, set it to the number of timed runs (e.g. 15)";
+  }
+  return "";
+}
+
+// `evaluator_config`: the evaluator's block as read (defaults filled in), for saying why a
+// metric is missing.
+void ReadObjectives(Options& root, const nlohmann::json& evaluator_config, Experiment& e) {
+  std::vector<std::string> visible, reported, costs;
+  if (e.evaluator) {
+    visible = e.evaluator->VisibleMetrics();
+    reported = e.evaluator->ReportedMetrics();
+  }
+  if (e.space) costs = e.space->CostMetricNames();
+  std::vector<std::string> allowed = visible;
+  for (const std::string& c : costs) {
+    if (!Contains(allowed, c)) allowed.push_back(c);
+  }
+
+  std::vector<Options> blocks = root.Children("objectives");
+  if (blocks.empty() && !root.Has("objectives")) {
+    root.Error("objectives",
+               "missing; expected a list such as [{\"metric\": \"accuracy\", \"goal\": \"maximize\"}]");
+  } else if (blocks.empty()) {
+    root.Error("objectives", "expected at least one objective");
+  }
+  for (Options& block : blocks) {
+    Objective objective;
+    objective.metric = block.RequiredString("metric");
+    const std::string goal = block.String("goal", "maximize", {"maximize", "minimize"});
+    objective.goal = goal == "minimize" ? Goal::kMinimize : Goal::kMaximize;
+    block.Finish();
+    // Kept even when it cannot be checked (the evaluator has errors of its own): a strategy
+    // that counts objectives must not report them missing as a second mistake.
+    e.objectives.push_back(objective);
+    if (objective.metric.empty() || !e.evaluator) continue;
+    if (Contains(reported, objective.metric)) {
+      block.Error("metric", "'" + objective.metric +
+                                "' is report-only (strategies never see it); expected one of " +
+                                JoinNames(allowed));
+    } else if (!Contains(allowed, objective.metric)) {
+      std::string message = "unknown metric '" + objective.metric + "'";
+      const std::string guess = DidYouMean(objective.metric, allowed);
+      if (!guess.empty()) message += "; did you mean '" + guess + "'?";
+      block.Error("metric", message + " (expected one of " + JoinNames(allowed) + ")" +
+                                WhyMetricIsMissing(objective.metric, evaluator_config));
+    }
+  }
+}
+
+void ReadConstraints(Options& root, Experiment& e) {
+  const std::vector<std::string> costs =
+      e.space ? e.space->CostMetricNames() : std::vector<std::string>{};
+  for (Options& block : root.Children("constraints")) {
+    Constraint constraint;
+    constraint.metric = block.RequiredString("metric");
+    constraint.min = block.OptionalNumber("min");
+    constraint.max = block.OptionalNumber("max");
+    block.Finish();
+    if (!block.Has("min") && !block.Has("max")) block.Error("", "expected \"min\", \"max\" or both");
+    if (constraint.min && constraint.max && *constraint.min > *constraint.max) {
+      block.Error("min", "is greater than max");
+    }
+    if (e.space && !constraint.metric.empty() && !Contains(costs, constraint.metric)) {
+      block.Error("metric", "'" + constraint.metric +
+                                "' is not known before evaluation; constraints may use the space's "
+                                "cost metrics: " +
+                                (costs.empty() ? std::string("none") : JoinNames(costs)));
+    }
+    e.constraints.push_back(constraint);
+  }
+}
+
+void ReadBudget(Options& root, Experiment& e) {
+  Options block = root.Child("budget");
+  Budget& budget = e.engine.budget;
+  budget.evaluations = block.OptionalInt("evaluations", 1);
+  budget.proposals = block.OptionalInt("proposals", 1);
+  budget.seconds = block.OptionalNumber("seconds", 1e-3);
+  const std::int64_t patience = block.Int("patience", 100'000, 0);
+  if (patience > 0) budget.patience = patience;
+  block.Finish();
+  if (!block.Has("evaluations") && !block.Has("proposals") && !block.Has("seconds")) {
+    root.Error("budget", "set at least one of evaluations, proposals, seconds");
+  }
+}
+
+// The optional "final" block (see retrain.h). Its data set defaults to the evaluator's.
+void ReadFinal(const nlohmann::json& config, Options& root, const std::filesystem::path& base_dir,
+               nlohmann::json& canonical, Experiment& e) {
+  // Looked up even when absent: an unknown key ("fnal") is matched against the keys looked up.
+  root.Raw("final");
+  if (!root.Has("final")) return;
+  const nlohmann::json block_json = FinalBlockWithDataset(config);
+  nlohmann::json& block_canonical = canonical["final"];
+  block_canonical = nlohmann::json::object();
+  Options block(block_json, "final", root.Errors(), &block_canonical);
+  // Without a valid space there is no skeleton to check the block against; the space's errors
+  // say what to fix first.
+  if (!e.space) return;
+  const std::filesystem::path default_export =
+      e.storage.parent_path() / (e.storage.stem().string() + "-best");
+  RetrainPlan plan = ReadRetrainPlan(block, canonical.value("space", nlohmann::json::object()),
+                                     base_dir, default_export, e.seed);
+  block.Finish();
+  block_canonical["export"] = plan.export_dir.string();
+  e.final = std::make_shared<const RetrainPlan>(std::move(plan));
+}
+
+// Space factories see only their block, not the config's folder: a relative space
+// "latency_table" is anchored to it here (the canonical config keeps the absolute path, as it
+// does data set folders, so the stored config works from anywhere).
+nlohmann::json WithSpacePathsResolved(nlohmann::json config,
+                                      const std::filesystem::path& base_dir) {
+  if (!config.is_object() || !config.contains("space") || !config["space"].is_object()) {
+    return config;
+  }
+  nlohmann::json& space = config["space"];
+  if (space.contains("latency_table") && space["latency_table"].is_string()) {
+    const std::filesystem::path path = space["latency_table"].get<std::string>();
+    if (path.is_relative()) {
+      space["latency_table"] =
+          std::filesystem::absolute(base_dir / path).lexically_normal().string();
+    }
+  }
+  return config;
+}
+
+}  // namespace
+
+Experiment BuildExperiment(const nlohmann::json& given_config,
+                           const std::filesystem::path& base_dir, const Overrides& overrides) {
+  const nlohmann::json config = WithSpacePathsResolved(given_config, base_dir);
+  ConfigErrors errors;
+  Experiment e;
+  nlohmann::json canonical = nlohmann::json::object();
+  Options root(config, "", errors, &canonical);
+
+  e.name = root.RequiredString("name");
+  if (root.Has("name") && e.name.empty()) root.Error("name", "must not be empty");
+  root.OptionalString("description");
+  const std::int64_t seed = root.Int("seed", 0, 0);
+  e.seed = overrides.seed.value_or(static_cast<std::uint64_t>(seed));
+
+  const int cores = HardwareCores();
+  e.engine.batch = static_cast<int>(root.Int("batch", 1, 1, 1'000'000));
+  const int workers = static_cast<int>(root.Int("workers", cores, 1, 1024));
+  e.engine.workers = overrides.workers.value_or(workers);
+  const bool threads_given = root.Has("threads_per_worker");
+  e.threads_per_worker =
+      static_cast<int>(root.Int("threads_per_worker", std::max(1, cores / e.engine.workers), 1, 1024));
+  if (threads_given && e.threads_per_worker * e.engine.workers > cores) {
+    root.Error("threads_per_worker",
+               std::to_string(e.engine.workers) + " workers x " +
+                   std::to_string(e.threads_per_worker) + " threads exceed the " +
+                   std::to_string(cores) + " cores of this machine");
+  }
+
+  Options space_block = root.Child("space");
+  const std::size_t errors_before_space = errors.Messages().size();
+  e.space = BuildComponent(space_block, Spaces(), e.space_type, true);
+  // A space with errors falls back to defaults; an evaluator checked against them would only
+  // add follow-on errors.
+  const bool space_valid = e.space != nullptr && errors.Messages().size() == errors_before_space;
+
+  // The evaluator block collects its errors apart: evaluator factories build nothing once they
+  // see an error, and an error elsewhere in the config (a missing name) must not keep the
+  // evaluator from being built, or the objectives could not be checked against its metrics
+  // until that error is fixed.
+  ConfigErrors evaluator_errors;
+  const nlohmann::json no_block = nlohmann::json::object();
+  const nlohmann::json* given_evaluator = root.Raw("evaluator");
+  nlohmann::json& evaluator_canonical = canonical["evaluator"];
+  evaluator_canonical = nlohmann::json::object();
+  Options evaluator_block(given_evaluator != nullptr ? *given_evaluator : no_block, "evaluator",
+                          evaluator_errors, &evaluator_canonical);
+  EvaluatorContext evaluator_context{e.space.get(), base_dir, e.threads_per_worker, e.seed};
+  if (canonical.contains("space")) evaluator_context.space_config = canonical["space"];
+  e.evaluator = BuildComponent(evaluator_block, Evaluators(), e.evaluator_type, space_valid,
+                               evaluator_context);
+  for (const std::string& message : evaluator_errors.Messages()) errors.Add("", message);
+
+  ReadObjectives(root, evaluator_canonical, e);
+  ReadConstraints(root, e);
+
+  // A strategy that needs objectives would report a missing objectives list a second time; the
+  // error about the list says it, and the strategy's own options are checked against a
+  // stand-in.
+  std::vector<Objective> strategy_objectives = e.objectives;
+  if (strategy_objectives.empty()) strategy_objectives.push_back({"", Goal::kMaximize});
+  Options strategy_block = root.Child("strategy");
+  const StrategyContext strategy_context{e.space.get(), strategy_objectives, e.seed,
+                                         e.constraints, BuildComparator};
+  e.strategy = BuildComponent(strategy_block, Strategies(), e.strategy_type, e.space != nullptr,
+                              strategy_context);
+
+  ReadBudget(root, e);
+
+  const std::string storage = root.String("storage", "runs/" + e.name + ".sqlite");
+  e.storage = overrides.storage.value_or(base_dir / storage);
+  ReadFinal(config, root, base_dir, canonical, e);
+  root.Finish();
+  errors.ThrowIfAny();
+  SCULPT_ASSERT(e.space && e.evaluator && e.strategy, "a valid config built no component");
+
+  // Data set folders as absolute paths: the stored config must work from anywhere (`sculpt
+  // train` reads it back without the config file's folder).
+  for (const char* block : {"evaluator", "final"}) {
+    if (!canonical.contains(block) || !canonical[block].contains("dataset")) continue;
+    nlohmann::json& dataset = canonical[block]["dataset"];
+    if (dataset.contains("path") && dataset["path"].is_string()) {
+      const std::filesystem::path path = dataset["path"].get<std::string>();
+      if (path.is_relative()) {
+        dataset["path"] = std::filesystem::absolute(base_dir / path).lexically_normal().string();
+      }
+    }
+  }
+  canonical["seed"] = e.seed;
+  canonical["workers"] = e.engine.workers;
+  canonical["storage"] = e.storage.string();
+  e.canonical_config = std::move(canonical);
+  e.engine.seed = e.seed;
+  e.engine.strategy_name = e.strategy_type;
+  return e;
+}
+
+Experiment LoadExperiment(const std::filesystem::path& config_path, const Overrides& overrides) {
+  std::ifstream in(config_path);
+  if (!in) {
+    throw ConfigError({"cannot read config file '" + config_path.string() + "'"});
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json config;
+  try {
+    config = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& error) {
+    // Turn the byte offset into a line number: that is what an editor shows.
+    const std::string content = text.str();
+    const std::size_t offset = std::min<std::size_t>(error.byte, content.size());
+    const auto line = 1 + std::count(content.begin(), content.begin() + static_cast<long>(offset), '\n');
+    throw ConfigError({config_path.string() + ":" + std::to_string(line) +
+                       ": not valid JSON: " + error.what()});
+  }
+  return BuildExperiment(config, config_path.parent_path(), overrides);
+}
+
+}  // namespace sculpt

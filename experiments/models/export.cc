@@ -1,0 +1,96 @@
+#include "experiments/models/export.h"
+
+#include <cmath>
+#include <fstream>
+
+#include "sculpt/version.h"
+#include "spaces/errors.h"
+
+namespace sculpt {
+namespace {
+
+nlohmann::json MetricsJson(const Metrics& metrics) {
+  nlohmann::json json = nlohmann::json::object();
+  for (const auto& [name, value] : metrics) {
+    json[name] = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+  }
+  return json;
+}
+
+nlohmann::json StepOrNull(std::int64_t step) {
+  return step >= 0 ? nlohmann::json(step) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+nlohmann::json ArchitectureDocument(const ExperimentInfo& experiment,
+                                    const StoredCandidate& candidate, const Metrics& metrics,
+                                    const ArchitectureEncoder& encoder) {
+  nlohmann::json document = {
+      {"format", "sculpt-architecture"},
+      {"format_version", kExportFormatVersion},
+      {"sculpt_version", kVersion},
+      {"space", experiment.space},
+      {"arch", candidate.arch},
+      {"hash", candidate.hash},
+      {"metrics", MetricsJson(metrics)},
+      {"objective",
+       {{"metric", experiment.objective.metric},
+        {"goal", experiment.objective.goal == Goal::kMinimize ? "minimize" : "maximize"},
+        {"value", candidate.objective && std::isfinite(*candidate.objective)
+                      ? nlohmann::json(*candidate.objective)
+                      : nlohmann::json(nullptr)}}},
+      {"candidate",
+       {{"id", candidate.id},
+        {"step", candidate.step},
+        {"strategy", candidate.strategy},
+        {"origin", candidate.origin},
+        {"parent_step", StepOrNull(candidate.parent)},
+        {"repeat_of_step", StepOrNull(candidate.repeat_of)},
+        {"eval_seconds", candidate.eval_seconds}}},
+      {"experiment",
+       {{"id", experiment.id},
+        {"name", experiment.name},
+        {"seed", experiment.seed},
+        {"sculpt_version", experiment.sculpt_version},
+        {"created_at", experiment.created_at},
+        {"config", experiment.config}}},
+  };
+  if (encoder) {
+    if (std::optional<nlohmann::json> encoding = encoder(experiment, candidate)) {
+      document["encoding"] = std::move(*encoding);
+    }
+  }
+  return document;
+}
+
+std::filesystem::path WriteExportDocument(const nlohmann::json& document,
+                                          const std::filesystem::path& out_dir) {
+  std::error_code error;
+  std::filesystem::create_directories(out_dir, error);
+  if (error) {
+    throw UserError("cannot create output folder " + out_dir.string() + ": " + error.message());
+  }
+  std::filesystem::path path = out_dir / "architecture.json";
+  // Written beside and renamed, so a reader never sees half a file.
+  const std::filesystem::path partial = out_dir / "architecture.json.partial";
+  {
+    std::ofstream file(partial);
+    file << document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    file.close();
+    if (!file) throw UserError("cannot write " + partial.string());
+  }
+  std::filesystem::rename(partial, path, error);
+  if (error) throw UserError("cannot write " + path.string() + ": " + error.message());
+  return path;
+}
+
+std::filesystem::path WriteArchitectureExport(const ExperimentInfo& experiment,
+                                              const StoredCandidate& candidate,
+                                              const Metrics& metrics,
+                                              const std::filesystem::path& out_dir,
+                                              const ArchitectureEncoder& encoder) {
+  return WriteExportDocument(ArchitectureDocument(experiment, candidate, metrics, encoder), out_dir);
+}
+
+}  // namespace sculpt

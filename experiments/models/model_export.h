@@ -1,0 +1,29 @@
+#pragma once
+// model.pt: the trained stand-alone network of an exported architecture, as a LibTorch archive
+// (Module::save's layout: every parameter and buffer under its module path, e.g.
+// cells/0/edge3/op/1/weight for nb201, BN running statistics included). LibTorch reads it back
+// into a network that the space's model family builds from the same architecture and skeleton
+// (ReadModel, or torch::load in your own program). See docs/EXPORT.md.
+// Thread-safety: stateless functions.
+
+#include <filesystem>
+#include <memory>
+
+#include "spaces/architecture.h"
+#include "supernet/model_family.h"
+
+namespace sculpt {
+
+inline constexpr const char* kModelFile = "model.pt";
+
+// Writes `network` to `path` (written beside and renamed: a reader never sees half a file).
+// Throws UserError when it cannot be written.
+void WriteModel(Network& network, const std::filesystem::path& path);
+
+// Builds `family`'s network of `arch` and loads `path` into it; in eval mode. Throws UserError
+// when the file cannot be read or does not hold that network's tensors, by name and shape (a
+// model.pt of another architecture or skeleton is refused, never resized).
+std::shared_ptr<Network> ReadModel(const ModelFamily& family, const Architecture& arch,
+                                   const std::filesystem::path& path);
+
+}  // namespace sculpt

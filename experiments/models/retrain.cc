@@ -1,0 +1,210 @@
+#include "experiments/models/retrain.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include <ATen/Parallel.h>
+
+#include "experiments/config/builtins.h"
+#include "experiments/models/export.h"
+#include "experiments/models/model_export.h"
+#include "spaces/errors.h"
+#include "spaces/options.h"
+#include "supernet/data_setup.h"
+#include "supernet/network_trainer.h"
+#include "supernet/torch_threads.h"
+
+namespace sculpt {
+
+nlohmann::json FinalBlockWithDataset(const nlohmann::json& config) {
+  nlohmann::json block = config.value("final", nlohmann::json::object());
+  if (!block.is_object() || block.contains("dataset")) return block;
+  const auto evaluator = config.find("evaluator");
+  if (evaluator != config.end() && evaluator->is_object() && evaluator->contains("dataset")) {
+    block["dataset"] = (*evaluator)["dataset"];
+  }
+  return block;
+}
+
+RetrainPlan ReadRetrainPlan(Options& block, const nlohmann::json& space_config,
+                            const std::filesystem::path& base_dir,
+                            const std::filesystem::path& default_export,
+                            std::uint64_t default_seed) {
+  RetrainPlan plan;
+  plan.training = ReadSposOptions(block, default_seed);
+  plan.eval_batch_size = block.Int("eval_batch_size", 500, 1);
+  plan.threads = static_cast<int>(block.Int("threads", 0, 0, 1024));
+  const std::optional<std::string> out = block.OptionalString("export");
+  plan.export_dir = out ? base_dir / *out : default_export;
+  const std::string space_type = space_config.value("type", "");
+  try {
+    plan.space = BuildSpace(space_config);
+  } catch (const ConfigError&) {
+    // The space block's own errors are reported where it is read.
+  }
+  DataSetup setup = ReadDataSetup(block, BuildFamily(space_config), space_type, base_dir);
+  plan.family = setup.family;
+  plan.dataset = setup.dataset;
+  plan.data = std::move(setup.data);
+  if (plan.data && plan.training.batch_size > plan.data->Size(Split::kTrain)) {
+    block.Error("batch_size", "is larger than the train split (" +
+                                  std::to_string(plan.data->Size(Split::kTrain)) + " images)");
+  }
+  return plan;
+}
+
+RetrainPlan PlanFromStoredConfig(const nlohmann::json& canonical_config,
+                                 const std::filesystem::path& default_export) {
+  const nlohmann::json space = canonical_config.value("space", nlohmann::json::object());
+  if (BuildFamily(space) == nullptr) {
+    throw UserError("the experiment's space '" + space.value("type", std::string()) +
+                    "' has no networks to train (no model family; spaces with networks: " +
+                    JoinNames(Families().Names()) + ")");
+  }
+  const nlohmann::json block_json = FinalBlockWithDataset(canonical_config);
+  if (!block_json.contains("dataset")) {
+    throw UserError("the experiment's evaluator trains no networks and its config has no "
+                    "\"final\" block: it names no data set to train on (set final.dataset in "
+                    "the config and run it again)");
+  }
+  ConfigErrors errors;
+  nlohmann::json scratch = nlohmann::json::object();
+  Options block(block_json, "final", errors, &scratch);
+  const std::uint64_t seed = canonical_config.value("seed", std::uint64_t{0});
+  RetrainPlan plan =
+      ReadRetrainPlan(block, canonical_config["space"], {}, default_export, seed);
+  block.Finish();
+  errors.ThrowIfAny();
+  return plan;
+}
+
+int RetrainThreads(const RetrainPlan& plan, int workers, int threads_per_worker) {
+  if (plan.threads > 0) return plan.threads;
+  return std::max(1, workers * threads_per_worker);
+}
+
+int RetrainThreads(const RetrainPlan& plan, const nlohmann::json& canonical_config) {
+  return RetrainThreads(plan, canonical_config.value("workers", 1),
+                        canonical_config.value("threads_per_worker", 1));
+}
+
+int SetTrainingThreads(int threads, std::string_view activity, TrainingProgress& progress) {
+  const int set = SetTorchThreads(threads);
+  progress.Note(std::string(activity) + " with " + std::to_string(set) + " LibTorch thread" +
+                (set == 1 ? "" : "s"));
+  if (const int idle = IdleCores(0.5); idle < set) {
+    progress.Note("only " + std::to_string(idle) + " of the " + std::to_string(set) +
+                  " cores this training uses are idle: it may run several times slower than "
+                  "usual (the thread count is kept because the trained network depends on it; "
+                  "choose it with final.threads or sculpt train --threads)");
+  }
+  return set;
+}
+
+RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,
+                       std::int64_t experiment_id, std::int64_t candidate_id,
+                       TrainingProgress* progress, const std::atomic<bool>* stop,
+                       const std::filesystem::path& db) {
+  SCULPT_ASSERT(plan.data != nullptr && plan.family != nullptr && plan.space != nullptr,
+                "Retrain needs a plan whose data, family and space are loaded");
+  RetrainOutcome outcome;
+  outcome.network = plan.family->BuildNetwork(arch, plan.training.seed);
+  const nlohmann::json config = {{"skeleton", plan.family->Skeleton()},
+                                 {"training", SposOptionsJson(plan.training)},
+                                 {"dataset", DescribeDataset(plan.dataset)},
+                                 {"family", plan.family->Name()},
+                                 {"input", InputDocument(*plan.family, *plan.data)},
+                                 {"threads", at::get_num_threads()}};
+  outcome.run_id = store.BeginTrainingRun(experiment_id, candidate_id, "retrain", config);
+  auto stopped = [stop] { return stop != nullptr && stop->load(); };
+
+  const std::int64_t full = plan.data->Size(Split::kTrain) / plan.training.batch_size;
+  const std::int64_t steps =
+      plan.training.steps_per_epoch > 0 ? std::min(plan.training.steps_per_epoch, full) : full;
+  if (progress != nullptr) progress->Begin("retrain", 1, plan.training.epochs, steps);
+  NetworkTrainingHooks hooks;
+  hooks.eval_batch_size = plan.eval_batch_size;
+  hooks.on_step = [&](const TrainingStep& step) {
+    if (progress != nullptr) progress->Step(step);
+    return !stopped();
+  };
+  hooks.on_epoch = [&](const NetworkEpoch& epoch) {
+    const Metrics values = epoch.AsMetrics();
+    store.RecordEpoch(outcome.run_id, static_cast<int>(epoch.epoch), values);
+    if (progress != nullptr) progress->EpochDone(epoch.epoch, values);
+    return !stopped();
+  };
+  NetworkTrainingResult result;
+  try {
+    result = TrainNetwork(*outcome.network, *plan.data, plan.training, hooks);
+  } catch (...) {
+    if (progress != nullptr) progress->End();
+    store.FinishTrainingRun(outcome.run_id, "failed", {});
+    throw;
+  }
+  if (progress != nullptr) progress->End();
+  outcome.finished = !result.stopped;
+  outcome.result = {{"epochs", static_cast<double>(result.epochs_done)},
+                    {"seconds", result.seconds},
+                    {"train_loss", result.train_loss},
+                    {"train_accuracy", result.train_accuracy},
+                    {"valid_loss", result.valid_loss},
+                    {"valid_accuracy", result.valid_accuracy}};
+  for (const auto& [name, value] : plan.space->Cost(arch)) {
+    if (name == "params" || name == "flops") outcome.result[name] = value;
+  }
+  if (outcome.finished && plan.data->Size(Split::kTest) > 0) {
+    outcome.result["test_loss"] = result.test_loss;
+    outcome.result["test_accuracy"] = result.test_accuracy;
+  }
+  if (outcome.finished && !db.empty()) {
+    // Kept before the run is marked finished: a finished retraining always has its weights.
+    SaveNetwork(*outcome.network, TrainedModelPath(db, outcome.run_id));
+  }
+  store.FinishTrainingRun(outcome.run_id, outcome.finished ? "finished" : "interrupted",
+                          outcome.result);
+  return outcome;
+}
+
+std::filesystem::path TrainedModelPath(const std::filesystem::path& db, std::int64_t run_id) {
+  std::filesystem::path folder = db;
+  folder += ".models";
+  return folder / ("run-" + std::to_string(run_id)) / kModelFile;
+}
+
+nlohmann::json RetrainDocument(std::int64_t run_id, const nlohmann::json& training,
+                               const Metrics& result) {
+  nlohmann::json retrain = {{"training_run", run_id}, {"training", training}, {"model", kModelFile}};
+  for (const auto& [name, value] : result) {
+    retrain["metrics"][name] = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json();
+  }
+  return retrain;
+}
+
+nlohmann::json InputDocument(const ModelFamily& family, const ImageDataset& data) {
+  const std::vector<std::int64_t> shape = family.InputShape();
+  return {{"shape", std::vector<std::int64_t>(shape.begin() + 1, shape.end())},
+          {"pixel_scale", 1.0 / 255.0},
+          {"mean", data.Mean()},
+          {"std", data.Std()},
+          {"normalise", "x = (pixel * pixel_scale - mean[c]) / std[c]"}};
+}
+
+std::filesystem::path ExportRetrained(const ExperimentInfo& experiment,
+                                      const StoredCandidate& candidate, const Metrics& metrics,
+                                      const RetrainPlan& plan, const RetrainOutcome& outcome,
+                                      const std::filesystem::path& out_dir) {
+  // export.h writes the candidate's document; the retraining adds what deployment needs.
+  nlohmann::json document = ArchitectureDocument(experiment, candidate, metrics);
+  document["retrain"] =
+      RetrainDocument(outcome.run_id, SposOptionsJson(plan.training), outcome.result);
+  document["family"] = plan.family->Name();
+  document["skeleton"] = plan.family->Skeleton();
+  document["input"] = InputDocument(*plan.family, *plan.data);
+  WriteModel(*outcome.network, out_dir / kModelFile);
+  WriteExportDocument(document, out_dir);
+  return out_dir;
+}
+
+}  // namespace sculpt

@@ -1,0 +1,127 @@
+#pragma once
+// Retraining: the last step of a search. The winner was only scored cheaply (inherited weights);
+// it is trained stand-alone from scratch (supernet/network_trainer.h) by its space's model
+// family for the epochs the "final" block of the config asks for, scored on the test split,
+// recorded in the store (a training run of kind "retrain" with per-epoch curves), its weights
+// kept next to the database (TrainedModelPath) and exported: architecture.json (the document of
+// experiments/models/export.h plus the retraining's results, the skeleton and the input
+// normalisation) and model.pt (experiments/models/model_export.h). `sculpt train` retrains any logged
+// candidate the same way, and `sculpt export` finds the kept weights again.
+//
+// The "final" block: "dataset" {...} (default: the evaluator's dataset block), the training keys
+// of SposOptions ("epochs", "batch_size", "learning_rate", ...), "eval_batch_size" (500) and
+// "export" (the output folder; default: next to the database, "<db name>-best"). The skeleton is
+// the space's.
+// Thread-safety: one thread (the command's).
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "experiments/store/store.h"
+#include "spaces/architecture.h"
+#include "spaces/metrics.h"
+#include "spaces/prepare.h"
+#include "spaces/search_space.h"
+#include "supernet/dataset.h"
+#include "supernet/model_family.h"
+#include "supernet/spos_trainer.h"
+
+namespace sculpt {
+
+class Options;
+
+struct RetrainPlan {
+  // The experiment's space (for the winner's costs) and its model family (its networks).
+  std::shared_ptr<const SearchSpace> space;
+  std::shared_ptr<const ModelFamily> family;
+  DatasetOptions dataset;
+  SposOptions training;
+  std::int64_t eval_batch_size = 500;
+  // LibTorch intra-op threads; 0: the search's cores (see RetrainThreads). Part of the plan
+  // because it is part of the result: oneDNN sums gradients in an order that depends on it.
+  int threads = 0;
+  std::filesystem::path export_dir;
+  // Loaded while reading the plan (so a mismatch with the skeleton is a config error); null when
+  // the config has errors.
+  std::shared_ptr<const ImageDataset> data;
+};
+
+// Reads a "final" block whose "dataset" was already filled in (see FinalBlockWithDataset);
+// errors go to `block`. `space_config` is the space's canonical block, `default_export` the
+// export folder when "export" is absent. Relative paths resolve against `base_dir`.
+RetrainPlan ReadRetrainPlan(Options& block, const nlohmann::json& space_config,
+                            const std::filesystem::path& base_dir,
+                            const std::filesystem::path& default_export,
+                            std::uint64_t default_seed);
+
+// The "final" block of `config` with "dataset" taken from the evaluator's block when absent.
+nlohmann::json FinalBlockWithDataset(const nlohmann::json& config);
+
+// The retraining plan of a stored experiment's canonical config: its "final" block, or, when it
+// has none, the evaluator's dataset with default training settings. Throws ConfigError when the
+// stored config cannot give one (e.g. a table experiment without any dataset).
+RetrainPlan PlanFromStoredConfig(const nlohmann::json& canonical_config,
+                                 const std::filesystem::path& default_export);
+
+struct RetrainOutcome {
+  bool finished = false;  // false: stopped by the flag
+  std::int64_t run_id = 0;
+  // test_accuracy, test_loss, valid_accuracy, valid_loss, train_accuracy, train_loss, epochs,
+  // seconds, params, flops.
+  Metrics result;
+  std::shared_ptr<Network> network;
+};
+
+// Where the weights of training run `run_id` of the database `db` are kept: next to the
+// database, `<db>.models/run-<id>/model.pt` (as supernets are kept in `<db>.supernet/`).
+std::filesystem::path TrainedModelPath(const std::filesystem::path& db, std::int64_t run_id);
+
+// LibTorch intra-op threads for the retraining after a search of `workers` x `threads_per_worker`:
+// the plan's `threads` when set, else their product (the retraining runs alone and gets every
+// core the search had). Never the machine's load: the same config must give the same network.
+int RetrainThreads(const RetrainPlan& plan, int workers, int threads_per_worker);
+
+// The same for a stored experiment (its canonical config's workers and threads_per_worker), so
+// that `sculpt train` retrains a run's winner exactly as `sculpt run` did.
+int RetrainThreads(const RetrainPlan& plan, const nlohmann::json& canonical_config);
+
+// Sets LibTorch's intra-op threads for a training (`activity`, e.g. "retraining"), says how
+// many on `progress`, and warns when fewer cores than that are idle now (sampled for half a
+// second): OpenMP threads sharing cores with other processes spin and can make training several
+// times slower. Returns the count LibTorch reports.
+int SetTrainingThreads(int threads, std::string_view activity, TrainingProgress& progress);
+
+// Retrains `arch` as `plan` says; the run goes to `store` (kind "retrain", tied to the
+// experiment and candidate), progress to `progress` (may be null). A finished network's weights
+// are saved to TrainedModelPath(db, run id) when `db` is not empty.
+RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,
+                       std::int64_t experiment_id, std::int64_t candidate_id,
+                       TrainingProgress* progress, const std::atomic<bool>* stop,
+                       const std::filesystem::path& db);
+
+// Writes out_dir/architecture.json (export.h's document plus "retrain": the outcome's results
+// and run id, "family", "skeleton" and "input": shape and normalisation) and out_dir/model.pt.
+// Returns out_dir.
+std::filesystem::path ExportRetrained(const ExperimentInfo& experiment,
+                                      const StoredCandidate& candidate, const Metrics& metrics,
+                                      const RetrainPlan& plan, const RetrainOutcome& outcome,
+                                      const std::filesystem::path& out_dir);
+
+// The "retrain" block ExportRetrained writes for a training run, from what the store keeps
+// (its id, training options and results): `sculpt export` rebuilds it for a run that finished
+// earlier.
+nlohmann::json RetrainDocument(std::int64_t run_id, const nlohmann::json& training,
+                               const Metrics& result);
+
+// "input": the network's input shape (channels, height, width) and the normalisation its
+// training applied (per-channel mean and std of the train split, on pixels scaled to [0, 1]).
+nlohmann::json InputDocument(const ModelFamily& family, const ImageDataset& data);
+
+}  // namespace sculpt

@@ -1,0 +1,190 @@
+#include "experiments/store/sqlite_statement.h"
+
+#include <sqlite3.h>
+
+#include <cmath>
+
+#include "spaces/errors.h"
+
+namespace sculpt::sqlite {
+
+Database::Database(const std::string& path, Mode mode) : path_(path), mode_(mode) {
+  // FULLMUTEX is not needed: the store promises one thread at a time per connection.
+  int flags = SQLITE_OPEN_NOMUTEX;
+  flags |=
+      mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw UserError("cannot open database " + path + ": " + message);
+  }
+  sqlite3_extended_result_codes(db_, 1);
+}
+
+Database::~Database() { sqlite3_close_v2(db_); }
+
+void Database::Fail(std::string_view what) const {
+  throw UserError("database " + path_ + ": " + sqlite3_errmsg(db_) + " (" + std::string(what) +
+                  ")");
+}
+
+void Database::Exec(const std::string& sql) const {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message != nullptr ? message : sqlite3_errmsg(db_);
+    sqlite3_free(message);
+    throw UserError("database " + path_ + ": " + text);
+  }
+}
+
+std::int64_t Database::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
+
+std::int64_t Database::Changes() const { return sqlite3_changes64(db_); }
+
+Statement::Statement(const Database& db, std::string_view sql, bool persistent,
+                     std::string_view* tail)
+    : db_(db) {
+  const char* end = nullptr;
+  const unsigned flags = persistent ? SQLITE_PREPARE_PERSISTENT : 0;
+  if (sqlite3_prepare_v3(db.Handle(), sql.data(), static_cast<int>(sql.size()), flags, &stmt_,
+                         &end) != SQLITE_OK) {
+    throw UserError("database " + db.Path() + ": " + sqlite3_errmsg(db.Handle()));
+  }
+  if (tail != nullptr) *tail = sql.substr(static_cast<std::size_t>(end - sql.data()));
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+bool Statement::ReadOnly() const { return stmt_ == nullptr || sqlite3_stmt_readonly(stmt_) != 0; }
+
+Statement& Statement::Bind(int index, std::int64_t value) {
+  if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) db_.Fail("bind");
+  return *this;
+}
+
+Statement& Statement::Bind(int index, double value) {
+  if (sqlite3_bind_double(stmt_, index, value) != SQLITE_OK) db_.Fail("bind");
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::string_view text) {
+  if (sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8) !=
+      SQLITE_OK) {
+    db_.Fail("bind");
+  }
+  return *this;
+}
+
+Statement& Statement::BindStatic(int index, std::string_view text) {
+  if (sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8) !=
+      SQLITE_OK) {
+    db_.Fail("bind");
+  }
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::optional<double> value) {
+  return value && !std::isnan(*value) ? Bind(index, *value) : BindNull(index);
+}
+
+Statement& Statement::BindNull(int index) {
+  if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) db_.Fail("bind");
+  return *this;
+}
+
+bool Statement::Step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  // The statement's error is reported on the connection; reset so the statement can be reused.
+  std::string message = sqlite3_errmsg(db_.Handle());
+  sqlite3_reset(stmt_);
+  throw UserError("database " + db_.Path() + ": " + message);
+}
+
+void Statement::Run() {
+  while (Step()) {
+  }
+}
+
+void Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+void Statement::Rewind() { sqlite3_reset(stmt_); }
+
+int Statement::ColumnCount() const { return sqlite3_column_count(stmt_); }
+
+std::string Statement::ColumnName(int column) const {
+  const char* name = sqlite3_column_name(stmt_, column);
+  return name != nullptr ? name : "";
+}
+
+std::string Statement::ColumnTable(int column) const {
+  const char* name = sqlite3_column_table_name(stmt_, column);
+  return name != nullptr ? name : "";
+}
+
+std::string Statement::ColumnOrigin(int column) const {
+  const char* name = sqlite3_column_origin_name(stmt_, column);
+  return name != nullptr ? name : "";
+}
+
+bool Statement::IsNull(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+bool Statement::IsInteger(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_INTEGER;
+}
+
+bool Statement::IsReal(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_FLOAT;
+}
+
+bool Statement::IsBlob(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_BLOB;
+}
+
+std::int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+double Statement::Real(int column) const { return sqlite3_column_double(stmt_, column); }
+
+std::string_view Statement::Text(int column) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, column);
+  if (text == nullptr) return {};
+  return {reinterpret_cast<const char*>(text),
+          static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
+}
+
+std::optional<std::string> Statement::OptionalText(int column) const {
+  if (IsNull(column)) return std::nullopt;
+  return std::string(Text(column));
+}
+
+std::optional<double> Statement::OptionalReal(int column) const {
+  if (IsNull(column)) return std::nullopt;
+  return Real(column);
+}
+
+std::optional<std::int64_t> Statement::OptionalInt(int column) const {
+  if (IsNull(column)) return std::nullopt;
+  return Int(column);
+}
+
+Transaction::Transaction(const Database& db) : db_(db) { db_.Exec("BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+  // Rolling back cannot usefully fail here; a failed ROLLBACK leaves SQLite's own recovery to work.
+  if (!done_) sqlite3_exec(db_.Handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Transaction::Commit() {
+  db_.Exec("COMMIT");
+  done_ = true;
+}
+
+}  // namespace sculpt::sqlite

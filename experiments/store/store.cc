@@ -1,0 +1,446 @@
+#include "experiments/store/store.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <unordered_map>
+
+#include "experiments/store/sqlite_statement.h"
+#include "experiments/store/store_json.h"
+#include "experiments/store/store_schema.h"
+#include "experiments/store/store_writer.h"
+#include "sculpt/version.h"
+#include "spaces/errors.h"
+#include "spaces/machine.h"
+
+namespace sculpt {
+namespace {
+
+using namespace store_json;
+using sqlite::Database;
+using sqlite::Statement;
+using sqlite::Transaction;
+
+// Columns that training_epochs keeps as real columns (what plots need); the rest go to `other`.
+constexpr std::array<const char*, 6> kEpochColumns = {
+    "train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "lr", "seconds"};
+constexpr int kNumEpochColumns = static_cast<int>(kEpochColumns.size());
+
+// The columns ReadCandidate reads, from the evaluations table (which has no repeats).
+constexpr const char* kEvaluationColumns =
+    "id, experiment_id, step, arch, hash, strategy, origin, parent_step, status, error, "
+    "NULL, objective, metrics, eval_seconds, finished_at";
+
+// The repeat at step ?2 of experiment ?1, in ReadCandidate's columns: only the batch row that
+// can hold it is expanded.
+constexpr const char* kSelectRepeatAtStep = R"sql(
+SELECT NULL, b.experiment_id, json_extract(r.value, '$[0]'), a.arch, e.hash, b.strategy,
+       json_extract(r.value, '$[4]'), json_extract(r.value, '$[3]'), e.status, e.error,
+       json_extract(r.value, '$[2]'), e.objective, NULL, 0.0, b.finished_at
+FROM (SELECT * FROM repeat_batches WHERE experiment_id = ?1 AND first_step <= ?2
+      ORDER BY first_step DESC LIMIT 1) AS b
+CROSS JOIN json_each(b.repeats) AS r
+CROSS JOIN architectures AS a
+  ON a.experiment_id = b.experiment_id AND a.id = json_extract(r.value, '$[1]')
+CROSS JOIN evaluations AS e
+  ON e.experiment_id = b.experiment_id AND e.step = json_extract(r.value, '$[2]')
+WHERE json_extract(r.value, '$[0]') = ?2)sql";
+
+constexpr const char* kExperimentColumns =
+    "id, name, config, space, strategy, objective_metric, objective_goal, seed, status, "
+    "sculpt_version, created_at, finished_at, summary";
+
+void CheckStatus(std::string_view status, std::string_view what) {
+  if (status != "finished" && status != "interrupted" && status != "failed") {
+    throw UserError(std::string(what) + " status '" + std::string(status) +
+                    "' is not allowed; expected finished, interrupted or failed");
+  }
+}
+
+Metrics ParseMetrics(std::string_view text, const std::string& path) {
+  Metrics metrics;
+  const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) throw UserError("database " + path + ": metrics are not a JSON object");
+  for (const auto& [name, value] : json.items()) {
+    metrics[name] =
+        value.is_number() ? value.get<double>() : std::numeric_limits<double>::quiet_NaN();
+  }
+  return metrics;
+}
+
+nlohmann::json ParseJson(std::optional<std::string> text) {
+  if (!text) return nullptr;
+  return nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+}
+
+StoredCandidate ReadCandidate(const Statement& row, const std::string& path) {
+  StoredCandidate c;
+  c.id = row.Int(0);
+  c.experiment_id = row.Int(1);
+  c.step = row.Int(2);
+  c.arch = row.Text(3);
+  c.hash = row.Text(4);
+  c.strategy = row.Text(5);
+  c.origin = row.Text(6);
+  c.parent = row.OptionalInt(7).value_or(-1);
+  c.status = row.Text(8);
+  c.error = row.Text(9);
+  c.repeat_of = row.OptionalInt(10).value_or(-1);
+  c.objective = row.OptionalReal(11);
+  if (!row.IsNull(12)) c.metrics = ParseMetrics(row.Text(12), path);
+  c.eval_seconds = row.Real(13);
+  c.finished_at = row.Real(14);
+  return c;
+}
+
+ExperimentInfo ReadExperiment(const Statement& row) {
+  ExperimentInfo e;
+  e.id = row.Int(0);
+  e.name = row.Text(1);
+  e.config = ParseJson(row.OptionalText(2));
+  e.space = row.Text(3);
+  e.strategy = row.Text(4);
+  e.objective.metric = row.Text(5);
+  e.objective.goal = row.Text(6) == "minimize" ? Goal::kMinimize : Goal::kMaximize;
+  e.seed = static_cast<std::uint64_t>(row.Int(7));  // stored as its 64-bit two's complement
+  e.status = row.Text(8);
+  e.sculpt_version = row.Text(9);
+  e.created_at = row.Text(10);
+  e.finished_at = row.Text(11);
+  e.summary = ParseJson(row.OptionalText(12));
+  return e;
+}
+
+class SqliteStore final : public ResultStore {
+ public:
+  SqliteStore(const std::string& path, Database::Mode mode) : db_(path, mode) {
+    store_schema::Prepare(db_);
+  }
+
+  std::int64_t CreateExperiment(const std::string& name, const nlohmann::json& canonical_config,
+                                const std::string& space, const std::string& strategy,
+                                const Objective& primary, std::uint64_t seed) override {
+    Statement insert(db_,
+                     "INSERT INTO experiments (name, config, space, strategy, objective_metric, "
+                     "objective_goal, seed, sculpt_version, status, created_at) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?9)");
+    insert.Bind(1, name).Bind(2, canonical_config.dump()).Bind(3, space).Bind(4, strategy);
+    insert.Bind(5, primary.metric)
+        .Bind(6, primary.goal == Goal::kMinimize ? "minimize" : "maximize")
+        .Bind(7, static_cast<std::int64_t>(seed))
+        .Bind(8, kVersion)
+        .Bind(9, UtcNow());
+    insert.Run();
+    return db_.LastInsertId();
+  }
+
+  std::unique_ptr<ResultSink> Writer(std::int64_t experiment_id, WriteMode mode) override {
+    RequireExperiment(experiment_id);
+    return MakeStoreWriter(db_, experiment_id, mode);
+  }
+
+  void SaveStrategyState(std::int64_t experiment_id, const nlohmann::json& state) override {
+    Statement update(db_, "UPDATE experiments SET strategy_state = ?2 WHERE id = ?1");
+    update.Bind(1, experiment_id).Bind(2, state.dump());
+    update.Run();
+    if (db_.Changes() == 0) ThrowNoExperiment(experiment_id);
+  }
+
+  std::optional<nlohmann::json> StrategyState(std::int64_t experiment_id) const override {
+    Statement select(db_, "SELECT strategy_state FROM experiments WHERE id = ?1");
+    select.Bind(1, experiment_id);
+    if (!select.Step()) ThrowNoExperiment(experiment_id);
+    if (select.IsNull(0)) return std::nullopt;
+    return ParseJson(select.OptionalText(0));
+  }
+
+  void FinishExperiment(std::int64_t experiment_id, std::string_view status,
+                        const nlohmann::json& summary) override {
+    CheckStatus(status, "experiment");
+    Statement update(db_,
+                     "UPDATE experiments SET status = ?2, finished_at = ?3, summary = ?4 "
+                     "WHERE id = ?1");
+    update.Bind(1, experiment_id).Bind(2, status).Bind(3, UtcNow()).Bind(4, summary.dump());
+    update.Run();
+    if (db_.Changes() == 0) ThrowNoExperiment(experiment_id);
+  }
+
+  std::vector<ExperimentInfo> Experiments() const override {
+    Statement select(db_,
+                     std::string("SELECT ") + kExperimentColumns + " FROM experiments ORDER BY id");
+    std::vector<ExperimentInfo> experiments;
+    while (select.Step()) experiments.push_back(ReadExperiment(select));
+    return experiments;
+  }
+
+  std::optional<ExperimentInfo> FindExperiment(std::string_view id_or_name) const override {
+    const bool digits = !id_or_name.empty() && id_or_name.size() < 19 &&
+                        id_or_name.find_first_not_of("0123456789") == std::string_view::npos;
+    if (digits) {
+      Statement by_id(
+          db_, std::string("SELECT ") + kExperimentColumns + " FROM experiments WHERE id = ?1");
+      by_id.Bind(1, static_cast<std::int64_t>(std::stoll(std::string(id_or_name))));
+      if (by_id.Step()) return ReadExperiment(by_id);
+    }
+    // A name may look like a number; the newest experiment of a name is the one users mean.
+    Statement by_name(db_, std::string("SELECT ") + kExperimentColumns +
+                               " FROM experiments WHERE name = ?1 ORDER BY id DESC LIMIT 1");
+    by_name.Bind(1, id_or_name);
+    if (by_name.Step()) return ReadExperiment(by_name);
+    return std::nullopt;
+  }
+
+  std::optional<ExperimentInfo> NewestExperiment() const override {
+    Statement select(db_, std::string("SELECT ") + kExperimentColumns +
+                              " FROM experiments ORDER BY id DESC LIMIT 1");
+    if (select.Step()) return ReadExperiment(select);
+    return std::nullopt;
+  }
+
+  ExperimentStats Stats(std::int64_t experiment_id) const override {
+    // Evaluations as a budget counts them: failed ones included, infeasible ones (rejected
+    // before evaluation) not. The view has no such column; the index by step serves the count.
+    Statement select(db_,
+                     "SELECT candidates, (SELECT count(*) FROM evaluations AS c "
+                     "WHERE c.experiment_id = ?1 AND c.status != 'infeasible'), evaluated, "
+                     "best_objective FROM experiment_summary WHERE id = ?1");
+    select.Bind(1, experiment_id);
+    if (!select.Step()) ThrowNoExperiment(experiment_id);
+    ExperimentStats stats;
+    stats.candidates = select.Int(0);
+    stats.evaluations = select.Int(1);
+    stats.evaluated = select.Int(2);
+    stats.best_objective = select.OptionalReal(3);
+    return stats;
+  }
+
+  std::vector<StoredCandidate> Top(std::int64_t experiment_id, int k) const override {
+    const std::optional<ExperimentInfo> experiment = FindById(experiment_id);
+    if (!experiment) ThrowNoExperiment(experiment_id);
+    // The conditions match the partial index candidates_by_objective, which then yields the
+    // rows already in order: no scan of the experiment's candidates.
+    const std::string order = experiment->objective.goal == Goal::kMinimize ? "ASC" : "DESC";
+    Statement select(db_, std::string("SELECT ") + kEvaluationColumns +
+                              " FROM evaluations WHERE experiment_id = ?1 AND status = 'ok' "
+                              "AND objective IS NOT NULL "
+                              "ORDER BY objective " +
+                              order + ", step ASC LIMIT ?2");
+    select.Bind(1, experiment_id).Bind(2, static_cast<std::int64_t>(std::max(k, 0)));
+    std::vector<StoredCandidate> top;
+    while (select.Step()) top.push_back(ReadCandidate(select, db_.Path()));
+    return top;
+  }
+
+  std::optional<StoredCandidate> Candidate(std::int64_t id) const override {
+    Statement select(db_,
+                     std::string("SELECT ") + kEvaluationColumns + " FROM evaluations WHERE id = ?1");
+    select.Bind(1, id);
+    if (select.Step()) return ReadCandidate(select, db_.Path());
+    return std::nullopt;
+  }
+
+  std::optional<StoredCandidate> CandidateAtStep(std::int64_t experiment_id,
+                                                 std::int64_t step) const override {
+    Statement select(db_, std::string("SELECT ") + kEvaluationColumns +
+                              " FROM evaluations WHERE experiment_id = ?1 AND step = ?2");
+    select.Bind(1, experiment_id).Bind(2, step);
+    if (select.Step()) return ReadCandidate(select, db_.Path());
+    Statement repeat(db_, kSelectRepeatAtStep);
+    repeat.Bind(1, experiment_id).Bind(2, step);
+    if (repeat.Step()) return ReadCandidate(repeat, db_.Path());
+    return std::nullopt;
+  }
+
+  Table Sql(const std::string& sql) const override {
+    std::string_view tail;
+    Statement statement(db_, sql, false, &tail);
+    if (statement.Empty()) throw UserError("the SQL holds no statement");
+    if (!Statement(db_, tail).Empty()) {
+      throw UserError("the SQL holds more than one statement; give one at a time");
+    }
+    if (!statement.ReadOnly()) {
+      throw UserError("the SQL would change the database; queries are read-only");
+    }
+    Table table;
+    const int columns = statement.ColumnCount();
+    // JSON columns (a candidate's metrics, a config) become JsonText, so that JSON output nests
+    // them as objects instead of escaped strings.
+    std::vector<bool> json_column;
+    for (int c = 0; c < columns; ++c) {
+      table.columns.push_back(statement.ColumnName(c));
+      json_column.push_back(store_schema::IsJsonColumn(
+          statement.ColumnTable(c), statement.ColumnOrigin(c), table.columns.back()));
+    }
+    while (statement.Step()) {
+      std::vector<Cell>& row = table.rows.emplace_back();
+      row.reserve(static_cast<std::size_t>(columns));
+      for (int c = 0; c < columns; ++c) {
+        if (statement.IsNull(c)) {
+          row.emplace_back();
+        } else if (statement.IsInteger(c)) {
+          row.emplace_back(statement.Int(c));
+        } else if (statement.IsReal(c)) {
+          row.emplace_back(statement.Real(c));
+        } else if (statement.IsBlob(c)) {
+          row.emplace_back(BlobLiteral(statement, c));
+        } else if (json_column[static_cast<std::size_t>(c)]) {
+          row.emplace_back(JsonText{std::string(statement.Text(c))});
+        } else {
+          row.emplace_back(std::string(statement.Text(c)));
+        }
+      }
+    }
+    return table;
+  }
+
+  std::int64_t BeginTrainingRun(std::optional<std::int64_t> experiment_id,
+                                std::optional<std::int64_t> candidate_id, std::string_view kind,
+                                const nlohmann::json& config) override {
+    if (kind != "supernet" && kind != "retrain" && kind != "train_eval") {
+      throw UserError("training run kind '" + std::string(kind) +
+                      "' is not allowed; expected supernet, retrain or train_eval");
+    }
+    if (experiment_id) RequireExperiment(*experiment_id);
+    if (candidate_id && !Candidate(*candidate_id)) {
+      throw UserError("database " + db_.Path() + " has no candidate " +
+                      std::to_string(*candidate_id));
+    }
+    Statement insert(db_,
+                     "INSERT INTO training_runs (experiment_id, candidate_id, kind, status, "
+                     "config, started_at) VALUES (?1, ?2, ?3, 'running', ?4, ?5)");
+    if (experiment_id) insert.Bind(1, *experiment_id);
+    if (candidate_id) insert.Bind(2, *candidate_id);
+    insert.Bind(3, kind).Bind(4, config.dump()).Bind(5, UtcNow());
+    insert.Run();
+    return db_.LastInsertId();
+  }
+
+  void RecordEpoch(std::int64_t run_id, int epoch, const Metrics& values) override {
+    RequireTrainingRun(run_id);
+    // A resumed run may record an epoch again: the newer values win.
+    Statement insert(db_,
+                     "INSERT OR REPLACE INTO training_epochs (run_id, epoch, train_loss, "
+                     "train_accuracy, valid_loss, valid_accuracy, lr, seconds, other, "
+                     "recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    insert.Bind(1, run_id).Bind(2, static_cast<std::int64_t>(epoch));
+    Metrics other = values;
+    for (int i = 0; i < kNumEpochColumns; ++i) {
+      if (auto it = other.find(kEpochColumns[static_cast<std::size_t>(i)]); it != other.end()) {
+        insert.Bind(3 + i, std::optional<double>(it->second));
+        other.erase(it);
+      }
+    }
+    if (!other.empty()) insert.Bind(9, MetricsJson(other));
+    insert.Bind(10, UtcNow());
+    insert.Run();
+  }
+
+  void FinishTrainingRun(std::int64_t run_id, std::string_view status,
+                         const Metrics& result) override {
+    CheckStatus(status, "training run");
+    Statement update(db_,
+                     "UPDATE training_runs SET status = ?2, result = ?3, finished_at = ?4 "
+                     "WHERE id = ?1");
+    update.Bind(1, run_id).Bind(2, status).Bind(3, MetricsJson(result)).Bind(4, UtcNow());
+    update.Run();
+    if (db_.Changes() == 0) ThrowNoTrainingRun(run_id);
+  }
+
+  std::optional<TrainingRunInfo> TrainingRun(std::int64_t run_id) const override {
+    Statement select(db_,
+                     "SELECT id, experiment_id, candidate_id, kind, status, config, result, "
+                     "started_at, finished_at FROM training_runs WHERE id = ?1");
+    select.Bind(1, run_id);
+    if (!select.Step()) return std::nullopt;
+    TrainingRunInfo run;
+    run.id = select.Int(0);
+    run.experiment_id = select.OptionalInt(1);
+    run.candidate_id = select.OptionalInt(2);
+    run.kind = select.Text(3);
+    run.status = select.Text(4);
+    run.config = ParseJson(select.OptionalText(5));
+    if (!select.IsNull(6)) run.result = ParseMetrics(select.Text(6), db_.Path());
+    run.started_at = select.Text(7);
+    run.finished_at = select.Text(8);
+    return run;
+  }
+
+  std::vector<TrainingEpoch> TrainingEpochs(std::int64_t run_id) const override {
+    Statement select(db_,
+                     "SELECT epoch, train_loss, train_accuracy, valid_loss, valid_accuracy, lr, "
+                     "seconds, other FROM training_epochs WHERE run_id = ?1 ORDER BY epoch");
+    select.Bind(1, run_id);
+    std::vector<TrainingEpoch> epochs;
+    while (select.Step()) {
+      TrainingEpoch& epoch = epochs.emplace_back();
+      epoch.epoch = static_cast<int>(select.Int(0));
+      if (!select.IsNull(7)) epoch.values = ParseMetrics(select.Text(7), db_.Path());
+      for (int i = 0; i < kNumEpochColumns; ++i) {
+        if (auto value = select.OptionalReal(1 + i))
+          epoch.values[kEpochColumns[static_cast<std::size_t>(i)]] = *value;
+      }
+    }
+    return epochs;
+  }
+
+ private:
+  static std::string BlobLiteral(const Statement& statement, int column) {
+    // Shown as an SQL blob literal: raw bytes would garble a terminal.
+    const std::string_view bytes = statement.Text(column);
+    std::string text = "x'";
+    for (const char b : bytes) {
+      text += kHexDigits[(static_cast<unsigned char>(b) >> 4) & 0xF];
+      text += kHexDigits[static_cast<unsigned char>(b) & 0xF];
+    }
+    return text + "'";
+  }
+
+  std::optional<ExperimentInfo> FindById(std::int64_t id) const {
+    Statement select(
+        db_, std::string("SELECT ") + kExperimentColumns + " FROM experiments WHERE id = ?1");
+    select.Bind(1, id);
+    if (select.Step()) return ReadExperiment(select);
+    return std::nullopt;
+  }
+
+  void RequireExperiment(std::int64_t id) const {
+    Statement select(db_, "SELECT 1 FROM experiments WHERE id = ?1");
+    select.Bind(1, id);
+    if (!select.Step()) ThrowNoExperiment(id);
+  }
+
+  void RequireTrainingRun(std::int64_t id) const {
+    Statement select(db_, "SELECT 1 FROM training_runs WHERE id = ?1");
+    select.Bind(1, id);
+    if (!select.Step()) ThrowNoTrainingRun(id);
+  }
+
+  [[noreturn]] void ThrowNoExperiment(std::int64_t id) const {
+    throw UserError("database " + db_.Path() + " has no experiment " + std::to_string(id));
+  }
+
+  [[noreturn]] void ThrowNoTrainingRun(std::int64_t id) const {
+    throw UserError("database " + db_.Path() + " has no training run " + std::to_string(id));
+  }
+
+  Database db_;
+};
+
+}  // namespace
+
+std::unique_ptr<ResultStore> ResultStore::Open(const std::string& path) {
+  return std::make_unique<SqliteStore>(path, Database::Mode::kReadWrite);
+}
+
+std::unique_ptr<ResultStore> ResultStore::OpenReadOnly(const std::string& path) {
+  std::error_code error;
+  if (path != ":memory:" && !std::filesystem::is_regular_file(path, error)) {
+    throw UserError("no database at " + path + " (a Sculpt database is a file made by sculpt run)");
+  }
+  return std::make_unique<SqliteStore>(path, Database::Mode::kReadOnly);
+}
+
+}  // namespace sculpt

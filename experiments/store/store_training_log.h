@@ -1,0 +1,38 @@
+#pragma once
+// StoreTrainingLog: the TrainingLog (spaces/prepare.h) that writes training runs and their
+// per-epoch curves into the result store (training_runs, training_epochs; docs/SCHEMA.md), tied to
+// an experiment and optionally to one of its candidates.
+// Thread-safety: as the store: one thread at a time.
+
+#include <cstdint>
+#include <optional>
+
+#include "experiments/store/store.h"
+#include "spaces/prepare.h"
+
+namespace sculpt {
+
+class StoreTrainingLog final : public TrainingLog {
+ public:
+  // `store` must outlive the log.
+  StoreTrainingLog(ResultStore& store, std::optional<std::int64_t> experiment_id,
+                   std::optional<std::int64_t> candidate_id = std::nullopt)
+      : store_(store), experiment_id_(experiment_id), candidate_id_(candidate_id) {}
+
+  std::int64_t BeginRun(std::string_view kind, const nlohmann::json& config) override {
+    return store_.BeginTrainingRun(experiment_id_, candidate_id_, kind, config);
+  }
+  void RecordEpoch(std::int64_t run, int epoch, const Metrics& values) override {
+    store_.RecordEpoch(run, epoch, values);
+  }
+  void FinishRun(std::int64_t run, std::string_view status, const Metrics& result) override {
+    store_.FinishTrainingRun(run, status, result);
+  }
+
+ private:
+  ResultStore& store_;
+  std::optional<std::int64_t> experiment_id_;
+  std::optional<std::int64_t> candidate_id_;
+};
+
+}  // namespace sculpt

@@ -1,0 +1,16 @@
+#pragma once
+// Factories of the model families (supernet/model_family.h), registered under their space's
+// name in experiments/config/builtins.cc. Each reads its skeleton from the space's config block.
+
+#include <memory>
+
+#include "supernet/model_family.h"
+
+namespace sculpt {
+
+// NAS-Bench-201 cells on their macro skeleton (supernet/nb201_family.cc).
+std::unique_ptr<ModelFamily> MakeNb201Family(Options& space_block);
+// Vision transformers with weight-entangled supernets (supernet/transformer_family.cc).
+std::unique_ptr<ModelFamily> MakeTransformerFamily(Options& space_block);
+
+}  // namespace sculpt

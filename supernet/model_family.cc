@@ -1,0 +1,124 @@
+#include "supernet/model_family.h"
+
+#include <iomanip>
+#include <set>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include <torch/serialize.h>
+#include <torch/serialize/archive.h>
+
+#include "spaces/errors.h"
+#include "spaces/latency_lookup.h"
+
+namespace sculpt {
+namespace {
+
+std::string ShapeText(const at::Tensor& tensor) {
+  std::string text = "[";
+  for (std::int64_t i = 0; i < tensor.dim(); ++i) {
+    text += (i == 0 ? "" : ", ") + std::to_string(tensor.size(i));
+  }
+  return text + "]";
+}
+
+}  // namespace
+
+std::string ModelFamily::DescribeLatencyTable(const nlohmann::json& table) const {
+  const LatencyLookup lookup = LatencyLookupFromJson(table, Name());
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(4);
+  out << "Latency table (ms, median of " << lookup.runs << " runs, " << lookup.threads
+      << " thread" << (lookup.threads == 1 ? "" : "s") << ", " << lookup.machine << ", "
+      << lookup.date << "):\n";
+  for (const auto& [key, ms] : lookup.parts_ms) out << "  " << key << " " << ms << "\n";
+  return out.str();
+}
+
+void SaveNetwork(Network& network, const std::filesystem::path& path) {
+  std::filesystem::path partial = path;
+  partial += ".partial";
+  try {
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+    torch::serialize::OutputArchive archive;
+    network.Module().save(archive);
+    archive.save_to(partial.string());
+    std::filesystem::rename(partial, path);
+  } catch (const std::exception& error) {
+    throw UserError("cannot write the model " + path.string() + ": " + error.what());
+  }
+}
+
+namespace {
+
+// Reads `archive` (Module::save's layout: a module's own tensors by name, each child in a nested
+// archive) against `module`, checking every name and shape, into `reads` (target, value).
+void ReadChecked(torch::nn::Module& module, torch::serialize::InputArchive& archive,
+                 const std::string& prefix, const std::string& error_prefix,
+                 std::vector<std::pair<at::Tensor, at::Tensor>>& reads) {
+  std::set<std::string> known = {"training"};  // an attribute every saved module has
+  auto check = [&](const std::string& name, const at::Tensor& target, bool is_buffer) {
+    known.insert(name);
+    at::Tensor value;
+    if (!archive.try_read(name, value, is_buffer) || !value.defined()) {
+      throw UserError(error_prefix + "it has no tensor '" + prefix + name +
+                      "': it holds another architecture's network");
+    }
+    if (!value.sizes().equals(target.sizes())) {
+      throw UserError(error_prefix + "tensor '" + prefix + name + "' has shape " +
+                      ShapeText(value) + " in the file but " + ShapeText(target) +
+                      " in this architecture's network: it was saved for another architecture "
+                      "or skeleton");
+    }
+    reads.emplace_back(target, value);
+  };
+  for (const auto& item : module.named_parameters(/*recurse=*/false)) {
+    check(item.key(), item.value(), false);
+  }
+  for (const auto& item : module.named_buffers(/*recurse=*/false)) {
+    check(item.key(), item.value(), true);
+  }
+  for (const auto& child : module.named_children()) {
+    known.insert(child.key());
+    torch::serialize::InputArchive nested;
+    if (!archive.try_read(child.key(), nested)) {
+      throw UserError(error_prefix + "it has no module '" + prefix + child.key() +
+                      "': it holds another architecture's network");
+    }
+    ReadChecked(*child.value(), nested, prefix + child.key() + ".", error_prefix, reads);
+  }
+  for (const std::string& key : archive.keys()) {
+    if (known.count(key) == 0) {
+      throw UserError(error_prefix + "it has '" + prefix + key +
+                      "', which this architecture's network lacks: it holds another network");
+    }
+  }
+}
+
+}  // namespace
+
+void LoadNetwork(Network& network, const std::filesystem::path& path) {
+  // Module::load would silently resize a tensor to the file's shape (set_), so a model.pt of
+  // another skeleton would load "fine" and compute garbage: every tensor is read and checked
+  // against the network's own before anything is copied.
+  const std::string error_prefix = "cannot load the model " + path.string() + ": ";
+  if (!std::filesystem::exists(path)) throw UserError(error_prefix + "no such file");
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path.string());
+  } catch (const c10::Error& error) {
+    throw UserError(error_prefix + "not a LibTorch archive (" + error.what_without_backtrace() +
+                    ")");
+  }
+  std::vector<std::pair<at::Tensor, at::Tensor>> reads;
+  try {
+    ReadChecked(network.Module(), archive, "", error_prefix, reads);
+  } catch (const c10::Error& error) {
+    throw UserError(error_prefix + error.what_without_backtrace());
+  }
+  torch::NoGradGuard no_grad;
+  for (auto& [target, value] : reads) target.copy_(value);
+}
+
+}  // namespace sculpt

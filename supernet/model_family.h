@@ -1,0 +1,146 @@
+#pragma once
+// ModelFamily: the network code of one search space. A space (spaces/) says which architectures
+// exist and what they cost; its family says how to build and run them with LibTorch: the
+// stand-alone network of an architecture, the weight-sharing supernet of the whole space, the
+// extraction of one path of the supernet as a stand-alone network, the check that the skeleton
+// fits a data set, the network's blocks, and the latency lookup table of its parts. Everything
+// that trains, scores, retrains, times or exports a network (the supernet and train evaluators,
+// SPOS training, the final retraining, `sculpt train|export|latency`) works through this
+// interface and never names a space.
+//
+// A family is built from the space's config block (the same block the space reads, already
+// validated), by a factory registered under the space's name in experiments/config/builtins.cc. A new
+// space with networks is one space file, one family file and a registration line for each
+// (docs/ADDING_A_SPACE.md walks through the transformer).
+//
+// Thread-safety: a family is immutable after construction; every method is const and may be
+// called from any thread. What it builds is as thread-safe as a torch::nn::Module: train it on
+// one thread; after training, Supernet::Forward may run on many threads at once (families make
+// forward free of writes to module state, e.g. nb201's batch-statistics BN).
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <nlohmann/json.hpp>
+#include <torch/nn/module.h>
+
+#include "spaces/architecture.h"
+#include "spaces/options.h"
+#include "spaces/rng.h"
+
+namespace sculpt {
+
+// What a family checks its skeleton against: the images and classes of a data set.
+struct DataShape {
+  std::int64_t channels = 0;
+  std::int64_t height = 0;
+  std::int64_t width = 0;
+  std::int64_t classes = 0;
+};
+
+// A stand-alone network of one architecture: only the chosen parts exist, at the chosen sizes.
+class Network {
+ public:
+  virtual ~Network() = default;
+  // The module: parameters, train()/eval(), save()/load().
+  virtual torch::nn::Module& Module() = 0;
+  // Images [n, c, h, w] -> logits [n, classes].
+  virtual at::Tensor Forward(const at::Tensor& images) = 0;
+  // Runs block `block` alone on the previous block's output (the images for block 0); the last
+  // block returns the logits. Chaining every block equals Forward.
+  virtual at::Tensor ForwardBlock(int block, const at::Tensor& input) = 0;
+};
+
+// The weight-sharing supernet of a space: one set of weights from which every architecture's
+// network is a path (nb201: one candidate op per edge; transformer: weight slices).
+class Supernet {
+ public:
+  virtual ~Supernet() = default;
+  virtual torch::nn::Module& Module() = 0;
+  // Images -> logits through the path of `arch` (a member of the space; UserError otherwise).
+  virtual at::Tensor Forward(const at::Tensor& images, const Architecture& arch) = 0;
+  // Block `block` of `arch`'s path alone (see Network::ForwardBlock).
+  virtual at::Tensor ForwardBlock(int block, const at::Tensor& input, const Architecture& arch) = 0;
+};
+
+// How the SPOS trainer picks the paths of one step.
+enum class PathSampling {
+  kUniform,   // one path, each choice uniform (SPOS)
+  kSandwich,  // the largest, the smallest and `random` uniform paths (BigNAS/OFA sandwich rule)
+};
+
+// How a latency table is measured (see ModelFamily::MeasureLatencyTable).
+struct LatencyTableOptions {
+  int runs = 100;   // timed calls per entry (>= 1)
+  int warmup = 10;  // untimed calls first (>= 0): the first calls allocate and pick kernels
+};
+
+class ModelFamily {
+ public:
+  virtual ~ModelFamily() = default;
+
+  // The space's registered name, e.g. "nb201".
+  virtual std::string Name() const = 0;
+  // The skeleton as the config keys of the space block that shape the networks (recorded with
+  // training runs and exports, and part of checkpoint fingerprints).
+  virtual nlohmann::json Skeleton() const = 0;
+  // A stable text naming the skeleton and everything else that changes a supernet's weights
+  // besides the training options (SPOS checkpoints are refused when it differs).
+  virtual std::string Fingerprint() const = 0;
+
+  // Empty when the family's networks take `data`'s images and classes; otherwise why not,
+  // naming the space keys to change and their values (a config error the user can act on).
+  virtual std::string DataMismatch(const DataShape& data) const = 0;
+  // A batch-1 input of the networks: {1, channels, height, width}.
+  virtual std::vector<std::int64_t> InputShape() const = 0;
+
+  // The deployable network of `arch`, freshly initialised from `seed` (retraining, the train
+  // evaluator, latency). Throws UserError when `arch` is not a member of the space.
+  virtual std::shared_ptr<Network> BuildNetwork(const Architecture& arch,
+                                                std::uint64_t seed) const = 0;
+  virtual std::shared_ptr<Supernet> BuildSupernet(std::uint64_t seed) const = 0;
+  // A stand-alone network of `arch` holding copies of the supernet's weights for that path: in
+  // eval mode its output equals supernet.Forward(x, arch). Later training of either does not
+  // affect the other.
+  virtual std::shared_ptr<Network> Extract(Supernet& supernet, const Architecture& arch) const = 0;
+
+  // The paths one SPOS step trains (see PathSampling). `random` is the sandwich's count of
+  // uniform paths. Draws only from `rng`.
+  virtual std::vector<Architecture> TrainingPaths(Rng& rng, PathSampling sampling,
+                                                  int random) const = 0;
+
+  // The network's blocks in order (e.g. nb201 "stage1".."stage3"); at least one.
+  virtual std::vector<std::string> BlockNames() const = 0;
+
+  // Times every part of the family's networks on this machine (batch 1, eval mode, LibTorch's
+  // current thread count) and returns the table document the space's "latency_table" option
+  // reads. Call it from one thread on an idle machine.
+  virtual nlohmann::json MeasureLatencyTable(const LatencyTableOptions& options) const = 0;
+  // The table as lines for a person. The default lists the "parts" of a generic table
+  // (spaces/latency_lookup.h).
+  virtual std::string DescribeLatencyTable(const nlohmann::json& table) const;
+  // What the table predicts for `arch` without its overhead terms (a plain sum of the parts'
+  // latencies), to show what the overheads buy; nullopt when the family's table has none.
+  virtual std::optional<double> PartsOnlyLatencyMs(const nlohmann::json& /*table*/,
+                                                   const Architecture& /*arch*/) const {
+    return std::nullopt;
+  }
+};
+
+// Reads the family's skeleton from the space block (already validated by the space factory).
+using ModelFamilyFactory = std::function<std::unique_ptr<ModelFamily>(Options& space_block)>;
+
+// Writes `network`'s parameters and buffers to `path` as a LibTorch archive (written beside and
+// renamed). Throws UserError when it cannot be written.
+void SaveNetwork(Network& network, const std::filesystem::path& path);
+// Loads `path` into `network`, refusing (UserError) a file whose tensors differ from the
+// network's in names or shapes: a model.pt of another architecture or skeleton.
+void LoadNetwork(Network& network, const std::filesystem::path& path);
+
+}  // namespace sculpt
