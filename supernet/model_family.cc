@@ -36,6 +36,36 @@ std::string ModelFamily::DescribeLatencyTable(const nlohmann::json& table) const
   return out.str();
 }
 
+std::string SquareImageMismatch(
+    const SquareImageInput& s, const DataShape& data,
+    const std::function<std::vector<std::string>(std::int64_t new_size)>& also_set) {
+  if (data.height != data.width) {
+    return "the data set's images are " + std::to_string(data.height) + "x" +
+           std::to_string(data.width) + "; " + s.family + " networks take square images";
+  }
+  std::vector<std::string> changes;
+  if (s.input_channels != data.channels) {
+    changes.push_back("\"input_channels\": " + std::to_string(data.channels));
+  }
+  if (s.input_size != data.height) {
+    changes.push_back("\"input_size\": " + std::to_string(data.height));
+    if (also_set) {
+      for (std::string& change : also_set(data.height)) changes.push_back(std::move(change));
+    }
+  }
+  if (s.classes < data.classes) changes.push_back("\"classes\": " + std::to_string(data.classes));
+  if (changes.empty()) return {};
+  std::string set;
+  for (std::size_t i = 0; i < changes.size(); ++i) set += (i == 0 ? " " : ", ") + changes[i];
+  const std::string images = std::to_string(s.input_channels) + "x" +
+                             std::to_string(s.input_size) + "x" + std::to_string(s.input_size);
+  return "the space's skeleton describes networks for " + images + " images and " +
+         std::to_string(s.classes) + " classes, but the data set has " +
+         std::to_string(data.channels) + "x" + std::to_string(data.height) + "x" +
+         std::to_string(data.width) + " images and " + std::to_string(data.classes) +
+         " classes; set" + set + " in the space block";
+}
+
 void SaveNetwork(Network& network, const std::filesystem::path& path) {
   std::filesystem::path partial = path;
   partial += ".partial";

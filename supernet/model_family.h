@@ -136,6 +136,20 @@ class ModelFamily {
 // Reads the family's skeleton from the space block (already validated by the space factory).
 using ModelFamilyFactory = std::function<std::unique_ptr<ModelFamily>(Options& space_block)>;
 
+// The DataMismatch of a family whose networks take square `input_channels` x `input_size` images
+// and have `classes` outputs (more outputs than the data's classes is allowed: the extra ones
+// are never the label). `also_set`, when given, names further keys to set when the image size
+// changes (e.g. a patch size that must divide the new size).
+struct SquareImageInput {
+  std::string family;  // for the message: "<family> networks take square images"
+  std::int64_t input_channels = 0;
+  std::int64_t input_size = 0;
+  std::int64_t classes = 0;
+};
+std::string SquareImageMismatch(
+    const SquareImageInput& skeleton, const DataShape& data,
+    const std::function<std::vector<std::string>(std::int64_t new_size)>& also_set = {});
+
 // Writes `network`'s parameters and buffers to `path` as a LibTorch archive (written beside and
 // renamed). Throws UserError when it cannot be written.
 void SaveNetwork(Network& network, const std::filesystem::path& path);

@@ -67,26 +67,8 @@ class Nb201Family final : public ModelFamily {
   }
 
   std::string DataMismatch(const DataShape& data) const override {
-    const nb201::Skeleton& s = skeleton_;
-    if (data.height != data.width) {
-      return "the data set's images are " + std::to_string(data.height) + "x" +
-             std::to_string(data.width) + "; nb201 networks take square images";
-    }
-    std::string problems;
-    auto add = [&problems](const std::string& key, std::int64_t value) {
-      problems += std::string(problems.empty() ? "" : ",") + " \"" + key +
-                  "\": " + std::to_string(value);
-    };
-    if (s.input_channels != data.channels) add("input_channels", data.channels);
-    if (s.input_size != data.height) add("input_size", data.height);
-    if (s.classes < data.classes) add("classes", data.classes);
-    if (problems.empty()) return {};
-    return "the space's skeleton describes networks for " + std::to_string(s.input_channels) +
-           "x" + std::to_string(s.input_size) + "x" + std::to_string(s.input_size) +
-           " images and " + std::to_string(s.classes) + " classes, but the data set has " +
-           std::to_string(data.channels) + "x" + std::to_string(data.height) + "x" +
-           std::to_string(data.width) + " images and " + std::to_string(data.classes) +
-           " classes; set" + problems + " in the space block";
+    return SquareImageMismatch(
+        {"nb201", skeleton_.input_channels, skeleton_.input_size, skeleton_.classes}, data);
   }
 
   std::vector<std::int64_t> InputShape() const override {

@@ -102,33 +102,16 @@ class TransformerFamily final : public ModelFamily {
 
   std::string DataMismatch(const DataShape& data) const override {
     const transformer::Skeleton& s = skeleton_;
-    if (data.height != data.width) {
-      return "the data set's images are " + std::to_string(data.height) + "x" +
-             std::to_string(data.width) + "; transformer networks take square images";
-    }
-    std::vector<std::string> changes;
-    if (s.input_channels != data.channels) {
-      changes.push_back("\"input_channels\": " + std::to_string(data.channels));
-    }
-    if (s.input_size != data.height) {
-      changes.push_back("\"input_size\": " + std::to_string(data.height));
-      // The new size must still be cut into whole patches.
-      if (data.height % s.patch_size != 0) {
-        changes.push_back("a \"patch_size\" that divides " + std::to_string(data.height));
-      }
-    }
-    if (s.classes < data.classes) {
-      changes.push_back("\"classes\": " + std::to_string(data.classes));
-    }
-    if (changes.empty()) return {};
-    std::string set;
-    for (std::size_t i = 0; i < changes.size(); ++i) set += (i == 0 ? " " : ", ") + changes[i];
-    return "the space's skeleton describes networks for " + std::to_string(s.input_channels) + "x" +
-           std::to_string(s.input_size) + "x" + std::to_string(s.input_size) + " images and " +
-           std::to_string(s.classes) + " classes, but the data set has " +
-           std::to_string(data.channels) + "x" + std::to_string(data.height) + "x" +
-           std::to_string(data.width) + " images and " + std::to_string(data.classes) +
-           " classes; set" + set + " in the space block";
+    return SquareImageMismatch(
+        {"transformer", s.input_channels, s.input_size, s.classes}, data,
+        [&s](std::int64_t new_size) {
+          // The new size must still be cut into whole patches.
+          std::vector<std::string> also;
+          if (new_size % s.patch_size != 0) {
+            also.push_back("a \"patch_size\" that divides " + std::to_string(new_size));
+          }
+          return also;
+        });
   }
 
   std::vector<std::int64_t> InputShape() const override {
