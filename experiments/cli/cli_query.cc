@@ -463,18 +463,23 @@ Table CandidateList(const ResultStore& store, const std::string& db,
   return CandidateTable(candidates, spec);
 }
 
+// The positive integer `text` given with `flag`, or a usage error naming `what` it should be.
+std::int64_t ParseId(const std::string& flag, const std::string& text, const std::string& what) {
+  std::int64_t id = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (error != std::errc() || end != text.data() + text.size() || id <= 0) {
+    throw UsageError(flag + ": expected " + what + " (a positive integer), got '" + text + "'");
+  }
+  return id;
+}
+
 // ---- --lineage ID ----
 
 // The candidate and its ancestors through the parent links the strategies store (parent_step),
 // oldest first. A repeat among them has no id and shows the metrics of the evaluation it
 // repeats.
 Table Lineage(const ResultStore& store, const std::string& db, const std::string& id_text) {
-  std::int64_t id = 0;
-  const auto [end, error] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-  if (error != std::errc() || end != id_text.data() + id_text.size() || id <= 0) {
-    throw UsageError("--lineage: expected a candidate id (a positive integer), got '" + id_text +
-                     "'");
-  }
+  const std::int64_t id = ParseId("--lineage", id_text, "a candidate id");
   std::optional<StoredCandidate> candidate = store.Candidate(id);
   if (!candidate) {
     throw UserError("no candidate " + id_text + " in " + db +
@@ -518,13 +523,7 @@ Table Lineage(const ResultStore& store, const std::string& db, const std::string
 // One row per epoch (1-based): the columns every trainer fills first, then any other value.
 // Training accuracies are fractions.
 Table Curves(const ResultStore& store, const std::string& db, const std::string& run_text) {
-  std::int64_t run_id = 0;
-  const auto [end, error] =
-      std::from_chars(run_text.data(), run_text.data() + run_text.size(), run_id);
-  if (error != std::errc() || end != run_text.data() + run_text.size() || run_id <= 0) {
-    throw UsageError("--curves: expected a training run id (a positive integer), got '" +
-                     run_text + "'");
-  }
+  const std::int64_t run_id = ParseId("--curves", run_text, "a training run id");
   if (!store.TrainingRun(run_id)) {
     std::string known;
     for (const auto& row : store.Sql("SELECT id, kind FROM training_runs ORDER BY id").rows) {
