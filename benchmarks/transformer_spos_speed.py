@@ -9,7 +9,11 @@ x + proj(MHA(LN(x))) and x + fc2(GELU(fc1(LN(x)))) with the fused Q/K/V rows hea
 LayerNorms on the leading d entries of their affine weights, identity sublayers skipped, final
 LayerNorm, mean pooling (or the class token) and a linear classifier. The step is SposTrainer's:
 grads set to None, forward of one sampled path, cross entropy, loss.item(), backward, the
-correct predictions counted, gradient norm clipped, torch.optim.AdamW step.
+correct predictions counted, gradient norm clipped, torch.optim.AdamW step (its defaults, as a
+user would write it). The matrix products are PyTorch's (F.linear, @), which send float GEMMs to
+the system BLAS; Sculpt's transformer ops call oneDNN's sgemm instead (supernet/transformer_ops.h):
+with Debian's default netlib reference BLAS that is most of the difference, so
+docs/BENCHMARKS.md also reports this twin with OpenBLAS (LD_LIBRARY_PATH).
 
 transformer_spos_speed_bench writes into a folder the skeleton (skeleton.json), the SPOS
 settings (settings.json), the sampled paths (paths.txt, one architecture's choices per line),
