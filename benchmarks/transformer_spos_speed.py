@@ -184,6 +184,8 @@ def main():
             param.copy_(tensors[sculpt_name(name)])
     images = tensors["images"].clone()
     labels = tensors["labels"].long()
+    if settings["optimizer"] != "adamw":
+        sys.exit(f"transformer_spos_speed.py: the twin trains with AdamW only, not {settings['optimizer']}")
     optimizer = torch.optim.AdamW(model.parameters(), lr=settings["learning_rate"],
                                   weight_decay=settings["weight_decay"])
     clip = settings["grad_clip"]
@@ -197,7 +199,8 @@ def main():
         losses.append(loss.item())
         loss.backward()
         (logits.argmax(1) == labels).sum().item()  # SposTrainer counts the correct ones
-        nn.utils.clip_grad_norm_(model.parameters(), clip)
+        if clip > 0:  # SposTrainer's grad_clip 0: no clipping
+            nn.utils.clip_grad_norm_(model.parameters(), clip)
         optimizer.step()
 
     step(paths[0])  # warm-up, as the C++ side does
