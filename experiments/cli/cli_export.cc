@@ -22,31 +22,14 @@ std::string Describe(const ExperimentInfo& e) {
   return "experiment " + std::to_string(e.id) + " ('" + e.name + "')";
 }
 
-// Encodes a candidate with the space its experiment ran on, rebuilt from the stored config.
-std::optional<nlohmann::json> EncodeWithSpace(const ExperimentInfo& experiment,
-                                              const StoredCandidate& candidate) {
-  const nlohmann::json* block = experiment.config.contains("space") ? &experiment.config["space"]
-                                                                     : nullptr;
-  const SpaceFactory* factory = Spaces().Find(experiment.space) != nullptr
-                                    ? &Spaces().Get(experiment.space)
-                                    : nullptr;
-  if (block == nullptr || factory == nullptr) return std::nullopt;
-  ConfigErrors errors;
-  Options options(*block, "space", errors, nullptr);
-  options.OptionalString("type");
-  std::unique_ptr<SearchSpace> space = (*factory)(options);
-  if (space == nullptr || !errors.Empty()) return std::nullopt;
-  Encoding encoding;
-  try {
-    encoding = space->Encode(space->Parse(candidate.arch));
-  } catch (const UserError&) {
-    return std::nullopt;  // not a string of this space: the document goes without an encoding
-  }
-  return nlohmann::json{{"num_nodes", encoding.num_nodes},
-                        {"adjacency", encoding.adjacency},
-                        {"node_ops", encoding.node_ops},
-                        {"num_op_types", encoding.num_op_types},
-                        {"vector", encoding.vector}};
+// The document's "encoding": `space`'s encodings of `arch`.
+nlohmann::json EncodingJson(const SearchSpace& space, const Architecture& arch) {
+  const Encoding encoding = space.Encode(arch);
+  return {{"num_nodes", encoding.num_nodes},
+          {"adjacency", encoding.adjacency},
+          {"node_ops", encoding.node_ops},
+          {"num_op_types", encoding.num_op_types},
+          {"vector", encoding.vector}};
 }
 
 // The newest finished retraining of `candidate_id`, if any.
@@ -174,7 +157,10 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
 
   // Candidate ids name evaluations only (a repeat has none), so the metrics are its own.
   nlohmann::json document =
-      ArchitectureDocument(experiment, candidate, candidate.metrics, EncodeWithSpace);
+      ArchitectureDocument(experiment, candidate, candidate.metrics);
+  // The space was built and the string checked above; a database without a space block (written
+  // by hand or by an early version) gets no encoding, as before.
+  if (experiment.config.contains("space")) document["encoding"] = EncodingJson(*space, arch);
   const std::optional<TrainingRunInfo> run = NewestRetraining(*store, candidate.id);
   const std::shared_ptr<const ModelFamily> family = BuildFamily(space_block);
   std::optional<std::filesystem::path> weights;

@@ -24,8 +24,7 @@ nlohmann::json StepOrNull(std::int64_t step) {
 }  // namespace
 
 nlohmann::json ArchitectureDocument(const ExperimentInfo& experiment,
-                                    const StoredCandidate& candidate, const Metrics& metrics,
-                                    const ArchitectureEncoder& encoder) {
+                                    const StoredCandidate& candidate, const Metrics& metrics) {
   nlohmann::json document = {
       {"format", "sculpt-architecture"},
       {"format_version", kExportFormatVersion},
@@ -56,11 +55,6 @@ nlohmann::json ArchitectureDocument(const ExperimentInfo& experiment,
         {"created_at", experiment.created_at},
         {"config", experiment.config}}},
   };
-  if (encoder) {
-    if (std::optional<nlohmann::json> encoding = encoder(experiment, candidate)) {
-      document["encoding"] = std::move(*encoding);
-    }
-  }
   return document;
 }
 
@@ -83,14 +77,6 @@ std::filesystem::path WriteExportDocument(const nlohmann::json& document,
   std::filesystem::rename(partial, path, error);
   if (error) throw UserError("cannot write " + path.string() + ": " + error.message());
   return path;
-}
-
-std::filesystem::path WriteArchitectureExport(const ExperimentInfo& experiment,
-                                              const StoredCandidate& candidate,
-                                              const Metrics& metrics,
-                                              const std::filesystem::path& out_dir,
-                                              const ArchitectureEncoder& encoder) {
-  return WriteExportDocument(ArchitectureDocument(experiment, candidate, metrics, encoder), out_dir);
 }
 
 }  // namespace sculpt
