@@ -206,6 +206,12 @@ ComparatorFactory MakeNeuralComparatorFromOptions(Options& options) {
   o.batch_pairs = static_cast<int>(options.Int("batch_pairs", o.batch_pairs, 1, 1'000'000));
   o.learning_rate = options.Number("learning_rate", o.learning_rate, 1e-9, 10.0);
   o.weight_decay = options.Number("weight_decay", o.weight_decay, 0.0, 10.0);
+  options.Describe("hidden", "width of the graph convolutions and the pair classifier");
+  options.Describe("gcn_layers", "graph-convolution layers over the cell graph");
+  options.Describe("steps", "AdamW steps of each fit on pairs of evaluated architectures");
+  options.Describe("batch_pairs", "architecture pairs per step");
+  options.Describe("learning_rate", "AdamW learning rate");
+  options.Describe("weight_decay", "AdamW weight decay");
   return NeuralComparatorFactory(o);
 }
 

@@ -50,6 +50,7 @@
 #include <tuple>
 
 #include "search/strategies.h"
+#include "spaces/did_you_mean.h"
 #include "spaces/errors.h"
 
 namespace sculpt {
@@ -428,12 +429,34 @@ std::unique_ptr<Strategy> MakeAStar(Options& options, const StrategyContext& con
     options.Error("target", "space '" + space.Name() + "' has no cost metric to reduce");
   } else {
     const bool has_flops = std::find(costs.begin(), costs.end(), "flops") != costs.end();
-    goal.metric = target.String("metric", has_flops ? "flops" : costs.front(), costs);
+    // Checked here rather than by String's list, which would document one space's metrics as
+    // every space's (see experiments/config/option_docs.h).
+    goal.metric = target.String("metric", has_flops ? "flops" : costs.front());
+    if (std::find(costs.begin(), costs.end(), goal.metric) == costs.end()) {
+      std::string message = "expected one of the cost metrics of space '" + space.Name() + "' (" +
+                            JoinNames(costs) + "), got '" + goal.metric + "'";
+      const std::string guess = DidYouMean(goal.metric, costs);
+      if (!guess.empty()) message += "; did you mean '" + guess + "'?";
+      target.Error("metric", message);
+      goal.metric = has_flops ? "flops" : costs.front();
+    }
   }
   goal.max = target.OptionalNumber("max");
+  options.Describe("target", "the cost to reach: {\"metric\": M, \"max\": X}");
+  options.Describe("target.metric",
+                   "the cost metric to reduce: one of the space's (nb201: params, flops; "
+                   "transformer: also latency_lut_ms with a latency table; prune: also heads, "
+                   "neurons); flops where the space has it, else its first");
+  options.Describe("target.max", "stop at the first architecture whose target.metric is at most "
+                                 "this, reached with the smallest drop of the first objective");
   target.Finish();
   goal.max_drop = options.OptionalNumber("max_drop", 0.0);
   goal.weight = options.Number("heuristic_weight", 1.0, 0.0, 1e6);
+  options.Describe("max_drop",
+                   "the largest allowed drop of the first objective from the largest "
+                   "architecture: without target.max, the smallest architecture within it");
+  options.Describe("heuristic_weight", "weight of the cost-to-go estimate (1: A*; above 1: "
+                                       "greedier, fewer evaluations, no optimality guarantee)");
   if (!goal.max && !goal.max_drop) {
     options.Error("",
                   "astar needs a goal: target.max (reach that much of target.metric with the "

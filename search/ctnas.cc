@@ -273,7 +273,20 @@ std::unique_ptr<Strategy> MakeCtnas(Options& options, const StrategyContext& con
   o.baseline_candidates =
       static_cast<int>(options.Int("baseline_candidates", o.baseline_candidates, 2, 10'000));
   o.refit_every = static_cast<int>(options.Int("refit_every", o.refit_every, 1, 1'000'000));
+  options.Describe("initial", "uniform random proposals before the comparator takes over");
+  options.Describe("candidates", "uniform samples the comparator rates at each step, beside the "
+                                 "neighbours and mutations of the best");
+  options.Describe("parents", "best evaluated architectures whose one-edit neighbours are rated");
+  options.Describe("mutations", "two-edit mutations of the parents rated at each step");
+  options.Describe("baseline_interval",
+                   "comparator proposals between baseline updates (the curriculum)");
+  options.Describe("baseline_candidates",
+                   "architectures among which the next baseline is chosen (the one most likely "
+                   "to beat the others)");
+  options.Describe("refit_every", "new results before the comparator is trained again");
   Options comparator_block = options.Child("comparator");
+  options.Describe("comparator", "the comparator: {\"type\": \"nac\", ...} (`sculpt list "
+                                 "comparators`)");
   if (!context.comparators) {
     throw UserError("strategy ctnas needs a comparator, and the program that built it gave none");
   }

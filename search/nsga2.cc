@@ -212,6 +212,13 @@ class Nsga2 final : public Strategy {
 std::unique_ptr<Strategy> MakeNsga2(Options& options, const StrategyContext& context) {
   const int population = static_cast<int>(options.Int("population", 10, 2, 1'000'000));
   const double crossover = options.Number("crossover", 0.0, 0.0, 1.0);
+  options.Describe("population",
+                   "children per generation, and survivors kept from parents and children "
+                   "(whole non-dominated fronts over every objective, the last cut by crowding "
+                   "distance)");
+  options.Describe("crossover", "probability that a child is a uniform crossover of two "
+                                "parents' choices followed by one mutation, instead of a mutation "
+                                "of one parent (keep 0 where a choice's meaning depends on others)");
   if (context.objectives.empty()) options.Error("", "nsga2 needs at least one objective");
   return std::make_unique<Nsga2>(*context.space, context.objectives.size(), population, crossover,
                                  MixSeed(context.seed, 0x25a2));

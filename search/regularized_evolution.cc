@@ -97,6 +97,11 @@ std::unique_ptr<Strategy> MakeRegularizedEvolution(Options& options,
                                                    const StrategyContext& context) {
   const int population = static_cast<int>(options.Int("population", 10, 2, 1'000'000));
   const int sample = static_cast<int>(options.Int("sample", 3, 1, 1'000'000));
+  options.Describe("population",
+                   "architectures alive at once; the first ones are uniform samples, then each new "
+                   "child replaces the oldest member (aging)");
+  options.Describe("sample", "members drawn at random for each tournament; the best of them is "
+                             "mutated by one edit into the next child (at most population)");
   if (sample > population) {
     options.Error("sample", "must not exceed population (" + std::to_string(population) + "), got " +
                                 std::to_string(sample));

@@ -26,7 +26,8 @@ std::string Shown(const nlohmann::json& value) {
   return text;
 }
 
-std::string RangeText(const char* what, double min, double max, bool integer) {
+// "in [2, 10]", ">= 2", "<= 1" or "" for no bound.
+std::string BoundsText(double min, double max, bool integer) {
   auto number = [&](double v) {
     std::ostringstream out;
     if (integer) {
@@ -36,12 +37,16 @@ std::string RangeText(const char* what, double min, double max, bool integer) {
     }
     return out.str();
   };
-  std::string text = std::string("expected ") + what;
   const bool has_min = std::isfinite(min), has_max = std::isfinite(max);
-  if (has_min && has_max) return text + " in [" + number(min) + ", " + number(max) + "]";
-  if (has_min) return text + " >= " + number(min);
-  if (has_max) return text + " <= " + number(max);
-  return text;
+  if (has_min && has_max) return "in [" + number(min) + ", " + number(max) + "]";
+  if (has_min) return ">= " + number(min);
+  if (has_max) return "<= " + number(max);
+  return "";
+}
+
+std::string RangeText(const char* what, double min, double max, bool integer) {
+  const std::string bounds = BoundsText(min, max, integer);
+  return std::string("expected ") + what + (bounds.empty() ? "" : " " + bounds);
 }
 
 double AsBound(std::int64_t bound) {
@@ -168,12 +173,22 @@ void Options::Remember(std::string_view key, nlohmann::json value) {
   if (canonical_ != nullptr) (*canonical_)[std::string(key)] = std::move(value);
 }
 
+void Options::Note(std::string_view key, const char* kind, nlohmann::json fallback,
+                   std::string allowed) {
+  if (catalog_ != nullptr) catalog_->Note(PathOf(key), kind, std::move(fallback), std::move(allowed));
+}
+
+void Options::Describe(std::string_view key, std::string meaning) {
+  if (catalog_ != nullptr) catalog_->Describe(PathOf(key), std::move(meaning));
+}
+
 void Options::Error(std::string_view key, const std::string& message) {
   errors_->Add(PathOf(key), message);
 }
 
 std::optional<std::int64_t> Options::OptionalInt(std::string_view key, std::int64_t min,
                                                  std::int64_t max) {
+  Note(key, "an integer", nullptr, BoundsText(AsBound(min), AsBound(max), true));
   const nlohmann::json* value = Lookup(key);
   if (value == nullptr) return std::nullopt;
   const std::string expected = RangeText("an integer", AsBound(min), AsBound(max), true);
@@ -197,6 +212,7 @@ std::optional<std::int64_t> Options::OptionalInt(std::string_view key, std::int6
 
 std::int64_t Options::Int(std::string_view key, std::int64_t fallback, std::int64_t min,
                           std::int64_t max) {
+  Note(key, "an integer", fallback, BoundsText(AsBound(min), AsBound(max), true));
   const bool present = Lookup(key) != nullptr;
   std::optional<std::int64_t> v = OptionalInt(key, min, max);
   if (!present) Remember(key, fallback);
@@ -204,6 +220,7 @@ std::int64_t Options::Int(std::string_view key, std::int64_t fallback, std::int6
 }
 
 std::optional<double> Options::OptionalNumber(std::string_view key, double min, double max) {
+  Note(key, "a number", nullptr, BoundsText(min, max, false));
   const nlohmann::json* value = Lookup(key);
   if (value == nullptr) return std::nullopt;
   if (!value->is_number() || value->get<double>() < min || value->get<double>() > max ||
@@ -216,6 +233,7 @@ std::optional<double> Options::OptionalNumber(std::string_view key, double min, 
 }
 
 double Options::Number(std::string_view key, double fallback, double min, double max) {
+  Note(key, "a number", fallback, BoundsText(min, max, false));
   const bool present = Lookup(key) != nullptr;
   std::optional<double> v = OptionalNumber(key, min, max);
   if (!present) Remember(key, fallback);
@@ -223,6 +241,7 @@ double Options::Number(std::string_view key, double fallback, double min, double
 }
 
 bool Options::Bool(std::string_view key, bool fallback) {
+  Note(key, "true or false", fallback, "");
   const nlohmann::json* value = Lookup(key);
   if (value == nullptr) {
     Remember(key, fallback);
@@ -238,6 +257,7 @@ bool Options::Bool(std::string_view key, bool fallback) {
 
 std::optional<std::string> Options::OptionalString(std::string_view key,
                                                    const std::vector<std::string>& allowed) {
+  Note(key, "a string", nullptr, Quoted(allowed));
   const nlohmann::json* value = Lookup(key);
   if (value == nullptr) return std::nullopt;
   if (!value->is_string()) {
@@ -260,6 +280,7 @@ std::optional<std::string> Options::OptionalString(std::string_view key,
 
 std::string Options::String(std::string_view key, std::string fallback,
                             const std::vector<std::string>& allowed) {
+  Note(key, "a string", fallback, Quoted(allowed));
   const bool present = Lookup(key) != nullptr;
   std::optional<std::string> v = OptionalString(key, allowed);
   if (!present) Remember(key, fallback);
@@ -267,6 +288,7 @@ std::string Options::String(std::string_view key, std::string fallback,
 }
 
 std::string Options::RequiredString(std::string_view key, const std::vector<std::string>& allowed) {
+  Note(key, "a string (required)", nullptr, Quoted(allowed));
   if (Lookup(key) == nullptr) {
     Error(key, "missing" + (allowed.empty() ? std::string() : "; expected one of " + Quoted(allowed)));
     return "";
@@ -275,6 +297,7 @@ std::string Options::RequiredString(std::string_view key, const std::vector<std:
 }
 
 std::vector<std::string> Options::Strings(std::string_view key, std::vector<std::string> fallback) {
+  Note(key, "a string or a list of strings", fallback, "");
   const nlohmann::json* value = Lookup(key);
   if (value == nullptr) {
     Remember(key, fallback);
@@ -296,6 +319,7 @@ std::vector<std::string> Options::Strings(std::string_view key, std::vector<std:
 
 std::vector<std::int64_t> Options::Ints(std::string_view key, std::vector<std::int64_t> fallback,
                                         std::int64_t min, std::int64_t max) {
+  Note(key, "a list of integers", fallback, BoundsText(AsBound(min), AsBound(max), true));
   const nlohmann::json* value = Lookup(key);
   if (value == nullptr) {
     Remember(key, fallback);
@@ -335,10 +359,14 @@ Options Options::Child(std::string_view key) {
     child_canonical = &(*canonical_)[std::string(key)];
     *child_canonical = nlohmann::json::object();
   }
-  return Options(value == nullptr ? EmptyObject() : *value, PathOf(key), *errors_, child_canonical);
+  Note(key, "an object", nlohmann::json::object(), "");
+  Options child(value == nullptr ? EmptyObject() : *value, PathOf(key), *errors_, child_canonical);
+  child.catalog_ = catalog_;
+  return child;
 }
 
 std::vector<Options> Options::Children(std::string_view key) {
+  Note(key, "a list of objects", nlohmann::json::array(), "");
   const nlohmann::json* value = Lookup(key);
   std::vector<Options> out;
   if (value == nullptr) {
@@ -359,6 +387,7 @@ std::vector<Options> Options::Children(std::string_view key) {
   for (std::size_t i = 0; i < value->size(); ++i) {
     out.emplace_back((*value)[i], PathOf(key) + "[" + std::to_string(i) + "]", *errors_,
                      list == nullptr ? nullptr : &(*list)[i]);
+    out.back().catalog_ = catalog_;
   }
   return out;
 }

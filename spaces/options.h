@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "spaces/errors.h"
+#include "spaces/option_catalog.h"
 
 namespace sculpt {
 
@@ -92,6 +93,12 @@ class Options {
   // Marks `key` as known without reading it (its reader is elsewhere) and copies it verbatim.
   const nlohmann::json* Raw(std::string_view key);
 
+  // Documentation (see option_catalog.h): from now on every getter of this object and of its
+  // children notes its key in `catalog` (not owned; null: off), and Describe adds what an
+  // option means. Components call Describe next to the getter of each of their options.
+  void Document(OptionCatalog* catalog) { catalog_ = catalog; }
+  void Describe(std::string_view key, std::string meaning);
+
   // Records an error about `key` (or about this object itself when `key` is empty).
   void Error(std::string_view key, const std::string& message);
 
@@ -105,6 +112,7 @@ class Options {
  private:
   const nlohmann::json* Lookup(std::string_view key);
   void Remember(std::string_view key, nlohmann::json value);
+  void Note(std::string_view key, const char* kind, nlohmann::json fallback, std::string allowed);
 
   const nlohmann::json* node_;
   std::string path_;
@@ -112,6 +120,7 @@ class Options {
   nlohmann::json* canonical_;
   std::set<std::string, std::less<>> known_;
   bool is_object_;
+  OptionCatalog* catalog_ = nullptr;
 };
 
 // "an integer", "a string"... for messages: what a JSON value is.

@@ -2,6 +2,7 @@
 // stand-alone from scratch with its experiment's stored settings (data set, skeleton, training
 // options of the "final" block, or defaults) and records the run in the database.
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -17,18 +18,39 @@
 #include "supernet/torch_threads.h"
 
 namespace sculpt {
+namespace {
+
+// A hand-picked architecture as export.h's document describes candidates: no id, no step, no
+// search behind it (origin "hand-picked").
+StoredCandidate HandPicked(const SearchSpace& space, const Architecture& arch) {
+  StoredCandidate candidate;
+  candidate.step = -1;
+  candidate.arch = space.Format(arch);
+  candidate.hash = HashToHex(space.CanonicalHash(arch));
+  candidate.origin = "hand-picked";
+  candidate.status = "ok";
+  return candidate;
+}
+
+}  // namespace
 
 int TrainCommand(const std::vector<std::string>& args, Streams io) {
   CommandLine command_line(
-      "train DB --candidate ID [--epochs E] [--out DIR] [--threads T] [--quiet]",
+      "train DB (--candidate ID | --arch STRING [--experiment ID|NAME]) [--epochs E] [--out DIR]\n"
+      "             [--threads T] [--quiet]",
       "Trains the architecture of candidate ID (an id that `sculpt query DB --top K` shows)\n"
       "from scratch, stand-alone, with the settings stored with its experiment: the data set,\n"
       "the space's skeleton and the training options of the config's \"final\" block (without\n"
       "one: the evaluator's data set and default training options). Reports validation and\n"
       "test accuracy and records the run, its per-epoch curves and its results in DB\n"
       "(training_runs, kind 'retrain'); the trained weights are kept in DB.models/run-ID/,\n"
-      "where `sculpt export` finds them. --out also exports architecture.json and model.pt.",
+      "where `sculpt export` finds them. --out also exports architecture.json and model.pt.\n"
+      "--arch trains a hand-picked architecture of the experiment's space (its string form,\n"
+      "as `sculpt query` shows them) the same way, e.g. a baseline to compare a search's\n"
+      "winner with; the run is recorded without a candidate.",
       {{"candidate", "ID", "the candidate to train"},
+       {"arch", "STRING", "a hand-picked architecture of the experiment's space to train"},
+       {"experiment", "ID|NAME", "with --arch: the experiment whose settings to use (newest)"},
        {"epochs", "E", "train for E epochs instead of the stored setting"},
        {"out", "DIR", "export architecture.json and model.pt to DIR"},
        {"threads", "T",
@@ -37,23 +59,48 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
        {"quiet", "", "no progress display"}},
       1, 1);
   if (!command_line.Parse(args, io.out)) return 0;
-  if (!command_line.Has("candidate")) throw UsageError("--candidate ID is required");
-  const std::int64_t id =
-      command_line.Int("candidate", 0, 1, std::numeric_limits<std::int64_t>::max());
+  if (command_line.Has("candidate") == command_line.Has("arch")) {
+    throw UsageError("give exactly one of --candidate ID and --arch STRING");
+  }
+  if (command_line.Has("experiment") && !command_line.Has("arch")) {
+    throw UsageError("--experiment goes with --arch (a candidate knows its experiment)");
+  }
   const std::string& db = command_line.Positional().front();
   if (!std::filesystem::exists(db)) throw UserError("no database " + db);
   const std::unique_ptr<ResultStore> store = ResultStore::Open(db);
-  const std::optional<StoredCandidate> candidate = store->Candidate(id);
-  if (!candidate) throw UserError("no candidate " + std::to_string(id) + " in " + db);
-  const std::optional<ExperimentInfo> experiment =
-      store->FindExperiment(std::to_string(candidate->experiment_id));
-  if (!experiment) throw UserError("candidate " + std::to_string(id) + " has no experiment");
+  std::optional<StoredCandidate> candidate;
+  std::optional<ExperimentInfo> experiment;
+  if (command_line.Has("candidate")) {
+    const std::int64_t id =
+        command_line.Int("candidate", 0, 1, std::numeric_limits<std::int64_t>::max());
+    candidate = store->Candidate(id);
+    if (!candidate) throw UserError("no candidate " + std::to_string(id) + " in " + db);
+    experiment = store->FindExperiment(std::to_string(candidate->experiment_id));
+    if (!experiment) throw UserError("candidate " + std::to_string(id) + " has no experiment");
+  } else if (const std::optional<std::string> wanted = command_line.Value("experiment")) {
+    experiment = store->FindExperiment(*wanted);
+    if (!experiment) throw UserError("no experiment '" + *wanted + "' in " + db);
+  } else {
+    experiment = store->NewestExperiment();
+    if (!experiment) throw UserError("no experiment in " + db);
+  }
 
   RetrainPlan plan = PlanFromStoredConfig(experiment->config, {});
   if (command_line.Has("epochs")) {
     plan.training.epochs = command_line.Int("epochs", 1, 1, 100000);
   }
-  const Architecture arch = plan.space->Parse(candidate->arch);
+  Architecture arch;
+  if (candidate) {
+    arch = plan.space->Parse(candidate->arch);
+  } else {
+    try {
+      arch = plan.space->Parse(*command_line.Value("arch"));
+    } catch (const UserError& error) {
+      throw UsageError(std::string("--arch: ") + error.what());
+    }
+  }
+  const std::string what = candidate ? "candidate #" + std::to_string(candidate->id)
+                                     : std::string("the hand-picked architecture");
   // By default the count `sculpt run` retrained with: the trained network depends on it, so the
   // run's winner retrained here is the run's network (on a machine with as many cores).
   const int cores = HardwareCores();
@@ -62,9 +109,12 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
   SetTrainingThreads(static_cast<int>(command_line.Int("threads", stored_threads, 1, cores)),
                      "training", display);
   InterruptFlag interrupt;
-  io.err << "sculpt: training candidate #" << id << " of experiment '" << experiment->name
-         << "' for " << plan.training.epochs << " epochs: " << candidate->arch << "\n";
-  const RetrainOutcome outcome = Retrain(plan, arch, *store, experiment->id, candidate->id,
+  io.err << "sculpt: training " << what << " with the settings of experiment '"
+         << experiment->name << "' for " << plan.training.epochs
+         << " epochs: " << plan.space->Format(arch) << "\n";
+  const std::optional<std::int64_t> candidate_id =
+      candidate ? std::optional<std::int64_t>(candidate->id) : std::nullopt;
+  const RetrainOutcome outcome = Retrain(plan, arch, *store, experiment->id, candidate_id,
                                          &display, &interrupt.Flag(), db);
   if (!outcome.finished) {
     io.out << "Interrupted; training run " << outcome.run_id << " is marked interrupted.\n";
@@ -72,13 +122,17 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
   }
   const Metrics& r = outcome.result;
   auto percent = [&r](const char* name) { return FormatPercent(r, name); };
-  io.out << "Candidate #" << id << " trained for " << r.at("epochs") << " epochs in "
+  std::string sentence_start = what;
+  sentence_start[0] = static_cast<char>(std::toupper(sentence_start[0]));
+  io.out << sentence_start << " trained for " << r.at("epochs") << " epochs in "
          << FormatDuration(r.at("seconds")) << ": test accuracy " << percent("test_accuracy")
          << ", validation " << percent("valid_accuracy") << " (" << r.at("params")
          << " params)\nRecorded as training run " << outcome.run_id << " in " << db << "\n";
   if (const std::optional<std::string> out = command_line.Value("out")) {
     const std::filesystem::path dir =
-        ExportRetrained(*experiment, *candidate, candidate->metrics, plan, outcome, *out);
+        candidate ? ExportRetrained(*experiment, *candidate, candidate->metrics, plan, outcome, *out)
+                  : ExportRetrained(*experiment, HandPicked(*plan.space, arch), outcome.result,
+                                    plan, outcome, *out);
     io.out << "Exported to " << dir.string() << " (architecture.json, model.pt)\n";
   }
   return 0;

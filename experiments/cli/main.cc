@@ -45,11 +45,23 @@ void PrintUsage(std::ostream& out) {
   }
 }
 
-// Loads the commands module from the executable's folder and runs `name` there.
-int RunInModule(const char* name, const std::vector<std::string>& args, const sculpt::Streams& io) {
+// Where the commands module is: beside the executable in a build tree (build/sculpt), in the
+// library folder of an installed one (bin/sculpt, lib/...; SCULPT_LIBDIR_FROM_BINDIR is that
+// folder relative to bin, set by CMake).
+std::filesystem::path CommandModulePath() {
   std::error_code error;
-  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
-  const std::filesystem::path module = self.parent_path() / sculpt::kCommandModuleFile;
+  const std::filesystem::path folder =
+      std::filesystem::read_symlink("/proc/self/exe", error).parent_path();
+  const std::filesystem::path beside = folder / sculpt::kCommandModuleFile;
+  const std::filesystem::path installed =
+      (folder / SCULPT_LIBDIR_FROM_BINDIR / sculpt::kCommandModuleFile).lexically_normal();
+  return std::filesystem::exists(beside) || !std::filesystem::exists(installed) ? beside
+                                                                                 : installed;
+}
+
+// Loads the commands module and runs `name` there.
+int RunInModule(const char* name, const std::vector<std::string>& args, const sculpt::Streams& io) {
+  const std::filesystem::path module = CommandModulePath();
   void* handle = dlopen(module.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     std::cerr << "sculpt: cannot load " << module.string() << ": " << dlerror() << "\n";

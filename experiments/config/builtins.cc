@@ -118,6 +118,7 @@ std::shared_ptr<const ModelFamily> BuildFamily(const nlohmann::json& space_block
 
 ComparatorFactory BuildComparator(Options& block) {
   const std::string type = block.String("type", "nac", Comparators().Names());
+  block.Describe("type", "which comparator (`sculpt list comparators`)");
   const auto* entry = Comparators().Find(type);
   return entry == nullptr ? ComparatorFactory() : entry->factory(block);
 }

@@ -55,6 +55,8 @@ nlohmann::json ArchitectureDocument(const ExperimentInfo& experiment,
         {"created_at", experiment.created_at},
         {"config", experiment.config}}},
   };
+  // A hand-picked architecture (`sculpt train --arch`) has no candidate row behind it.
+  if (candidate.step < 0) document["candidate"] = nullptr;
   return document;
 }
 

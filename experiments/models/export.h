@@ -16,7 +16,8 @@ inline constexpr int kExportFormatVersion = 1;
 
 // The document for `candidate` of `experiment`. `metrics` are the candidate's own, or for a
 // repeat those of the evaluation it repeats. The store knows no space objects, so whoever built
-// the experiment's space adds "encoding" (sculpt export does).
+// the experiment's space adds "encoding" (sculpt export does). A `candidate` with a negative
+// step is a hand-picked architecture (`sculpt train --arch`): "candidate" is null.
 nlohmann::json ArchitectureDocument(const ExperimentInfo& experiment,
                                     const StoredCandidate& candidate, const Metrics& metrics);
 

@@ -103,14 +103,15 @@ int SetTrainingThreads(int threads, std::string_view activity, TrainingProgress&
 }
 
 RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,
-                       std::int64_t experiment_id, std::int64_t candidate_id,
+                       std::int64_t experiment_id, std::optional<std::int64_t> candidate_id,
                        TrainingProgress* progress, const std::atomic<bool>* stop,
                        const std::filesystem::path& db) {
   SCULPT_ASSERT(plan.data != nullptr && plan.family != nullptr && plan.space != nullptr,
                 "Retrain needs a plan whose data, family and space are loaded");
   RetrainOutcome outcome;
   outcome.network = plan.family->BuildNetwork(arch, plan.training.seed);
-  const nlohmann::json config = {{"skeleton", plan.family->Skeleton()},
+  const nlohmann::json config = {{"arch", plan.space->Format(arch)},
+                                 {"skeleton", plan.family->Skeleton()},
                                  {"training", SposOptionsJson(plan.training)},
                                  {"dataset", DescribeDataset(plan.dataset)},
                                  {"family", plan.family->Name()},

@@ -99,10 +99,11 @@ int RetrainThreads(const RetrainPlan& plan, const nlohmann::json& canonical_conf
 int SetTrainingThreads(int threads, std::string_view activity, TrainingProgress& progress);
 
 // Retrains `arch` as `plan` says; the run goes to `store` (kind "retrain", tied to the
-// experiment and candidate), progress to `progress` (may be null). A finished network's weights
+// experiment and, unless it was hand-picked, the candidate; its config keeps the architecture's
+// string), progress to `progress` (may be null). A finished network's weights
 // are saved to TrainedModelPath(db, run id) when `db` is not empty.
 RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,
-                       std::int64_t experiment_id, std::int64_t candidate_id,
+                       std::int64_t experiment_id, std::optional<std::int64_t> candidate_id,
                        TrainingProgress* progress, const std::atomic<bool>* stop,
                        const std::filesystem::path& db);
 

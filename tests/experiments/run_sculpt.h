@@ -1,6 +1,6 @@
 #pragma once
-// Runs the real `sculpt` binary (SCULPT_BINARY, set by CMake) through the shell, for end-to-end
-// tests of the command line.
+// Runs the real `sculpt` binary (SCULPT_BINARY, set by CMake), or any command, through the shell,
+// for end-to-end tests of the command line.
 
 #include <sys/wait.h>
 
@@ -15,16 +15,20 @@ struct SculptResult {
   std::string out;  // stdout and stderr together
 };
 
-// `args` is shell text after the binary's name (it may hold redirections and further commands).
-inline SculptResult Sculpt(const std::string& args) {
-  const std::string command = std::string(SCULPT_BINARY) + " " + args + " 2>&1";
+// Runs `command` through the shell, stdout and stderr together.
+inline SculptResult RunCommand(const std::string& command) {
   SculptResult result;
-  FILE* pipe = popen(command.c_str(), "r");
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   std::array<char, 4096> buffer{};
   while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.out += buffer.data();
   const int raw = pclose(pipe);
   result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   return result;
+}
+
+// `args` is shell text after the binary's name (it may hold redirections and further commands).
+inline SculptResult Sculpt(const std::string& args) {
+  return RunCommand(std::string(SCULPT_BINARY) + " " + args);
 }
 
 }  // namespace sculpt::testing

@@ -284,6 +284,31 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
   ASSERT_EQ(exported.status, 0) << exported.out;
   EXPECT_TRUE(fs::exists(dir_ / "vit-exported" / kModelFile)) << exported.out;
 
+  // A hand-picked architecture (a baseline) trains with the experiment's settings, is recorded
+  // without a candidate, and exports with its weights.
+  const fs::path baseline = dir_ / "vit-baseline";
+  const Result picked = Sculpt("train " + db.string() + " --arch \"d16|h2:f16|h2:f16\" -e vit "
+                               "--epochs 1 --quiet --out " + baseline.string());
+  ASSERT_EQ(picked.status, 0) << picked.out;
+  EXPECT_NE(picked.out.find("The hand-picked architecture trained for 1 epochs"),
+            std::string::npos)
+      << picked.out;
+  EXPECT_EQ(QueryValue(db, "SELECT json_extract(config, '$.arch') FROM training_runs WHERE "
+                           "candidate_id IS NULL AND kind = 'retrain' AND status = 'finished'"),
+            "d16|h2:f16|h2:f16");
+  const nlohmann::json picked_document =
+      nlohmann::json::parse(std::ifstream(baseline / "architecture.json"));
+  EXPECT_TRUE(picked_document["candidate"].is_null());
+  EXPECT_EQ(picked_document["arch"], "d16|h2:f16|h2:f16");
+  EXPECT_TRUE(picked_document["metrics"].contains("test_accuracy"));
+  EXPECT_TRUE(fs::exists(baseline / kModelFile));
+  // Not a member of the space, both or neither of --candidate and --arch: usage errors.
+  EXPECT_EQ(Sculpt("train " + db.string() + " --arch \"d32|h2:f16\"").status, 2);
+  EXPECT_EQ(Sculpt("train " + db.string() + " --arch \"d16|h2:f16\" --candidate " + id).status,
+            2);
+  EXPECT_EQ(Sculpt("train " + db.string() + " --candidate " + id + " -e vit").status, 2);
+  EXPECT_EQ(Sculpt("train " + db.string() + " --arch \"d16|h2:f16\" -e nope").status, 1);
+
   // Its latency table: built by the family, read by the space, checked before evaluation.
   const Result latency = Sculpt("latency " + path.string() + " --samples 3 --runs 2 --out " +
                                 (dir_ / "vit-latency.json").string());

@@ -185,5 +185,59 @@ TEST(OptionsTest, MessagesAreEscapedAndCut) {
   EXPECT_EQ(short_errors.Messages()[0], "plain message");
 }
 
+
+// Documentation mode: every getter notes its key, kind, default and bounds; Describe adds the
+// meaning, before or after the read; children note their keys under the parent's.
+TEST(OptionsCatalogTest, NotesEveryKeyReadWithItsKindDefaultAndMeaning) {
+  const nlohmann::json node = {{"population", 20}};
+  ConfigErrors errors;
+  nlohmann::json canonical;
+  Options options(node, "", errors, &canonical);
+  OptionCatalog catalog;
+  options.Document(&catalog);
+  options.Describe("rate", "how fast");
+  EXPECT_EQ(options.Int("population", 10, 2, 100), 20);
+  options.Describe("population", "how many");
+  options.Number("rate", 0.5, 0.0, 1.0);
+  options.OptionalNumber("limit");
+  options.String("mode", "fast", {"fast", "slow"});
+  Options child = options.Child("inner");
+  child.Bool("flag", true);
+  child.Describe("flag", "a switch");
+  options.Int("population", 99);  // read again: the first note stays
+
+  const std::vector<OptionDoc>& docs = catalog.Entries();
+  ASSERT_EQ(docs.size(), 6u);
+  EXPECT_EQ(docs[0].key, "rate");
+  EXPECT_EQ(docs[0].kind, "a number");
+  EXPECT_EQ(docs[0].allowed, "in [0, 1]");
+  EXPECT_EQ(docs[0].fallback, 0.5);
+  EXPECT_EQ(docs[0].meaning, "how fast");
+  EXPECT_EQ(docs[1].key, "population");
+  EXPECT_EQ(docs[1].kind, "an integer");
+  EXPECT_EQ(docs[1].allowed, "in [2, 100]");
+  EXPECT_EQ(docs[1].fallback, 10);
+  EXPECT_EQ(docs[1].meaning, "how many");
+  EXPECT_EQ(docs[2].key, "limit");
+  EXPECT_TRUE(docs[2].fallback.is_null());
+  EXPECT_EQ(docs[2].allowed, "");
+  EXPECT_EQ(docs[3].allowed, "'fast', 'slow'");
+  EXPECT_EQ(docs[4].key, "inner");
+  EXPECT_EQ(docs[5].key, "inner.flag");
+  EXPECT_EQ(docs[5].kind, "true or false");
+  EXPECT_EQ(docs[5].meaning, "a switch");
+  EXPECT_TRUE(errors.Empty());
+}
+
+// Without a catalog nothing is noted and Describe is harmless.
+TEST(OptionsCatalogTest, DescribeWithoutACatalogDoesNothing) {
+  const nlohmann::json node = nlohmann::json::object();
+  ConfigErrors errors;
+  Options options(node, "strategy", errors, nullptr);
+  options.Describe("population", "how many");
+  EXPECT_EQ(options.Int("population", 10), 10);
+  options.Finish();
+  EXPECT_TRUE(errors.Empty());
+}
 }  // namespace
 }  // namespace sculpt
