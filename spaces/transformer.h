@@ -86,6 +86,11 @@ double CountParams(const Architecture& arch, const Skeleton& skeleton);
 // counted. Formulas: transformer_cost.cc and docs/SPACES.md.
 double CountFlops(const Architecture& arch, const Skeleton& skeleton);
 
+// The same counts for any sizes on the skeleton's image, patch, head and class settings, such
+// as a pruned network's (spaces/prune.h), whose head and FFN counts need not be in the lists.
+double CountParams(const Sizes& sizes, const Skeleton& skeleton);
+double CountFlops(const Sizes& sizes, const Skeleton& skeleton);
+
 // Throws UserError naming the key when networks cannot be built on `skeleton` (a patch size
 // that does not divide the image, an empty or unsorted choice list, a size below its minimum).
 void ValidateSkeleton(const Skeleton& skeleton);

@@ -37,9 +37,7 @@ struct Counts {
   double flops = 0;
 };
 
-Counts CountNetwork(const Architecture& arch, const Skeleton& skeleton) {
-  ValidateSkeleton(skeleton);
-  const Sizes sizes = Decode(arch, skeleton);
+Counts CountNetwork(const Sizes& sizes, const Skeleton& skeleton) {
   const double d = sizes.embed;
   const double c = skeleton.input_channels;
   const double p = skeleton.patch_size;
@@ -86,11 +84,21 @@ std::string OverheadKey(int d) { return "overhead/d" + std::to_string(d); }
 }  // namespace
 
 double CountParams(const Architecture& arch, const Skeleton& skeleton) {
-  return CountNetwork(arch, skeleton).params;
+  ValidateSkeleton(skeleton);
+  return CountNetwork(Decode(arch, skeleton), skeleton).params;
 }
 
 double CountFlops(const Architecture& arch, const Skeleton& skeleton) {
-  return CountNetwork(arch, skeleton).flops;
+  ValidateSkeleton(skeleton);
+  return CountNetwork(Decode(arch, skeleton), skeleton).flops;
+}
+
+double CountParams(const Sizes& sizes, const Skeleton& skeleton) {
+  return CountNetwork(sizes, skeleton).params;
+}
+
+double CountFlops(const Sizes& sizes, const Skeleton& skeleton) {
+  return CountNetwork(sizes, skeleton).flops;
 }
 
 // In the order the network runs them; one term per part (count 1), so a reader of the terms

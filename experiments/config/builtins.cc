@@ -4,6 +4,7 @@
 #include "predictors/neural_comparator.h"
 #include "search/strategies.h"
 #include "spaces/nb201.h"
+#include "spaces/prune.h"
 #include "spaces/transformer.h"
 #include "supernet/evaluators.h"
 #include "supernet/families.h"
@@ -18,6 +19,8 @@ const Registry<SpaceFactory>& Spaces() {
     r.Add("transformer",
           "vision transformer: embedding dimension, and per layer heads and FFN size (AutoFormer)",
           transformer::MakeSpaceFromOptions);
+    r.Add("prune", "which attention heads (and FFN neuron groups) of a trained transformer to keep",
+          prune::MakeSpaceFromOptions);
     return r;
   }();
   return registry;

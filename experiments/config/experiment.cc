@@ -146,7 +146,7 @@ void ReadFinal(const nlohmann::json& config, Options& root, const std::filesyste
 }
 
 // Space factories see only their block, not the config's folder: a relative space
-// "latency_table" is anchored to it here (the canonical config keeps the absolute path, as it
+// "latency_table" or "model" (prune) is anchored to it here (the canonical config keeps the absolute path, as it
 // does data set folders, so the stored config works from anywhere).
 nlohmann::json WithSpacePathsResolved(nlohmann::json config,
                                       const std::filesystem::path& base_dir) {
@@ -154,11 +154,11 @@ nlohmann::json WithSpacePathsResolved(nlohmann::json config,
     return config;
   }
   nlohmann::json& space = config["space"];
-  if (space.contains("latency_table") && space["latency_table"].is_string()) {
-    const std::filesystem::path path = space["latency_table"].get<std::string>();
+  for (const char* key : {"latency_table", "model"}) {
+    if (!space.contains(key) || !space[key].is_string()) continue;
+    const std::filesystem::path path = space[key].get<std::string>();
     if (path.is_relative()) {
-      space["latency_table"] =
-          std::filesystem::absolute(base_dir / path).lexically_normal().string();
+      space[key] = std::filesystem::absolute(base_dir / path).lexically_normal().string();
     }
   }
   return config;

@@ -111,7 +111,7 @@ TEST_F(ExperimentTest, UnknownComponentsListWhatIsRegistered) {
   c["space"]["type"] = "nb210";
   c["strategy"]["type"] = "evolution";
   c["evaluator"]["type"] = "tabel";
-  ExpectError(c, "space.type: expected one of 'nb201', 'transformer', got 'nb210'");
+  ExpectError(c, "space.type: expected one of 'nb201', 'transformer', 'prune', got 'nb210'");
   ExpectError(c, "evaluator.type: expected one of 'table', 'cost'");
   ExpectError(c, "got 'tabel'; did you mean 'table'?");
   ExpectError(c, "strategy.type: expected one of 'random', 'regularized_evolution'");

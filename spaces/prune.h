@@ -1,0 +1,75 @@
+#pragma once
+// The pruning space ("prune"): which attention heads, and optionally which groups of FFN
+// neurons, of one trained transformer to keep. The trained model is one Sculpt exported (a
+// folder with architecture.json and model.pt: a run's "final" export, `sculpt train --out` or
+// `sculpt export`); the space reads its architecture.json only (skeleton and architecture), the
+// weights are the business of the model code in supernet/.
+//
+// An architecture has one choice per unit, 1 = kept and 0 = removed, in unit order: layer by
+// layer, the trained layer's heads (first head first), then, with "neuron_groups" G > 0, its
+// FFN hidden units in G equal consecutive groups (G must divide every trained FFN size).
+// String form: the layers joined by '|', each its heads mask ("1101"), then with neuron groups
+// '/' and its groups mask; '-' for a part the trained layer does not have. With G = 2:
+// "1101/11|-/10|11/-". The trained model itself is every unit kept.
+// Reduction graph: Largest() is the trained model, Reductions() remove one kept unit each (in
+// unit order), so astar walks from the trained model down. Costs (params, flops of the network
+// with the removed units cut out of its weight matrices, as spaces/transformer.h counts them;
+// heads and neurons kept) are known before evaluation. A layer left with no heads and no
+// neurons is the identity, as in the transformer space.
+// Canonical form: the string form. Every unit has its own trained weights, so two masks
+// compute the same function only by accident.
+// Thread-safety: value types and pure functions; the space is immutable.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "spaces/architecture.h"
+#include "spaces/options.h"
+#include "spaces/search_space.h"
+#include "spaces/transformer.h"
+
+namespace sculpt::prune {
+
+// What the space knows of the trained model.
+struct Model {
+  std::filesystem::path folder;   // the export folder
+  transformer::Skeleton skeleton;  // the trained network's skeleton
+  std::string arch;                // its architecture in the transformer space's string form
+  transformer::Sizes sizes;        // its sizes (embedding, and per layer heads and FFN units)
+};
+
+// Reads folder/architecture.json; UserError naming the file and the problem when it is
+// missing, unreadable or not a trained transformer (family "transformer" with a skeleton).
+Model ReadModel(const std::filesystem::path& folder);
+
+// The sizes of the network one mask keeps (each layer's kept heads and kept FFN units), which
+// transformer::CountParams/CountFlops and the network code take.
+struct Mask {
+  // Per layer: the kept heads (indices into the trained layer's heads) and kept FFN units.
+  std::vector<std::vector<int>> heads;
+  std::vector<std::vector<int>> neurons;
+};
+
+class PruneSpace : public SearchSpace {
+ public:
+  virtual const Model& TrainedModel() const = 0;
+  virtual int NeuronGroups() const = 0;
+  // Which units `arch` keeps; UserError unless it is a member.
+  virtual Mask Kept(const Architecture& arch) const = 0;
+  // The pruned network's sizes (heads and FFN sizes are the kept counts).
+  virtual transformer::Sizes PrunedSizes(const Architecture& arch) const = 0;
+};
+
+// `neuron_groups` 0: heads only. UserError when the groups do not divide an FFN size, or when
+// the model has no unit to prune.
+std::unique_ptr<PruneSpace> MakeSpace(Model model, int neuron_groups);
+
+// Factory for the registry: "model" (the export folder; a config's relative path is anchored to
+// its folder by the config reader) and "neuron_groups" (0).
+std::unique_ptr<SearchSpace> MakeSpaceFromOptions(Options& options);
+
+}  // namespace sculpt::prune
