@@ -36,6 +36,18 @@ TransformerNetworkImpl::TransformerNetworkImpl(const Architecture& arch_,
   reset();
 }
 
+TransformerNetworkImpl::TransformerNetworkImpl(transformer::Sizes sizes_,
+                                               TransformerNetworkOptions options_)
+    : options(std::move(options_)), sizes(std::move(sizes_)) {
+  transformer::ValidateSkeleton(options.skeleton());
+  if (static_cast<int>(sizes.layers.size()) != options.skeleton().layers || sizes.embed <= 0) {
+    throw UserError("transformer sizes with " + std::to_string(sizes.layers.size()) +
+                    " layers (embedding " + std::to_string(sizes.embed) + ") on a skeleton of " +
+                    std::to_string(options.skeleton().layers) + " layers");
+  }
+  reset();
+}
+
 void TransformerNetworkImpl::reset() {
   const transformer::Skeleton& s = options.skeleton();
   const std::int64_t d = sizes.embed;

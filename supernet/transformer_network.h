@@ -51,6 +51,10 @@ class TransformerNetworkImpl : public torch::nn::Cloneable<TransformerNetworkImp
  public:
   // Throws UserError when `arch` is not a member of the space or the skeleton is invalid.
   TransformerNetworkImpl(const Architecture& arch, TransformerNetworkOptions options);
+  // At any sizes on the skeleton (one Layer per skeleton layer), such as a pruned network's
+  // (supernet/prune_network.h), whose head and FFN counts need not be in the skeleton's lists;
+  // `arch` stays empty. Throws UserError when the skeleton is invalid or the layer count differs.
+  TransformerNetworkImpl(transformer::Sizes sizes, TransformerNetworkOptions options);
   void reset() override;
   // Images [n, input_channels, input_size, input_size] -> logits [n, classes].
   at::Tensor forward(const at::Tensor& images);
