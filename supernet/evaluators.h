@@ -17,6 +17,15 @@
 //   dataset {...}, training {SposOptions keys}, valid_images (0: all), eval_batch_size (500),
 //   latency_runs (0).
 //
+// "prune": scores a mask of the prune space (spaces/prune.h) with the trained model's weights:
+//   the trained transformer is loaded once from the space's model folder (model.pt), and each
+//   candidate's network is cut from it (supernet/prune_network.h: the removed heads and units
+//   are not computed) and scored on the first eval_images validation images of the data set,
+//   by default the one the model was retrained on (its architecture.json), so that the split
+//   is the held-out one of that training. Visible metrics: accuracy and loss. Options: dataset
+//   {...} (default: the model's), eval_images (0: the whole validation split), eval_batch_size
+//   (500).
+//
 // Thread-safety: Evaluate may run on many engine workers at once and gives the same score for
 // the same architecture whatever the number of workers (latency, a measurement, excepted).
 
@@ -31,6 +40,7 @@ std::unique_ptr<Evaluator> MakeSupernetEvaluator(Options& options, const Evaluat
                                                  std::shared_ptr<const ModelFamily> family);
 std::unique_ptr<Evaluator> MakeTrainEvaluator(Options& options, const EvaluatorContext& context,
                                               std::shared_ptr<const ModelFamily> family);
+std::unique_ptr<Evaluator> MakePruneEvaluator(Options& options, const EvaluatorContext& context);
 
 // The name of the context's space, for messages ("" without one).
 std::string SpaceName(const EvaluatorContext& context);

@@ -4,7 +4,9 @@
 
 #include <memory>
 
+#include "spaces/transformer.h"
 #include "supernet/model_family.h"
+#include "supernet/transformer_network.h"
 
 namespace sculpt {
 
@@ -12,5 +14,9 @@ namespace sculpt {
 std::unique_ptr<ModelFamily> MakeNb201Family(Options& space_block);
 // Vision transformers with weight-entangled supernets (supernet/transformer_family.cc).
 std::unique_ptr<ModelFamily> MakeTransformerFamily(Options& space_block);
+std::unique_ptr<ModelFamily> MakeTransformerFamilyFor(const transformer::Skeleton& skeleton);
+// The TransformerNetwork behind a network the transformer family built; InternalError for any
+// other.
+TransformerNetwork AsTransformer(Network& network);
 
 }  // namespace sculpt

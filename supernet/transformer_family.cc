@@ -36,6 +36,7 @@ class TransformerNetworkHandle final : public Network {
   at::Tensor ForwardBlock(int block, const at::Tensor& input) override {
     return network_->forward_block(block, input);
   }
+  const TransformerNetwork& Get() const { return network_; }
 
  private:
   TransformerNetwork network_;
@@ -254,6 +255,16 @@ nlohmann::json TransformerFamily::MeasureLatencyTable(const LatencyTableOptions&
 
 std::unique_ptr<ModelFamily> MakeTransformerFamily(Options& space_block) {
   return std::make_unique<TransformerFamily>(transformer::ReadSkeleton(space_block));
+}
+
+std::unique_ptr<ModelFamily> MakeTransformerFamilyFor(const transformer::Skeleton& skeleton) {
+  return std::make_unique<TransformerFamily>(skeleton);
+}
+
+TransformerNetwork AsTransformer(Network& network) {
+  const auto* handle = dynamic_cast<const TransformerNetworkHandle*>(&network);
+  if (handle == nullptr) throw InternalError("not a network of the transformer family");
+  return handle->Get();
 }
 
 }  // namespace sculpt

@@ -53,6 +53,8 @@ const Registry<EvaluatorFactory>& Evaluators() {
           [](Options& options, const EvaluatorContext& context) {
             return MakeSupernetEvaluator(options, context, BuildFamily(context.space_config));
           });
+    r.Add("prune", "a mask of the prune space scored with the trained model's weights, the "
+          "removed heads and units cut out", MakePruneEvaluator);
     r.Add("train", "trains each candidate from scratch: validation and test accuracy",
           [](Options& options, const EvaluatorContext& context) {
             return MakeTrainEvaluator(options, context, BuildFamily(context.space_config));

@@ -309,6 +309,34 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
   EXPECT_EQ(Sculpt("train " + db.string() + " --candidate " + id + " -e vit").status, 2);
   EXPECT_EQ(Sculpt("train " + db.string() + " --arch \"d16|h2:f16\" -e nope").status, 1);
 
+  // That trained network pruned: masks of its heads and FFN halves scored with its weights on
+  // the validation split of its own training, astar within a drop budget.
+  const nlohmann::json prune = {
+      {"name", "vit-prune"},
+      {"space", {{"type", "prune"}, {"model", "vit-baseline"}, {"neuron_groups", 2}}},
+      {"evaluator", {{"type", "prune"}, {"eval_batch_size", 32}}},
+      {"objectives", {{{"metric", "accuracy"}, {"goal", "maximize"}}}},
+      {"strategy", {{"type", "astar"}, {"max_drop", 0.05}}},
+      {"budget", {{"evaluations", 12}}},
+      {"storage", "runs/vit-prune.sqlite"}};
+  const Result pruning = Sculpt("run " + WriteConfig("vit-prune.json", prune).string() + " --quiet");
+  ASSERT_EQ(pruning.status, 0) << pruning.out;
+  const fs::path prune_db = dir_ / "runs/vit-prune.sqlite";
+  // The first state of astar is the trained model itself: its score is the training's own
+  // validation accuracy (the same split, the same weights).
+  EXPECT_EQ(QueryValue(prune_db, "SELECT arch FROM candidates WHERE step = 0"), "11/11|11/11");
+  const double full = std::stod(QueryValue(
+      prune_db, "SELECT json_extract(metrics, '$.accuracy') FROM candidates WHERE step = 0"));
+  EXPECT_NEAR(full, picked_document["retrain"]["metrics"]["valid_accuracy"].get<double>(),
+              1.0 / 64 + 1e-9);
+  EXPECT_EQ(QueryValue(prune_db, "SELECT count(*) > 1 FROM candidates WHERE status = 'ok' AND "
+                                 "json_extract(metrics, '$.heads') < 4"),
+            "1");
+  // The prune evaluator on another space is a config error.
+  nlohmann::json wrong = prune;
+  wrong["space"] = config["space"];
+  EXPECT_EQ(Sculpt("run " + WriteConfig("vit-prune-wrong.json", wrong).string()).status, 2);
+
   // Its latency table: built by the family, read by the space, checked before evaluation.
   const Result latency = Sculpt("latency " + path.string() + " --samples 3 --runs 2 --out " +
                                 (dir_ / "vit-latency.json").string());
