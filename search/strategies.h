@@ -25,4 +25,10 @@ std::unique_ptr<Strategy> MakeAStar(Options& options, const StrategyContext& con
 // context.comparators (its "comparator" block configures the comparator). See search/ctnas.cc.
 std::unique_ptr<Strategy> MakeCtnas(Options& options, const StrategyContext& context);
 
+// Gradient-based pruning of a trained model (the prune space with the prune evaluator), see
+// search/pruning/: Michel et al.'s importance order (or Fisher, or random), and Kwon et al.'s
+// Fisher mask search with rearrangement under a cost budget.
+std::unique_ptr<Strategy> MakeImportancePruning(Options& options, const StrategyContext& context);
+std::unique_ptr<Strategy> MakeFisherPruning(Options& options, const StrategyContext& context);
+
 }  // namespace sculpt

@@ -18,6 +18,7 @@
 #include "spaces/options.h"
 #include "spaces/predictor.h"
 #include "spaces/search_space.h"
+#include "spaces/unit_gradients.h"
 
 namespace sculpt {
 
@@ -57,6 +58,9 @@ struct StrategyContext {
   // for comparator-guided strategies (ctnas); filled in by experiments/ (search/ never depends
   // on the concrete, LibTorch models). Empty when none is available.
   ComparatorOptionsFactory comparators;
+  // The evaluator's gate gradients when it can give them (the prune evaluator), for
+  // gradient-based pruning (search/pruning/); null otherwise.
+  const UnitGradientSource* unit_gradients = nullptr;
 };
 
 // Reads its options (reporting errors through Options) and builds the strategy.

@@ -40,6 +40,9 @@ struct Model {
   transformer::Skeleton skeleton;  // the trained network's skeleton
   std::string arch;                // its architecture in the transformer space's string form
   transformer::Sizes sizes;        // its sizes (embedding, and per layer heads and FFN units)
+  // The data set block it was trained on (the training's "final" or "evaluator" block's, or what
+  // a pruned model's export carries over from its own model); null when the export says none.
+  nlohmann::json dataset;
 };
 
 // Reads folder/architecture.json; UserError naming the file and the problem when it is

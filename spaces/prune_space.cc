@@ -335,6 +335,18 @@ Model ReadModel(const std::filesystem::path& folder) {
   model.arch = document["arch"].is_string() ? document["arch"].get<std::string>() : "";
   const Architecture arch = transformer::MakeSpace(model.skeleton)->Parse(model.arch);
   model.sizes = transformer::Decode(arch, model.skeleton);
+  const nlohmann::json config = document.value("experiment", nlohmann::json::object())
+                                    .value("config", nlohmann::json::object());
+  for (const char* block : {"final", "evaluator"}) {
+    if (config.is_object() && config.contains(block) && config[block].is_object() &&
+        config[block].contains("dataset")) {
+      model.dataset = config[block]["dataset"];
+      break;
+    }
+  }
+  if (model.dataset.is_null() && document.contains("pruned") && document["pruned"].is_object()) {
+    model.dataset = document["pruned"].value("dataset", nlohmann::json(nullptr));
+  }
   return model;
 }
 

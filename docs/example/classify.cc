@@ -38,8 +38,10 @@ int Classify(const std::filesystem::path& dir, const std::filesystem::path& imag
     std::cerr << "classify: " << dir.string() << " holds no trained network (no model.pt)\n";
     return 1;
   }
-  // The space block as the experiment ran it: the skeleton the weights were trained on.
-  const nlohmann::json& space = document.at("experiment").at("config").at("space");
+  // The space of the network: its family's, on the skeleton the weights were made for (for a
+  // pruned network, a skeleton whose lists hold the pruned sizes).
+  nlohmann::json space = document.at("skeleton");
+  space["type"] = document.at("family");
   const std::shared_ptr<const sculpt::ModelFamily> family = sculpt::BuildFamily(space);
   const sculpt::Architecture arch =
       sculpt::BuildSpace(space)->Parse(document.at("arch").get<std::string>());

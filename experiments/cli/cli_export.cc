@@ -1,19 +1,23 @@
-// `sculpt export DB (--best | --candidate ID) --out DIR`: writes DIR/architecture.json for one
-// successfully evaluated candidate (see experiments/models/export.h) and, when the candidate was
-// retrained (`final` or `sculpt train`), its trained weights DIR/model.pt with the retraining's
-// results, the skeleton and the input normalisation.
+// `sculpt export DB (--best | --answer | --candidate ID) --out DIR`: writes DIR/architecture.json
+// for one successfully evaluated candidate (see experiments/models/export.h) and, when the
+// candidate was retrained (`final` or `sculpt train`), its trained weights DIR/model.pt with the
+// retraining's results, the skeleton and the input normalisation. A candidate of the prune space
+// is exported as the pruned network itself (experiments/models/pruned_export.h).
 
 #include <fstream>
 #include <limits>
 
 #include "experiments/config/builtins.h"
+#include "experiments/config/experiment.h"
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
 #include "experiments/models/export.h"
 #include "experiments/models/model_export.h"
+#include "experiments/models/pruned_export.h"
 #include "experiments/cli/progress_display.h"
 #include "experiments/models/retrain.h"
 #include "experiments/store/store.h"
+#include "experiments/store/strategy_answer.h"
 
 namespace sculpt {
 namespace {
@@ -72,23 +76,27 @@ ExperimentInfo FindExperimentOrThrow(const ResultStore& store, const std::string
 
 int ExportCommand(const std::vector<std::string>& args, Streams io) {
   CommandLine command_line(
-      "export DB (--best | --candidate ID) --out DIR [--experiment ID|NAME]",
+      "export DB (--best | --answer | --candidate ID) --out DIR [--experiment ID|NAME]",
       "Writes DIR/architecture.json for one successfully evaluated candidate: its space,\n"
       "architecture string, canonical hash, metrics, and the experiment and config it came from.\n"
       "When the candidate was retrained (the config's \"final\" block or `sculpt train`), also\n"
       "DIR/model.pt, the trained weights, with the retraining's results, the skeleton and the\n"
       "input normalisation in architecture.json.\n"
-      "--best takes the experiment's best candidate by its objective (default experiment: the\n"
-      "newest). Candidate ids are those `sculpt query DB --top K` shows.",
+      "A candidate of the prune space is exported as the pruned network: DIR/model.pt holds the\n"
+      "trained model's weights with the removed heads and FFN units cut out.\n"
+      "--best takes the experiment's best candidate by its objective, --answer the answer of a\n"
+      "goal-seeking strategy (astar, importance, fisher) (default experiment: the newest).\n"
+      "Candidate ids are those `sculpt query DB --top K` shows.",
       {{"best", "", "export the best candidate of the experiment"},
+       {"answer", "", "export the answer of the experiment's strategy (astar, importance, fisher)"},
        {"candidate", "ID", "export the candidate with this id"},
        {"out", "DIR", "output folder (created when missing)"},
        {"experiment", "ID|NAME", "the experiment, by id or name (newest of that name)"}},
       1, 1);
   if (!command_line.Parse(args, io.out)) return 0;
-  if (command_line.Has("best") == command_line.Has("candidate")) {
-    throw UsageError("give exactly one of --best and --candidate ID");
-  }
+  const int chosen = (command_line.Has("best") ? 1 : 0) + (command_line.Has("answer") ? 1 : 0) +
+                     (command_line.Has("candidate") ? 1 : 0);
+  if (chosen != 1) throw UsageError("give exactly one of --best, --answer and --candidate ID");
   const std::optional<std::string> out = command_line.Value("out");
   if (!out || out->empty()) throw UsageError("--out DIR is required");
 
@@ -98,7 +106,7 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
 
   ExperimentInfo experiment;
   StoredCandidate candidate;
-  if (command_line.Has("best")) {
+  if (!command_line.Has("candidate")) {
     if (wanted) {
       experiment = FindExperimentOrThrow(*store, db, *wanted);
     } else if (std::optional<ExperimentInfo> newest = store->NewestExperiment()) {
@@ -106,11 +114,21 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
     } else {
       throw UserError(db + " holds no experiment yet");
     }
-    const std::vector<StoredCandidate> best = store->Top(experiment.id, 1);
-    if (best.empty()) {
-      throw UserError(Describe(experiment) + " has no successfully evaluated candidate");
+    if (command_line.Has("answer")) {
+      std::optional<StoredCandidate> answer = StrategyAnswer(*store, experiment.id);
+      if (!answer) {
+        throw UserError(Describe(experiment) + " has no answer: its strategy (" +
+                        experiment.strategy + ") gave none (only astar, importance and fisher "
+                        "answer, when they reach their goal); --best exports the best candidate");
+      }
+      candidate = std::move(*answer);
+    } else {
+      const std::vector<StoredCandidate> best = store->Top(experiment.id, 1);
+      if (best.empty()) {
+        throw UserError(Describe(experiment) + " has no successfully evaluated candidate");
+      }
+      candidate = best.front();
     }
-    candidate = best.front();
   } else {
     const std::int64_t id =
         command_line.Int("candidate", 0, 1, std::numeric_limits<std::int64_t>::max());
@@ -161,6 +179,26 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
   // The space was built and the string checked above; a database without a space block (written
   // by hand or by an early version) gets no encoding, as before.
   if (experiment.config.contains("space")) document["encoding"] = EncodingJson(*space, arch);
+  if (const auto* prune_space = dynamic_cast<const prune::PruneSpace*>(space.get())) {
+    // The experiment's own evaluator says how a mask becomes a network (tuned or not).
+    const Experiment rebuilt = BuildExperiment(experiment.config, std::filesystem::current_path(), {});
+    const auto* networks = dynamic_cast<const PrunedNetworkSource*>(rebuilt.evaluator.get());
+    if (networks == nullptr) {
+      throw UserError(Describe(experiment) + " scored its masks with the '" +
+                      rebuilt.evaluator_type + "' evaluator, which has no weights to export; the "
+                      "prune evaluator's experiments export the pruned network");
+    }
+    const PrunedExport pruned = ExportPrunedNetwork(*prune_space, arch, *networks, document, *out);
+    document["encoding"] = EncodingJson(*pruned.space, pruned.arch);
+    const std::filesystem::path path = WriteExportDocument(document, *out);
+    io.out << "Wrote " << path.string() << ": candidate " << candidate.id << " (step "
+           << candidate.step << ") of " << Describe(experiment) << "\n  " << candidate.arch
+           << "\nWrote " << (std::filesystem::path(*out) / kModelFile).string()
+           << ": the pruned network " << document["arch"].get<std::string>() << ", "
+           << static_cast<std::int64_t>(pruned.pruned_params) << " parameters (the trained model "
+           << static_cast<std::int64_t>(pruned.trained_params) << ")\n";
+    return 0;
+  }
   const std::optional<TrainingRunInfo> run = NewestRetraining(*store, candidate.id);
   const std::shared_ptr<const ModelFamily> family = BuildFamily(space_block);
   std::optional<std::filesystem::path> weights;

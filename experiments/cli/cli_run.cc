@@ -12,12 +12,14 @@
 #include "experiments/cli/candidate_tables.h"
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
+#include "experiments/store/strategy_answer.h"
 #include "experiments/config/experiment.h"
 #include "experiments/cli/interrupt.h"
 #include "experiments/cli/progress_display.h"
 #include "experiments/models/retrain.h"
 #include "experiments/store/metric_units.h"
 #include "experiments/store/store.h"
+#include "experiments/store/strategy_answer.h"
 #include "experiments/store/store_training_log.h"
 #include "experiments/store/table_format.h"
 #include "experiments/cli/training_display.h"
@@ -104,11 +106,21 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
           << MetricText(e.evaluator_type, name, value) << "\n";
     }
   }
+  const std::optional<StoredCandidate> answer = StrategyAnswer(store, experiment_id);
+  if (answer) {
+    out << "Answer of " << e.strategy_type << ": candidate #" << answer->id << " (step "
+        << answer->step << "): " << answer->arch << "\n";
+    for (const auto& [name, value] : answer->metrics) {
+      out << "  " << std::left << std::setw(16) << name
+          << MetricText(e.evaluator_type, name, value) << "\n";
+    }
+  }
   const std::string db = e.storage.string();
   out << "Results: " << db << " (experiment " << experiment_id << ")\n"
       << "  sculpt query " << db << " --experiment " << experiment_id
       << (multi_objective ? " --pareto" : " --top 10") << "\n"
-      << "  sculpt export " << db << " --experiment " << experiment_id << " --best --out DIR\n";
+      << "  sculpt export " << db << " --experiment " << experiment_id
+      << (answer ? " --answer" : " --best") << " --out DIR\n";
 }
 
 // Retrains the best candidate as the "final" block says and exports it. Returns false when

@@ -37,6 +37,10 @@ const Registry<StrategyFactory>& Strategies() {
     r.Add("astar", "A* pruning from the largest architecture down to a cost target or drop budget",
           MakeAStar);
     r.Add("ctnas", "comparator-guided search with a curriculum of baselines (CTNAS)", MakeCtnas);
+    r.Add("importance", "prunes units in increasing order of importance (Michel et al.)",
+          MakeImportancePruning);
+    r.Add("fisher", "Fisher mask search and rearrangement under a cost budget (Kwon et al.)",
+          MakeFisherPruning);
     return r;
   }();
   return registry;

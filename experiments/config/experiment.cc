@@ -227,8 +227,9 @@ Experiment BuildExperiment(const nlohmann::json& given_config,
   std::vector<Objective> strategy_objectives = e.objectives;
   if (strategy_objectives.empty()) strategy_objectives.push_back({"", Goal::kMaximize});
   Options strategy_block = root.Child("strategy");
-  const StrategyContext strategy_context{e.space.get(), strategy_objectives, e.seed,
-                                         e.constraints, BuildComparator};
+  StrategyContext strategy_context{e.space.get(), strategy_objectives, e.seed, e.constraints,
+                                   BuildComparator};
+  strategy_context.unit_gradients = dynamic_cast<const UnitGradientSource*>(e.evaluator.get());
   e.strategy = BuildComponent(strategy_block, Strategies(), e.strategy_type, e.space != nullptr,
                               strategy_context);
 

@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "experiments/config/builtins.h"
 #include "predictors/neural_comparator.h"
 #include "search/engine.h"
+#include "spaces/prune.h"
 
 namespace sculpt {
 namespace {
@@ -17,6 +19,36 @@ namespace {
 // Options for strategies that cannot run on defaults alone.
 const std::map<std::string, nlohmann::json> kOptions = {
     {"astar", {{"target", {{"metric", "flops"}}}, {"max_drop", 5.0}}},
+};
+
+// Strategies that prune a trained model run on a prune space (over a model that exists only in
+// memory: 4 + 2 heads, one FFN in 2 groups) with made-up gate gradients.
+const std::set<std::string> kPruning = {"importance", "fisher"};
+
+std::unique_ptr<SearchSpace> SmallPruneSpace() {
+  prune::Model model;
+  model.folder = "/in/memory";
+  model.skeleton.layers = 2;
+  model.arch = "d64|h4:f128|h2:f0";
+  model.sizes = transformer::Decode(transformer::MakeSpace(model.skeleton)->Parse(model.arch),
+                                    model.skeleton);
+  return prune::MakeSpace(model, 2);
+}
+
+class MadeUpGradients final : public UnitGradientSource {
+ public:
+  MadeUpGradients() {
+    gradients_.examples = 3;
+    gradients_.units = 8;
+    for (int i = 0; i < 24; ++i) gradients_.values.push_back(static_cast<float>((i * 7) % 5) - 2.0F);
+    gradients_.groups = {{"layer0.heads", "head", {0, 1, 2, 3}},
+                         {"layer0.neurons", "neurons", {4, 5}},
+                         {"layer1.heads", "head", {6, 7}}};
+  }
+  const UnitGradients& Gradients() const override { return gradients_; }
+
+ private:
+  UnitGradients gradients_;
 };
 
 // A cheap, deterministic stand-in for training: more (and larger) convs score higher.
@@ -48,6 +80,8 @@ TEST(StrategiesSanityTest, EveryRegisteredStrategyRunsAndRoundTripsItsState) {
   Options space_options(space_config, "space", errors, nullptr);
   auto space = Spaces().Get("nb201")(space_options);
   ASSERT_TRUE(errors.Empty());
+  const std::unique_ptr<SearchSpace> prune_space = SmallPruneSpace();
+  const MadeUpGradients gradients;
   ConvCountEvaluator evaluator;
   const std::vector<Objective> objectives = {{"score", Goal::kMaximize},
                                              {"flops", Goal::kMinimize}};
@@ -60,8 +94,11 @@ TEST(StrategiesSanityTest, EveryRegisteredStrategyRunsAndRoundTripsItsState) {
     };
     NacOptions nac;
     nac.steps = 20;  // a sanity run, not a search: keep comparator-guided strategies quick
-    const StrategyContext context{space.get(), objectives, 17, {},
-                                  [&nac](Options&) { return NeuralComparatorFactory(nac); }};
+    const bool pruning = kPruning.count(entry.name) > 0;
+    const SearchSpace& strategy_space = pruning ? *prune_space : *space;
+    StrategyContext context{&strategy_space, objectives, 17, {},
+                            [&nac](Options&) { return NeuralComparatorFactory(nac); }};
+    if (pruning) context.unit_gradients = &gradients;
     const nlohmann::json config = options_for();
     ConfigErrors strategy_errors;
     Options strategy_options(config, "strategy", strategy_errors, nullptr);
@@ -78,7 +115,7 @@ TEST(StrategiesSanityTest, EveryRegisteredStrategyRunsAndRoundTripsItsState) {
     engine_options.budget.evaluations = 12;
     engine_options.budget.proposals = 200;
     engine_options.strategy_name = entry.name;
-    Engine engine(*space, evaluator, *strategy, objectives, {}, engine_options);
+    Engine engine(strategy_space, evaluator, *strategy, objectives, {}, engine_options);
     CountingSink sink;
     const RunSummary summary = engine.Run(sink);
     EXPECT_GT(sink.ok, 0);

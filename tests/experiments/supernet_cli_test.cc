@@ -337,6 +337,72 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
   wrong["space"] = config["space"];
   EXPECT_EQ(Sculpt("run " + WriteConfig("vit-prune-wrong.json", wrong).string()).status, 2);
 
+  // Gradient-based pruning: Michel's importance order, and Kwon's Fisher search with mask
+  // tuning; each answer exports as the pruned network itself, which scores what was measured:
+  // pruned again, its unpruned self (step 0) has the answer's accuracy.
+  auto prune_and_export = [&](const std::string& name, const nlohmann::json& strategy,
+                              const nlohmann::json& evaluator) {
+    nlohmann::json pruning_config = prune;
+    pruning_config["name"] = name;
+    pruning_config["strategy"] = strategy;
+    pruning_config["evaluator"] = evaluator;
+    pruning_config["storage"] = "runs/" + name + ".sqlite";
+    const Result run = Sculpt("run " + WriteConfig(name + ".json", pruning_config).string() + " --quiet");
+    EXPECT_EQ(run.status, 0) << run.out;
+    const fs::path pruning_db = dir_ / ("runs/" + name + ".sqlite");
+    const fs::path out = dir_ / (name + "-pruned");
+    const Result exported = Sculpt("export " + pruning_db.string() + " --answer --out " + out.string());
+    EXPECT_EQ(exported.status, 0) << exported.out;
+    const nlohmann::json pruned = nlohmann::json::parse(std::ifstream(out / "architecture.json"));
+    EXPECT_EQ(pruned["family"], "transformer");
+    const std::string answer_step =
+        QueryValue(pruning_db, "SELECT parent_step FROM candidates WHERE origin LIKE '%-goal'");
+    const double answer_accuracy = std::stod(QueryValue(
+        pruning_db, "SELECT json_extract(metrics, '$.accuracy') FROM candidates WHERE step = " +
+                        answer_step));
+    EXPECT_EQ(pruned["pruned"]["mask"],
+              QueryValue(pruning_db, "SELECT arch FROM candidates WHERE step = " + answer_step));
+    EXPECT_LE(pruned["pruned"]["params"]["pruned"].get<double>(),
+              pruned["pruned"]["params"]["trained"].get<double>());
+    nlohmann::json again = prune;
+    again["name"] = name + "-again";
+    again["space"]["model"] = out.string();
+    again["space"]["neuron_groups"] = 0;
+    again["strategy"] = {{"type", "importance"}, {"scores", "random"}};
+    again["budget"] = {{"evaluations", 1}};
+    again["storage"] = "runs/" + name + "-again.sqlite";
+    const Result rerun = Sculpt("run " + WriteConfig(name + "-again.json", again).string() + " --quiet");
+    EXPECT_EQ(rerun.status, 0) << rerun.out;
+    EXPECT_NEAR(std::stod(QueryValue(dir_ / ("runs/" + name + "-again.sqlite"),
+                                     "SELECT json_extract(metrics, '$.accuracy') FROM "
+                                     "candidates WHERE step = 0")),
+                answer_accuracy, 1e-9);
+    return pruned;
+  };
+  const nlohmann::json by_importance = prune_and_export(
+      "vit-importance", {{"type", "importance"}, {"max_drop", 0.05}},
+      {{"type", "prune"}, {"eval_batch_size", 32}, {"gradient_images", 64}});
+  const nlohmann::json by_fisher = prune_and_export(
+      "vit-fisher", {{"type", "fisher"}, {"budget", {0.8, 0.6}}},
+      {{"type", "prune"}, {"eval_batch_size", 32}, {"gradient_images", 64}, {"tune", true},
+       {"tune_images", 64}});
+  EXPECT_LE(by_fisher["pruned"]["flops"]["pruned"].get<double>(),
+            0.6 * by_fisher["pruned"]["flops"]["trained"].get<double>());
+  // A budget outside (0, 1] and a model folder that does not exist are config errors.
+  nlohmann::json bad_budget = prune;
+  bad_budget["strategy"] = {{"type", "fisher"}, {"budget", 1.5}};
+  EXPECT_EQ(Sculpt("run " + WriteConfig("vit-bad-budget.json", bad_budget).string()).status, 2);
+  bad_budget["strategy"]["budget"] = 0;
+  EXPECT_EQ(Sculpt("run " + WriteConfig("vit-bad-budget.json", bad_budget).string()).status, 2);
+  nlohmann::json no_model = prune;
+  no_model["space"]["model"] = "no-such-folder";
+  const Result missing = Sculpt("run " + WriteConfig("vit-no-model.json", no_model).string());
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.out.find("no-such-folder"), std::string::npos) << missing.out;
+  // A run with no answer says so.
+  EXPECT_EQ(Sculpt("export " + db.string() + " --answer --out " + (dir_ / "none").string()).status,
+            1);
+
   // Its latency table: built by the family, read by the space, checked before evaluation.
   const Result latency = Sculpt("latency " + path.string() + " --samples 3 --runs 2 --out " +
                                 (dir_ / "vit-latency.json").string());

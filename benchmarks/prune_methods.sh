@@ -1,0 +1,118 @@
+#!/bin/bash
+# Issue 12's pruning benchmarks on one trained transformer export (default: the uniform
+# d64|h4:f128 x 6 ViT of docs/BENCHMARKS.md section 6, 24 heads):
+#   1. heads removed within 0.5 validation points: astar, importance (Michel gradient, Fisher,
+#      random order x 3 seeds), fisher (heads budget, with and without tuning);
+#   2. validation accuracy against relative FLOPs 0.9..0.5 for the Fisher search with and without
+#      rearrangement and mask tuning (FFN in 8 groups);
+#   3. the time of each run, and (prune_latency_bench) batch-1 and batch-64 latency of the
+#      pruned exports against the model.
+# Every answer is exported (`sculpt export --answer`) and its test accuracy measured from the
+# export. Usage: benchmarks/prune_methods.sh MODEL_DIR [WORK_DIR]   (run from the repo root,
+# with nothing else running; takes about 20 minutes on 2 cores).
+set -euo pipefail
+MODEL=$(realpath "$1")
+WORK=${2:-/tmp/prune-bench}
+SCULPT=$(realpath build/sculpt)
+mkdir -p "$WORK"
+cd "$WORK"
+
+# run NAME SPACE_JSON EVALUATOR_JSON STRATEGY_JSON EVALUATIONS
+run() {
+  local name=$1
+  cat > "$name.json" <<JSON
+{"name": "$name", "seed": ${SEED:-0}, "space": $2, "evaluator": $3,
+ "objectives": [{"metric": "accuracy", "goal": "maximize"}],
+ "strategy": $4, "budget": {"evaluations": $5}, "workers": 2, "batch": 2,
+ "storage": "$name.sqlite"}
+JSON
+  rm -f "$name.sqlite"*
+  local start=$(date +%s.%N)
+  "$SCULPT" run "$name.json" --quiet > "$name.log" 2>&1
+  local seconds=$(echo "$(date +%s.%N) - $start" | bc)
+  local full=$("$SCULPT" query "$name.sqlite" -f csv --sql "SELECT objective FROM candidates WHERE step = 0" | tail -1)
+  local evals=$("$SCULPT" query "$name.sqlite" -f csv --sql "SELECT count(*) FROM candidates WHERE repeat_of_step IS NULL" | tail -1)
+  if "$SCULPT" export "$name.sqlite" --answer --out "$name-pruned" > /dev/null 2>&1; then
+    local answer=$("$SCULPT" query "$name.sqlite" -f csv --sql "SELECT c.objective, json_extract(c.metrics, '$.heads'), json_extract(c.metrics, '$.flops'), json_extract(c.metrics, '$.params') FROM candidates c WHERE c.step = (SELECT parent_step FROM candidates WHERE origin LIKE '%-goal')" | tail -1)
+    # Test accuracy of the exported network itself (its unpruned self in a prune space over it).
+    cat > "$name-test.json" <<JSON
+{"name": "$name-test", "space": {"type": "prune", "model": "$name-pruned"},
+ "evaluator": {"type": "prune", "test_accuracy": true},
+ "objectives": [{"metric": "accuracy", "goal": "maximize"}],
+ "strategy": {"type": "importance", "scores": "random"}, "budget": {"evaluations": 1},
+ "storage": "$name-test.sqlite"}
+JSON
+    rm -f "$name-test.sqlite"*
+    "$SCULPT" run "$name-test.json" --quiet > /dev/null 2>&1
+    local test=$("$SCULPT" query "$name-test.sqlite" -f csv --sql "SELECT json_extract(metrics, '$.accuracy'), json_extract(metrics, '$.test_accuracy') FROM candidates WHERE step = 0" | tail -1)
+    echo "$name,$full,$answer,$test,$evals,$seconds"
+  else
+    echo "$name,$full,no answer,,,,,,$evals,$seconds"
+  fi
+}
+
+HEADS='{"type": "prune", "model": "'$MODEL'"}'
+GROUPS8='{"type": "prune", "model": "'$MODEL'", "neuron_groups": 8}'
+EVAL='{"type": "prune"}'
+TUNED='{"type": "prune", "tune": true}'
+echo "name,full_valid,answer_valid,heads,flops,params,export_valid,export_test,evaluations,seconds"
+# 1. Heads within 0.5 points.
+run astar "$HEADS" "$EVAL" '{"type": "astar", "max_drop": 0.005}' 150
+run michel "$HEADS" "$EVAL" '{"type": "importance", "scores": "gradient", "max_drop": 0.005}' 30
+run fisher-order "$HEADS" "$EVAL" '{"type": "importance", "scores": "fisher", "max_drop": 0.005}' 30
+for seed in 0 1 2; do
+  SEED=$seed run random-$seed "$HEADS" "$EVAL" '{"type": "importance", "scores": "random", "max_drop": 0.005}' 30
+done
+HEAD_BUDGETS='[0.9584, 0.9167, 0.875, 0.8334, 0.7917, 0.75, 0.7084, 0.6667, 0.625, 0.5834, 0.5417, 0.5]'
+run fisher-heads "$HEADS" "$EVAL" '{"type": "fisher", "metric": "heads", "budget": '"$HEAD_BUDGETS"', "max_drop": 0.005}' 30
+run fisher-heads-tuned "$HEADS" "$TUNED" '{"type": "fisher", "metric": "heads", "budget": '"$HEAD_BUDGETS"', "max_drop": 0.005}' 30
+# 2. Accuracy against relative FLOPs.
+FLOPS='[0.9, 0.8, 0.7, 0.6, 0.5]'
+run flops-plain "$GROUPS8" "$EVAL" '{"type": "fisher", "budget": '"$FLOPS"', "rearrange": false}' 10
+run flops-rearranged "$GROUPS8" "$EVAL" '{"type": "fisher", "budget": '"$FLOPS"'}' 10
+run flops-tuned "$GROUPS8" "$TUNED" '{"type": "fisher", "budget": '"$FLOPS"', "rearrange": false}' 10
+run flops-full "$GROUPS8" "$TUNED" '{"type": "fisher", "budget": '"$FLOPS"'}' 10
+for name in flops-plain flops-rearranged flops-tuned flops-full; do
+  echo "# $name: budget member, valid accuracy, flops"
+  "$SCULPT" query "$name.sqlite" -f csv --sql "SELECT step, objective, json_extract(metrics, '$.flops') FROM candidates WHERE origin = 'fisher' ORDER BY step"
+done
+# How well do gradient scores predict what removing one head costs? The measured drops of the 24
+# single-head removals (astar's first expansion) against the position of each head in the
+# gradient and Fisher orders (the whole order: no max_drop).
+run michel-all "$HEADS" "$EVAL" '{"type": "importance", "scores": "gradient"}' 30 > /dev/null
+run fisher-all "$HEADS" "$EVAL" '{"type": "importance", "scores": "fisher"}' 30 > /dev/null
+python3 - <<'PY'
+import sqlite3
+def rows(db, sql):
+    return sqlite3.connect(db).execute(sql).fetchall()
+full = rows("astar.sqlite", "SELECT objective FROM candidates WHERE step = 0")[0][0]
+single = {}
+for arch, obj in rows("astar.sqlite", "SELECT arch, objective FROM candidates WHERE parent_step = 0 AND origin = 'astar-reduction'"):
+    unit = arch.replace("|", "").index("0")
+    single[unit] = full - obj
+def order(db):
+    seen, result = set(), []
+    for (arch,) in rows(db, "SELECT arch FROM candidates WHERE origin = 'importance' ORDER BY step"):
+        removed = {i for i, c in enumerate(arch.replace("|", "")) if c == "0"}
+        result += sorted(removed - seen)
+        seen |= removed
+    return result
+def ranks(values):
+    s = sorted(range(len(values)), key=lambda i: values[i])
+    r = [0] * len(values)
+    for k, i in enumerate(s):
+        r[i] = k
+    return r
+def spearman(a, b):
+    ra, rb = ranks(a), ranks(b)
+    n = len(a)
+    return 1 - 6 * sum((x - y) ** 2 for x, y in zip(ra, rb)) / (n * (n * n - 1))
+units = sorted(single)
+print("single-head drops (points):", " ".join("%.2f" % (100 * single[u]) for u in units))
+print("heads whose removal alone stays within 0.5 points:", sum(1 for u in units if single[u] <= 0.005), "of", len(units))
+for name in ("michel-all", "fisher-all"):
+    o = order(name + ".sqlite")
+    position = {u: k for k, u in enumerate(o)}
+    print(name, "order:", o)
+    print(name, "Spearman(position, single drop) = %.2f" % spearman([position[u] for u in units], [single[u] for u in units]))
+PY

@@ -1,0 +1,18 @@
+#pragma once
+// The answer of a goal-seeking strategy (astar, importance, fisher): such a strategy re-proposes
+// the candidate it answers with origin "<strategy>-goal" and that candidate's step as parent, so
+// the answer is a query away. For pruning it is what the run is for, while the best candidate by
+// the objective is the unpruned model.
+// Thread-safety: as the store's reads.
+
+#include <cstdint>
+#include <optional>
+
+#include "experiments/store/store.h"
+
+namespace sculpt {
+
+// The evaluation the experiment's last "*-goal" record points at; nullopt when there is none.
+std::optional<StoredCandidate> StrategyAnswer(const ResultStore& store, std::int64_t experiment_id);
+
+}  // namespace sculpt
