@@ -5,6 +5,7 @@
 // Each DIR is an export folder (architecture.json and model.pt). Prints params and the median
 // milliseconds per forward pass.
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
@@ -38,27 +39,59 @@ int main(int argc, char** argv) {
     return 2;
   }
   at::set_num_threads(threads);
-  std::cout << "threads " << threads << ", median of " << runs << " runs\n";
-  std::cout << std::left << std::setw(48) << "network" << std::setw(10) << "params"
-            << std::setw(14) << "batch 1 ms" << "batch 64 ms\n";
+  struct Loaded {
+    std::string arch;
+    std::shared_ptr<sculpt::Network> network;
+    std::int64_t params = 0;
+    std::vector<std::int64_t> one;
+    std::vector<std::int64_t> batch;
+    std::vector<double> ms1;
+    std::vector<double> ms64;
+  };
+  std::vector<Loaded> loaded;
   for (const std::string& dir : dirs) {
     const nlohmann::json document = nlohmann::json::parse(std::ifstream(dir + "/architecture.json"));
     nlohmann::json space = document.at("skeleton");
     space["type"] = document.at("family");
     const auto family = sculpt::BuildFamily(space);
     const auto arch = sculpt::BuildSpace(space)->Parse(document.at("arch").get<std::string>());
-    const auto network = sculpt::ReadModel(*family, arch, dir + "/" + sculpt::kModelFile);
-    std::int64_t params = 0;
-    for (const auto& p : network->Module().parameters()) params += p.numel();
-    const auto forward = [&](const at::Tensor& x) { return network->Forward(x); };
-    const std::vector<std::int64_t> one = family->InputShape();  // {1, c, h, w}
-    std::vector<std::int64_t> batch = one;
-    batch[0] = 64;
-    const double ms1 = sculpt::MeasureLatencyMs(forward, one, runs, 5);
-    const double ms64 = sculpt::MeasureLatencyMs(forward, batch, runs, 3);
-    std::cout << std::left << std::setw(48) << document.at("arch").get<std::string>()
-              << std::setw(10) << params << std::setw(14) << std::fixed << std::setprecision(3)
-              << ms1 << ms64 << "\n";
+    Loaded l;
+    l.arch = document.at("arch").get<std::string>();
+    l.network = sculpt::ReadModel(*family, arch, dir + "/" + sculpt::kModelFile);
+    for (const auto& p : l.network->Module().parameters()) l.params += p.numel();
+    l.one = family->InputShape();  // {1, c, h, w}
+    l.batch = l.one;
+    l.batch[0] = 64;
+    loaded.push_back(std::move(l));
+  }
+  // The networks take turns, round after round, each timed for a few runs per round, after a
+  // warm-up of every one: the first large batches of a process are slow (the allocator maps
+  // fresh pages until it settles), which would otherwise fall on whichever network goes first.
+  const int rounds = std::max(1, runs / 5);
+  for (Loaded& l : loaded) {
+    const auto forward = [&](const at::Tensor& x) { return l.network->Forward(x); };
+    sculpt::MeasureLatencyMs(forward, l.batch, 1, 10);
+    sculpt::MeasureLatencyMs(forward, l.one, 1, 20);
+  }
+  for (int r = 0; r < rounds; ++r) {
+    for (Loaded& l : loaded) {
+      const auto forward = [&](const at::Tensor& x) { return l.network->Forward(x); };
+      l.ms1.push_back(sculpt::MeasureLatencyMs(forward, l.one, 5, 1));
+      l.ms64.push_back(sculpt::MeasureLatencyMs(forward, l.batch, 5, 1));
+    }
+  }
+  auto median = [](std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+  };
+  std::cout << "threads " << threads << ", " << rounds << " rounds of 5 runs, interleaved; "
+            << "median of the rounds' medians\n";
+  std::cout << std::left << std::setw(52) << "network" << std::setw(10) << "params"
+            << std::setw(14) << "batch 1 ms" << "batch 64 ms\n";
+  for (const Loaded& l : loaded) {
+    std::cout << std::left << std::setw(52) << l.arch << std::setw(10) << l.params
+              << std::setw(14) << std::fixed << std::setprecision(3) << median(l.ms1)
+              << median(l.ms64) << "\n";
   }
   return 0;
 }

@@ -332,6 +332,19 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
   EXPECT_EQ(QueryValue(prune_db, "SELECT count(*) > 1 FROM candidates WHERE status = 'ok' AND "
                                  "json_extract(metrics, '$.heads') < 4"),
             "1");
+  // The guarantee: every state astar accepted (expanded, or answered) was measured within
+  // max_drop; the start and at least one reduction were expanded.
+  EXPECT_EQ(QueryValue(prune_db, "SELECT count(DISTINCT parent_step) >= 2 FROM candidates WHERE "
+                                 "origin = 'astar-reduction'"),
+            "1");
+  EXPECT_EQ(QueryValue(prune_db, "SELECT count(*) FROM candidates p WHERE p.step IN (SELECT "
+                                 "parent_step FROM candidates WHERE origin = 'astar-reduction') "
+                                 "AND p.objective < " + std::to_string(full) + " - 0.05 - 1e-9"),
+            "0");
+  EXPECT_EQ(QueryValue(prune_db, "SELECT count(*) FROM candidates c WHERE origin = 'astar-goal' "
+                                 "AND (SELECT objective FROM candidates WHERE step = c.parent_step) "
+                                 "< " + std::to_string(full) + " - 0.05 - 1e-9"),
+            "0");
   // The prune evaluator on another space is a config error.
   nlohmann::json wrong = prune;
   wrong["space"] = config["space"];
@@ -399,6 +412,13 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
   const Result missing = Sculpt("run " + WriteConfig("vit-no-model.json", no_model).string());
   EXPECT_EQ(missing.status, 2);
   EXPECT_NE(missing.out.find("no-such-folder"), std::string::npos) << missing.out;
+  // A folder whose architecture.json is not a trained transformer's.
+  fs::create_directories(dir_ / "not-a-transformer");
+  std::ofstream(dir_ / "not-a-transformer/architecture.json") << R"({"family": "nb201", "arch": "x"})";
+  no_model["space"]["model"] = "not-a-transformer";
+  const Result mismatch = Sculpt("run " + WriteConfig("vit-nb201-model.json", no_model).string());
+  EXPECT_EQ(mismatch.status, 2);
+  EXPECT_NE(mismatch.out.find("is not a trained transformer"), std::string::npos) << mismatch.out;
   // A run with no answer says so.
   EXPECT_EQ(Sculpt("export " + db.string() + " --answer --out " + (dir_ / "none").string()).status,
             1);
