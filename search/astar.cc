@@ -446,7 +446,8 @@ std::unique_ptr<Strategy> MakeAStar(Options& options, const StrategyContext& con
   options.Describe("target.metric",
                    "the cost metric to reduce: one of the space's (nb201: params, flops; "
                    "transformer: also latency_lut_ms with a latency table; prune: also heads, "
-                   "neurons); flops where the space has it, else its first");
+                   "neurons, and latency_lut_ms with a latency table); flops where the space "
+                   "has it, else its first");
   options.Describe("target.max", "stop at the first architecture whose target.metric is at most "
                                  "this, reached with the smallest drop of the first objective");
   target.Finish();

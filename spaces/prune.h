@@ -14,7 +14,11 @@
 // Reduction graph: Largest() is the trained model, Reductions() remove one kept unit each (in
 // unit order), so astar walks from the trained model down. Costs (params, flops of the network
 // with the removed units cut out of its weight matrices, as spaces/transformer.h counts them;
-// heads and neurons kept) are known before evaluation. A layer left with no heads and no
+// heads and neurons kept; with a latency table, latency_lut_ms) are known before evaluation.
+// The latency table is one `sculpt latency` measured for a transformer skeleton like the
+// model's (image, patch, layers, head dimension, classes, pooling) whose lists hold the model's
+// embedding dimension and every head count and FFN size a mask can leave; the prediction is the
+// transformer space's sum of parts for the pruned sizes. A layer left with no heads and no
 // neurons is the identity, as in the transformer space.
 // Canonical form: the string form. Every unit has its own trained weights, so two masks
 // compute the same function only by accident.
@@ -28,6 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "spaces/architecture.h"
+#include "spaces/latency_lookup.h"
 #include "spaces/options.h"
 #include "spaces/search_space.h"
 #include "spaces/transformer.h"
@@ -67,12 +72,14 @@ class PruneSpace : public SearchSpace {
   virtual transformer::Sizes PrunedSizes(const Architecture& arch) const = 0;
 };
 
-// `neuron_groups` 0: heads only. UserError when the groups do not divide an FFN size, or when
-// the model has no unit to prune.
-std::unique_ptr<PruneSpace> MakeSpace(Model model, int neuron_groups);
+// `neuron_groups` 0: heads only. UserError when the groups do not divide an FFN size, when the
+// model has no unit to prune, or when `latency_table` (null: no latency_lut_ms) does not fit.
+std::unique_ptr<PruneSpace> MakeSpace(Model model, int neuron_groups,
+                                      std::shared_ptr<const LatencyLookup> latency_table = nullptr);
 
 // Factory for the registry: "model" (the export folder; a config's relative path is anchored to
-// its folder by the config reader) and "neuron_groups" (0).
+// its folder by the config reader), "neuron_groups" (0) and "latency_table" (a file; relative
+// paths anchored the same way).
 std::unique_ptr<SearchSpace> MakeSpaceFromOptions(Options& options);
 
 }  // namespace sculpt::prune

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 #include "spaces/json_file.h"
 #include "spaces/prune.h"
@@ -21,9 +22,20 @@ struct Unit {
   int index = 0;  // head index, or group index
 };
 
+constexpr const char* kLatencyMetric = "latency_lut_ms";
+
+bool ListHas(const std::vector<int>& list, int value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+int IndexIn(const std::vector<int>& list, int value) {
+  return static_cast<int>(std::find(list.begin(), list.end(), value) - list.begin());
+}
+
 class Space final : public PruneSpace {
  public:
-  Space(Model model, int neuron_groups) : model_(std::move(model)), groups_(neuron_groups) {
+  Space(Model model, int neuron_groups, std::shared_ptr<const LatencyLookup> latency_table)
+      : model_(std::move(model)), groups_(neuron_groups), latency_table_(std::move(latency_table)) {
     const int layers = static_cast<int>(model_.sizes.layers.size());
     for (int l = 0; l < layers; ++l) {
       const transformer::Layer& layer = model_.sizes.layers[l];
@@ -41,7 +53,7 @@ class Space final : public PruneSpace {
       throw UserError("the model in " + model_.folder.string() + " (" + model_.arch +
                       ") has no attention head" + (groups_ > 0 ? " or FFN unit" : "") +
                       " to prune");
-    }
+    }    if (latency_table_) ReadTableSkeleton();
   }
 
   std::string Name() const override { return "prune"; }
@@ -211,6 +223,7 @@ class Space final : public PruneSpace {
   }
 
   std::vector<std::string> CostMetricNames() const override {
+    if (latency_table_) return {"params", "flops", "heads", "neurons", kLatencyMetric};
     return {"params", "flops", "heads", "neurons"};
   }
 
@@ -221,10 +234,22 @@ class Space final : public PruneSpace {
       heads += layer.heads;
       neurons += layer.ffn;
     }
-    return {{"params", transformer::CountParams(sizes, model_.skeleton)},
-            {"flops", transformer::CountFlops(sizes, model_.skeleton)},
-            {"heads", heads},
-            {"neurons", neurons}};
+    Metrics cost = {{"params", transformer::CountParams(sizes, model_.skeleton)},
+                    {"flops", transformer::CountFlops(sizes, model_.skeleton)},
+                    {"heads", heads},
+                    {"neurons", neurons}};
+    if (latency_table_) {
+      // The pruned sizes as an architecture of the table's skeleton, whose lists hold them all.
+      Architecture in_table;
+      in_table.choices.push_back(IndexIn(table_skeleton_.embed_dims, sizes.embed));
+      for (const transformer::Layer& layer : sizes.layers) {
+        in_table.choices.push_back(IndexIn(table_skeleton_.heads, layer.heads));
+        in_table.choices.push_back(IndexIn(table_skeleton_.ffn_dims, layer.ffn));
+      }
+      cost[kLatencyMetric] = PredictLatencyMs(
+          *latency_table_, transformer::LatencyTerms(in_table, table_skeleton_));
+    }
+    return cost;
   }
 
   std::optional<Architecture> Largest() const override {
@@ -307,9 +332,60 @@ class Space final : public PruneSpace {
     }
   }
 
+  // Checks that the table was measured on a skeleton that can time every mask of this space.
+  void ReadTableSkeleton() {
+    const std::string advice =
+        "; measure one with `sculpt latency CONFIG` on a transformer config with this model's "
+        "skeleton and lists that hold every size a mask can leave (heads 0 to the model's "
+        "largest count; FFN sizes every multiple of a neuron group)";
+    if (latency_table_->family != "transformer") {
+      throw UserError("the latency table was measured for the space '" + latency_table_->family +
+                      "', not for transformers" + advice);
+    }
+    ConfigErrors errors;
+    Options block(latency_table_->skeleton, "skeleton", errors, nullptr);
+    table_skeleton_ = transformer::ReadSkeleton(block);
+    if (!errors.Empty()) throw UserError("the latency table's skeleton: " + errors.Messages().front());
+    const transformer::Skeleton& m = model_.skeleton;
+    const transformer::Skeleton& t = table_skeleton_;
+    if (t.input_channels != m.input_channels || t.input_size != m.input_size ||
+        t.patch_size != m.patch_size || t.layers != m.layers || t.head_dim != m.head_dim ||
+        t.classes != m.classes || t.class_token != m.class_token) {
+      throw UserError("the latency table was measured for the skeleton " +
+                      latency_table_->skeleton.dump() + ", which differs from the model's " +
+                      transformer::SkeletonJson(m).dump() + " in more than its lists" + advice);
+    }
+    auto require = [&](const std::vector<int>& list, int value, const std::string& what) {
+      if (!ListHas(list, value)) {
+        throw UserError("the latency table's skeleton has no " + what + " " +
+                        std::to_string(value) + advice);
+      }
+    };
+    require(t.embed_dims, model_.sizes.embed, "embedding dimension");
+    for (const transformer::Layer& layer : model_.sizes.layers) {
+      for (int h = 0; h <= layer.heads; ++h) require(t.heads, h, "head count");
+      const int step = groups_ > 0 ? layer.ffn / std::max(groups_, 1) : layer.ffn;
+      require(t.ffn_dims, 0, "FFN size");
+      for (int f = step; f > 0 && f <= layer.ffn; f += step) require(t.ffn_dims, f, "FFN size");
+    }
+    // Every key a mask can name (those of the model's embedding dimension), checked now rather
+    // than in the middle of a search.
+    const std::string d = "/d" + std::to_string(model_.sizes.embed);
+    for (const std::string& key : transformer::LatencyKeys(t)) {
+      const std::size_t at = key.find(d);
+      const bool of_model = at != std::string::npos &&
+                            (at + d.size() == key.size() || key[at + d.size()] == '/');
+      if (of_model && latency_table_->parts_ms.count(key) == 0) {
+        throw UserError("the latency table has no entry '" + key + "'" + advice);
+      }
+    }
+  }
+
   Model model_;
   int groups_;
   std::vector<Unit> units_;
+  std::shared_ptr<const LatencyLookup> latency_table_;  // null: no latency_lut_ms
+  transformer::Skeleton table_skeleton_;
 };
 
 }  // namespace
@@ -350,19 +426,37 @@ Model ReadModel(const std::filesystem::path& folder) {
   return model;
 }
 
-std::unique_ptr<PruneSpace> MakeSpace(Model model, int neuron_groups) {
-  return std::make_unique<Space>(std::move(model), neuron_groups);
+std::unique_ptr<PruneSpace> MakeSpace(Model model, int neuron_groups,
+                                      std::shared_ptr<const LatencyLookup> latency_table) {
+  return std::make_unique<Space>(std::move(model), neuron_groups, std::move(latency_table));
 }
 
 std::unique_ptr<SearchSpace> MakeSpaceFromOptions(Options& options) {
   // No options.Finish(): the caller also reads "type" from this block, then finishes it.
   const std::string folder = options.RequiredString("model");
   const int groups = static_cast<int>(options.Int("neuron_groups", 0, 0, 1 << 20));
+  const std::optional<std::string> table_path = options.OptionalString("latency_table");
   if (folder.empty()) return nullptr;  // already reported
+  Model model;
   try {
-    return MakeSpace(ReadModel(folder), groups);
+    model = ReadModel(folder);
   } catch (const UserError& error) {
     options.Error("model", error.what());
+    return nullptr;
+  }
+  std::unique_ptr<PruneSpace> space;
+  try {
+    space = MakeSpace(model, groups);
+  } catch (const UserError& error) {
+    options.Error("model", error.what());
+    return nullptr;
+  }
+  if (!table_path) return space;
+  try {
+    return MakeSpace(std::move(model), groups,
+                     std::make_shared<LatencyLookup>(LoadLatencyLookup(*table_path)));
+  } catch (const UserError& error) {
+    options.Error("latency_table", error.what());
     return nullptr;
   }
 }

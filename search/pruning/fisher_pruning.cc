@@ -206,7 +206,7 @@ std::unique_ptr<Strategy> MakeFisherPruning(Options& options, const StrategyCont
                              "(e.g. 0.6), or a list of them: one mask each, largest first");
   const std::string metric = ReadCostMetric(options, *context.space, "metric");
   options.Describe("metric", "the cost metric of the budget (flops by default; prune: params, "
-                             "flops, heads, neurons)");
+                             "flops, heads, neurons, latency_lut_ms with a latency table)");
   const bool rearrange = options.Bool("rearrange", true);
   options.Describe("rearrange", "rearrange each layer's mask by its block of the Fisher "
                                 "information (Kwon et al.); false: the diagonal search alone");

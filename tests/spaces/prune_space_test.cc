@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -168,6 +169,59 @@ TEST_F(PruneSpaceTest, ModelsThatCannotBePrunedAreClearErrors) {
   EXPECT_EQ(MakeSpaceFromOptions(options), nullptr);
   ASSERT_EQ(errors.Messages().size(), 1u);
   EXPECT_NE(errors.Messages()[0].find("space.model: "), std::string::npos) << errors.Messages()[0];
+}
+
+// A table as `sculpt latency` writes it for a skeleton whose lists hold every size the masks of
+// the model (heads 0-4, FFN in quarters of 256 and 128) can leave: each key costs its own value.
+LatencyLookup TableFor(const transformer::Skeleton& skeleton) {
+  LatencyLookup table;
+  table.family = "transformer";
+  table.skeleton = transformer::SkeletonJson(skeleton);
+  double next = 1;
+  for (const std::string& key : transformer::LatencyKeys(skeleton)) table.parts_ms[key] = next++;
+  return table;
+}
+
+TEST_F(PruneSpaceTest, LatencyFromATransformerTableOfThePrunedSizes) {
+  transformer::Skeleton lists;
+  lists.heads = {0, 1, 2, 3, 4};
+  lists.ffn_dims = {0, 32, 64, 96, 128, 192, 256};
+  const LatencyLookup table = TableFor(lists);
+  const auto space = MakeSpace(ReadModel(folder_), 4, std::make_shared<LatencyLookup>(table));
+  const std::vector<std::string> names = space->CostMetricNames();
+  EXPECT_NE(std::find(names.begin(), names.end(), "latency_lut_ms"), names.end());
+  // Layer 0 keeps 3 heads and half its FFN (128), layer 1 a quarter of its FFN (32), layer 2
+  // nothing: the sum of those parts of the table.
+  const Architecture arch = space->Parse("1011/0011|-/1000|00/-|-/-|-/-|-/-");
+  const double expected = table.parts_ms.at("embed/d64") + table.parts_ms.at("attn/d64/h3") +
+                          table.parts_ms.at("ffn/d64/f128") + table.parts_ms.at("ffn/d64/f32") +
+                          table.parts_ms.at("head/d64") + table.parts_ms.at("overhead/d64");
+  EXPECT_DOUBLE_EQ(space->Cost(arch).at("latency_lut_ms"), expected);
+  EXPECT_LT(space->Cost(arch).at("latency_lut_ms"),
+            space->Cost(*space->Largest()).at("latency_lut_ms"));
+
+  // A table whose lists miss a size a mask can leave (3 heads), of another family, or of another
+  // image size is refused, saying how to measure one.
+  transformer::Skeleton short_lists = lists;
+  short_lists.heads = {0, 1, 2, 4};
+  try {
+    MakeSpace(ReadModel(folder_), 4, std::make_shared<LatencyLookup>(TableFor(short_lists)));
+    ADD_FAILURE() << "a table without 3 heads was accepted";
+  } catch (const UserError& error) {
+    EXPECT_NE(std::string(error.what()).find("no head count 3"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("sculpt latency"), std::string::npos) << error.what();
+  }
+  LatencyLookup nb201 = table;
+  nb201.family = "nb201";
+  EXPECT_THROW(MakeSpace(ReadModel(folder_), 4, std::make_shared<LatencyLookup>(nb201)), UserError);
+  transformer::Skeleton larger = lists;
+  larger.input_size = 32;
+  EXPECT_THROW(MakeSpace(ReadModel(folder_), 4, std::make_shared<LatencyLookup>(TableFor(larger))),
+               UserError);
+  // Without neuron groups only the whole FFN sizes are needed.
+  transformer::Skeleton whole = lists;
+  whole.ffn_dims = {0, 128, 256};
+  EXPECT_NO_THROW(MakeSpace(ReadModel(folder_), 0, std::make_shared<LatencyLookup>(TableFor(whole))));
 }
 
 }  // namespace
