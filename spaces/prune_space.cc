@@ -392,6 +392,15 @@ class Space final : public PruneSpace {
 
 Model ReadModel(const std::filesystem::path& folder) {
   const std::filesystem::path file = folder / "architecture.json";
+  if (!std::filesystem::is_directory(folder)) {
+    throw UserError("the model folder '" + folder.string() + "' does not exist (give the folder "
+                    "a run's \"final\" block, `sculpt train --out` or `sculpt export` wrote)");
+  }
+  if (!std::filesystem::exists(file)) {
+    throw UserError("the model folder '" + folder.string() + "' holds no architecture.json: "
+                    "not an exported model (export one with `sculpt export` or `sculpt train "
+                    "--out`)");
+  }
   const nlohmann::json document = ReadJsonFile(file, "exported model");
   const std::string where = "the exported model " + file.string();
   if (!document.is_object() || document.value("family", std::string()) != "transformer" ||
@@ -443,6 +452,17 @@ std::unique_ptr<SearchSpace> MakeSpaceFromOptions(Options& options) {
   } catch (const UserError& error) {
     options.Error("model", error.what());
     return nullptr;
+  }
+  // Checked here as well as by the space, to file the error under the key to change.
+  for (std::size_t l = 0; l < model.sizes.layers.size(); ++l) {
+    const int ffn = model.sizes.layers[l].ffn;
+    if (groups > 0 && ffn > 0 && ffn % groups != 0) {
+      options.Error("neuron_groups", "neuron_groups " + std::to_string(groups) +
+                                         " does not divide the " + std::to_string(ffn) +
+                                         " FFN units of layer " + std::to_string(l) +
+                                         " of the model in " + model.folder.string());
+      return nullptr;
+    }
   }
   std::unique_ptr<PruneSpace> space;
   try {

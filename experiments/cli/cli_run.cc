@@ -8,11 +8,11 @@
 #include <iomanip>
 #include <limits>
 #include <sstream>
+#include <variant>
 
 #include "experiments/cli/candidate_tables.h"
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
-#include "experiments/store/strategy_answer.h"
 #include "experiments/config/experiment.h"
 #include "experiments/cli/interrupt.h"
 #include "experiments/cli/progress_display.h"
@@ -107,6 +107,20 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
     }
   }
   const std::optional<StoredCandidate> answer = StrategyAnswer(store, experiment_id);
+  // A goal-seeking strategy (its first proposal's origin "<strategy>-start") that stopped
+  // without an answer: say so, or the best candidate (for pruning, the unpruned model) would
+  // read as its result.
+  const Table started = store.Sql("SELECT count(*) FROM candidates WHERE experiment_id = " +
+                                  std::to_string(experiment_id) + " AND origin LIKE '%-start'");
+  const bool seeks_goal = !started.rows.empty() &&
+                          std::get<std::int64_t>(started.rows.front().front()) > 0;
+  if (!answer && seeks_goal) {
+    out << "No answer: " << e.strategy_type << " stopped without reaching its goal ("
+        << (summary.reason == StopReason::kStrategyFinished
+                ? "no candidate it tried met it, e.g. every one exceeded max_drop"
+                : "the search budget ran out first")
+        << "); the best candidate above is the best by the objective, not an answer.\n";
+  }
   if (answer) {
     out << "Answer of " << e.strategy_type << ": candidate #" << answer->id << " (step "
         << answer->step << "): " << answer->arch << "\n";

@@ -164,6 +164,14 @@ nlohmann::json WithSpacePathsResolved(nlohmann::json config,
   return config;
 }
 
+// The stand-in gradient source of a config whose evaluator has errors (see BuildExperiment).
+class NoUnitGradients final : public UnitGradientSource {
+ public:
+  const UnitGradients& Gradients() const override {
+    throw InternalError("the gradients of an evaluator that was never built");
+  }
+};
+
 }  // namespace
 
 Experiment BuildExperiment(const nlohmann::json& given_config,
@@ -230,6 +238,11 @@ Experiment BuildExperiment(const nlohmann::json& given_config,
   StrategyContext strategy_context{e.space.get(), strategy_objectives, e.seed, e.constraints,
                                    BuildComparator};
   strategy_context.unit_gradients = dynamic_cast<const UnitGradientSource*>(e.evaluator.get());
+  // An evaluator block with errors built nothing; a pruning strategy would add that it has no
+  // gradients, which the evaluator's own errors already explain. It gets a stand-in (never
+  // asked: a config with errors does not run).
+  static const NoUnitGradients stand_in;
+  if (!e.evaluator && !evaluator_errors.Empty()) strategy_context.unit_gradients = &stand_in;
   e.strategy = BuildComponent(strategy_block, Strategies(), e.strategy_type, e.space != nullptr,
                               strategy_context);
 

@@ -77,7 +77,14 @@ PrunedExport ExportPrunedNetwork(const prune::PruneSpace& space, const Architect
       {"flops",
        {{"trained", transformer::CountFlops(model.sizes, trained_skeleton)},
         {"pruned", transformer::CountFlops(sizes, trained_skeleton)}}},
-      {"model_retrain", trained_document.value("retrain", nlohmann::json(nullptr))},
+      // The training behind the weights: the model's own, or for a model that was itself
+      // pruned, its model's (with that pruning's record under "model_pruned").
+      {"model_retrain",
+       trained_document.contains("retrain")
+           ? trained_document["retrain"]
+           : trained_document.value("pruned", nlohmann::json::object())
+                 .value("model_retrain", nlohmann::json(nullptr))},
+      {"model_pruned", trained_document.value("pruned", nlohmann::json(nullptr))},
       // What the model was trained on, so that pruning the pruned model again defaults to it.
       {"dataset", model.dataset},
   };

@@ -195,9 +195,10 @@ std::unique_ptr<Strategy> MakeFisherPruning(Options& options, const StrategyCont
     }
     if (raw->empty()) options.Error("budget", "expected at least one fraction in (0, 1]");
   } else {
-    const double budget = options.Number("budget", 0.5, 0.0, 1.0);
-    if (options.Has("budget") && budget <= 0) {
-      options.Error("budget", "expected a fraction of the trained model's cost in (0, 1], got 0");
+    const double budget = options.Number("budget", 0.5);
+    if (budget <= 0 || budget > 1) {
+      options.Error("budget", "expected a fraction of the trained model's cost in (0, 1], got " +
+                                  nlohmann::json(budget).dump());
     } else {
       budgets.push_back(budget);
     }

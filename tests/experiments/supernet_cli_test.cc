@@ -321,6 +321,10 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
       {"storage", "runs/vit-prune.sqlite"}};
   const Result pruning = Sculpt("run " + WriteConfig("vit-prune.json", prune).string() + " --quiet");
   ASSERT_EQ(pruning.status, 0) << pruning.out;
+  // The run ends with astar's answer, or says it has none (not the unpruned best candidate).
+  EXPECT_TRUE(pruning.out.find("Answer of astar") != std::string::npos ||
+              pruning.out.find("No answer: astar") != std::string::npos)
+      << pruning.out;
   const fs::path prune_db = dir_ / "runs/vit-prune.sqlite";
   // The first state of astar is the trained model itself: its score is the training's own
   // validation accuracy (the same split, the same weights).
