@@ -49,8 +49,8 @@
 #include <optional>
 #include <tuple>
 
+#include "search/cost_metric.h"
 #include "search/strategies.h"
-#include "spaces/did_you_mean.h"
 #include "spaces/errors.h"
 
 namespace sculpt {
@@ -422,25 +422,9 @@ class AStar final : public Strategy {
 
 std::unique_ptr<Strategy> MakeAStar(Options& options, const StrategyContext& context) {
   const SearchSpace& space = *context.space;
-  const std::vector<std::string> costs = space.CostMetricNames();
   AStarGoal goal;
   Options target = options.Child("target");
-  if (costs.empty()) {
-    options.Error("target", "space '" + space.Name() + "' has no cost metric to reduce");
-  } else {
-    const bool has_flops = std::find(costs.begin(), costs.end(), "flops") != costs.end();
-    // Checked here rather than by String's list, which would document one space's metrics as
-    // every space's (see experiments/config/option_docs.h).
-    goal.metric = target.String("metric", has_flops ? "flops" : costs.front());
-    if (std::find(costs.begin(), costs.end(), goal.metric) == costs.end()) {
-      std::string message = "expected one of the cost metrics of space '" + space.Name() + "' (" +
-                            JoinNames(costs) + "), got '" + goal.metric + "'";
-      const std::string guess = DidYouMean(goal.metric, costs);
-      if (!guess.empty()) message += "; did you mean '" + guess + "'?";
-      target.Error("metric", message);
-      goal.metric = has_flops ? "flops" : costs.front();
-    }
-  }
+  goal.metric = ReadCostMetric(target, space, "metric");
   goal.max = target.OptionalNumber("max");
   options.Describe("target", "the cost to reach: {\"metric\": M, \"max\": X}");
   options.Describe("target.metric",

@@ -62,6 +62,11 @@ struct Mask {
   std::vector<std::vector<int>> neurons;
 };
 
+// `sizes` (a pruned network's) as an architecture of the transformer space on `skeleton`,
+// whose lists must hold its embedding dimension and every layer's head count and FFN size
+// (InternalError otherwise): how a pruned network is timed by a latency table and exported.
+Architecture SizesIn(const transformer::Sizes& sizes, const transformer::Skeleton& skeleton);
+
 class PruneSpace : public SearchSpace {
  public:
   virtual const Model& TrainedModel() const = 0;

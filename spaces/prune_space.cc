@@ -28,10 +28,6 @@ bool ListHas(const std::vector<int>& list, int value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-int IndexIn(const std::vector<int>& list, int value) {
-  return static_cast<int>(std::find(list.begin(), list.end(), value) - list.begin());
-}
-
 class Space final : public PruneSpace {
  public:
   Space(Model model, int neuron_groups, std::shared_ptr<const LatencyLookup> latency_table)
@@ -239,15 +235,10 @@ class Space final : public PruneSpace {
                     {"heads", heads},
                     {"neurons", neurons}};
     if (latency_table_) {
-      // The pruned sizes as an architecture of the table's skeleton, whose lists hold them all.
-      Architecture in_table;
-      in_table.choices.push_back(IndexIn(table_skeleton_.embed_dims, sizes.embed));
-      for (const transformer::Layer& layer : sizes.layers) {
-        in_table.choices.push_back(IndexIn(table_skeleton_.heads, layer.heads));
-        in_table.choices.push_back(IndexIn(table_skeleton_.ffn_dims, layer.ffn));
-      }
+      // The table's skeleton holds every size a mask can leave (checked when built).
       cost[kLatencyMetric] = PredictLatencyMs(
-          *latency_table_, transformer::LatencyTerms(in_table, table_skeleton_));
+          *latency_table_,
+          transformer::LatencyTerms(SizesIn(sizes, table_skeleton_), table_skeleton_));
     }
     return cost;
   }
@@ -433,6 +424,21 @@ Model ReadModel(const std::filesystem::path& folder) {
     model.dataset = document["pruned"].value("dataset", nlohmann::json(nullptr));
   }
   return model;
+}
+
+Architecture SizesIn(const transformer::Sizes& sizes, const transformer::Skeleton& skeleton) {
+  auto index = [](const std::vector<int>& list, int value) {
+    const auto found = std::find(list.begin(), list.end(), value);
+    SCULPT_ASSERT(found != list.end(), "a size the skeleton's lists do not hold");
+    return static_cast<int>(found - list.begin());
+  };
+  Architecture arch;
+  arch.choices.push_back(index(skeleton.embed_dims, sizes.embed));
+  for (const transformer::Layer& layer : sizes.layers) {
+    arch.choices.push_back(index(skeleton.heads, layer.heads));
+    arch.choices.push_back(index(skeleton.ffn_dims, layer.ffn));
+  }
+  return arch;
 }
 
 std::unique_ptr<PruneSpace> MakeSpace(Model model, int neuron_groups,

@@ -98,7 +98,8 @@ UnitGradients GateGradients(TransformerNetworkImpl& trained, const prune::PruneS
         head_gates[l] = torch::ones({n, sizes.layers[l].heads}, torch::requires_grad());
       }
       if (sizes.layers[l].ffn > 0) {
-        neuron_gates[l] = torch::ones({n, sizes.layers[l].ffn}, torch::requires_grad());
+        // Without neuron groups only the heads' gradients are wanted.
+        neuron_gates[l] = torch::ones({n, sizes.layers[l].ffn}, torch::requires_grad(groups > 0));
       }
     }
     // Summed, not averaged: row i of a gate's gradient is then example i's own gradient.

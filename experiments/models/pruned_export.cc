@@ -20,10 +20,6 @@ std::vector<int> With(std::vector<int> list, int value) {
   return list;
 }
 
-int IndexOf(const std::vector<int>& list, int value) {
-  return static_cast<int>(std::find(list.begin(), list.end(), value) - list.begin());
-}
-
 }  // namespace
 
 PrunedExport ExportPrunedNetwork(const prune::PruneSpace& space, const Architecture& mask,
@@ -44,11 +40,7 @@ PrunedExport ExportPrunedNetwork(const prune::PruneSpace& space, const Architect
     skeleton.ffn_dims = With(skeleton.ffn_dims, layer.ffn);
   }
   PrunedExport result;
-  result.arch.choices.push_back(IndexOf(skeleton.embed_dims, sizes.embed));
-  for (const transformer::Layer& layer : sizes.layers) {
-    result.arch.choices.push_back(IndexOf(skeleton.heads, layer.heads));
-    result.arch.choices.push_back(IndexOf(skeleton.ffn_dims, layer.ffn));
-  }
+  result.arch = prune::SizesIn(sizes, skeleton);
   result.space = transformer::MakeSpace(skeleton);
   const std::shared_ptr<ModelFamily> family = MakeTransformerFamilyFor(skeleton);
   const std::shared_ptr<Network> network = family->BuildNetwork(result.arch, 0);

@@ -24,6 +24,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "search/cost_metric.h"
 #include "search/pruning/planned_pruning.h"
 #include "search/pruning/prunable_units.h"
 #include "search/pruning/unit_scores.h"

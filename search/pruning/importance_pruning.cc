@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "search/cost_metric.h"
 #include "search/pruning/planned_pruning.h"
 #include "search/pruning/prunable_units.h"
 #include "search/pruning/unit_scores.h"

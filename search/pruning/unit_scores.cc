@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "spaces/did_you_mean.h"
-#include "spaces/errors.h"
 
 namespace sculpt {
 
@@ -57,26 +55,6 @@ std::vector<double> UnitSavings(const SearchSpace& space, const Architecture& la
     savings[u] = full - space.Cost(without).at(metric);
   }
   return savings;
-}
-
-std::string ReadCostMetric(Options& options, const SearchSpace& space, const std::string& key) {
-  const std::vector<std::string> costs = space.CostMetricNames();
-  if (costs.empty()) {
-    options.Error(key, "space '" + space.Name() + "' has no cost metric");
-    return "";
-  }
-  const bool has_flops = std::find(costs.begin(), costs.end(), "flops") != costs.end();
-  const std::string fallback = has_flops ? "flops" : costs.front();
-  // Checked here rather than by String's list, which would document one space's metrics as
-  // every space's (see experiments/config/option_docs.h).
-  const std::string metric = options.String(key, fallback);
-  if (std::find(costs.begin(), costs.end(), metric) != costs.end()) return metric;
-  std::string message = "expected one of the cost metrics of space '" + space.Name() + "' (" +
-                        JoinNames(costs) + "), got '" + metric + "'";
-  const std::string guess = DidYouMean(metric, costs);
-  if (!guess.empty()) message += "; did you mean '" + guess + "'?";
-  options.Error(key, message);
-  return fallback;
 }
 
 }  // namespace sculpt

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "spaces/architecture.h"
-#include "spaces/options.h"
 #include "spaces/search_space.h"
 #include "spaces/unit_gradients.h"
 
@@ -29,9 +28,5 @@ std::vector<double> FisherBlock(const UnitGradients& gradients, const UnitGroup&
 // For each unit (choice) of `largest`, what removing it alone saves of cost `metric`.
 std::vector<double> UnitSavings(const SearchSpace& space, const Architecture& largest,
                                 const std::string& metric);
-
-// The cost metric named by option `key` (default flops where the space has it), checked against
-// the space's cost metrics; errors go to `options`.
-std::string ReadCostMetric(Options& options, const SearchSpace& space, const std::string& key);
 
 }  // namespace sculpt
