@@ -403,6 +403,15 @@ void Options::Finish() {
   std::vector<std::string> allowed(known_.begin(), known_.end());
   for (auto it = node_->begin(); it != node_->end(); ++it) {
     if (known_.count(it.key()) != 0) continue;
+    // A key longer than any option is not a typo of one: named by its start and length (echoing
+    // megabytes, or comparing them with every option, helps no one).
+    constexpr std::size_t kLongestShown = 100;
+    if (it.key().size() > kLongestShown) {
+      Error(it.key().substr(0, 40) + "...",
+            "unknown key of " + std::to_string(it.key().size()) + " characters (allowed: " +
+                (allowed.empty() ? std::string("none") : JoinNames(allowed)) + ")");
+      continue;
+    }
     std::string message = "unknown key";
     const std::string guess = DidYouMean(it.key(), allowed);
     if (!guess.empty()) message += "; did you mean '" + guess + "'?";

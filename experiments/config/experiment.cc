@@ -1,6 +1,8 @@
 #include "experiments/config/experiment.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -65,6 +67,7 @@ void ReadObjectives(Options& root, const nlohmann::json& evaluator_config, Exper
   for (Options& block : blocks) {
     Objective objective;
     objective.metric = block.RequiredString("metric");
+    if (block.Has("metric") && objective.metric.empty()) block.Error("metric", "must not be empty");
     const std::string goal = block.String("goal", "maximize", {"maximize", "minimize"});
     objective.goal = goal == "minimize" ? Goal::kMinimize : Goal::kMaximize;
     block.Finish();
@@ -92,6 +95,9 @@ void ReadConstraints(Options& root, Experiment& e) {
   for (Options& block : root.Children("constraints")) {
     Constraint constraint;
     constraint.metric = block.RequiredString("metric");
+    if (block.Has("metric") && constraint.metric.empty()) {
+      block.Error("metric", "must not be empty");
+    }
     constraint.min = block.OptionalNumber("min");
     constraint.max = block.OptionalNumber("max");
     block.Finish();
@@ -163,6 +169,11 @@ nlohmann::json WithSpacePathsResolved(nlohmann::json config,
   }
   return config;
 }
+
+// What a config file may be: at most this large, nested at most this deep.
+constexpr std::uintmax_t kMaxConfigBytes = std::uintmax_t{16} << 20;
+constexpr int kMaxConfigDepth = 64;
+struct TooDeep {};
 
 // The stand-in gradient source of a config whose evaluator has errors (see BuildExperiment).
 class NoUnitGradients final : public UnitGradientSource {
@@ -277,22 +288,55 @@ Experiment BuildExperiment(const nlohmann::json& given_config,
 }
 
 Experiment LoadExperiment(const std::filesystem::path& config_path, const Overrides& overrides) {
+  const std::string name = config_path.string();
+  // A device, a FIFO or a huge file is not a config: refuse it before reading (reading
+  // /dev/zero never ends).
+  std::error_code error_code;
+  const std::filesystem::file_status status = std::filesystem::status(config_path, error_code);
+  if (!error_code && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    throw ConfigError({"config file '" + name + "' is not a regular file"});
+  }
+  if (!error_code && std::filesystem::exists(status) &&
+      std::filesystem::file_size(config_path, error_code) > kMaxConfigBytes && !error_code) {
+    throw ConfigError({"config file '" + name + "' is larger than " +
+                       std::to_string(kMaxConfigBytes >> 20) + " MiB: not a config"});
+  }
   std::ifstream in(config_path);
   if (!in) {
-    throw ConfigError({"cannot read config file '" + config_path.string() + "'"});
+    throw ConfigError({"cannot read config file '" + name + "'"});
   }
   std::stringstream text;
   text << in.rdbuf();
+  const std::string content = text.str();
+  // The line of byte `offset`: what an editor shows.
+  auto line_of = [&content](std::size_t offset) {
+    offset = std::min(offset, content.size());
+    return std::to_string(1 + std::count(content.begin(), content.begin() + static_cast<long>(offset), '\n'));
+  };
   nlohmann::json config;
   try {
-    config = nlohmann::json::parse(text.str());
+    // Nesting is bounded: printing or freeing a value nested 100,000 deep overflows the stack.
+    config = nlohmann::json::parse(content, [](int depth, nlohmann::json::parse_event_t,
+                                               nlohmann::json&) {
+      if (depth > kMaxConfigDepth) throw TooDeep();
+      return true;
+    });
+  } catch (const TooDeep&) {
+    throw ConfigError({name + ": nested more than " + std::to_string(kMaxConfigDepth) +
+                       " levels deep: not a config"});
   } catch (const nlohmann::json::parse_error& error) {
-    // Turn the byte offset into a line number: that is what an editor shows.
-    const std::string content = text.str();
-    const std::size_t offset = std::min<std::size_t>(error.byte, content.size());
-    const auto line = 1 + std::count(content.begin(), content.begin() + static_cast<long>(offset), '\n');
-    throw ConfigError({config_path.string() + ":" + std::to_string(line) +
-                       ": not valid JSON: " + error.what()});
+    throw ConfigError({name + ":" + line_of(error.byte) + ": not valid JSON: " + error.what()});
+  } catch (const nlohmann::json::out_of_range& error) {
+    // A number too large for a double ("number overflow parsing '1e999999'"): find it.
+    const std::string message = error.what();
+    const std::size_t open = message.find('\'');
+    const std::size_t close = message.rfind('\'');
+    std::string where = name;
+    if (open != std::string::npos && close > open + 1) {
+      const std::size_t at = content.find(message.substr(open + 1, close - open - 1));
+      if (at != std::string::npos) where += ":" + line_of(at);
+    }
+    throw ConfigError({where + ": not valid JSON: " + message});
   }
   return BuildExperiment(config, config_path.parent_path(), overrides);
 }

@@ -296,6 +296,41 @@ TEST_F(ExperimentTest, LoadReportsUnreadableAndInvalidFiles) {
   }
 }
 
+// Inputs that crashed, hung or ran wrongly (issue 10): each a clear config error now.
+TEST_F(ExperimentTest, FilesThatAreNoConfigAreRefusedBeforeReading) {
+  auto expect_load_error = [](const fs::path& path, const std::string& expected) {
+    try {
+      LoadExperiment(path, {});
+      ADD_FAILURE() << path << " was accepted";
+    } catch (const ConfigError& error) {
+      EXPECT_NE(std::string(error.what()).find(expected), std::string::npos) << error.what();
+    }
+  };
+  // A device would be read forever.
+  expect_load_error("/dev/zero", "is not a regular file");
+  // Nested 100,000 deep: printing or freeing it overflowed the stack.
+  std::ofstream(dir_ / "deep.json") << std::string(100000, '[') << std::string(100000, ']');
+  expect_load_error(dir_ / "deep.json", "nested more than 64 levels deep");
+  // A number no double holds: the file and the line.
+  std::ofstream(dir_ / "overflow.json") << "{\n  \"name\": \"x\",\n  \"seed\": 1e999999\n}\n";
+  expect_load_error(dir_ / "overflow.json", "overflow.json:3: not valid JSON");
+}
+
+TEST_F(ExperimentTest, EmptyMetricNamesAndHugeUnknownKeysAreClearErrors) {
+  nlohmann::json c = ValidConfig();
+  c["objectives"] = {{{"metric", ""}}};
+  ExpectError(c, "objectives[0].metric: must not be empty");
+  c = ValidConfig();
+  c["constraints"] = {{{"metric", ""}, {"max", 3}}};
+  ExpectError(c, "constraints[0].metric: must not be empty");
+  c = ValidConfig();
+  c[std::string(1'000'000, 'k')] = 1;
+  const std::vector<std::string> errors = Errors(c);
+  ASSERT_EQ(errors.size(), 1U);
+  EXPECT_NE(errors.front().find("unknown key of 1000000 characters"), std::string::npos);
+  EXPECT_LT(errors.front().size(), 1000U);
+}
+
 TEST_F(ExperimentTest, PathsResolveAgainstTheConfigFile) {
   fs::create_directories(dir_ / "sub");
   nlohmann::json c = ValidConfig();
