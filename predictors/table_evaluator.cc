@@ -52,7 +52,11 @@ std::unique_ptr<Evaluator> MakeTableEvaluator(Options& options, const EvaluatorC
   const std::string key = options.String("key", "arch");
   const std::vector<std::string> visible = options.Strings("objective", {});
   const std::vector<std::string> reported = options.Strings("report", {});
-  if (path_text.empty()) return nullptr;
+  if (path_text.empty()) {
+    // RequiredString reported a missing key; an empty one is an error of its own.
+    if (options.Has("path")) options.Error("path", "must not be empty");
+    return nullptr;
+  }
   if (visible.empty()) options.Error("objective", "name at least one column a strategy may see");
 
   std::filesystem::path path = path_text;
@@ -111,6 +115,11 @@ std::unique_ptr<Evaluator> MakeTableEvaluator(Options& options, const EvaluatorC
       options.Error("path", where + ": duplicate architecture " + row[*key_column]);
       return nullptr;
     }
+  }
+  if (rows.empty()) {
+    // Every candidate would fail for want of a row.
+    options.Error("path", path.string() + " has a header but no rows");
+    return nullptr;
   }
   return std::make_unique<TableEvaluator>(visible, reported, std::move(rows), *context.space);
 }

@@ -209,7 +209,17 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
     overrides.seed = static_cast<std::uint64_t>(
         command_line.Int("seed", 0, 0, std::numeric_limits<std::int64_t>::max()));
   }
-  if (auto db = command_line.Value("db")) overrides.storage = std::filesystem::path(*db);
+  if (auto db = command_line.Value("db")) {
+    // An empty name would open a temporary database that SQLite throws away, and a device is no
+    // database file.
+    if (db->empty()) throw UsageError("--db needs a file name");
+    std::error_code error;
+    const auto status = std::filesystem::status(*db, error);
+    if (!error && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+      throw UsageError("--db " + *db + " is not a regular file");
+    }
+    overrides.storage = std::filesystem::path(*db);
+  }
   if (command_line.Has("workers")) {
     overrides.workers = static_cast<int>(command_line.Int("workers", 1, 1, 1024));
   }

@@ -131,6 +131,12 @@ TEST_F(CliTest, UsageErrorsAndHelp) {
   }
   EXPECT_EQ(Sculpt("query " + (dir_ / "no-such.sqlite").string()).status, 1);
   EXPECT_FALSE(fs::exists(dir_ / "no-such.sqlite"));
+  // A database that is no file: an empty name (SQLite's throw-away database) or a device.
+  const std::string config = WriteConfig("db.json", Config("db")).string();
+  EXPECT_EQ(Sculpt("run " + config + " --db ''").status, 2);
+  const Result device = Sculpt("run " + config + " --db /dev/null");
+  EXPECT_EQ(device.status, 2);
+  EXPECT_NE(device.out.find("is not a regular file"), std::string::npos) << device.out;
 }
 
 TEST_F(CliTest, HelpTopicsDidYouMeanShortFlagsAndRepeatedFlags) {

@@ -331,6 +331,15 @@ TEST_F(ExperimentTest, EmptyMetricNamesAndHugeUnknownKeysAreClearErrors) {
   EXPECT_LT(errors.front().size(), 1000U);
 }
 
+TEST_F(ExperimentTest, ATableWithoutPathOrRowsIsRefused) {
+  nlohmann::json c = ValidConfig();
+  c["evaluator"]["path"] = "";
+  ExpectError(c, "evaluator.path: must not be empty");
+  std::ofstream(dir_ / "header-only.csv") << "arch,cifar10_valid,cifar10_test\n";
+  c["evaluator"]["path"] = "header-only.csv";
+  ExpectError(c, "header-only.csv has a header but no rows");
+}
+
 TEST_F(ExperimentTest, PathsResolveAgainstTheConfigFile) {
   fs::create_directories(dir_ / "sub");
   nlohmann::json c = ValidConfig();

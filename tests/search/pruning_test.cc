@@ -135,7 +135,9 @@ TEST(PruningTest, ImportanceRemovesTheLeastImportantFirstAndStopsPastMaxDrop) {
     EXPECT_EQ(tried[1], "1101/10|11/-");
     EXPECT_EQ(tried[2], "1101/10|10/-");
     EXPECT_EQ(tried[3], "0101/10|10/-");
-    if (batch == 1) EXPECT_EQ(tried.size(), 4U);
+    if (batch == 1) {
+      EXPECT_EQ(tried.size(), 4U);
+    }
   }
 }
 
