@@ -123,10 +123,18 @@ void ReadBudget(Options& root, Experiment& e) {
   budget.seconds = block.OptionalNumber("seconds", 1e-3);
   const std::int64_t patience = block.Int("patience", 100'000, 0);
   if (patience > 0) budget.patience = patience;
-  block.Finish();
-  if (!block.Has("evaluations") && !block.Has("proposals") && !block.Has("seconds")) {
-    root.Error("budget", "set at least one of evaluations, proposals, seconds");
+  // null would read as "no limit": a budget that cannot end is no budget.
+  bool limited = false;
+  for (const char* key : {"evaluations", "proposals", "seconds"}) {
+    if (!block.Has(key)) continue;
+    if (block.Raw(key) == nullptr) {  // present, and null
+      block.Error(key, "null is no limit; give a number or leave the key out");
+    } else {
+      limited = true;
+    }
   }
+  block.Finish();
+  if (!limited) root.Error("budget", "set at least one of evaluations, proposals, seconds");
 }
 
 // The optional "final" block (see retrain.h). Its data set defaults to the evaluator's.

@@ -331,6 +331,13 @@ TEST_F(ExperimentTest, EmptyMetricNamesAndHugeUnknownKeysAreClearErrors) {
   EXPECT_LT(errors.front().size(), 1000U);
 }
 
+TEST_F(ExperimentTest, ABudgetThatCannotEndIsRefused) {
+  nlohmann::json c = ValidConfig();
+  c["budget"] = {{"evaluations", nullptr}};
+  ExpectError(c, "budget.evaluations: null is no limit");
+  ExpectError(c, "budget: set at least one of evaluations, proposals, seconds");
+}
+
 TEST_F(ExperimentTest, ATableWithoutPathOrRowsIsRefused) {
   nlohmann::json c = ValidConfig();
   c["evaluator"]["path"] = "";
