@@ -13,10 +13,10 @@ namespace {
 constexpr double kLargestScale = 10.0;
 
 // The scales minimising || r - sum_i s_i A_i ||^2 from the normal equations G s = b, or ones
-// when they are unusable or fit no better than ones. `error` gets the residuals' squared norms
-// (at ones, at the result).
-std::vector<double> SolveScales(const at::Tensor& gram, const at::Tensor& rhs, double residual,
-                                double& untuned, double& tuned) {
+// when they are unusable or fit no better than ones; `untuned` and `tuned` get the residuals'
+// squared norms at ones and at the result.
+std::vector<double> FitScales(const at::Tensor& gram, const at::Tensor& rhs, double residual,
+                              double& untuned, double& tuned) {
   const std::int64_t k = gram.size(0);
   const at::Tensor g = gram.to(at::kDouble);
   const at::Tensor b = rhs.to(at::kDouble);
@@ -36,6 +36,19 @@ std::vector<double> SolveScales(const at::Tensor& gram, const at::Tensor& rhs, d
   if (!(fitted < untuned)) return scales;
   tuned = fitted;
   for (std::int64_t i = 0; i < k; ++i) scales[i] = s[i].item<double>();
+  return scales;
+}
+
+// FitScales, the two norms recorded in `error` when it is not null.
+std::vector<double> SolveScales(const at::Tensor& gram, const at::Tensor& rhs, double residual,
+                                TuningError* error) {
+  double untuned = 0;
+  double tuned = 0;
+  std::vector<double> scales = FitScales(gram, rhs, residual, untuned, tuned);
+  if (error != nullptr) {
+    error->untuned.push_back(untuned);
+    error->tuned.push_back(tuned);
+  }
   return scales;
 }
 
@@ -79,13 +92,8 @@ MaskScales TuneMask(TransformerNetworkImpl& trained, const prune::Mask& mask,
                   .reshape({-1}));
         }
         const at::Tensor a = at::stack(terms, 1);  // [M * d, k]
-        double untuned = 0, tuned = 0;
         scales.heads[l] = SolveScales(a.t().mm(a), a.t().mv(r.reshape({-1})),
-                                      r.pow(2).sum().item<double>(), untuned, tuned);
-        if (error != nullptr) {
-          error->untuned.push_back(untuned);
-          error->tuned.push_back(tuned);
-        }
+                                      r.pow(2).sum().item<double>(), error);
         const at::Tensor s = torch::tensor(scales.heads[l], at::kFloat);
         student = base + a.mv(s).reshape(base.sizes());
       }
@@ -108,13 +116,7 @@ MaskScales TuneMask(TransformerNetworkImpl& trained, const prune::Mask& mask,
         // Term i is h_i w_i^T: <A_i, A_j> = (h_i . h_j)(w_i . w_j), <A_i, r> = sum_m h_mi (r w)_mi.
         const at::Tensor gram = h.t().mm(h) * w.t().mm(w);
         const at::Tensor rhs = (h * r.mm(w)).sum(0);
-        double untuned = 0, tuned = 0;
-        scales.neurons[l] =
-            SolveScales(gram, rhs, r.pow(2).sum().item<double>(), untuned, tuned);
-        if (error != nullptr) {
-          error->untuned.push_back(untuned);
-          error->tuned.push_back(tuned);
-        }
+        scales.neurons[l] = SolveScales(gram, rhs, r.pow(2).sum().item<double>(), error);
         const at::Tensor s = torch::tensor(scales.neurons[l], at::kFloat);
         student = base + (h * s).mm(w.t()).reshape(base.sizes());
       }

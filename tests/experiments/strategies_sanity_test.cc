@@ -11,7 +11,7 @@
 #include "experiments/config/builtins.h"
 #include "predictors/neural_comparator.h"
 #include "search/engine.h"
-#include "spaces/prune.h"
+#include "tests/search/small_prune_space.h"
 
 namespace sculpt {
 namespace {
@@ -24,16 +24,6 @@ const std::map<std::string, nlohmann::json> kOptions = {
 // Strategies that prune a trained model run on a prune space (over a model that exists only in
 // memory: 4 + 2 heads, one FFN in 2 groups) with made-up gate gradients.
 const std::set<std::string> kPruning = {"importance", "fisher"};
-
-std::unique_ptr<SearchSpace> SmallPruneSpace() {
-  prune::Model model;
-  model.folder = "/in/memory";
-  model.skeleton.layers = 2;
-  model.arch = "d64|h4:f128|h2:f0";
-  model.sizes = transformer::Decode(transformer::MakeSpace(model.skeleton)->Parse(model.arch),
-                                    model.skeleton);
-  return prune::MakeSpace(model, 2);
-}
 
 class MadeUpGradients final : public UnitGradientSource {
  public:
@@ -80,7 +70,7 @@ TEST(StrategiesSanityTest, EveryRegisteredStrategyRunsAndRoundTripsItsState) {
   Options space_options(space_config, "space", errors, nullptr);
   auto space = Spaces().Get("nb201")(space_options);
   ASSERT_TRUE(errors.Empty());
-  const std::unique_ptr<SearchSpace> prune_space = SmallPruneSpace();
+  const std::unique_ptr<SearchSpace> prune_space = testing::SmallPruneSpace();
   const MadeUpGradients gradients;
   ConvCountEvaluator evaluator;
   const std::vector<Objective> objectives = {{"score", Goal::kMaximize},

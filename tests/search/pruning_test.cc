@@ -12,23 +12,12 @@
 #include "search/strategies.h"
 #include "spaces/prune.h"
 #include "tests/search/search_runner.h"
+#include "tests/search/small_prune_space.h"
 
 namespace sculpt {
 namespace {
 
 using testing::SearchRun;
-
-// Layer 0: 4 heads and FFN 128 in 2 groups; layer 1: 2 heads, no FFN. Units: 0-3 layer 0's
-// heads, 4-5 its groups, 6-7 layer 1's heads.
-std::unique_ptr<prune::PruneSpace> SmallSpace() {
-  prune::Model model;
-  model.folder = "/in/memory";
-  model.skeleton.layers = 2;
-  model.arch = "d64|h4:f128|h2:f0";
-  model.sizes = transformer::Decode(transformer::MakeSpace(model.skeleton)->Parse(model.arch),
-                                    model.skeleton);
-  return prune::MakeSpace(model, 2);
-}
 
 // Accuracy 0.9 minus the removed units' drops.
 class AdditiveEvaluator final : public Evaluator {
@@ -108,7 +97,7 @@ const CandidateRecord* GoalOf(const SearchRun& run, const std::string& name) {
 }
 
 TEST(PruningTest, ImportanceRemovesTheLeastImportantFirstAndStopsPastMaxDrop) {
-  const auto space = SmallSpace();
+  const auto space = testing::SmallPruneSpace();
   // Real drops in the order of the Fisher scores: units 5, 2, 7, 0 are the cheapest.
   const std::vector<double> drops = {0.004, 0.02, 0.002, 0.03, 0.05, 0.001, 0.04, 0.003};
   AdditiveEvaluator evaluator(drops);
@@ -152,7 +141,7 @@ TEST(PruningTest, MichelScoresAreNormalisedPerLayer) {
 }
 
 TEST(PruningTest, RandomOrderIsSeededAndNeedsNoGradients) {
-  const auto space = SmallSpace();
+  const auto space = testing::SmallPruneSpace();
   AdditiveEvaluator evaluator({0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01});
   const SearchRun a = RunPruning(MakeImportancePruning, *space, evaluator, nullptr, {{"scores", "random"}});
   const SearchRun b = RunPruning(MakeImportancePruning, *space, evaluator, nullptr, {{"scores", "random"}});
@@ -164,7 +153,7 @@ TEST(PruningTest, RandomOrderIsSeededAndNeedsNoGradients) {
 }
 
 TEST(PruningTest, FisherSearchKeepsTheMostFisherWithinEveryBudget) {
-  const auto space = SmallSpace();
+  const auto space = testing::SmallPruneSpace();
   const std::vector<double> fisher = {0.004, 0.02, 0.002, 0.03, 0.05, 0.001, 0.04, 0.003};
   AdditiveEvaluator evaluator(fisher);
   FixedGradients gradients(GradientsFor(fisher));
@@ -204,7 +193,7 @@ TEST(PruningTest, FisherSearchKeepsTheMostFisherWithinEveryBudget) {
 }
 
 TEST(PruningTest, RearrangementRemovesUnitsWhoseGradientsCancel) {
-  const auto space = SmallSpace();
+  const auto space = testing::SmallPruneSpace();
   // Layer 0's heads 0 and 1 have large gradients that cancel (removing both changes little),
   // heads 2 and 3 small independent ones; layer 1's heads are essential.
   UnitGradients g;
@@ -232,7 +221,7 @@ TEST(PruningTest, RearrangementRemovesUnitsWhoseGradientsCancel) {
 }
 
 TEST(PruningTest, BadOptionsAreConfigErrors) {
-  const auto space = SmallSpace();
+  const auto space = testing::SmallPruneSpace();
   FixedGradients gradients(GradientsFor(std::vector<double>(8, 1.0)));
   auto expect_error = [&](const StrategyFactory& factory, const UnitGradientSource* source,
                           const nlohmann::json& options, const std::string& wanted) {

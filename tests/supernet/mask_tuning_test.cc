@@ -10,22 +10,12 @@
 #include "supernet/mask_tuning.h"
 #include "supernet/prune_gradients.h"
 #include "supernet/prune_network.h"
+#include "tests/supernet/tiny_models.h"
 
 namespace sculpt {
 namespace {
 
-transformer::Skeleton Small() {
-  transformer::Skeleton s;
-  s.input_size = 8;
-  s.patch_size = 4;
-  s.layers = 2;
-  s.embed_dims = {16};
-  s.heads = {0, 4};
-  s.ffn_dims = {0, 16};
-  s.head_dim = 4;
-  s.classes = 3;
-  return s;
-}
+transformer::Skeleton Small() { return testing::TinyTransformerSkeleton(2, {0, 4}); }
 
 class MaskTuningTest : public ::testing::Test {
  protected:

@@ -8,23 +8,12 @@
 
 #include "spaces/transformer.h"
 #include "supernet/prune_gradients.h"
+#include "tests/supernet/tiny_models.h"
 
 namespace sculpt {
 namespace {
 
-// 1 x 8 x 8 images, patch 4, embed 16, up to 4 heads of 4 channels and FFN 16, 2 layers.
-transformer::Skeleton Small() {
-  transformer::Skeleton s;
-  s.input_size = 8;
-  s.patch_size = 4;
-  s.layers = 2;
-  s.embed_dims = {16};
-  s.heads = {0, 2, 4};
-  s.ffn_dims = {0, 16};
-  s.head_dim = 4;
-  s.classes = 3;
-  return s;
-}
+transformer::Skeleton Small() { return testing::TinyTransformerSkeleton(2, {0, 2, 4}); }
 
 ImageSet RandomImages(std::int64_t count, std::uint64_t seed) {
   Rng rng(seed);

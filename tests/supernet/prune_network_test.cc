@@ -14,20 +14,7 @@
 namespace sculpt {
 namespace {
 
-// 1 x 8 x 8 images, patch 4, embed 16, up to 4 heads of 4 channels and FFN 16, 3 layers.
-transformer::Skeleton Small() {
-  transformer::Skeleton s;
-  s.input_channels = 1;
-  s.input_size = 8;
-  s.patch_size = 4;
-  s.layers = 3;
-  s.embed_dims = {16};
-  s.heads = {0, 4};
-  s.ffn_dims = {0, 16};
-  s.head_dim = 4;
-  s.classes = 3;
-  return s;
-}
+transformer::Skeleton Small() { return testing::TinyTransformerSkeleton(3, {0, 4}); }
 
 // The trained network run with masks: removed heads' attention outputs and removed units'
 // activations multiplied by zero; a sublayer with nothing kept skipped.

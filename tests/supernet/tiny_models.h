@@ -1,12 +1,15 @@
 #pragma once
-// What the model tests share: a tiny nb201 skeleton (trains and runs in milliseconds) and a
-// parameter count of a LibTorch module.
+// What the model tests share: tiny nb201 and transformer skeletons (networks that train and run
+// in milliseconds) and a parameter count of a LibTorch module.
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include <torch/torch.h>
 
 #include "spaces/nb201.h"
+#include "spaces/transformer.h"
 
 namespace sculpt::testing {
 
@@ -18,6 +21,21 @@ inline nb201::Skeleton TinySkeleton(int classes = 3) {
   s.input_channels = 1;
   s.input_size = 8;
   s.classes = classes;
+  return s;
+}
+
+// 1 x 8 x 8 images, patch 4 (4 tokens), embedding 16, heads of 4 channels, FFN 0 or 16, 3
+// classes: `layers` layers, each with a head count from `heads`.
+inline transformer::Skeleton TinyTransformerSkeleton(int layers, std::vector<int> heads) {
+  transformer::Skeleton s;
+  s.input_size = 8;
+  s.patch_size = 4;
+  s.layers = layers;
+  s.embed_dims = {16};
+  s.heads = std::move(heads);
+  s.ffn_dims = {0, 16};
+  s.head_dim = 4;
+  s.classes = 3;
   return s;
 }
 
