@@ -62,14 +62,7 @@ class PruneNetworkTest : public ::testing::Test {
     images_ = torch::randn({6, 1, 8, 8});
   }
 
-  prune::Mask Full() const {
-    prune::Mask mask{{{0, 1, 2, 3}, {}, {0, 1, 2, 3}}, {{}, {}, {}}};
-    for (int n = 0; n < 16; ++n) {
-      mask.neurons[0].push_back(n);
-      mask.neurons[1].push_back(n);
-    }
-    return mask;
-  }
+  prune::Mask Full() const { return testing::KeepEverything(trained_->sizes); }
 
   TransformerNetwork trained_{nullptr};
   at::Tensor images_;

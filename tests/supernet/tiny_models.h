@@ -1,6 +1,7 @@
 #pragma once
 // What the model tests share: tiny nb201 and transformer skeletons (networks that train and run
-// in milliseconds) and a parameter count of a LibTorch module.
+// in milliseconds), the prune mask that keeps everything, and a parameter count of a LibTorch
+// module.
 
 #include <cstdint>
 #include <utility>
@@ -9,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "spaces/nb201.h"
+#include "spaces/prune.h"
 #include "spaces/transformer.h"
 
 namespace sculpt::testing {
@@ -37,6 +39,18 @@ inline transformer::Skeleton TinyTransformerSkeleton(int layers, std::vector<int
   s.head_dim = 4;
   s.classes = 3;
   return s;
+}
+
+// The prune mask that keeps every head and FFN unit of a network of these sizes.
+inline prune::Mask KeepEverything(const transformer::Sizes& sizes) {
+  prune::Mask mask;
+  for (const transformer::Layer& layer : sizes.layers) {
+    mask.heads.emplace_back();
+    mask.neurons.emplace_back();
+    for (int h = 0; h < layer.heads; ++h) mask.heads.back().push_back(h);
+    for (int n = 0; n < layer.ffn; ++n) mask.neurons.back().push_back(n);
+  }
+  return mask;
 }
 
 inline std::int64_t CountParameters(const torch::nn::Module& module) {
