@@ -1,6 +1,8 @@
 // The table evaluator: metrics looked up in a CSV tabular benchmark. A row's key is parsed with
 // the space's own parser, so a table that does not belong to the space is rejected up front and
-// look-ups are by Architecture value, not by text.
+// look-ups are by Architecture value, not by text. A cell that is not a number (a run that
+// crashed, "N/A") fails that row's candidate with the reason, as a NaN does, rather than the
+// whole table; a column with no number at all is a config error.
 
 #include <charconv>
 #include <unordered_map>
@@ -17,11 +19,13 @@ class TableEvaluator final : public Evaluator {
  public:
   TableEvaluator(std::vector<std::string> visible, std::vector<std::string> reported,
                  std::unordered_map<Architecture, Metrics, ArchitectureHash> rows,
+                 std::unordered_map<Architecture, std::string, ArchitectureHash> bad_rows,
                  const SearchSpace& space)
       : visible_(std::move(visible)), reported_(std::move(reported)), rows_(std::move(rows)),
-        space_(space) {}
+        bad_rows_(std::move(bad_rows)), space_(space) {}
 
   Metrics Evaluate(const Architecture& arch, const EvalContext& /*context*/) const override {
+    if (auto bad = bad_rows_.find(arch); bad != bad_rows_.end()) throw UserError(bad->second);
     auto it = rows_.find(arch);
     if (it == rows_.end()) throw UserError("no row for " + space_.Format(arch) + " in the table");
     return it->second;
@@ -34,6 +38,8 @@ class TableEvaluator final : public Evaluator {
   std::vector<std::string> visible_;
   std::vector<std::string> reported_;
   std::unordered_map<Architecture, Metrics, ArchitectureHash> rows_;
+  // Rows with a cell that is not a number, and why.
+  std::unordered_map<Architecture, std::string, ArchitectureHash> bad_rows_;
   const SearchSpace& space_;
 };
 
@@ -91,6 +97,8 @@ std::unique_ptr<Evaluator> MakeTableEvaluator(Options& options, const EvaluatorC
   if (!key_column || metric_columns.size() != visible.size() + reported.size()) return nullptr;
 
   std::unordered_map<Architecture, Metrics, ArchitectureHash> rows;
+  std::unordered_map<Architecture, std::string, ArchitectureHash> bad_rows;
+  std::vector<std::size_t> numbers(metric_columns.size(), 0);  // per column
   std::size_t line = 1;
   for (const std::vector<std::string>& row : table.Rows()) {
     ++line;
@@ -103,25 +111,43 @@ std::unique_ptr<Evaluator> MakeTableEvaluator(Options& options, const EvaluatorC
       return nullptr;
     }
     Metrics metrics;
-    for (const auto& [name, index] : metric_columns) {
-      std::optional<double> value = ParseNumber(row[index]);
-      if (!value) {
-        options.Error("path", where + ": column '" + name + "' is not a number: '" + row[index] + "'");
-        return nullptr;
+    std::string bad;
+    for (std::size_t c = 0; c < metric_columns.size(); ++c) {
+      const auto& [name, index] = metric_columns[c];
+      if (std::optional<double> value = ParseNumber(row[index])) {
+        metrics.emplace(name, *value);
+        ++numbers[c];
+      } else if (bad.empty()) {
+        bad = where + ": column '" + name + "' is not a number: '" + row[index].substr(0, 80) +
+              (row[index].size() > 80 ? "...'" : "'");
       }
-      metrics.emplace(name, *value);
     }
-    if (!rows.emplace(std::move(arch), std::move(metrics)).second) {
+    if (rows.contains(arch) || bad_rows.contains(arch)) {
       options.Error("path", where + ": duplicate architecture " + row[*key_column]);
       return nullptr;
     }
+    if (bad.empty()) {
+      rows.emplace(std::move(arch), std::move(metrics));
+    } else {
+      bad_rows.emplace(std::move(arch), std::move(bad));
+    }
   }
-  if (rows.empty()) {
+  if (rows.empty() && bad_rows.empty()) {
     // Every candidate would fail for want of a row.
     options.Error("path", path.string() + " has a header but no rows");
     return nullptr;
   }
-  return std::make_unique<TableEvaluator>(visible, reported, std::move(rows), *context.space);
+  for (std::size_t c = 0; c < metric_columns.size(); ++c) {
+    if (numbers[c] == 0) {
+      // Not a few bad cells but a column of text: every candidate would fail.
+      options.Error(c < visible.size() ? "objective" : "report",
+                    "column '" + metric_columns[c].first + "' of " + path.string() +
+                        " holds no number in any row");
+      return nullptr;
+    }
+  }
+  return std::make_unique<TableEvaluator>(visible, reported, std::move(rows),
+                                          std::move(bad_rows), *context.space);
 }
 
 }  // namespace sculpt

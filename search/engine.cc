@@ -1,5 +1,6 @@
 #include "search/engine.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <exception>
@@ -61,9 +62,13 @@ Engine::Engine(const SearchSpace& space, const Evaluator& evaluator, Strategy& s
 }
 
 RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
-                       const std::atomic<bool>* stop) {
+                       const std::atomic<bool>* stop, const StoredRun* resume) {
   const Budget& budget = options_.budget;
+  // A resumed search's clock goes on from where the stored run's stopped.
+  const std::int64_t stored_steps = resume != nullptr ? resume->StoredSteps() : 0;
+  const double earlier_seconds = resume != nullptr ? resume->StoredSeconds() : 0.0;
   const Clock::time_point start = Clock::now();
+  auto elapsed = [&] { return earlier_seconds + Seconds(start); };
   // TBB caps its threads at the core count unless told otherwise; `workers` may exceed the cores
   // on purpose (evaluators that wait on I/O), so the engine, which owns the threads, lifts the cap.
   tbb::global_control allow_workers(
@@ -83,6 +88,7 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
 
   std::vector<CandidateRecord> records;
   std::vector<std::size_t> to_evaluate;
+  std::vector<std::size_t> evaluated;  // to_evaluate with the replayed steps
   std::vector<Observation> observations;
   std::unordered_map<std::uint64_t, std::size_t> first_in_batch;
   std::vector<Proposal> proposals;  // reused: see Strategy::AskInto
@@ -100,7 +106,8 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
       reason = StopReason::kProposalBudget;
       break;
     }
-    if (budget.seconds && Seconds(start) >= *budget.seconds) {
+    // Stored steps passed this check when they were made; replaying them must not stop early.
+    if (budget.seconds && next_step >= stored_steps && elapsed() >= *budget.seconds) {
       reason = StopReason::kTimeBudget;
       break;
     }
@@ -182,6 +189,16 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
     }
     const std::span<CandidateRecord> batch(records.data(), used);
 
+    // A replayed step must be the proposal stored at that step, with the same kind (evaluated,
+    // infeasible or repeat); its stored result stands in for the evaluation.
+    for (std::size_t i = 0; i < used && batch[i].step < stored_steps; ++i) {
+      Replay(batch[i], resume->Stored(batch[i].step));
+    }
+    evaluated.assign(to_evaluate.begin(), to_evaluate.end());
+    to_evaluate.erase(std::remove_if(to_evaluate.begin(), to_evaluate.end(),
+                                     [&](std::size_t i) { return batch[i].step < stored_steps; }),
+                      to_evaluate.end());
+
     // Each evaluation is independent and seeded by its step, so the result does not depend on
     // which worker runs it or when.
     if (!to_evaluate.empty()) {
@@ -195,8 +212,8 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
       });
     }
 
-    const double now = Seconds(start);
-    for (std::size_t index : to_evaluate) {
+    const double now = elapsed();
+    for (std::size_t index : evaluated) {
       CandidateRecord& record = batch[index];
       ClassResult result{record.step, record.status, {}, record.objective, record.error};
       if (record.status == CandidateStatus::kOk) {
@@ -217,7 +234,7 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
     observations.resize(used);
     for (std::size_t i = 0; i < used; ++i) {
       CandidateRecord& record = batch[i];
-      record.finished_at = now;
+      record.finished_at = now;  // replayed steps keep their stored time: they are not written
       // Every record's class has a result by now (a repeat of a candidate of this batch finds
       // it through the canonical hash).
       const ClassResult& result =
@@ -238,13 +255,46 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
     progress.proposals += static_cast<std::int64_t>(used);
     progress.elapsed_seconds = now;
 
-    sink.Write(batch);
+    // The sink gets only what it has not stored yet.
+    const auto first_new = std::find_if(batch.begin(), batch.end(), [&](const auto& record) {
+      return record.step >= stored_steps;
+    });
+    if (first_new != batch.end()) sink.Write(batch.subspan(first_new - batch.begin()));
     strategy_.Tell(observations);
     if (on_progress) on_progress(progress);
   }
   sink.Flush();  // every record stored before the run reports its end
-  progress.elapsed_seconds = Seconds(start);
+  progress.elapsed_seconds = elapsed();
   return {progress, *reason};
+}
+
+void Engine::Replay(CandidateRecord& record, const CandidateRecord* stored) {
+  auto diverged = [&](const std::string& what) {
+    throw UserError("cannot resume: step " + std::to_string(record.step) + " of the run again " +
+                    what + "; the config, the seed or Sculpt's version must have changed "
+                    "since the stored run (start a new experiment instead)");
+  };
+  const bool repeat = record.repeat_of >= 0;
+  if (stored == nullptr) {
+    if (!repeat) diverged("proposes " + record.arch_text + ", which the stored run had seen");
+    return;
+  }
+  if (repeat || stored->arch_text != record.arch_text) {
+    diverged("proposes " + record.arch_text + (repeat ? " (seen before)" : "") +
+             " where the stored run proposed " + stored->arch_text);
+  }
+  if ((stored->status == CandidateStatus::kInfeasible) !=
+      (record.status == CandidateStatus::kInfeasible)) {
+    diverged("finds " + record.arch_text + " " +
+             (record.status == CandidateStatus::kInfeasible ? "infeasible" : "feasible") +
+             " where the stored run did not");
+  }
+  if (record.status == CandidateStatus::kInfeasible) return;
+  record.status = stored->status;
+  record.error = stored->error;
+  record.metrics = stored->metrics;
+  record.objective = stored->objective;
+  record.eval_seconds = stored->eval_seconds;
 }
 
 void Engine::EvaluateOne(CandidateRecord& record) const {

@@ -8,6 +8,11 @@
 // never on `workers`: batches have a configured size, evaluations are independent and seeded from
 // (seed, step), and the strategy only hears about a batch once all of it is done.
 //
+// Resuming (search/stored_run.h): given the stored first steps of an interrupted run, Run
+// replays them without evaluating and goes on from there; the finished run is identical to an
+// uninterrupted one. A replayed proposal that differs from the stored one (the config, the seed
+// or Sculpt changed in between) is a UserError before anything is written.
+//
 // Thread-safety: Run is called from one thread; the engine owns all the threads it uses.
 
 #include <atomic>
@@ -20,6 +25,7 @@
 #include "search/candidate.h"
 #include "search/objective.h"
 #include "search/result_sink.h"
+#include "search/stored_run.h"
 #include "search/strategy.h"
 #include "spaces/evaluator.h"
 #include "spaces/search_space.h"
@@ -82,11 +88,15 @@ class Engine {
          EngineOptions options);
 
   // Runs until a budget is spent, the space or the strategy is exhausted, or `*stop` becomes
-  // true (then the batch in flight is finished and written first).
+  // true (then the batch in flight is finished and written first). With `resume`, continues
+  // the run whose first steps it holds: they are replayed, not evaluated or written again.
   RunSummary Run(ResultSink& sink, const ProgressCallback& on_progress = {},
-                 const std::atomic<bool>* stop = nullptr);
+                 const std::atomic<bool>* stop = nullptr, const StoredRun* resume = nullptr);
 
  private:
+  // Takes a stored step's result instead of evaluating it; throws UserError when the proposal
+  // is not the one stored at that step.
+  static void Replay(CandidateRecord& record, const CandidateRecord* stored);
   // Evaluates one candidate in a worker; a failure becomes a failed record, never an exception.
   void EvaluateOne(CandidateRecord& record) const;
 

@@ -15,6 +15,7 @@
 #include "spaces/errors.h"
 #include "supernet/optimizer.h"
 #include "supernet/split_scorer.h"
+#include "supernet/training_checkpoint.h"
 
 namespace sculpt {
 namespace {
@@ -29,6 +30,20 @@ void CheckFits(const ImageDataset& data, const SposOptions& options) {
                     " must be in 2.." + std::to_string(data.Size(Split::kTrain)) +
                     " (the train split's size)");
   }
+}
+
+std::string Fingerprint(const ImageDataset& data, const SposOptions& options,
+                        const NetworkTrainingHooks& hooks) {
+  return hooks.checkpoint_identity + " " + SposOptionsJson(options).dump() + " " +
+         TrainDataFingerprint(data) + " valid_images=" + std::to_string(hooks.valid_images);
+}
+
+// What a checkpoint keeps besides the weights: the figures of the last epoch, for the result
+// of a run that resumes with nothing left to train, and the seconds spent so far.
+nlohmann::json Note(const NetworkTrainingResult& result, double seconds) {
+  return {{"train_loss", result.train_loss}, {"train_accuracy", result.train_accuracy},
+          {"valid_loss", result.valid_loss}, {"valid_accuracy", result.valid_accuracy},
+          {"seconds", seconds}};
 }
 
 }  // namespace
@@ -55,7 +70,20 @@ NetworkTrainingResult TrainNetwork(Network& network, const ImageDataset& data,
   const ForwardFunction forward = [&network](const at::Tensor& x) { return network.Forward(x); };
 
   NetworkTrainingResult result;
-  for (std::int64_t epoch = 0; epoch < options.epochs; ++epoch) {
+  const std::string fingerprint = Fingerprint(data, options, hooks);
+  double earlier_seconds = 0;
+  if (const std::optional<CheckpointProgress> resumed = LoadTrainingCheckpoint(
+          options.checkpoint, "training", fingerprint, module, *optimizer)) {
+    result.resumed_epochs = result.epochs_done = resumed->completed_epochs;
+    const nlohmann::json& note = resumed->note;
+    result.train_loss = note.value("train_loss", 0.0);
+    result.train_accuracy = note.value("train_accuracy", 0.0);
+    result.valid_loss = note.value("valid_loss", 0.0);
+    result.valid_accuracy = note.value("valid_accuracy", 0.0);
+    earlier_seconds = note.value("seconds", 0.0);
+  }
+  auto seconds = [&] { return earlier_seconds + SecondsSince(run_start); };
+  for (std::int64_t epoch = result.epochs_done; epoch < options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     Rng rng(MixSeed(options.seed, static_cast<std::uint64_t>(epoch)));
     std::vector<std::int64_t> order(static_cast<std::size_t>(data.Size(Split::kTrain)));
@@ -102,7 +130,7 @@ NetworkTrainingResult TrainNetwork(Network& network, const ImageDataset& data,
         if (!hooks.on_step(progress)) {
           module.eval();
           result.stopped = true;
-          result.seconds = SecondsSince(run_start);
+          result.seconds = seconds();
           return result;
         }
       }
@@ -130,9 +158,16 @@ NetworkTrainingResult TrainNetwork(Network& network, const ImageDataset& data,
     result.train_accuracy = stats.train_accuracy;
     result.valid_loss = stats.valid_loss;
     result.valid_accuracy = stats.valid_accuracy;
-    if (hooks.on_epoch && !hooks.on_epoch(stats) && epoch + 1 < options.epochs) {
+    // The hook records the epoch before the checkpoint says it is done: a kill in between
+    // trains and records it again, never leaves it unrecorded.
+    const bool go_on = !hooks.on_epoch || hooks.on_epoch(stats);
+    if (!options.checkpoint.empty()) {
+      SaveTrainingCheckpoint(options.checkpoint, "training", fingerprint, module, *optimizer,
+                             {epoch + 1, Note(result, seconds())});
+    }
+    if (!go_on && epoch + 1 < options.epochs) {
       result.stopped = true;
-      result.seconds = SecondsSince(run_start);
+      result.seconds = seconds();
       return result;
     }
   }
@@ -143,7 +178,7 @@ NetworkTrainingResult TrainNetwork(Network& network, const ImageDataset& data,
     result.test_loss = test.loss;
     result.test_accuracy = test.accuracy;
   }
-  result.seconds = SecondsSince(run_start);
+  result.seconds = seconds();
   return result;
 }
 

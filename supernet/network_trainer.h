@@ -2,18 +2,22 @@
 // Training a stand-alone network of any model family from scratch: the ground truth a
 // supernet's ranking is judged against, and how the winner of a search is retrained before
 // deployment. Plain supervised training on the train split (SposOptions' optimizer and schedule,
-// supernet/optimizer.h; its checkpoint and sampling fields are ignored), with the data set's
+// supernet/optimizer.h; its sampling fields are ignored), with the data set's
 // augmentation, then scored on the validation split after every epoch and on the test split at
 // the end. Batch norm keeps running statistics (NAS-Bench-201's stand-alone setting), so scores
 // do not depend on how images are batched.
 // Reproducible: the shuffle and augmentation of epoch e come from an Rng seeded by (seed, e) and
 // the initial weights are the network's own (seeded) ones.
+// Resumable: with options.checkpoint set, a checkpoint (supernet/training_checkpoint.h) is
+// written after every epoch, and a training that finds one continues after its last epoch, so a
+// killed retraining started again gives the network an uninterrupted one would have.
 // Thread-safety: one call trains one network on the calling thread; several calls may run at
 // once on different networks (the data set is only read).
 
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <string>
 
 #include "spaces/metrics.h"
 #include "spaces/prepare.h"
@@ -46,11 +50,15 @@ struct NetworkTrainingHooks {
   // Validation images scored after each epoch (0: the whole split) and the scoring batch.
   std::int64_t valid_images = 0;
   std::int64_t eval_batch_size = 500;
+  // What the network is (its family's fingerprint and architecture): with the training options
+  // and the data, the fingerprint a checkpoint must match to be continued.
+  std::string checkpoint_identity;
 };
 
 struct NetworkTrainingResult {
   std::int64_t epochs_done = 0;
   bool stopped = false;  // a hook asked to stop before the last epoch
+  std::int64_t resumed_epochs = 0;  // epochs a checkpoint had done before this call
   double train_loss = 0;  // of the last epoch
   double train_accuracy = 0;
   double valid_loss = 0;
@@ -58,7 +66,7 @@ struct NetworkTrainingResult {
   // NaN when the data set has no test split or training stopped early.
   double test_loss = std::numeric_limits<double>::quiet_NaN();
   double test_accuracy = std::numeric_limits<double>::quiet_NaN();
-  double seconds = 0;
+  double seconds = 0;  // of every process that trained it, when resumed
 };
 
 // Trains `network` (freshly built) for options.epochs epochs and leaves it in eval mode.

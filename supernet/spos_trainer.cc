@@ -11,13 +11,12 @@
 
 #include <torch/nn/functional/loss.h>
 #include <torch/nn/utils/clip_grad.h>
-#include <torch/serialize.h>
-#include <torch/serialize/archive.h>
 
 #include "spaces/errors.h"
 #include "spaces/options.h"
 #include "supernet/dataset.h"
 #include "supernet/optimizer.h"
+#include "supernet/training_checkpoint.h"
 
 namespace sculpt {
 
@@ -112,10 +111,7 @@ std::string SposTrainer::Fingerprint() const {
       << " lr=" << options_.learning_rate << " min_lr=" << options_.min_learning_rate
       << " momentum=" << options_.momentum << " nesterov=" << options_.nesterov
       << " wd=" << options_.weight_decay << " clip=" << options_.grad_clip
-      << " seed=" << options_.seed << " train=" << data_.Size(Split::kTrain)
-      << " mean=" << data_.Mean()[0] << " std=" << data_.Std()[0]
-      << " crop=" << data_.Augment().random_crop << "/" << data_.Augment().crop_padding
-      << " flip=" << data_.Augment().horizontal_flip;
+      << " seed=" << options_.seed << " " << TrainDataFingerprint(data_);
   // Options added later are named only when set, so earlier checkpoints stay valid.
   if (options_.optimizer != "sgd") out << " optimizer=" << options_.optimizer;
   if (options_.warmup_epochs != 0) out << " warmup=" << options_.warmup_epochs;
@@ -124,58 +120,16 @@ std::string SposTrainer::Fingerprint() const {
 }
 
 void SposTrainer::LoadCheckpoint() {
-  const std::filesystem::path& path = options_.checkpoint;
-  if (path.empty() || !std::filesystem::exists(path)) return;
-  std::string fingerprint;
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path.string());
-    c10::IValue value;
-    archive.read("fingerprint", value);
-    fingerprint = value.toStringRef();
-    if (fingerprint != Fingerprint()) {
-      throw UserError("SPOS checkpoint '" + path.string() +
-                      "' was made with other settings:\n  checkpoint: " + fingerprint +
-                      "\n  now:        " + Fingerprint() +
-                      "\nrestore the settings or delete the checkpoint to train anew");
-    }
-    torch::serialize::InputArchive model;
-    archive.read("model", model);
-    supernet_->Module().load(model);
-    torch::serialize::InputArchive optimizer;
-    archive.read("optimizer", optimizer);
-    optimizer_->load(optimizer);
-    torch::Tensor epochs;
-    archive.read("completed_epochs", epochs);
-    completed_epochs_ = epochs.item<std::int64_t>();
-  } catch (const c10::Error& e) {
-    throw UserError("SPOS checkpoint '" + path.string() + "' cannot be read (" +
-                    e.what_without_backtrace() + "); delete it to train anew");
+  if (const std::optional<CheckpointProgress> progress = LoadTrainingCheckpoint(
+          options_.checkpoint, "SPOS", Fingerprint(), supernet_->Module(), *optimizer_)) {
+    completed_epochs_ = progress->completed_epochs;
   }
 }
 
 void SposTrainer::SaveCheckpoint() const {
-  const std::filesystem::path& path = options_.checkpoint;
-  if (path.empty()) return;
-  torch::serialize::OutputArchive archive;
-  archive.write("fingerprint", c10::IValue(Fingerprint()));
-  torch::serialize::OutputArchive model;
-  supernet_->Module().save(model);
-  archive.write("model", model);
-  torch::serialize::OutputArchive optimizer;
-  optimizer_->save(optimizer);
-  archive.write("optimizer", optimizer);
-  archive.write("completed_epochs", torch::tensor(completed_epochs_, torch::kInt64));
-  // Write then rename: a crash mid-write leaves the previous checkpoint intact.
-  std::filesystem::path temporary = path;
-  temporary += ".tmp";
-  try {
-    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-    archive.save_to(temporary.string());
-    std::filesystem::rename(temporary, path);
-  } catch (const std::exception& e) {
-    throw UserError("cannot write SPOS checkpoint '" + path.string() + "': " + e.what());
-  }
+  if (options_.checkpoint.empty()) return;
+  SaveTrainingCheckpoint(options_.checkpoint, "SPOS", Fingerprint(), supernet_->Module(),
+                         *optimizer_, {completed_epochs_, nlohmann::json::object()});
 }
 
 std::optional<EpochStats> SposTrainer::TrainEpoch(std::int64_t epoch,

@@ -134,6 +134,10 @@ namespace {
 
 std::string GoalWord(Goal goal) { return goal == Goal::kMinimize ? "min" : "max"; }
 
+// "gone" for an experiment left "running" by a process that no longer exists (killed, or its
+// machine went down): it will never finish by itself.
+bool Gone(const ExperimentInfo& e) { return e.status == "running" && e.process_alive == false; }
+
 Table ExperimentTable(const ResultStore& store, const std::vector<ExperimentInfo>& experiments) {
   Table table;
   // Evaluations (what an evaluation budget counts) apart from proposals (repeats and
@@ -144,7 +148,8 @@ Table ExperimentTable(const ResultStore& store, const std::vector<ExperimentInfo
     const ExperimentStats stats = store.Stats(e.id);
     const bool fraction = IsFractionMetric(StoredEvaluatorType(e), e.objective.metric);
     table.rows.push_back({e.id, e.name, e.space, e.strategy,
-                          GoalWord(e.objective.goal) + " " + e.objective.metric, e.status,
+                          GoalWord(e.objective.goal) + " " + e.objective.metric,
+                          Gone(e) ? std::string("gone") : e.status,
                           stats.evaluations, stats.candidates,
                           stats.best_objective ? MetricCell(*stats.best_objective, fraction)
                                                : Cell(),
@@ -616,6 +621,8 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
        {"lineage", "ID", "a candidate's ancestry through its parents"},
        {"curves", "RUN", "a training run's per-epoch values"},
        {"sql", "QUERY", "run one read-only SQL statement"},
+       {"timeout", "SECONDS", "with --sql: stop a statement still running after SECONDS "
+                              "(default 60; 0: no limit)"},
        {"format", "FORMAT", "table (default), csv or json"}},
       1, 1);
   if (!command_line.Parse(args, io.out)) return 0;
@@ -639,6 +646,9 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
   RejectCombination(command_line, "lineage", not_with_lineage);
   RejectCombination(command_line, "curves", list_flags);
   RejectCombination(command_line, "pareto", {"top", "by-strategy"});
+  if (command_line.Has("timeout") && !command_line.Has("sql")) {
+    throw UsageError("--timeout goes with --sql (the other queries are quick by design)");
+  }
   if (command_line.Has("by-strategy") && !command_line.Has("top")) {
     throw UsageError("--by-strategy needs --top K (the K best of each strategy)");
   }
@@ -646,9 +656,10 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
   const std::string& db = command_line.Positional().front();
   const std::unique_ptr<ResultStore> store = ResultStore::OpenReadOnly(db);
   Table table;
+  bool any_gone = false;  // an experiment shown as gone gets a note
   if (const std::optional<std::string> sql = command_line.Value("sql")) {
     try {
-      table = store->Sql(*sql);
+      table = store->Sql(*sql, static_cast<double>(command_line.Int("timeout", 60, 0, 1'000'000'000)));
     } catch (const UserError& error) {
       throw UserError(std::string("--sql: ") + error.what());
     }
@@ -659,13 +670,22 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
   } else if (command_line.Has("top") || command_line.Has("pareto") || command_line.Has("sort") ||
              command_line.Has("where")) {
     table = CandidateList(*store, db, command_line);
-  } else if (command_line.Has("experiment")) {
-    table =
-        ExperimentTable(*store, {ChooseExperiment(*store, db, command_line.Value("experiment"))});
   } else {
-    table = ExperimentTable(*store, store->Experiments());
+    const std::vector<ExperimentInfo> shown =
+        command_line.Has("experiment")
+            ? std::vector<ExperimentInfo>{ChooseExperiment(*store, db,
+                                                           command_line.Value("experiment"))}
+            : store->Experiments();
+    table = ExperimentTable(*store, shown);
+    any_gone = std::any_of(shown.begin(), shown.end(), Gone);
   }
   WriteTable(table, format, io.out);
+  if (any_gone) {
+    io.out.flush();
+    io.err << "gone: the status says running, but the process that ran it no longer exists "
+              "(killed, or its machine went down); `sculpt run CONFIG --db "
+           << db << " --resume` continues it\n";
+  }
   return 0;
 }
 

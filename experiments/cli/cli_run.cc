@@ -20,6 +20,7 @@
 #include "experiments/store/metric_units.h"
 #include "experiments/store/store.h"
 #include "experiments/store/strategy_answer.h"
+#include "experiments/store/unfinished_experiment.h"
 #include "experiments/store/store_training_log.h"
 #include "experiments/store/table_format.h"
 #include "experiments/cli/training_display.h"
@@ -28,6 +29,46 @@
 
 namespace sculpt {
 namespace {
+
+// Warns once when a search has stopped finding new architectures: a long run of repeats costs
+// time and storage and finds nothing (the patience budget stops it; 0 turns that off).
+class CirclingWarning {
+ public:
+  static constexpr std::int64_t kRepeatsInARow = 50'000;
+
+  CirclingWarning(const Budget& budget, std::ostream& err) : budget_(budget), err_(err) {}
+
+  void Update(const EngineProgress& p) {
+    const std::int64_t seen = p.evaluations + p.infeasible;
+    if (seen != last_seen_) {
+      last_seen_ = seen;
+      last_new_at_ = p.proposals;
+      return;
+    }
+    if (warned_ || p.proposals - last_new_at_ < kRepeatsInARow) return;
+    warned_ = true;
+    err_ << "\nsculpt: warning: the last " << p.proposals - last_new_at_
+         << " proposals were all architectures seen before: the search has stopped finding new "
+            "ones; "
+         << (budget_.patience ? "it stops after budget.patience = " +
+                                    std::to_string(*budget_.patience) + " such proposals in a row"
+                              : std::string("budget.patience is 0, so only the budget stops it"))
+         << "\n";
+  }
+
+ private:
+  const Budget& budget_;
+  std::ostream& err_;
+  std::int64_t last_seen_ = -1;
+  std::int64_t last_new_at_ = 0;
+  bool warned_ = false;
+};
+
+// How an unfinished experiment ended, in words.
+std::string HowItStopped(const ExperimentInfo& e) {
+  if (e.status == "running") return "its process is gone";
+  return e.status;  // interrupted or failed
+}
 
 nlohmann::json SummaryJson(const RunSummary& summary) {
   const EngineProgress& p = summary.progress;
@@ -140,8 +181,8 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
 // Retrains the best candidate as the "final" block says and exports it. Returns false when
 // Ctrl-C stopped it.
 bool RunFinal(const Experiment& e, std::int64_t experiment_id, ResultStore& store,
-              TrainingProgress& display, const std::atomic<bool>& stop, nlohmann::json& summary,
-              std::ostream& out) {
+              TrainingProgress& display, const std::atomic<bool>& stop, bool resume,
+              nlohmann::json& summary, std::ostream& out) {
   const std::vector<StoredCandidate> best = store.Top(experiment_id, 1);
   if (best.empty()) {
     out << "Nothing to retrain: no candidate was evaluated successfully.\n";
@@ -155,7 +196,7 @@ bool RunFinal(const Experiment& e, std::int64_t experiment_id, ResultStore& stor
   SetTrainingThreads(RetrainThreads(plan, e.engine.workers, e.threads_per_worker), "retraining",
                      display);
   const RetrainOutcome outcome =
-      Retrain(plan, arch, store, experiment_id, candidate.id, &display, &stop, e.storage);
+      Retrain(plan, arch, store, experiment_id, candidate.id, &display, &stop, e.storage, resume);
   nlohmann::json final_json = {{"candidate", candidate.id}, {"training_run", outcome.run_id}};
   for (const auto& [name, value] : outcome.result) {
     if (std::isfinite(value)) final_json[name] = value;
@@ -192,12 +233,17 @@ bool RunFinal(const Experiment& e, std::int64_t experiment_id, ResultStore& stor
 
 int RunCommand(const std::vector<std::string>& args, Streams io) {
   CommandLine command_line(
-      "run CONFIG [--seed N] [--db PATH] [--workers N] [--quiet]",
+      "run CONFIG [--seed N] [--db PATH] [--workers N] [--resume] [--quiet]",
       "Runs the experiment described by the JSON config file CONFIG: the strategy proposes\n"
       "architectures, the engine evaluates them in parallel, and every candidate is logged to\n"
       "the SQLite database named by the config's \"storage\" (or --db).\n"
-      "Ctrl-C finishes the candidates in flight, writes them and stops (exit status 130).",
-      {{"seed", "N", "replace the config's seed"},
+      "Ctrl-C finishes the candidates in flight, writes them and stops (exit status 130).\n"
+      "After Ctrl-C, a kill or a crash, the same command with --resume continues the\n"
+      "experiment where it stopped; it ends exactly as an uninterrupted run would have.",
+      {{"resume", "",
+        "continue the newest unfinished experiment of exactly this config in the database "
+        "(its supernet training, search and retraining); without one, start a new experiment"},
+       {"seed", "N", "replace the config's seed"},
        {"db", "PATH", "write to this database instead of the config's storage"},
        {"workers", "N", "replace the config's number of parallel workers"},
        {"quiet", "", "no progress display"}},
@@ -234,9 +280,42 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
   const int run_threads = std::max(1, e.engine.workers * e.threads_per_worker);
   if (e.storage.has_parent_path()) std::filesystem::create_directories(e.storage.parent_path());
   std::unique_ptr<ResultStore> store = ResultStore::Open(e.storage.string());
-  const std::int64_t experiment_id =
-      store->CreateExperiment(e.name, e.canonical_config, e.space_type, e.strategy_type,
-                              e.objectives.front(), e.seed);
+  const bool resume = command_line.Has("resume");
+  const UnfinishedExperiment unfinished =
+      FindUnfinishedExperiment(*store, e.canonical_config, e.name);
+  if (resume && unfinished.still_running) {
+    throw UserError("cannot resume: " + unfinished.why_not +
+                    "; stop that process first, or run without --resume for a new experiment");
+  }
+  std::unique_ptr<StoredRun> stored;
+  std::int64_t experiment_id = 0;
+  if (resume && unfinished.experiment) {
+    experiment_id = unfinished.experiment->id;
+    stored = store->StoredSearch(experiment_id);
+    store->ReopenExperiment(experiment_id);
+    // Training runs the dead process left "running" ended with it. Their epochs are kept: a
+    // supernet's training goes on in a new run from its checkpoint (config.first_epoch), a
+    // retraining reopens its own run (Retrain).
+    for (const TrainingRunInfo& run : store->TrainingRuns(experiment_id)) {
+      if (run.status == "running") store->FinishTrainingRun(run.id, "interrupted", {});
+    }
+    io.err << "sculpt: resuming experiment " << experiment_id << " ("
+           << HowItStopped(*unfinished.experiment) << "): replaying its "
+           << stored->StoredSteps() << " stored steps\n";
+  } else {
+    if (resume) {
+      io.err << "sculpt: nothing to resume"
+             << (unfinished.why_not.empty() ? " in " + e.storage.string()
+                                            : ": " + unfinished.why_not)
+             << "; starting a new experiment\n";
+    } else if (unfinished.experiment) {
+      io.err << "sculpt: experiment " << unfinished.experiment->id << " of this config stopped "
+             << "unfinished (" << HowItStopped(*unfinished.experiment)
+             << "); add --resume to continue it instead of starting anew\n";
+    }
+    experiment_id = store->CreateExperiment(e.name, e.canonical_config, e.space_type,
+                                            e.strategy_type, e.objectives.front(), e.seed);
+  }
   // Candidates are stored on a thread of their own while the search goes on; the engine
   // flushes the writer before Run returns, and nothing else uses the store during Run.
   std::unique_ptr<ResultSink> writer = store->Writer(experiment_id, WriteMode::kBackground);
@@ -267,12 +346,18 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
     if (interrupt.Raised()) {
       store->FinishExperiment(experiment_id, "interrupted",
                               {{"stop_reason", "interrupted during preparation"}});
-      io.out << "Interrupted while preparing the evaluator; run again to resume.\n";
+      io.out << "Interrupted while preparing the evaluator; the same command with --resume "
+                "continues from its last checkpoint.\n";
       return 130;
     }
+    CirclingWarning circling(e.engine.budget, io.err);
     summary = engine.Run(
-        *writer, [&](const EngineProgress& p) { if (!quiet) display.Update(p); },
-        &interrupt.Flag());
+        *writer,
+        [&](const EngineProgress& p) {
+          if (!quiet) display.Update(p);
+          circling.Update(p);
+        },
+        &interrupt.Flag(), stored.get());
   } catch (const std::exception& error) {
     writer.reset();  // stores what was queued before the store is used again
     store->FinishExperiment(experiment_id, "failed", {{"error", error.what()}});
@@ -286,7 +371,7 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
   if (e.final && !interrupted) {
     try {
       interrupted = !RunFinal(e, experiment_id, *store, training_display, interrupt.Flag(),
-                              summary_json, io.out);
+                              resume, summary_json, io.out);
     } catch (const std::exception& error) {
       summary_json["error"] = std::string("retraining failed: ") + error.what();
       store->FinishExperiment(experiment_id, "failed", summary_json);
@@ -294,6 +379,10 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
     }
   }
   store->FinishExperiment(experiment_id, interrupted ? "interrupted" : "finished", summary_json);
+  if (interrupted) {
+    io.out << "Interrupted: the same command with --resume continues experiment "
+           << experiment_id << " where it stopped.\n";
+  }
   return interrupted ? 130 : 0;
 }
 

@@ -37,7 +37,7 @@ StoredCandidate HandPicked(const SearchSpace& space, const Architecture& arch) {
 int TrainCommand(const std::vector<std::string>& args, Streams io) {
   CommandLine command_line(
       "train DB (--candidate ID | --arch STRING [--experiment ID|NAME]) [--epochs E] [--out DIR]\n"
-      "             [--threads T] [--quiet]",
+      "             [--threads T] [--resume] [--quiet]",
       "Trains the architecture of candidate ID (an id that `sculpt query DB --top K` shows)\n"
       "from scratch, stand-alone, with the settings stored with its experiment: the data set,\n"
       "the space's skeleton and the training options of the config's \"final\" block (without\n"
@@ -47,7 +47,10 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
       "where `sculpt export` finds them. --out also exports architecture.json and model.pt.\n"
       "--arch trains a hand-picked architecture of the experiment's space (its string form,\n"
       "as `sculpt query` shows them) the same way, e.g. a baseline to compare a search's\n"
-      "winner with; the run is recorded without a candidate.",
+      "winner with; the run is recorded without a candidate.\n"
+      "Every epoch leaves a checkpoint in DB.models/run-ID/: after a kill or Ctrl-C, the same\n"
+      "command with --resume continues that run and ends with the network an uninterrupted\n"
+      "training gives.",
       {{"candidate", "ID", "the candidate to train"},
        {"arch", "STRING", "a hand-picked architecture of the experiment's space to train"},
        {"experiment", "ID|NAME", "with --arch: the experiment whose settings to use (newest)"},
@@ -56,6 +59,9 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
        {"threads", "T",
         "LibTorch intra-op threads (default: as `sculpt run` retrained: final.threads, else "
         "workers x threads_per_worker of the experiment; at most this machine's cores)"},
+       {"resume", "",
+        "continue the newest unfinished training of this architecture with the same settings "
+        "(threads and epochs included) from its last checkpoint; without one, start anew"},
        {"quiet", "", "no progress display"}},
       1, 1);
   if (!command_line.Parse(args, io.out)) return 0;
@@ -115,9 +121,11 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
   const std::optional<std::int64_t> candidate_id =
       candidate ? std::optional<std::int64_t>(candidate->id) : std::nullopt;
   const RetrainOutcome outcome = Retrain(plan, arch, *store, experiment->id, candidate_id,
-                                         &display, &interrupt.Flag(), db);
+                                         &display, &interrupt.Flag(), db,
+                                         command_line.Has("resume"));
   if (!outcome.finished) {
-    io.out << "Interrupted; training run " << outcome.run_id << " is marked interrupted.\n";
+    io.out << "Interrupted; training run " << outcome.run_id
+           << " is marked interrupted. The same command with --resume continues it.\n";
     return 130;
   }
   const Metrics& r = outcome.result;

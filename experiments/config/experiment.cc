@@ -135,6 +135,13 @@ void ReadBudget(Options& root, Experiment& e) {
   }
   block.Finish();
   if (!limited) root.Error("budget", "set at least one of evaluations, proposals, seconds");
+  // Without patience, a strategy that keeps proposing what it has seen never spends an
+  // evaluation budget: only proposals or seconds end such a search.
+  if (limited && patience == 0 && !budget.proposals && !budget.seconds) {
+    block.Error("patience", "0 (never stop for want of new architectures) needs a budget of "
+                            "proposals or seconds too: an evaluation budget alone may never be "
+                            "spent by a strategy that circles in what it has seen");
+  }
 }
 
 // The optional "final" block (see retrain.h). Its data set defaults to the evaluator's.

@@ -105,7 +105,7 @@ int SetTrainingThreads(int threads, std::string_view activity, TrainingProgress&
 RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,
                        std::int64_t experiment_id, std::optional<std::int64_t> candidate_id,
                        TrainingProgress* progress, const std::atomic<bool>* stop,
-                       const std::filesystem::path& db) {
+                       const std::filesystem::path& db, bool resume) {
   SCULPT_ASSERT(plan.data != nullptr && plan.family != nullptr && plan.space != nullptr,
                 "Retrain needs a plan whose data, family and space are loaded");
   RetrainOutcome outcome;
@@ -117,8 +117,26 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
                                  {"family", plan.family->Name()},
                                  {"input", InputDocument(*plan.family, *plan.data)},
                                  {"threads", at::get_num_threads()}};
-  outcome.run_id = store.BeginTrainingRun(experiment_id, candidate_id, "retrain", config);
+  const std::optional<std::int64_t> unfinished =
+      resume ? UnfinishedRetraining(store, experiment_id, candidate_id, config) : std::nullopt;
+  if (unfinished) {
+    outcome.run_id = *unfinished;
+    store.ReopenTrainingRun(outcome.run_id);
+    if (progress != nullptr) {
+      const bool checkpointed =
+          !db.empty() && std::filesystem::exists(TrainingCheckpointPath(db, outcome.run_id));
+      progress->Note("resuming training run " + std::to_string(outcome.run_id) +
+                     (checkpointed ? " from its last checkpoint"
+                                   : " from the start (it stopped before its first epoch ended)"));
+    }
+  } else {
+    outcome.run_id = store.BeginTrainingRun(experiment_id, candidate_id, "retrain", config);
+  }
   auto stopped = [stop] { return stop != nullptr && stop->load(); };
+  // With a database, every epoch leaves a checkpoint next to it, so that a killed retraining
+  // resumes (a run's config, the architecture and thread count included, is its identity).
+  SposOptions training = plan.training;
+  if (!db.empty()) training.checkpoint = TrainingCheckpointPath(db, outcome.run_id);
 
   const std::int64_t full = plan.data->Size(Split::kTrain) / plan.training.batch_size;
   const std::int64_t steps =
@@ -126,6 +144,7 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
   if (progress != nullptr) progress->Begin("retrain", 1, plan.training.epochs, steps);
   NetworkTrainingHooks hooks;
   hooks.eval_batch_size = plan.eval_batch_size;
+  hooks.checkpoint_identity = config.dump();
   hooks.on_step = [&](const TrainingStep& step) {
     if (progress != nullptr) progress->Step(step);
     return !stopped();
@@ -138,7 +157,7 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
   };
   NetworkTrainingResult result;
   try {
-    result = TrainNetwork(*outcome.network, *plan.data, plan.training, hooks);
+    result = TrainNetwork(*outcome.network, *plan.data, training, hooks);
   } catch (...) {
     if (progress != nullptr) progress->End();
     store.FinishTrainingRun(outcome.run_id, "failed", {});
@@ -162,6 +181,9 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
   if (outcome.finished && !db.empty()) {
     // Kept before the run is marked finished: a finished retraining always has its weights.
     SaveNetwork(*outcome.network, TrainedModelPath(db, outcome.run_id));
+    // The weights are kept; the optimizer state (twice their size) is not needed any more.
+    std::error_code ignored;
+    std::filesystem::remove(training.checkpoint, ignored);
   }
   store.FinishTrainingRun(outcome.run_id, outcome.finished ? "finished" : "interrupted",
                           outcome.result);
@@ -172,6 +194,25 @@ std::filesystem::path TrainedModelPath(const std::filesystem::path& db, std::int
   std::filesystem::path folder = db;
   folder += ".models";
   return folder / ("run-" + std::to_string(run_id)) / kModelFile;
+}
+
+std::filesystem::path TrainingCheckpointPath(const std::filesystem::path& db,
+                                             std::int64_t run_id) {
+  return TrainedModelPath(db, run_id).parent_path() / "checkpoint.pt";
+}
+
+std::optional<std::int64_t> UnfinishedRetraining(const ResultStore& store,
+                                                 std::int64_t experiment_id,
+                                                 std::optional<std::int64_t> candidate_id,
+                                                 const nlohmann::json& config) {
+  const std::vector<TrainingRunInfo> runs = store.TrainingRuns(experiment_id);
+  for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
+    if (run->kind == "retrain" && run->candidate_id == candidate_id && run->config == config &&
+        (run->status == "running" || run->status == "interrupted")) {
+      return run->id;
+    }
+  }
+  return std::nullopt;
 }
 
 nlohmann::json RetrainDocument(std::int64_t run_id, const nlohmann::json& training,

@@ -98,14 +98,28 @@ int RetrainThreads(const RetrainPlan& plan, const nlohmann::json& canonical_conf
 // times slower. Returns the count LibTorch reports.
 int SetTrainingThreads(int threads, std::string_view activity, TrainingProgress& progress);
 
+// Where a retraining keeps its checkpoint while it runs: `<db>.models/run-<id>/checkpoint.pt`
+// (removed once the run finishes and its weights are kept).
+std::filesystem::path TrainingCheckpointPath(const std::filesystem::path& db, std::int64_t run_id);
+
+// The newest retraining of `candidate_id` in the experiment with exactly `config` (see Retrain)
+// that never finished (status running: its process was killed; or interrupted), if any.
+std::optional<std::int64_t> UnfinishedRetraining(const ResultStore& store,
+                                                 std::int64_t experiment_id,
+                                                 std::optional<std::int64_t> candidate_id,
+                                                 const nlohmann::json& config);
+
 // Retrains `arch` as `plan` says; the run goes to `store` (kind "retrain", tied to the
 // experiment and, unless it was hand-picked, the candidate; its config keeps the architecture's
-// string), progress to `progress` (may be null). A finished network's weights
-// are saved to TrainedModelPath(db, run id) when `db` is not empty.
+// string, the plan's settings and the thread count), progress to `progress` (may be null). With
+// `db` not empty, every epoch is checkpointed next to it (TrainingCheckpointPath) and a finished
+// network's weights are saved to TrainedModelPath(db, run id). With `resume`, an unfinished
+// retraining of the same config (UnfinishedRetraining) is continued from its checkpoint instead
+// of starting a new run; the network it ends with is the one an uninterrupted run gives.
 RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,
                        std::int64_t experiment_id, std::optional<std::int64_t> candidate_id,
                        TrainingProgress* progress, const std::atomic<bool>* stop,
-                       const std::filesystem::path& db);
+                       const std::filesystem::path& db, bool resume = false);
 
 // Writes out_dir/architecture.json (export.h's document plus "retrain": the outcome's results
 // and run id, "family", "skeleton" and "input": shape and normalisation) and out_dir/model.pt.

@@ -4,12 +4,18 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <chrono>
 #include <filesystem>
 #include <limits>
+#include <sstream>
 #include <unordered_map>
 
+#include <sqlite3.h>
+
 #include "experiments/store/sqlite_statement.h"
+#include "experiments/store/process_identity.h"
 #include "experiments/store/store_json.h"
+#include "experiments/store/stored_search.h"
 #include "experiments/store/store_schema.h"
 #include "experiments/store/store_writer.h"
 #include "sculpt/version.h"
@@ -49,6 +55,9 @@ CROSS JOIN evaluations AS e
   ON e.experiment_id = b.experiment_id AND e.step = json_extract(r.value, '$[2]')
 WHERE json_extract(r.value, '$[0]') = ?2)sql";
 
+constexpr const char* kTrainingRunColumns =
+    "id, experiment_id, candidate_id, kind, status, config, result, started_at, finished_at";
+
 constexpr const char* kExperimentColumns =
     "id, name, config, space, strategy, objective_metric, objective_goal, seed, status, "
     "sculpt_version, created_at, finished_at, summary";
@@ -58,17 +67,6 @@ void CheckStatus(std::string_view status, std::string_view what) {
     throw UserError(std::string(what) + " status '" + std::string(status) +
                     "' is not allowed; expected finished, interrupted or failed");
   }
-}
-
-Metrics ParseMetrics(std::string_view text, const std::string& path) {
-  Metrics metrics;
-  const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!json.is_object()) throw UserError("database " + path + ": metrics are not a JSON object");
-  for (const auto& [name, value] : json.items()) {
-    metrics[name] =
-        value.is_number() ? value.get<double>() : std::numeric_limits<double>::quiet_NaN();
-  }
-  return metrics;
 }
 
 nlohmann::json ParseJson(std::optional<std::string> text) {
@@ -118,6 +116,8 @@ class SqliteStore final : public ResultStore {
  public:
   SqliteStore(const std::string& path, Database::Mode mode) : db_(path, mode) {
     store_schema::Prepare(db_);
+    Statement processes(db_, "SELECT 1 FROM sqlite_schema WHERE name = 'run_processes'");
+    has_processes_ = processes.Step();
   }
 
   std::int64_t CreateExperiment(const std::string& name, const nlohmann::json& canonical_config,
@@ -134,7 +134,23 @@ class SqliteStore final : public ResultStore {
         .Bind(8, kVersion)
         .Bind(9, UtcNow());
     insert.Run();
-    return db_.LastInsertId();
+    const std::int64_t id = db_.LastInsertId();
+    RecordThisProcess(id);
+    return id;
+  }
+
+  void ReopenExperiment(std::int64_t experiment_id) override {
+    Statement update(db_,
+                     "UPDATE experiments SET status = 'running', finished_at = NULL, summary = NULL "
+                     "WHERE id = ?1");
+    update.Bind(1, experiment_id).Run();
+    if (db_.Changes() == 0) ThrowNoExperiment(experiment_id);
+    RecordThisProcess(experiment_id);
+  }
+
+  std::unique_ptr<StoredRun> StoredSearch(std::int64_t experiment_id) const override {
+    RequireExperiment(experiment_id);
+    return ReadStoredSearch(db_, experiment_id);
   }
 
   std::unique_ptr<ResultSink> Writer(std::int64_t experiment_id, WriteMode mode) override {
@@ -172,7 +188,7 @@ class SqliteStore final : public ResultStore {
     Statement select(db_,
                      std::string("SELECT ") + kExperimentColumns + " FROM experiments ORDER BY id");
     std::vector<ExperimentInfo> experiments;
-    while (select.Step()) experiments.push_back(ReadExperiment(select));
+    while (select.Step()) experiments.push_back(WithProcess(ReadExperiment(select)));
     return experiments;
   }
 
@@ -183,20 +199,20 @@ class SqliteStore final : public ResultStore {
       Statement by_id(
           db_, std::string("SELECT ") + kExperimentColumns + " FROM experiments WHERE id = ?1");
       by_id.Bind(1, static_cast<std::int64_t>(std::stoll(std::string(id_or_name))));
-      if (by_id.Step()) return ReadExperiment(by_id);
+      if (by_id.Step()) return WithProcess(ReadExperiment(by_id));
     }
     // A name may look like a number; the newest experiment of a name is the one users mean.
     Statement by_name(db_, std::string("SELECT ") + kExperimentColumns +
                                " FROM experiments WHERE name = ?1 ORDER BY id DESC LIMIT 1");
     by_name.Bind(1, id_or_name);
-    if (by_name.Step()) return ReadExperiment(by_name);
+    if (by_name.Step()) return WithProcess(ReadExperiment(by_name));
     return std::nullopt;
   }
 
   std::optional<ExperimentInfo> NewestExperiment() const override {
     Statement select(db_, std::string("SELECT ") + kExperimentColumns +
                               " FROM experiments ORDER BY id DESC LIMIT 1");
-    if (select.Step()) return ReadExperiment(select);
+    if (select.Step()) return WithProcess(ReadExperiment(select));
     return std::nullopt;
   }
 
@@ -254,7 +270,44 @@ class SqliteStore final : public ResultStore {
     return std::nullopt;
   }
 
-  Table Sql(const std::string& sql) const override {
+  Table Sql(const std::string& sql, double seconds) const override {
+    // SQLite calls the handler every few thousand virtual-machine steps; a non-zero answer
+    // stops the statement (SQLITE_INTERRUPT). Removed again, with the length limit, on return.
+    struct Limits {
+      sqlite3* db;
+      int old_length;
+      std::chrono::steady_clock::time_point deadline;
+      ~Limits() {
+        sqlite3_progress_handler(db, 0, nullptr, nullptr);
+        sqlite3_limit(db, SQLITE_LIMIT_LENGTH, old_length);
+      }
+    } limits{db_.Handle(),
+             sqlite3_limit(db_.Handle(), SQLITE_LIMIT_LENGTH, static_cast<int>(kMaxSqlValueBytes)),
+             std::chrono::steady_clock::now() +
+                 std::chrono::microseconds(static_cast<std::int64_t>(seconds * 1e6))};
+    if (seconds > 0) {
+      sqlite3_progress_handler(
+          db_.Handle(), 10000,
+          [](void* data) {
+            return std::chrono::steady_clock::now() >= static_cast<Limits*>(data)->deadline ? 1
+                                                                                           : 0;
+          },
+          &limits);
+    }
+    try {
+      return RunSql(sql);
+    } catch (const UserError&) {
+      if (seconds > 0 && std::chrono::steady_clock::now() >= limits.deadline) {
+        std::ostringstream limit;
+        limit << seconds;
+        throw UserError("the statement was stopped after " + limit.str() +
+                        " s, its time limit (sculpt query --timeout SECONDS; 0: none)");
+      }
+      throw;
+    }
+  }
+
+  Table RunSql(const std::string& sql) const {
     std::string_view tail;
     Statement statement(db_, sql, false, &tail);
     if (statement.Empty()) throw UserError("the SQL holds no statement");
@@ -274,9 +327,15 @@ class SqliteStore final : public ResultStore {
       json_column.push_back(store_schema::IsJsonColumn(
           statement.ColumnTable(c), statement.ColumnOrigin(c), table.columns.back()));
     }
+    std::int64_t bytes = 0;
     while (statement.Step()) {
       std::vector<Cell>& row = table.rows.emplace_back();
       row.reserve(static_cast<std::size_t>(columns));
+      bytes += static_cast<std::int64_t>(sizeof(Cell)) * columns;
+      if (bytes > kMaxSqlResultBytes) {
+        throw UserError("the result is larger than " + std::to_string(kMaxSqlResultBytes / 1000000) +
+                        " MB; add a LIMIT, or aggregate in the SQL");
+      }
       for (int c = 0; c < columns; ++c) {
         if (statement.IsNull(c)) {
           row.emplace_back();
@@ -291,6 +350,8 @@ class SqliteStore final : public ResultStore {
         } else {
           row.emplace_back(std::string(statement.Text(c)));
         }
+        if (const auto* text = std::get_if<std::string>(&row.back())) bytes += static_cast<std::int64_t>(text->size());
+        if (const auto* json = std::get_if<JsonText>(&row.back())) bytes += static_cast<std::int64_t>(json->text.size());
       }
     }
     return table;
@@ -350,11 +411,32 @@ class SqliteStore final : public ResultStore {
   }
 
   std::optional<TrainingRunInfo> TrainingRun(std::int64_t run_id) const override {
-    Statement select(db_,
-                     "SELECT id, experiment_id, candidate_id, kind, status, config, result, "
-                     "started_at, finished_at FROM training_runs WHERE id = ?1");
+    Statement select(db_, std::string("SELECT ") + kTrainingRunColumns +
+                              " FROM training_runs WHERE id = ?1");
     select.Bind(1, run_id);
     if (!select.Step()) return std::nullopt;
+    return ReadTrainingRun(select);
+  }
+
+  std::vector<TrainingRunInfo> TrainingRuns(std::int64_t experiment_id) const override {
+    Statement select(db_, std::string("SELECT ") + kTrainingRunColumns +
+                              " FROM training_runs WHERE experiment_id = ?1 ORDER BY id");
+    select.Bind(1, experiment_id);
+    std::vector<TrainingRunInfo> runs;
+    while (select.Step()) runs.push_back(ReadTrainingRun(select));
+    return runs;
+  }
+
+  void ReopenTrainingRun(std::int64_t run_id) override {
+    Statement update(db_,
+                     "UPDATE training_runs SET status = 'running', finished_at = NULL, "
+                     "result = NULL WHERE id = ?1");
+    update.Bind(1, run_id).Run();
+    if (db_.Changes() == 0) ThrowNoTrainingRun(run_id);
+  }
+
+ private:
+  TrainingRunInfo ReadTrainingRun(const Statement& select) const {
     TrainingRunInfo run;
     run.id = select.Int(0);
     run.experiment_id = select.OptionalInt(1);
@@ -367,6 +449,30 @@ class SqliteStore final : public ResultStore {
     run.finished_at = select.Text(8);
     return run;
   }
+
+  // Who runs experiment `id` now: written when it starts or resumes.
+  void RecordThisProcess(std::int64_t id) {
+    const ProcessIdentity process = ThisProcess();
+    Statement insert(db_,
+                     "INSERT OR REPLACE INTO run_processes (experiment_id, host, pid, start, "
+                     "recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+    insert.Bind(1, id).Bind(2, process.host).Bind(3, process.pid).Bind(4, process.start);
+    insert.Bind(5, UtcNow()).Run();
+  }
+
+  ExperimentInfo WithProcess(ExperimentInfo e) const {
+    if (!has_processes_) return e;
+    Statement select(db_, "SELECT host, pid, start FROM run_processes WHERE experiment_id = ?1");
+    select.Bind(1, e.id);
+    if (!select.Step()) return e;
+    const ProcessIdentity process{std::string(select.Text(0)), select.Int(1),
+                                  std::string(select.Text(2))};
+    e.process = "pid " + std::to_string(process.pid) + " on " + process.host;
+    if (e.status == "running") e.process_alive = IsAlive(process);
+    return e;
+  }
+
+ public:
 
   std::vector<TrainingEpoch> TrainingEpochs(std::int64_t run_id) const override {
     Statement select(db_,
@@ -402,7 +508,7 @@ class SqliteStore final : public ResultStore {
     Statement select(
         db_, std::string("SELECT ") + kExperimentColumns + " FROM experiments WHERE id = ?1");
     select.Bind(1, id);
-    if (select.Step()) return ReadExperiment(select);
+    if (select.Step()) return WithProcess(ReadExperiment(select));
     return std::nullopt;
   }
 
@@ -427,6 +533,7 @@ class SqliteStore final : public ResultStore {
   }
 
   Database db_;
+  bool has_processes_ = false;  // files written before run_processes existed lack it
 };
 
 }  // namespace

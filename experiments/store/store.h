@@ -22,6 +22,7 @@
 #include "experiments/store/table.h"
 #include "search/objective.h"
 #include "search/result_sink.h"
+#include "search/stored_run.h"
 #include "spaces/metrics.h"
 
 namespace sculpt {
@@ -53,6 +54,12 @@ struct ExperimentInfo {
   std::string created_at;   // ISO-8601 UTC, e.g. 2024-05-01T12:00:00Z
   std::string finished_at;  // empty while running
   nlohmann::json summary;   // null while running
+  // For an experiment in status "running": whether the process running it is still alive
+  // (experiments/store/process_identity.h). False: it was killed or its machine went down, and
+  // the experiment can only go on with `sculpt run CONFIG --resume`. nullopt when this cannot
+  // be told: the process ran on another host, or the experiment is not running.
+  std::optional<bool> process_alive;
+  std::string process;  // "pid N on HOST", or "" when no process was recorded
 };
 
 // Counts over an experiment's candidates.
@@ -98,6 +105,9 @@ struct TrainingEpoch {
   Metrics values;
 };
 
+inline constexpr std::int64_t kMaxSqlValueBytes = 100'000'000;
+inline constexpr std::int64_t kMaxSqlResultBytes = 1'000'000'000;
+
 class ResultStore {
  public:
   virtual ~ResultStore() = default;
@@ -121,6 +131,10 @@ class ResultStore {
                                              WriteMode mode = WriteMode::kImmediate) = 0;
   virtual void SaveStrategyState(std::int64_t experiment_id, const nlohmann::json& state) = 0;
   virtual std::optional<nlohmann::json> StrategyState(std::int64_t experiment_id) const = 0;
+  // Sets an unfinished experiment running again, by this process (a resumed run).
+  virtual void ReopenExperiment(std::int64_t experiment_id) = 0;
+  // The steps of the experiment's search stored so far, for the engine to resume it.
+  virtual std::unique_ptr<StoredRun> StoredSearch(std::int64_t experiment_id) const = 0;
   // `status`: finished, interrupted or failed.
   virtual void FinishExperiment(std::int64_t experiment_id, std::string_view status,
                                 const nlohmann::json& summary) = 0;
@@ -142,8 +156,11 @@ class ResultStore {
 
   // ---- User SQL ----
   // Runs one read-only statement (SELECT, WITH, read-only PRAGMAs). Anything that would write,
-  // several statements, or SQL that SQLite rejects is a UserError with SQLite's message.
-  virtual Table Sql(const std::string& sql) const = 0;
+  // several statements, or SQL that SQLite rejects is a UserError with SQLite's message. So is
+  // a statement still running after `seconds` (> 0; 0: no limit), a string or blob over
+  // kMaxSqlValueBytes, and a result over kMaxSqlResultBytes: a user's query must end, and
+  // within memory.
+  virtual Table Sql(const std::string& sql, double seconds = 0) const = 0;
 
   // ---- Training runs (supernet training, retraining, train-and-evaluate) ----
   // `kind`: supernet, retrain or train_eval.
@@ -157,6 +174,10 @@ class ResultStore {
   virtual void FinishTrainingRun(std::int64_t run_id, std::string_view status,
                                  const Metrics& result) = 0;
   virtual std::optional<TrainingRunInfo> TrainingRun(std::int64_t run_id) const = 0;
+  // The experiment's training runs, oldest first.
+  virtual std::vector<TrainingRunInfo> TrainingRuns(std::int64_t experiment_id) const = 0;
+  // Sets an unfinished training run running again (it is being resumed).
+  virtual void ReopenTrainingRun(std::int64_t run_id) = 0;
   // In epoch order.
   virtual std::vector<TrainingEpoch> TrainingEpochs(std::int64_t run_id) const = 0;
 };

@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "spaces/errors.h"
 
 namespace sculpt::store_json {
 
@@ -79,6 +84,17 @@ void AppendHex(std::uint64_t hash, std::array<char, 16>& out) {
     out[static_cast<std::size_t>(i)] = kHexDigits[hash & 0xF];
     hash >>= 4;
   }
+}
+
+Metrics ParseMetrics(std::string_view text, const std::string& path) {
+  Metrics metrics;
+  const nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) throw UserError("database " + path + ": metrics are not a JSON object");
+  for (const auto& [name, value] : json.items()) {
+    metrics[name] =
+        value.is_number() ? value.get<double>() : std::numeric_limits<double>::quiet_NaN();
+  }
+  return metrics;
 }
 
 }  // namespace sculpt::store_json

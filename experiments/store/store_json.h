@@ -21,6 +21,8 @@ void AppendJsonNumber(double value, std::string& out);
 // {"name": value, ...} in the map's (sorted) order.
 void AppendMetricsJson(const Metrics& metrics, std::string& out);
 std::string MetricsJson(const Metrics& metrics);
+// Reads a metrics column back (null as NaN); `path` names the database in the error.
+Metrics ParseMetrics(std::string_view text, const std::string& path);
 // 16 lowercase hex digits, most significant first.
 void AppendHex(std::uint64_t hash, std::array<char, 16>& out);
 

@@ -394,6 +394,18 @@ std::int64_t QueryInt(const sqlite::Database& db, const char* sql) {
   return statement.Step() ? statement.Int(0) : 0;
 }
 
+// Which process runs each experiment (experiments/store/process_identity.h), so that readers can
+// tell a live run from one that was killed.
+constexpr const char* kRunProcesses = R"sql(
+CREATE TABLE IF NOT EXISTS run_processes (
+  experiment_id INTEGER PRIMARY KEY REFERENCES experiments(id),
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  start TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+)sql";
+
 void CreateSchema(const sqlite::Database& db) {
   sqlite::Transaction transaction(db);
   // Another process may have created it between our check and our lock.
@@ -505,7 +517,9 @@ void Prepare(const sqlite::Database& db) {
   }
   if (read_only) {
     if (objects == 0 && application_id == 0) {
-      throw UserError(db.Path() + " is not a Sculpt database (it is empty)");
+      throw UserError(db.Path() + " holds no results yet: it is empty (a run that was killed "
+                      "before it wrote anything leaves such a file; running it again with "
+                      "--resume starts it anew)");
     }
     const int version = CheckSchema(db, application_id);
     if (version < kStoreSchemaVersion) {
@@ -528,6 +542,9 @@ void Prepare(const sqlite::Database& db) {
     db.Exec("PRAGMA journal_mode = WAL");
     if (version == 1) MigrateFromVersion1(db);
   }
+  // Added after version 2 shipped, and only ever read when present: files of earlier Sculpts
+  // get it the next time one writes to them, with no version change.
+  db.Exec(kRunProcesses);
   // NORMAL is durable across application crashes in WAL mode; only a power loss may drop the
   // last transactions, which a search can redo. FULL would sync on every batch.
   db.Exec(

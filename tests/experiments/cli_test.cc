@@ -196,6 +196,20 @@ TEST_F(CliTest, SqlJsonNestsMetricsAsObjects) {
   EXPECT_GE(list[0]["proposals"].get<int>(), 40);
 }
 
+TEST_F(CliTest, SqlThatWouldRunForeverOrFillMemoryIsStopped) {
+  const fs::path config = WriteConfig("endless.json", Config("endless"));
+  ASSERT_EQ(Sculpt("run " + config.string() + " --quiet").status, 0);
+  const std::string db = (dir_ / "runs/endless.sqlite").string();
+  const Result endless = Sculpt("query " + db + " --timeout 1 --sql \"WITH RECURSIVE r(x) AS "
+                                "(SELECT 1 UNION ALL SELECT x + 1 FROM r) SELECT count(*) FROM r\"");
+  EXPECT_EQ(endless.status, 1) << endless.out;
+  EXPECT_NE(endless.out.find("stopped after 1 s, its time limit"), std::string::npos) << endless.out;
+  const Result huge = Sculpt("query " + db + " --sql \"SELECT zeroblob(1e9)\"");
+  EXPECT_EQ(huge.status, 1) << huge.out;
+  EXPECT_NE(huge.out.find("string or blob too big"), std::string::npos) << huge.out;
+  EXPECT_EQ(Sculpt("query " + db + " --timeout 5").status, 2);  // only with --sql
+}
+
 TEST_F(CliTest, CtrlCFinishesTheBatchWritesItAndStops) {
   nlohmann::json config = Config("interrupted");
   config["budget"] = {{"seconds", 60}, {"patience", 0}};  // would run for a minute

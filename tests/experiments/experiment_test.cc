@@ -336,6 +336,12 @@ TEST_F(ExperimentTest, ABudgetThatCannotEndIsRefused) {
   c["budget"] = {{"evaluations", nullptr}};
   ExpectError(c, "budget.evaluations: null is no limit");
   ExpectError(c, "budget: set at least one of evaluations, proposals, seconds");
+  // Without patience only proposals or seconds end a search that keeps finding what it saw.
+  c["budget"] = {{"evaluations", 100}, {"patience", 0}};
+  ExpectError(c, "budget.patience: 0 (never stop for want of new architectures) needs a budget "
+                 "of proposals or seconds too");
+  c["budget"]["proposals"] = 1000000;
+  EXPECT_TRUE(Errors(c).empty());
 }
 
 TEST_F(ExperimentTest, ATableWithoutPathOrRowsIsRefused) {

@@ -11,6 +11,7 @@
 #include "experiments/config/builtins.h"
 #include "predictors/neural_comparator.h"
 #include "search/engine.h"
+#include "tests/search/search_runner.h"
 #include "tests/search/small_prune_space.h"
 
 namespace sculpt {
@@ -64,48 +65,76 @@ class CountingSink final : public ResultSink {
   int total = 0;
 };
 
-TEST(StrategiesSanityTest, EveryRegisteredStrategyRunsAndRoundTripsItsState) {
-  ConfigErrors errors;
-  const nlohmann::json space_config = {{"type", "nb201"}};
-  Options space_options(space_config, "space", errors, nullptr);
-  auto space = Spaces().Get("nb201")(space_options);
-  ASSERT_TRUE(errors.Empty());
-  const std::unique_ptr<SearchSpace> prune_space = testing::SmallPruneSpace();
-  const MadeUpGradients gradients;
-  ConvCountEvaluator evaluator;
+// Every registered strategy with what it needs: its space (nb201, or the prune space for the
+// pruning strategies), options and context.
+class StrategySetup {
+ public:
+  StrategySetup() {
+    ConfigErrors errors;
+    const nlohmann::json space_config = {{"type", "nb201"}};
+    Options space_options(space_config, "space", errors, nullptr);
+    nb201_ = Spaces().Get("nb201")(space_options);
+    EXPECT_TRUE(errors.Empty());
+    nac_.steps = 20;  // a sanity run, not a search: keep comparator-guided strategies quick
+  }
+
+  const SearchSpace& Space(const std::string& name) const {
+    return kPruning.count(name) > 0 ? *prune_space_ : *nb201_;
+  }
+  static nlohmann::json Config(const std::string& name) {
+    auto it = kOptions.find(name);
+    return it == kOptions.end() ? nlohmann::json::object() : it->second;
+  }
+  StrategyContext Context(const std::string& name) const {
+    StrategyContext context{&Space(name), objectives, 17, {},
+                            [this](Options&) { return NeuralComparatorFactory(nac_); }};
+    if (kPruning.count(name) > 0) context.unit_gradients = &gradients_;
+    return context;
+  }
+  std::unique_ptr<Strategy> Build(const Registry<StrategyFactory>::Entry& entry) const {
+    const nlohmann::json config = Config(entry.name);
+    ConfigErrors errors;
+    Options options(config, "strategy", errors, nullptr);
+    auto strategy = entry.factory(options, Context(entry.name));
+    options.Finish();
+    EXPECT_TRUE(errors.Empty()) << (errors.Empty() ? "" : errors.Messages().front())
+                                << " (add its options to kOptions)";
+    return strategy;
+  }
+
   const std::vector<Objective> objectives = {{"score", Goal::kMaximize},
                                              {"flops", Goal::kMinimize}};
+  const ConvCountEvaluator evaluator;
+
+ private:
+  std::unique_ptr<SearchSpace> nb201_;
+  const std::unique_ptr<SearchSpace> prune_space_ = testing::SmallPruneSpace();
+  const MadeUpGradients gradients_;
+  NacOptions nac_;
+};
+
+EngineOptions SanityEngineOptions(const std::string& strategy, int batch) {
+  EngineOptions options;
+  options.workers = 2;
+  options.batch = batch;
+  options.seed = 17;
+  options.budget.evaluations = 12;
+  options.budget.proposals = 200;
+  options.strategy_name = strategy;
+  return options;
+}
+
+TEST(StrategiesSanityTest, EveryRegisteredStrategyRunsAndRoundTripsItsState) {
+  const StrategySetup setup;
+  const std::vector<Objective>& objectives = setup.objectives;
   ASSERT_FALSE(Strategies().Entries().empty());
   for (const auto& entry : Strategies().Entries()) {
     SCOPED_TRACE("strategy " + entry.name);
-    auto options_for = [&] {
-      auto it = kOptions.find(entry.name);
-      return it == kOptions.end() ? nlohmann::json::object() : it->second;
-    };
-    NacOptions nac;
-    nac.steps = 20;  // a sanity run, not a search: keep comparator-guided strategies quick
-    const bool pruning = kPruning.count(entry.name) > 0;
-    const SearchSpace& strategy_space = pruning ? *prune_space : *space;
-    StrategyContext context{&strategy_space, objectives, 17, {},
-                            [&nac](Options&) { return NeuralComparatorFactory(nac); }};
-    if (pruning) context.unit_gradients = &gradients;
-    const nlohmann::json config = options_for();
-    ConfigErrors strategy_errors;
-    Options strategy_options(config, "strategy", strategy_errors, nullptr);
-    auto strategy = entry.factory(strategy_options, context);
-    strategy_options.Finish();
-    ASSERT_TRUE(strategy_errors.Empty())
-        << strategy_errors.Messages().front() << " (add its options to kOptions)";
+    const SearchSpace& strategy_space = setup.Space(entry.name);
+    auto strategy = setup.Build(entry);
     ASSERT_NE(strategy, nullptr);
-
-    EngineOptions engine_options;
-    engine_options.workers = 2;
-    engine_options.batch = 4;
-    engine_options.seed = 17;
-    engine_options.budget.evaluations = 12;
-    engine_options.budget.proposals = 200;
-    engine_options.strategy_name = entry.name;
-    Engine engine(strategy_space, evaluator, *strategy, objectives, {}, engine_options);
+    Engine engine(strategy_space, setup.evaluator, *strategy, objectives, {},
+                  SanityEngineOptions(entry.name, 4));
     CountingSink sink;
     const RunSummary summary = engine.Run(sink);
     EXPECT_GT(sink.ok, 0);
@@ -116,10 +145,48 @@ TEST(StrategiesSanityTest, EveryRegisteredStrategyRunsAndRoundTripsItsState) {
 
     // The saved state survives JSON text and a fresh instance.
     const nlohmann::json saved = nlohmann::json::parse(strategy->SaveState().dump());
-    Options again_options(config, "strategy", strategy_errors, nullptr);
-    auto restored = entry.factory(again_options, context);
+    auto restored = setup.Build(entry);
     restored->RestoreState(saved);
     EXPECT_EQ(restored->SaveState().dump(), saved.dump());
+  }
+}
+
+// A search interrupted after any batch and resumed from what its sink stored (a fresh strategy,
+// as after a kill) ends exactly as the uninterrupted search: same steps, proposals, origins,
+// parents, repeats and results. Batches of 3 so that cuts fall at odd steps.
+TEST(StrategiesSanityTest, EveryRegisteredStrategyResumesExactly) {
+  const StrategySetup setup;
+  for (const auto& entry : Strategies().Entries()) {
+    SCOPED_TRACE("strategy " + entry.name);
+    const SearchSpace& space = setup.Space(entry.name);
+    const EngineOptions options = SanityEngineOptions(entry.name, 3);
+    auto run = [&](int stop_after_batches, const StoredRun* resume) {
+      auto strategy = setup.Build(entry);
+      Engine engine(space, setup.evaluator, *strategy, setup.objectives, {}, options);
+      testing::RecordingSink sink;
+      std::atomic<bool> stop{false};
+      int batches = 0;
+      const RunSummary summary = engine.Run(
+          sink, [&](const EngineProgress&) { stop = ++batches == stop_after_batches; }, &stop,
+          resume);
+      return testing::SearchRun{std::move(sink.all), summary};
+    };
+    const testing::SearchRun whole = run(0, nullptr);
+    ASSERT_FALSE(whole.records.empty());
+    for (int cut = 1; cut <= 4; ++cut) {
+      SCOPED_TRACE("interrupted after batch " + std::to_string(cut));
+      const testing::SearchRun first = run(cut, nullptr);
+      if (first.summary.reason != StopReason::kInterrupted) break;  // finished before the cut
+      const testing::RecordedRun stored(first.records);
+      const testing::SearchRun rest = run(0, &stored);
+      std::vector<CandidateRecord> joined = first.records;
+      joined.insert(joined.end(), rest.records.begin(), rest.records.end());
+      testing::ExpectSameRecords(whole.records, joined);
+      EXPECT_EQ(rest.summary.reason, whole.summary.reason);
+      EXPECT_EQ(rest.summary.progress.evaluations, whole.summary.progress.evaluations);
+      EXPECT_EQ(rest.summary.progress.repeats, whole.summary.progress.repeats);
+      EXPECT_EQ(rest.summary.progress.best_step, whole.summary.progress.best_step);
+    }
   }
 }
 

@@ -71,11 +71,29 @@ TEST_F(TableEvaluatorTest, RejectsRowsThatAreNotInTheSpace) {
   EXPECT_NE(errors_.Messages()[0].find("row 3"), std::string::npos) << errors_.Messages()[0];
 }
 
-TEST_F(TableEvaluatorTest, RejectsNonNumbersAndRaggedRows) {
-  WriteTable("arch,valid\n00,abc\n");
+TEST_F(TableEvaluatorTest, ACellThatIsNotANumberFailsItsRowOnly) {
+  WriteTable("arch,valid,test\n00,1.5,2.5\n01,N/A,4\n02,3,\n");
+  auto evaluator = Build({{"path", "table.csv"}, {"objective", "valid"}, {"report", {"test"}}});
+  ASSERT_TRUE(errors_.Empty()) << errors_.Messages().front();
+  EXPECT_DOUBLE_EQ(evaluator->Evaluate(space_.Parse("00"), {}).at("valid"), 1.5);
+  for (const auto& [arch, reason] :
+       {std::pair{"01", "row 3: column 'valid' is not a number: 'N/A'"},
+        std::pair{"02", "row 4: column 'test' is not a number: ''"}}) {
+    try {
+      evaluator->Evaluate(space_.Parse(arch), {});
+      ADD_FAILURE() << arch << " was scored";
+    } catch (const UserError& error) {
+      EXPECT_NE(std::string(error.what()).find(reason), std::string::npos) << error.what();
+    }
+  }
+}
+
+TEST_F(TableEvaluatorTest, RejectsAColumnWithoutNumbersAndRaggedRows) {
+  WriteTable("arch,valid\n00,abc\n01,def\n");
   Build({{"path", "table.csv"}, {"objective", "valid"}});
   ASSERT_EQ(errors_.Messages().size(), 1U);
-  EXPECT_NE(errors_.Messages()[0].find("is not a number: 'abc'"), std::string::npos);
+  EXPECT_NE(errors_.Messages()[0].find("column 'valid' of"), std::string::npos);
+  EXPECT_NE(errors_.Messages()[0].find("holds no number in any row"), std::string::npos);
 
   ConfigErrors more;
   errors_ = more;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "search/strategies.h"
+#include "tests/search/search_runner.h"
 #include "tests/search/toy_space.h"
 
 namespace sculpt {
@@ -246,6 +247,77 @@ TEST(EngineTest, InterruptFinishesTheBatchInFlight) {
   EXPECT_EQ(summary.reason, StopReason::kInterrupted);
   EXPECT_EQ(sink.all.size(), 15U);
   EXPECT_EQ(sink.batches, 3);
+}
+
+// What a store keeps of a run cut after `kept` records (mid-batch too: the engine must not
+// assume whole batches), read back for a resume.
+testing::RecordedRun FirstSteps(const std::vector<CandidateRecord>& records, std::size_t kept) {
+  return testing::RecordedRun({records.begin(), records.begin() + static_cast<long>(kept)});
+}
+
+TEST(EngineTest, ResumeReplaysStoredStepsAndEvaluatesOnlyTheRest) {
+  ToySpace space(6, 4);
+  ToyEvaluator whole_evaluator(space, /*fail_on=*/3);
+  EngineOptions options;
+  options.batch = 5;
+  options.workers = 2;
+  options.budget.evaluations = 40;
+  options.budget.patience = 5000;
+  // A constraint, so that infeasible steps are replayed too.
+  const std::vector<Constraint> constraints = {{"params", std::nullopt, 10.0}};
+  const RunResult whole =
+      RunSearch(space, whole_evaluator, "regularized_evolution", options, constraints);
+  ASSERT_GT(whole.records.size(), 30U);
+  ASSERT_GT(whole.summary.progress.infeasible, 0);
+  ASSERT_GT(whole.summary.progress.failed, 0);
+  ASSERT_GT(whole.summary.progress.repeats, 0);
+  for (const std::size_t kept : {std::size_t{0}, std::size_t{7}, std::size_t{15}, whole.records.size() - 1}) {
+    SCOPED_TRACE("resumed after " + std::to_string(kept) + " stored steps");
+    ToyEvaluator evaluator(space, /*fail_on=*/3);
+    const testing::RecordedRun stored = FirstSteps(whole.records, kept);
+    auto strategy = MakeStrategy("regularized_evolution", space, 7, {{"population", 6}, {"sample", 3}});
+    options.seed = 7;
+    options.strategy_name = "regularized_evolution";
+    Engine engine(space, evaluator, *strategy, {{"score", Goal::kMaximize}}, constraints, options);
+    VectorSink sink;
+    const RunSummary summary = engine.Run(sink, {}, nullptr, &stored);
+    std::vector<CandidateRecord> joined(whole.records.begin(),
+                                        whole.records.begin() + static_cast<long>(kept));
+    joined.insert(joined.end(), sink.all.begin(), sink.all.end());
+    ExpectSameRecords(whole.records, joined);
+    EXPECT_EQ(summary.reason, whole.summary.reason);
+    EXPECT_EQ(summary.progress.evaluations, whole.summary.progress.evaluations);
+    EXPECT_EQ(summary.progress.failed, whole.summary.progress.failed);
+    // Only what was not stored was evaluated.
+    int calls = 0;
+    for (const auto& [form, count] : evaluator.Calls()) calls += count;
+    int unstored = 0;
+    for (const CandidateRecord& r : sink.all) {
+      unstored += r.repeat_of < 0 && r.status != CandidateStatus::kInfeasible ? 1 : 0;
+    }
+    EXPECT_EQ(calls, unstored);
+  }
+}
+
+TEST(EngineTest, ResumeRefusesARunThatDivergesFromTheStoredOne) {
+  ToySpace space(6, 4);
+  ToyEvaluator evaluator(space);
+  EngineOptions options;
+  options.batch = 4;
+  options.budget.evaluations = 20;
+  const RunResult first = RunSearch(space, evaluator, "random", options, {}, /*seed=*/7);
+  const testing::RecordedRun stored = FirstSteps(first.records, 8);
+  auto strategy = MakeStrategy("random", space, /*seed=*/8);  // another seed: other proposals
+  Engine engine(space, evaluator, *strategy, {{"score", Goal::kMaximize}}, {}, options);
+  VectorSink sink;
+  try {
+    engine.Run(sink, {}, nullptr, &stored);
+    FAIL() << "a diverging resume was accepted";
+  } catch (const UserError& error) {
+    EXPECT_NE(std::string(error.what()).find("cannot resume: step 0"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_TRUE(sink.all.empty());
 }
 
 TEST(EngineTest, MinimizedObjectiveTracksTheSmallestValue) {

@@ -21,6 +21,26 @@ class RecordingSink final : public ResultSink {
   std::vector<CandidateRecord> all;
 };
 
+// The records a sink received, read back as the stored run of an interrupted search (what the
+// SQLite store gives a resumed `sculpt run`).
+class RecordedRun final : public StoredRun {
+ public:
+  explicit RecordedRun(std::vector<CandidateRecord> records) : records_(std::move(records)) {}
+  std::int64_t StoredSteps() const override {
+    return static_cast<std::int64_t>(records_.size());
+  }
+  const CandidateRecord* Stored(std::int64_t step) const override {
+    const CandidateRecord& record = records_.at(static_cast<std::size_t>(step));
+    return record.repeat_of >= 0 ? nullptr : &record;
+  }
+  double StoredSeconds() const override {
+    return records_.empty() ? 0.0 : records_.back().finished_at;
+  }
+
+ private:
+  std::vector<CandidateRecord> records_;
+};
+
 struct SearchRun {
   std::vector<CandidateRecord> records;
   RunSummary summary;
@@ -52,15 +72,22 @@ inline SearchRun RunStrategy(const StrategyFactory& factory, const SearchSpace& 
 }
 
 // Same proposals, results and origins, record by record.
-inline void ExpectSameRun(const SearchRun& a, const SearchRun& b) {
-  ASSERT_EQ(a.records.size(), b.records.size());
-  for (std::size_t i = 0; i < a.records.size(); ++i) {
-    EXPECT_EQ(a.records[i].arch, b.records[i].arch) << "step " << i;
-    EXPECT_EQ(a.records[i].origin, b.records[i].origin) << "step " << i;
-    EXPECT_EQ(a.records[i].parent, b.records[i].parent) << "step " << i;
-    EXPECT_EQ(a.records[i].status, b.records[i].status) << "step " << i;
-    EXPECT_EQ(a.records[i].objective, b.records[i].objective) << "step " << i;
+inline void ExpectSameRecords(const std::vector<CandidateRecord>& a,
+                              const std::vector<CandidateRecord>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].step, b[i].step) << "record " << i;
+    EXPECT_EQ(a[i].arch, b[i].arch) << "step " << i;
+    EXPECT_EQ(a[i].origin, b[i].origin) << "step " << i;
+    EXPECT_EQ(a[i].parent, b[i].parent) << "step " << i;
+    EXPECT_EQ(a[i].status, b[i].status) << "step " << i;
+    EXPECT_EQ(a[i].repeat_of, b[i].repeat_of) << "step " << i;
+    EXPECT_EQ(a[i].objective, b[i].objective) << "step " << i;
   }
+}
+
+inline void ExpectSameRun(const SearchRun& a, const SearchRun& b) {
+  ExpectSameRecords(a.records, b.records);
   EXPECT_EQ(a.summary.reason, b.summary.reason);
 }
 

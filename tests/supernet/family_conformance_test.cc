@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -179,6 +180,52 @@ TEST_P(FamilyConformance, LossDropsOnATinySubset) {
   TrainNetwork(*network, data, training, hooks);
   ASSERT_EQ(losses.size(), 20U);
   EXPECT_LT(losses.back(), 0.5 * losses.front());
+}
+
+// A training stopped after an epoch (as by Ctrl-C or a kill) and started again continues from
+// its checkpoint and ends with the network an uninterrupted training gives, bit for bit.
+TEST_P(FamilyConformance, StoppedTrainingResumesFromItsCheckpointExactly) {
+  const auto dir = testing::TempDir("resume_" + GetParam().name);
+  DatasetOptions options;
+  options.validation_size = 32;
+  const ImageDataset data(testing::MakeImages(96, 8, 4, 1), ImageSet{}, options);
+  SposOptions training;
+  training.epochs = 3;
+  training.batch_size = 16;
+  training.optimizer = "adamw";
+  training.learning_rate = 3e-3;
+  training.seed = 4;
+  const Architecture arch = Members(1).front();
+  NetworkTrainingHooks hooks;
+  hooks.checkpoint_identity = family_->Fingerprint() + " " + space_->Format(arch);
+
+  const std::shared_ptr<Network> whole = family_->BuildNetwork(arch, 4);
+  const NetworkTrainingResult uninterrupted = TrainNetwork(*whole, data, training, hooks);
+
+  training.checkpoint = dir / "checkpoint.pt";
+  NetworkTrainingHooks stop_after_one = hooks;
+  stop_after_one.on_epoch = [](const NetworkEpoch& epoch) { return epoch.epoch < 1; };
+  const std::shared_ptr<Network> first = family_->BuildNetwork(arch, 4);
+  const NetworkTrainingResult stopped = TrainNetwork(*first, data, training, stop_after_one);
+  ASSERT_TRUE(stopped.stopped);
+  ASSERT_TRUE(std::filesystem::exists(training.checkpoint));
+
+  const std::shared_ptr<Network> again = family_->BuildNetwork(arch, 4);
+  const NetworkTrainingResult resumed = TrainNetwork(*again, data, training, hooks);
+  EXPECT_EQ(resumed.resumed_epochs, 1);
+  EXPECT_EQ(resumed.epochs_done, 3);
+  EXPECT_EQ(resumed.valid_accuracy, uninterrupted.valid_accuracy);
+  EXPECT_EQ(resumed.train_loss, uninterrupted.train_loss);
+  const auto resumed_parameters = again->Module().named_parameters();
+  for (const auto& parameter : whole->Module().named_parameters()) {
+    EXPECT_TRUE(torch::equal(parameter.value(), resumed_parameters[parameter.key()]))
+        << parameter.key();
+  }
+  // A checkpoint of another network or other settings is refused, never continued.
+  NetworkTrainingHooks other = hooks;
+  other.checkpoint_identity += " (another)";
+  const std::shared_ptr<Network> fresh = family_->BuildNetwork(arch, 4);
+  EXPECT_THROW(TrainNetwork(*fresh, data, training, other), UserError);
 }
 
 TEST_P(FamilyConformance, DataOfAnotherShapeIsRefusedNamingTheKeys) {

@@ -1,0 +1,217 @@
+// Resuming through the real `sculpt` binary: runs killed with SIGKILL at several moments (before
+// the database holds anything, during the search, during supernet training and retraining),
+// continued with `sculpt run CONFIG --resume`, end exactly as the uninterrupted run of the same
+// config: the same candidates, steps and scores, and the same retrained network.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/experiments/run_sculpt.h"
+#include "tests/experiments/test_table.h"
+#include "tests/supernet/test_data.h"
+
+namespace sculpt {
+namespace {
+
+namespace fs = std::filesystem;
+
+using Result = testing::SculptResult;
+using testing::Sculpt;
+
+class ResumeCliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("sculpt_resume_cli_test_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    testing::WriteSyntheticNb201Table(dir_ / "table.csv");
+    testing::WriteIdxDataset(dir_ / "data", 320, 64, 8, 4);
+  }
+  static void TearDownTestSuite() { fs::remove_all(dir_); }
+
+  // A search of a few seconds on the synthetic table: long enough to be killed in the middle.
+  static nlohmann::json TableConfig() {
+    return {{"name", "long"},
+            {"seed", 5},
+            {"space", {{"type", "nb201"}}},
+            {"evaluator",
+             {{"type", "table"}, {"path", "table.csv"}, {"objective", "cifar10_valid"}}},
+            {"objectives", {{{"metric", "cifar10_valid"}, {"goal", "maximize"}}}},
+            {"constraints", {{{"metric", "params"}, {"max", 1000000}}}},
+            {"strategy", {{"type", "regularized_evolution"}, {"population", 20}, {"sample", 5}}},
+            // Most proposals of a long search are repeats: a quarter-million-proposal budget takes a
+            // seconds (an evaluation here is a table lookup).
+            {"budget", {{"proposals", 250000}}},
+            {"batch", 3},
+            {"workers", 2}};
+  }
+
+  // The main job's shape (supernet, search, retraining) on tiny data, with enough epochs that
+  // a kill lands in any of its phases.
+  static nlohmann::json SupernetConfig() {
+    const nlohmann::json dataset = {{"path", "data"}, {"validation_size", 64}};
+    return {{"name", "main-job"},
+            {"seed", 3},
+            {"space",
+             {{"type", "nb201"}, {"channels", 4}, {"cells_per_stage", 1},
+              {"input_channels", 1}, {"input_size", 8}, {"classes", 4}}},
+            {"evaluator",
+             {{"type", "supernet"},
+              {"dataset", dataset},
+              {"training", {{"epochs", 8}, {"batch_size", 32}, {"learning_rate", 0.1}}},
+              {"eval_images", 64},
+              {"eval_batch_size", 32}}},
+            {"objectives", {{{"metric", "accuracy"}, {"goal", "maximize"}}}},
+            {"strategy", {{"type", "regularized_evolution"}, {"population", 4}, {"sample", 2}}},
+            {"budget", {{"evaluations", 16}}},
+            {"batch", 2},
+            {"workers", 2},
+            {"final", {{"epochs", 8}, {"batch_size", 32}, {"learning_rate", 0.1}}}};
+  }
+
+  static fs::path Write(const std::string& file, nlohmann::json config, const fs::path& db) {
+    config["storage"] = db.string();
+    std::ofstream(dir_ / file) << config.dump(2);
+    return dir_ / file;
+  }
+
+  // Everything of the experiment that must not depend on interruptions, as CSV.
+  static std::string Candidates(const fs::path& db) {
+    const Result result = Sculpt(
+        "query " + db.string() +
+        " --format csv --sql \"SELECT step, arch, hash, origin, parent_step, status, error, "
+        "repeat_of_step, objective, json_extract(metrics, '$.accuracy'), "
+        "json_extract(metrics, '$.cifar10_valid'), json_extract(metrics, '$.params') "
+        "FROM candidates WHERE experiment_id = 1 ORDER BY step\"");
+    EXPECT_EQ(result.status, 0) << result.out;
+    return result.out;
+  }
+
+  static std::string Query(const fs::path& db, const std::string& sql) {
+    const Result result = Sculpt("query " + db.string() + " --format csv --sql \"" + sql + "\"");
+    EXPECT_EQ(result.status, 0) << result.out;
+    return result.out;
+  }
+
+  // Runs `config` in the background and kills it with SIGKILL as soon as `when` holds: "file"
+  // (its database file exists, maybe empty) or an SQL condition on the database (polled every
+  // 10 ms).
+  static void Kill(const fs::path& config, const fs::path& db, const std::string& when) {
+    const std::string ready =
+        when == "file" ? "[ -e " + db.string() + " ]"
+                       : std::string(SCULPT_BINARY) + " query " + db.string() +
+                             " --format csv --sql \"SELECT " + when + "\" 2>/dev/null | grep -qx 1";
+    const Result killed = Sculpt("run " + config.string() + " --quiet >/dev/null 2>&1 & pid=$!; " +
+                                 "for i in $(seq 6000); do " + ready +
+                                 " && break; kill -0 $pid 2>/dev/null || break; sleep 0.01; done; "
+                                 "{ kill -9 $pid; wait $pid; } 2>/dev/null; true");
+    EXPECT_EQ(killed.status, 0) << killed.out;
+    // Where the kill struck, for the log: proposals stored, and the training runs.
+    std::cout << "  killed (" << when << ") with "
+              << Sculpt("query " + db.string() + " --format csv --sql \"SELECT (SELECT count(*) "
+                        "FROM candidates) || ' proposals stored; training runs: ' || "
+                        "ifnull((SELECT group_concat(kind || ' ' || status, ', ') FROM "
+                        "training_runs), 'none')\" 2>&1 | tail -1")
+                     .out;
+  }
+
+  // Kill, then resumes until the run finishes. Returns how many resumes that took.
+  static int KillAndResume(const fs::path& config, const fs::path& db, const std::string& when) {
+    Kill(config, db, when);
+    for (int resumes = 1; resumes <= 3; ++resumes) {
+      const Result resumed = Sculpt("run " + config.string() + " --quiet --resume");
+      if (resumed.status == 0) return resumes;
+      ADD_FAILURE() << "resume " << resumes << " exited " << resumed.status << ":\n" << resumed.out;
+    }
+    return -1;
+  }
+
+  static fs::path dir_;
+};
+
+fs::path ResumeCliTest::dir_;
+
+TEST_F(ResumeCliTest, SearchKilledAtAnyMomentResumesToTheUninterruptedRun) {
+  const fs::path whole_db = dir_ / "whole.sqlite";
+  const Result whole = Sculpt("run " + Write("whole.json", TableConfig(), whole_db).string() +
+                              " --quiet");
+  ASSERT_EQ(whole.status, 0) << whole.out;
+  const std::string expected = Candidates(whole_db);
+  ASSERT_GT(std::count(expected.begin(), expected.end(), '\n'), 250000) << expected.substr(0, 500);
+
+  // As soon as the file exists (it may hold nothing yet), then early, midway and late in the
+  // search (by proposals stored).
+  int cut = 0;
+  for (const std::string when :
+       {"file", "count(*) >= 1 FROM evaluations", "max(first_step) >= 80000 FROM repeat_batches",
+        "max(first_step) >= 190000 FROM repeat_batches"}) {
+    SCOPED_TRACE("killed when " + when);
+    const fs::path db = dir_ / ("cut" + std::to_string(++cut) + ".sqlite");
+    ASSERT_GE(KillAndResume(Write("cut.json", TableConfig(), db), db, when), 1);
+    EXPECT_EQ(Candidates(db), expected);
+    EXPECT_EQ(Query(db, "SELECT count(*), min(status) FROM experiments"),
+              "count(*),min(status)\n1,finished\n");
+    EXPECT_EQ(Query(db, "SELECT json_extract(summary, '$.stop_reason'), "
+                        "json_extract(summary, '$.proposals') FROM experiments"),
+              Query(whole_db, "SELECT json_extract(summary, '$.stop_reason'), "
+                              "json_extract(summary, '$.proposals') FROM experiments"));
+  }
+}
+
+TEST_F(ResumeCliTest, MainJobKilledInTrainingSearchOrRetrainingResumesToTheSameNetwork) {
+  const fs::path whole_db = dir_ / "main-whole.sqlite";
+  const Result whole =
+      Sculpt("run " + Write("main-whole.json", SupernetConfig(), whole_db).string() + " --quiet");
+  ASSERT_EQ(whole.status, 0) << whole.out;
+  const std::string retrained =
+      "SELECT json_extract(result, '$.test_accuracy'), json_extract(result, '$.valid_loss') "
+      "FROM training_runs WHERE kind = 'retrain' AND status = 'finished'";
+  const std::string expected = Candidates(whole_db);
+  const std::string expected_final = Query(whole_db, retrained);
+  int cut = 0;
+  for (const std::string when :
+       {"count(*) >= 2 FROM training_epochs", "count(*) >= 4 FROM evaluations",
+        "count(*) >= 1 FROM training_runs WHERE kind = 'retrain'"}) {
+    SCOPED_TRACE("killed when " + when);
+    const fs::path db = dir_ / ("main" + std::to_string(++cut) + ".sqlite");
+    ASSERT_GE(KillAndResume(Write("main.json", SupernetConfig(), db), db, when), 1);
+    EXPECT_EQ(Candidates(db), expected);
+    EXPECT_EQ(Query(db, retrained), expected_final);
+  }
+}
+
+TEST_F(ResumeCliTest, QueryShowsAKilledRunAsGoneAndRunSaysHowToResume) {
+  const fs::path db = dir_ / "gone.sqlite";
+  const fs::path config = Write("gone.json", TableConfig(), db);
+  Kill(config, db, "count(*) >= 1 FROM evaluations");
+  const Result listed = Sculpt("query " + db.string());
+  EXPECT_EQ(listed.status, 0) << listed.out;
+  EXPECT_NE(listed.out.find(" gone "), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("--resume` continues it"), std::string::npos) << listed.out;
+  // Without --resume, a new experiment starts, and the run says how to continue the old one.
+  const Result again = Sculpt("run " + config.string() + " --quiet");
+  EXPECT_EQ(again.status, 0) << again.out;
+  EXPECT_NE(again.out.find("experiment 1 of this config stopped unfinished (its process is "
+                           "gone); add --resume"),
+            std::string::npos)
+      << again.out;
+  // With another config, --resume finds nothing to continue and says why.
+  nlohmann::json other = TableConfig();
+  other["seed"] = 6;
+  const Result other_run =
+      Sculpt("run " + Write("gone-other.json", other, db).string() + " --quiet --resume");
+  EXPECT_EQ(other_run.status, 0) << other_run.out;
+  EXPECT_NE(other_run.out.find("nothing to resume: experiment 1 of this name stopped "
+                               "unfinished but had another config (differs in: seed)"),
+            std::string::npos)
+      << other_run.out;
+}
+
+}  // namespace
+}  // namespace sculpt
