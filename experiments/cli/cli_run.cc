@@ -279,7 +279,13 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
   // come from the config, never from the load: results depend on them.
   const int run_threads = std::max(1, e.engine.workers * e.threads_per_worker);
   if (e.storage.has_parent_path()) std::filesystem::create_directories(e.storage.parent_path());
-  std::unique_ptr<ResultStore> store = ResultStore::Open(e.storage.string());
+  std::unique_ptr<ResultStore> store;
+  try {
+    store = ResultStore::Open(e.storage.string());
+  } catch (const UserError& error) {
+    // Not a Sculpt database, a newer schema, a damaged file: the database named is bad input.
+    throw UsageError(error.what());
+  }
   const bool resume = command_line.Has("resume");
   const UnfinishedExperiment unfinished =
       FindUnfinishedExperiment(*store, e.canonical_config, e.name);

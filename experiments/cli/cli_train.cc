@@ -73,7 +73,12 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
   }
   const std::string& db = command_line.Positional().front();
   if (!std::filesystem::exists(db)) throw UserError("no database " + db);
-  const std::unique_ptr<ResultStore> store = ResultStore::Open(db);
+  std::unique_ptr<ResultStore> store;
+  try {
+    store = ResultStore::Open(db);
+  } catch (const UserError& error) {
+    throw UsageError(error.what());  // not a Sculpt database, or a damaged one: bad input
+  }
   std::optional<StoredCandidate> candidate;
   std::optional<ExperimentInfo> experiment;
   if (command_line.Has("candidate")) {

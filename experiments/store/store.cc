@@ -123,6 +123,9 @@ class SqliteStore final : public ResultStore {
   std::int64_t CreateExperiment(const std::string& name, const nlohmann::json& canonical_config,
                                 const std::string& space, const std::string& strategy,
                                 const Objective& primary, std::uint64_t seed) override {
+    // The experiment and its process in one transaction: a kill between them would leave a
+    // "running" experiment that no reader can tell from a live one.
+    sqlite::Transaction transaction(db_);
     Statement insert(db_,
                      "INSERT INTO experiments (name, config, space, strategy, objective_metric, "
                      "objective_goal, seed, sculpt_version, status, created_at) "
@@ -136,16 +139,19 @@ class SqliteStore final : public ResultStore {
     insert.Run();
     const std::int64_t id = db_.LastInsertId();
     RecordThisProcess(id);
+    transaction.Commit();
     return id;
   }
 
   void ReopenExperiment(std::int64_t experiment_id) override {
+    sqlite::Transaction transaction(db_);
     Statement update(db_,
                      "UPDATE experiments SET status = 'running', finished_at = NULL, summary = NULL "
                      "WHERE id = ?1");
     update.Bind(1, experiment_id).Run();
     if (db_.Changes() == 0) ThrowNoExperiment(experiment_id);
     RecordThisProcess(experiment_id);
+    transaction.Commit();
   }
 
   std::unique_ptr<StoredRun> StoredSearch(std::int64_t experiment_id) const override {

@@ -451,6 +451,31 @@ int CheckSchema(const sqlite::Database& db, std::int64_t application_id) {
   return number;
 }
 
+[[noreturn]] void ThrowDamaged(const sqlite::Database& db, const std::string& problem) {
+  throw UserError(db.Path() + " is damaged, so nothing was written to it (SQLite's check: " +
+                  problem.substr(0, 300) + "). Write to another database (--db), or copy what "
+                  "can still be read into a new one: sqlite3 " + db.Path() +
+                  " .recover | sqlite3 recovered.sqlite");
+}
+
+// Refuses a damaged file before anything is written to it: SQLite finds a damaged page only
+// when it reads it, so a run would otherwise append to a file whose older rows are lost. A
+// quick_check reads every page once (about a second per few hundred megabytes).
+void CheckIntact(const sqlite::Database& db) {
+  std::string problem;
+  try {
+    sqlite::Statement check(db, "PRAGMA quick_check(3)");
+    while (check.Step()) {
+      const std::string line(check.Text(0));
+      if (line == "ok") break;
+      problem += (problem.empty() ? "" : "; ") + line;
+    }
+  } catch (const UserError& error) {
+    problem = error.what();
+  }
+  if (!problem.empty()) ThrowDamaged(db, problem);
+}
+
 // Brings a version-1 file to version 2 in one transaction.
 void MigrateFromVersion1(const sqlite::Database& db) {
   // Rebuilding tables that others reference needs foreign keys off, and the setting cannot
@@ -513,6 +538,9 @@ void Prepare(const sqlite::Database& db) {
     application_id = QueryInt(db, "PRAGMA application_id");
     objects = QueryInt(db, "SELECT count(*) FROM sqlite_schema");
   } catch (const UserError& error) {
+    if (std::string_view(error.what()).find("malformed") != std::string_view::npos) {
+      ThrowDamaged(db, error.what());  // e.g. a file cut short
+    }
     throw UserError(db.Path() + " is not a Sculpt database (" + error.what() + ")");
   }
   if (read_only) {
@@ -539,6 +567,7 @@ void Prepare(const sqlite::Database& db) {
     CreateSchema(db);
   } else {
     const int version = CheckSchema(db, application_id);
+    CheckIntact(db);
     db.Exec("PRAGMA journal_mode = WAL");
     if (version == 1) MigrateFromVersion1(db);
   }

@@ -210,6 +210,42 @@ TEST_F(CliTest, SqlThatWouldRunForeverOrFillMemoryIsStopped) {
   EXPECT_EQ(Sculpt("query " + db + " --timeout 5").status, 2);  // only with --sql
 }
 
+// A damaged database is refused before anything is written to it (SQLite alone notices damage
+// only on the pages it reads, and would let a run append to the file).
+TEST_F(CliTest, ADamagedDatabaseIsRefusedAndLeftAsItWas) {
+  const fs::path config = WriteConfig("damaged.json", Config("damaged"));
+  ASSERT_EQ(Sculpt("run " + config.string() + " --quiet").status, 0);
+  const fs::path good = dir_ / "runs/damaged.sqlite";
+  // The run's connection, the last one, folded the write-ahead log into the file on closing.
+  ASSERT_FALSE(fs::exists(good.string() + "-wal"));
+  std::string bytes;
+  {
+    std::ifstream in(good, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_GT(bytes.size(), 16384U);
+  const std::size_t page = 4096;
+  // Garbage over a page in the middle, a page of zeros, a file cut short.
+  std::string garbage = bytes;
+  for (std::size_t i = 2 * page; i < 3 * page; ++i) garbage[i] = static_cast<char>(i * 131 % 251);
+  std::string zeros = bytes;
+  std::fill(zeros.begin() + static_cast<long>(bytes.size() / page / 2 * page),
+            zeros.begin() + static_cast<long>(bytes.size() / page / 2 * page + page), '\0');
+  std::string cut = bytes.substr(0, bytes.size() / page / 2 * page);
+  int variant = 0;
+  for (const std::string* damaged : {&garbage, &zeros, &cut}) {
+    SCOPED_TRACE("variant " + std::to_string(++variant));
+    const fs::path db = dir_ / ("damaged-" + std::to_string(variant) + ".sqlite");
+    std::ofstream(db, std::ios::binary) << *damaged;
+    const Result run = Sculpt("run " + config.string() + " --db " + db.string() + " --quiet");
+    EXPECT_EQ(run.status, 2) << run.out;
+    EXPECT_NE(run.out.find("is damaged, so nothing was written to it"), std::string::npos)
+        << run.out;
+    std::ifstream in(db, std::ios::binary);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), *damaged);
+  }
+}
+
 TEST_F(CliTest, CtrlCFinishesTheBatchWritesItAndStops) {
   nlohmann::json config = Config("interrupted");
   config["budget"] = {{"seconds", 60}, {"patience", 0}};  // would run for a minute

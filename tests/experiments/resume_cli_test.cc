@@ -14,6 +14,7 @@
 
 #include "tests/experiments/run_sculpt.h"
 #include "tests/experiments/test_table.h"
+#include "tests/experiments/tiny_main_job.h"
 #include "tests/supernet/test_data.h"
 
 namespace sculpt {
@@ -55,24 +56,13 @@ class ResumeCliTest : public ::testing::Test {
   // The main job's shape (supernet, search, retraining) on tiny data, with enough epochs that
   // a kill lands in any of its phases.
   static nlohmann::json SupernetConfig() {
-    const nlohmann::json dataset = {{"path", "data"}, {"validation_size", 64}};
-    return {{"name", "main-job"},
-            {"seed", 3},
-            {"space",
-             {{"type", "nb201"}, {"channels", 4}, {"cells_per_stage", 1},
-              {"input_channels", 1}, {"input_size", 8}, {"classes", 4}}},
-            {"evaluator",
-             {{"type", "supernet"},
-              {"dataset", dataset},
-              {"training", {{"epochs", 8}, {"batch_size", 32}, {"learning_rate", 0.1}}},
-              {"eval_images", 64},
-              {"eval_batch_size", 32}}},
-            {"objectives", {{{"metric", "accuracy"}, {"goal", "maximize"}}}},
-            {"strategy", {{"type", "regularized_evolution"}, {"population", 4}, {"sample", 2}}},
-            {"budget", {{"evaluations", 16}}},
-            {"batch", 2},
-            {"workers", 2},
-            {"final", {{"epochs", 8}, {"batch_size", 32}, {"learning_rate", 0.1}}}};
+    nlohmann::json config = testing::TinyMainJobConfig("main-job");
+    config["evaluator"]["training"]["epochs"] = 8;
+    config["evaluator"]["latency_runs"] = 0;  // timing is never the same twice; not needed here
+    config.erase("constraints");
+    config["budget"]["evaluations"] = 16;
+    config["final"]["epochs"] = 8;
+    return config;
   }
 
   static fs::path Write(const std::string& file, nlohmann::json config, const fs::path& db) {

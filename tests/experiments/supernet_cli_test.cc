@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/experiments/run_sculpt.h"
+#include "tests/experiments/tiny_main_job.h"
 #include <torch/torch.h>
 
 #include "experiments/models/model_export.h"
@@ -46,29 +47,7 @@ class SupernetCliTest : public ::testing::Test {
   static void TearDownTestSuite() { fs::remove_all(dir_); }
 
   // The quickstart's shape on a budget of a few seconds.
-  static nlohmann::json Config(const std::string& name) {
-    const nlohmann::json dataset = {{"path", "data"}, {"validation_size", 64}};
-    return {{"name", name},
-            {"seed", 3},
-            {"space",
-             {{"type", "nb201"}, {"channels", 4}, {"cells_per_stage", 1},
-              {"input_channels", 1}, {"input_size", 8}, {"classes", 4}}},
-            {"evaluator",
-             {{"type", "supernet"},
-              {"dataset", dataset},
-              {"training", {{"epochs", 2}, {"batch_size", 32}, {"learning_rate", 0.1}}},
-              {"eval_images", 64},
-              {"eval_batch_size", 32},
-              {"latency_runs", 2}}},
-            {"objectives", {{{"metric", "accuracy"}, {"goal", "maximize"}}}},
-            {"constraints", {{{"metric", "params"}, {"max", 9000}}}},
-            {"strategy", {{"type", "regularized_evolution"}, {"population", 4}, {"sample", 2}}},
-            {"budget", {{"evaluations", 6}}},
-            {"batch", 2},
-            {"workers", 2},
-            {"final", {{"epochs", 2}, {"batch_size", 32}, {"learning_rate", 0.1}}},
-            {"storage", "runs/" + name + ".sqlite"}};
-  }
+  static nlohmann::json Config(const std::string& name) { return testing::TinyMainJobConfig(name); }
 
   static fs::path WriteConfig(const std::string& file, const nlohmann::json& config) {
     std::ofstream(dir_ / file) << config.dump(2);
