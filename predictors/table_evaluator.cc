@@ -5,6 +5,8 @@
 // whole table; a column with no number at all is a config error.
 
 #include <charconv>
+#include <set>
+#include <utility>
 #include <unordered_map>
 
 #include "predictors/csv_table.h"
@@ -64,6 +66,16 @@ std::unique_ptr<Evaluator> MakeTableEvaluator(Options& options, const EvaluatorC
     return nullptr;
   }
   if (visible.empty()) options.Error("objective", "name at least one column a strategy may see");
+  // A column named twice (or in both lists) is a mistake, and 100,000 of them cost a minute.
+  std::set<std::string> named;
+  for (const auto& [field, names] : {std::pair{"objective", &visible}, std::pair{"report", &reported}}) {
+    for (const std::string& name : *names) {
+      if (!named.insert(name).second) {
+        options.Error(field, "names column '" + name.substr(0, 80) + "' more than once");
+        return nullptr;
+      }
+    }
+  }
 
   std::filesystem::path path = path_text;
   if (path.is_relative()) path = context.base_dir / path;

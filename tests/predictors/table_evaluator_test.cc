@@ -103,6 +103,15 @@ TEST_F(TableEvaluatorTest, RejectsAColumnWithoutNumbersAndRaggedRows) {
   EXPECT_NE(errors_.Messages()[0].find("expected 2 fields, got 3"), std::string::npos);
 }
 
+TEST_F(TableEvaluatorTest, RejectsAColumnNamedTwice) {
+  WriteTable("arch,valid,test\n00,1,2\n");
+  Build({{"path", "table.csv"}, {"objective", "valid"}, {"report", {"test", "valid"}}});
+  ASSERT_EQ(errors_.Messages().size(), 1U);
+  EXPECT_NE(errors_.Messages()[0].find("evaluator.report: names column 'valid' more than once"),
+            std::string::npos)
+      << errors_.Messages()[0];
+}
+
 TEST_F(TableEvaluatorTest, RejectsDuplicateRows) {
   WriteTable("arch,valid\n00,1\n00,2\n");
   Build({{"path", "table.csv"}, {"objective", "valid"}});
