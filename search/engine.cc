@@ -88,7 +88,6 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
 
   std::vector<CandidateRecord> records;
   std::vector<std::size_t> to_evaluate;
-  std::vector<std::size_t> evaluated;  // to_evaluate with the replayed steps
   std::vector<Observation> observations;
   std::unordered_map<std::uint64_t, std::size_t> first_in_batch;
   std::vector<Proposal> proposals;  // reused: see Strategy::AskInto
@@ -194,26 +193,23 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
     for (std::size_t i = 0; i < used && batch[i].step < stored_steps; ++i) {
       Replay(batch[i], resume->Stored(batch[i].step));
     }
-    evaluated.assign(to_evaluate.begin(), to_evaluate.end());
-    to_evaluate.erase(std::remove_if(to_evaluate.begin(), to_evaluate.end(),
-                                     [&](std::size_t i) { return batch[i].step < stored_steps; }),
-                      to_evaluate.end());
 
     // Each evaluation is independent and seeded by its step, so the result does not depend on
-    // which worker runs it or when.
-    if (!to_evaluate.empty()) {
+    // which worker runs it or when. Replayed steps (a prefix) already hold their results.
+    if (!to_evaluate.empty() && batch[to_evaluate.back()].step >= stored_steps) {
       arena.execute([&] {
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, to_evaluate.size(), 1),
                           [&](const tbb::blocked_range<std::size_t>& range) {
                             for (std::size_t i = range.begin(); i != range.end(); ++i) {
-                              EvaluateOne(batch[to_evaluate[i]]);
+                              CandidateRecord& record = batch[to_evaluate[i]];
+                              if (record.step >= stored_steps) EvaluateOne(record);
                             }
                           });
       });
     }
 
     const double now = elapsed();
-    for (std::size_t index : evaluated) {
+    for (std::size_t index : to_evaluate) {
       CandidateRecord& record = batch[index];
       ClassResult result{record.step, record.status, {}, record.objective, record.error};
       if (record.status == CandidateStatus::kOk) {

@@ -119,24 +119,23 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
                                  {"threads", at::get_num_threads()}};
   const std::optional<std::int64_t> unfinished =
       resume ? UnfinishedRetraining(store, experiment_id, candidate_id, config) : std::nullopt;
-  if (unfinished) {
-    outcome.run_id = *unfinished;
-    store.ReopenTrainingRun(outcome.run_id);
-    if (progress != nullptr) {
-      const bool checkpointed =
-          !db.empty() && std::filesystem::exists(TrainingCheckpointPath(db, outcome.run_id));
-      progress->Note("resuming training run " + std::to_string(outcome.run_id) +
-                     (checkpointed ? " from its last checkpoint"
-                                   : " from the start (it stopped before its first epoch ended)"));
-    }
-  } else {
-    outcome.run_id = store.BeginTrainingRun(experiment_id, candidate_id, "retrain", config);
-  }
-  auto stopped = [stop] { return stop != nullptr && stop->load(); };
+  outcome.run_id = unfinished ? *unfinished
+                              : store.BeginTrainingRun(experiment_id, candidate_id, "retrain", config);
   // With a database, every epoch leaves a checkpoint next to it, so that a killed retraining
   // resumes (a run's config, the architecture and thread count included, is its identity).
   SposOptions training = plan.training;
   if (!db.empty()) training.checkpoint = TrainingCheckpointPath(db, outcome.run_id);
+  if (unfinished) {
+    store.ReopenTrainingRun(outcome.run_id);
+    if (progress != nullptr) {
+      const bool checkpointed =
+          !training.checkpoint.empty() && std::filesystem::exists(training.checkpoint);
+      progress->Note("resuming training run " + std::to_string(outcome.run_id) +
+                     (checkpointed ? " from its last checkpoint"
+                                   : " from the start (it stopped before its first epoch ended)"));
+    }
+  }
+  auto stopped = [stop] { return stop != nullptr && stop->load(); };
 
   const std::int64_t full = plan.data->Size(Split::kTrain) / plan.training.batch_size;
   const std::int64_t steps =
