@@ -501,7 +501,16 @@ Table Lineage(const ResultStore& store, const std::string& db, const std::string
     if (!seen.insert(parent).second) break;
     std::optional<StoredCandidate> ancestor = store.CandidateAtStep(chain.back().experiment_id,
                                                                     parent);
-    if (!ancestor) break;
+    if (!ancestor) {
+      // A repeat beyond the experiment's stored_repeats was counted, not stored: its row says
+      // so, and the chain ends there.
+      StoredCandidate counted;
+      counted.experiment_id = chain.back().experiment_id;
+      counted.step = parent;
+      counted.arch = "(not stored: a repeat beyond stored_repeats, only counted)";
+      chain.push_back(std::move(counted));
+      break;
+    }
     if (ancestor->repeat_of >= 0) {
       if (auto evaluation = store.CandidateAtStep(ancestor->experiment_id, ancestor->repeat_of)) {
         ancestor->metrics = evaluation->metrics;

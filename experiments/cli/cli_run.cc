@@ -324,7 +324,7 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
   }
   // Candidates are stored on a thread of their own while the search goes on; the engine
   // flushes the writer before Run returns, and nothing else uses the store during Run.
-  std::unique_ptr<ResultSink> writer = store->Writer(experiment_id, WriteMode::kBackground);
+  std::unique_ptr<ResultSink> writer = store->Writer(experiment_id, WriteMode::kBackground, e.stored_repeats);
   Engine engine(*e.space, *e.evaluator, *e.strategy, e.objectives, e.constraints, e.engine);
   const bool quiet = command_line.Has("quiet");
   ProgressDisplay display(io.err, io.err_is_terminal, e.engine.budget, e.objectives.front().metric,
@@ -357,11 +357,18 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
       return 130;
     }
     CirclingWarning circling(e.engine.budget, io.err);
+    bool counting_repeats = false;
     summary = engine.Run(
         *writer,
         [&](const EngineProgress& p) {
           if (!quiet) display.Update(p);
           circling.Update(p);
+          if (!counting_repeats && p.repeats > e.stored_repeats) {
+            counting_repeats = true;
+            io.err << "\nsculpt: " << e.stored_repeats << " repeats are stored one row each "
+                   << "(stored_repeats); further repeats are only counted, per architecture "
+                   << "(table repeat_counts)\n";
+          }
         },
         &interrupt.Flag(), stored.get());
   } catch (const std::exception& error) {

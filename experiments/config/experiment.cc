@@ -8,6 +8,7 @@
 
 #include "experiments/config/builtins.h"
 #include "experiments/models/retrain.h"
+#include "experiments/store/store.h"
 #include "spaces/did_you_mean.h"
 #include "spaces/machine.h"
 #include "spaces/options.h"
@@ -276,6 +277,7 @@ Experiment BuildExperiment(const nlohmann::json& given_config,
 
   const std::string storage = root.String("storage", "runs/" + e.name + ".sqlite");
   e.storage = overrides.storage.value_or(base_dir / storage);
+  e.stored_repeats = root.Int("stored_repeats", kDefaultStoredRepeats, 0);
   ReadFinal(config, root, base_dir, canonical, e);
   root.Finish();
   errors.ThrowIfAny();

@@ -39,6 +39,8 @@ struct Experiment {
   std::string strategy_type;
   std::string evaluator_type;
   std::filesystem::path storage;
+  // Repeats stored one row each before they are only counted (ResultStore::Writer).
+  std::int64_t stored_repeats = 0;
   // The config as run: every value with defaults filled in and overrides applied.
   nlohmann::json canonical_config;
 

@@ -137,14 +137,17 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
   }
   auto stopped = [stop] { return stop != nullptr && stop->load(); };
 
-  const std::int64_t full = plan.data->Size(Split::kTrain) / plan.training.batch_size;
-  const std::int64_t steps =
-      plan.training.steps_per_epoch > 0 ? std::min(plan.training.steps_per_epoch, full) : full;
-  if (progress != nullptr) progress->Begin("retrain", 1, plan.training.epochs, steps);
   NetworkTrainingHooks hooks;
   hooks.eval_batch_size = plan.eval_batch_size;
   hooks.checkpoint_identity = config.dump();
+  // Begun at the first step, which knows the epoch a resumed training starts from (the
+  // display's ETA counts this process's epochs only).
+  bool began = false;
   hooks.on_step = [&](const TrainingStep& step) {
+    if (progress != nullptr && !began) {
+      began = true;
+      progress->Begin("retrain", step.epoch, step.epochs, step.steps);
+    }
     if (progress != nullptr) progress->Step(step);
     return !stopped();
   };

@@ -159,9 +159,10 @@ class SqliteStore final : public ResultStore {
     return ReadStoredSearch(db_, experiment_id);
   }
 
-  std::unique_ptr<ResultSink> Writer(std::int64_t experiment_id, WriteMode mode) override {
+  std::unique_ptr<ResultSink> Writer(std::int64_t experiment_id, WriteMode mode,
+                                     std::int64_t stored_repeats) override {
     RequireExperiment(experiment_id);
-    return MakeStoreWriter(db_, experiment_id, mode);
+    return MakeStoreWriter(db_, experiment_id, mode, stored_repeats);
   }
 
   void SaveStrategyState(std::int64_t experiment_id, const nlohmann::json& state) override {

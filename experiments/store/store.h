@@ -105,6 +105,10 @@ struct TrainingEpoch {
   Metrics values;
 };
 
+// Repeats an experiment stores one row each (about 70 bytes apiece) before it only counts them:
+// a search circling in what it has seen stops growing its file at a few tens of megabytes.
+inline constexpr std::int64_t kDefaultStoredRepeats = 1'000'000;
+
 inline constexpr std::int64_t kMaxSqlValueBytes = 100'000'000;
 inline constexpr std::int64_t kMaxSqlResultBytes = 1'000'000'000;
 
@@ -127,8 +131,11 @@ class ResultStore {
                                         const Objective& primary, std::uint64_t seed) = 0;
   // A sink for the engine that appends the experiment's candidates (see WriteMode). The writer
   // must not outlive the store.
-  virtual std::unique_ptr<ResultSink> Writer(std::int64_t experiment_id,
-                                             WriteMode mode = WriteMode::kImmediate) = 0;
+  // At most `stored_repeats` repeats of the experiment are stored one row each (step, parent,
+  // origin); later ones are counted per string form, strategy and origin (docs/SCHEMA.md).
+  virtual std::unique_ptr<ResultSink> Writer(
+      std::int64_t experiment_id, WriteMode mode = WriteMode::kImmediate,
+      std::int64_t stored_repeats = kDefaultStoredRepeats) = 0;
   virtual void SaveStrategyState(std::int64_t experiment_id, const nlohmann::json& state) = 0;
   virtual std::optional<nlohmann::json> StrategyState(std::int64_t experiment_id) const = 0;
   // Sets an unfinished experiment running again, by this process (a resumed run).

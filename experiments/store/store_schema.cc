@@ -167,24 +167,6 @@ SELECT c.experiment_id, c.id AS candidate_id, c.step, c.arch, c.status,
 FROM evaluations AS c, json_each(c.metrics) AS m
 WHERE c.metrics IS NOT NULL;
 
--- One row per experiment with its counts and best objective (natural sign).
-CREATE VIEW experiment_summary AS
-SELECT e.id, e.name, e.space, e.strategy, e.objective_metric, e.objective_goal, e.seed, e.status,
-       (SELECT count(*) FROM evaluations AS c WHERE c.experiment_id = e.id)
-         + (SELECT coalesce(sum(b.count), 0) FROM repeat_batches AS b
-            WHERE b.experiment_id = e.id) AS candidates,
-       (SELECT count(*) FROM evaluations AS c
-        WHERE c.experiment_id = e.id AND c.status = 'ok') AS evaluated,
-       CASE e.objective_goal
-         WHEN 'maximize' THEN
-           (SELECT max(c.objective) FROM evaluations AS c
-            WHERE c.experiment_id = e.id AND c.status = 'ok')
-         ELSE
-           (SELECT min(c.objective) FROM evaluations AS c
-            WHERE c.experiment_id = e.id AND c.status = 'ok')
-       END AS best_objective,
-       e.created_at, e.finished_at
-FROM experiments AS e;
 )sql"
     R"sql(
 -- Learning curves with their run, ready to plot.
@@ -406,6 +388,60 @@ CREATE TABLE IF NOT EXISTS run_processes (
 );
 )sql";
 
+// Repeats beyond an experiment's `stored_repeats` (docs/SCHEMA.md): one row per architecture
+// string form, strategy and origin, counting them, so that a search circling in what it has seen grows
+// the file by nothing once its repeats are numerous. Added after version 2 shipped, with the
+// summary view that counts them; files of earlier Sculpts get both the next time one writes to
+// them, with no version change (an older file has no such repeats to count).
+constexpr const char* kRepeatCounts = R"sql(
+CREATE TABLE repeat_counts (
+  experiment_id  INTEGER NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+  arch_id        INTEGER NOT NULL,
+  strategy       TEXT NOT NULL,
+  origin         TEXT NOT NULL,
+  count          INTEGER NOT NULL,
+  repeat_of_step INTEGER NOT NULL,
+  first_step     INTEGER NOT NULL,
+  last_step      INTEGER NOT NULL,
+  finished_at    REAL NOT NULL,
+  PRIMARY KEY (experiment_id, arch_id, strategy, origin)
+) WITHOUT ROWID;
+DROP VIEW IF EXISTS experiment_summary;
+-- One row per experiment with its counts and best objective (natural sign).
+CREATE VIEW experiment_summary AS
+SELECT e.id, e.name, e.space, e.strategy, e.objective_metric, e.objective_goal, e.seed, e.status,
+       (SELECT count(*) FROM evaluations AS c WHERE c.experiment_id = e.id)
+         + (SELECT coalesce(sum(b.count), 0) FROM repeat_batches AS b
+            WHERE b.experiment_id = e.id)
+         + (SELECT coalesce(sum(r.count), 0) FROM repeat_counts AS r
+            WHERE r.experiment_id = e.id) AS candidates,
+       (SELECT count(*) FROM evaluations AS c
+        WHERE c.experiment_id = e.id AND c.status = 'ok') AS evaluated,
+       CASE e.objective_goal
+         WHEN 'maximize' THEN
+           (SELECT max(c.objective) FROM evaluations AS c
+            WHERE c.experiment_id = e.id AND c.status = 'ok')
+         ELSE
+           (SELECT min(c.objective) FROM evaluations AS c
+            WHERE c.experiment_id = e.id AND c.status = 'ok')
+       END AS best_objective,
+       e.created_at, e.finished_at
+FROM experiments AS e;
+)sql";
+
+void AddRepeatCounts(const sqlite::Database& db) {
+  if (QueryInt(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'repeat_counts'") != 0) {
+    return;
+  }
+  sqlite::Transaction transaction(db);
+  // Another process may have added it between our check and our lock.
+  if (QueryInt(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'repeat_counts'") != 0) {
+    return;
+  }
+  db.Exec(kRepeatCounts);
+  transaction.Commit();
+}
+
 void CreateSchema(const sqlite::Database& db) {
   sqlite::Transaction transaction(db);
   // Another process may have created it between our check and our lock.
@@ -574,6 +610,7 @@ void Prepare(const sqlite::Database& db) {
   // Added after version 2 shipped, and only ever read when present: files of earlier Sculpts
   // get it the next time one writes to them, with no version change.
   db.Exec(kRunProcesses);
+  AddRepeatCounts(db);
   // NORMAL is durable across application crashes in WAL mode; only a power loss may drop the
   // last transactions, which a search can redo. FULL would sync on every batch.
   db.Exec(

@@ -40,6 +40,19 @@ struct RepeatRow {
   std::string repeats;  // the JSON array
 };
 
+// One repeat_counts increment: a batch's repeats of one string form with one strategy and
+// origin, beyond the experiment's stored_repeats.
+struct RepeatCount {
+  std::int64_t arch_id = 0;
+  std::string strategy;
+  std::string origin;
+  std::int64_t count = 0;
+  std::int64_t repeat_of = 0;
+  std::int64_t first_step = 0;
+  std::int64_t last_step = 0;
+  double finished_at = 0.0;
+};
+
 // A batch reduced to what the database receives. Evaluations are copied whole (few: one per
 // canonical class); repeats (most of a long search) are already JSON text. Batches are reused:
 // Clear keeps every buffer's capacity, so that a long search, whose batches all look alike,
@@ -49,6 +62,7 @@ struct EncodedBatch {
   std::vector<std::pair<std::int64_t, std::string>> architectures;  // new string forms
   std::vector<RepeatRow> repeat_rows;  // the first repeat_count are in use
   std::size_t repeat_count = 0;
+  std::vector<RepeatCount> counts;  // repeats beyond stored_repeats
 
   std::span<const RepeatRow> repeats() const { return {repeat_rows.data(), repeat_count}; }
 
@@ -64,6 +78,7 @@ struct EncodedBatch {
     evaluations.clear();
     architectures.clear();
     repeat_count = 0;
+    counts.clear();
   }
 };
 
@@ -80,22 +95,34 @@ constexpr std::size_t kRepeatJsonBytes = 48;
 // Numbers string forms and turns records into EncodedBatches (the caller's thread).
 class BatchEncoder {
  public:
-  BatchEncoder(const Database& db, std::int64_t experiment_id) {
+  BatchEncoder(const Database& db, std::int64_t experiment_id, std::int64_t stored_repeats)
+      : stored_repeats_(stored_repeats) {
     // Another writer may have numbered architectures of this experiment already.
     Statement known(db, "SELECT id, arch FROM architectures WHERE experiment_id = ?1");
     known.Bind(1, experiment_id);
     while (known.Step()) arch_ids_.emplace(known.Text(1), known.Int(0));
+    // ... and stored repeats of it (a resumed search): the limit is the experiment's.
+    Statement stored(db,
+                     "SELECT coalesce(sum(count), 0) FROM repeat_batches WHERE experiment_id = ?1");
+    stored.Bind(1, experiment_id);
+    if (stored.Step()) repeats_in_rows_ = stored.Int(0);
   }
 
   // Appends `records` to `batch` (normally cleared first).
   void Encode(std::span<const CandidateRecord> records, EncodedBatch& batch) {
     RepeatRow* row = nullptr;
+    count_index_.clear();
     for (const CandidateRecord& r : records) {
       const std::int64_t arch_id = ArchitectureId(r, batch);
       if (r.repeat_of < 0) {
         batch.evaluations.push_back(r);
         continue;
       }
+      if (repeats_in_rows_ >= stored_repeats_) {
+        Count(r, arch_id, batch);
+        continue;
+      }
+      ++repeats_in_rows_;
       if (row == nullptr || row->strategy != r.strategy) {
         if (row != nullptr) row->repeats += ']';
         row = &batch.AddRepeatRow();
@@ -114,6 +141,40 @@ class BatchEncoder {
   }
 
  private:
+  // Adds a repeat beyond stored_repeats to its batch's count of (string form, strategy,
+  // origin). The index of the counts is rebuilt per batch: the database sums the batches'.
+  void Count(const CandidateRecord& r, std::int64_t arch_id, EncodedBatch& batch) {
+    const CountKey key{arch_id, KindOf(r)};
+    auto [it, is_new] = count_index_.try_emplace(key, batch.counts.size());
+    if (is_new) {
+      RepeatCount& added = batch.counts.emplace_back();
+      added.arch_id = arch_id;
+      added.strategy = r.strategy;
+      added.origin = r.origin;
+      added.repeat_of = r.repeat_of;
+      added.first_step = r.step;
+    }
+    RepeatCount& count = batch.counts[it->second];
+    ++count.count;
+    count.last_step = r.step;
+    count.finished_at = r.finished_at;
+  }
+
+  // A small number for the record's (strategy, origin): a search has a handful.
+  std::size_t KindOf(const CandidateRecord& r) {
+    if (last_kind_ < kinds_.size() && kinds_[last_kind_].first == r.strategy &&
+        kinds_[last_kind_].second == r.origin) {
+      return last_kind_;
+    }
+    for (last_kind_ = 0; last_kind_ < kinds_.size(); ++last_kind_) {
+      if (kinds_[last_kind_].first == r.strategy && kinds_[last_kind_].second == r.origin) {
+        return last_kind_;
+      }
+    }
+    kinds_.emplace_back(r.strategy, r.origin);
+    return last_kind_;
+  }
+
   // [step,arch_id,repeat_of,parent,"origin"] appended to `out`. Written through a pointer into
   // room made once (every repeat of a long search passes here), not by a string append per
   // token.
@@ -173,6 +234,21 @@ class BatchEncoder {
     return it->second;
   }
 
+  std::int64_t stored_repeats_;  // repeats stored one each, at most (then counted)
+  std::int64_t repeats_in_rows_ = 0;  // repeats of the experiment stored one each so far
+  struct CountKey {
+    std::int64_t arch_id;
+    std::size_t kind;
+    bool operator==(const CountKey&) const = default;
+  };
+  struct CountKeyHash {
+    std::size_t operator()(const CountKey& k) const {
+      return std::hash<std::int64_t>()(k.arch_id) * 31 + k.kind;
+    }
+  };
+  std::unordered_map<CountKey, std::size_t, CountKeyHash> count_index_;  // -> batch.counts
+  std::vector<std::pair<std::string, std::string>> kinds_;  // (strategy, origin) seen
+  std::size_t last_kind_ = 0;
   std::unordered_map<std::string, std::int64_t> arch_ids_;
   std::vector<std::int64_t> by_engine_id_;  // the engine's arch_id -> the database's
   std::string last_origin_;
@@ -192,7 +268,15 @@ class BatchInserter {
         insert_repeats_(db,
                         "INSERT INTO repeat_batches (experiment_id, first_step, count, "
                         "strategy, finished_at, repeats) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        /*persistent=*/true) {}
+                        /*persistent=*/true),
+        add_counts_(db,
+                    "INSERT INTO repeat_counts (experiment_id, arch_id, strategy, origin, "
+                    "count, repeat_of_step, first_step, last_step, finished_at) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                    "ON CONFLICT (experiment_id, arch_id, strategy, origin) DO UPDATE SET "
+                    "count = count + excluded.count, last_step = excluded.last_step, "
+                    "finished_at = excluded.finished_at",
+                    /*persistent=*/true) {}
 
   void Insert(const EncodedBatch& batch) {
     for (const auto& [id, arch] : batch.architectures) {
@@ -205,6 +289,12 @@ class BatchInserter {
       insert_repeats_.BindStatic(4, row.strategy).Bind(5, row.finished_at);
       insert_repeats_.BindStatic(6, row.repeats);
       Run(insert_repeats_);
+    }
+    for (const RepeatCount& c : batch.counts) {
+      add_counts_.Bind(1, experiment_id_).Bind(2, c.arch_id).BindStatic(3, c.strategy);
+      add_counts_.BindStatic(4, c.origin).Bind(5, c.count).Bind(6, c.repeat_of);
+      add_counts_.Bind(7, c.first_step).Bind(8, c.last_step).Bind(9, c.finished_at);
+      Run(add_counts_);
     }
   }
 
@@ -244,13 +334,14 @@ class BatchInserter {
   Statement insert_evaluation_;
   Statement insert_architecture_;
   Statement insert_repeats_;
+  Statement add_counts_;
   std::string metrics_;  // reused buffer
 };
 
 class ImmediateWriter final : public ResultSink {
  public:
-  ImmediateWriter(const Database& db, std::int64_t experiment_id)
-      : db_(db), encoder_(db, experiment_id), inserter_(db, experiment_id) {}
+  ImmediateWriter(const Database& db, std::int64_t experiment_id, std::int64_t stored_repeats)
+      : db_(db), encoder_(db, experiment_id, stored_repeats), inserter_(db, experiment_id) {}
 
   void Write(std::span<const CandidateRecord> records) override {
     if (records.empty()) return;
@@ -270,8 +361,8 @@ class ImmediateWriter final : public ResultSink {
 
 class BackgroundWriter final : public ResultSink {
  public:
-  BackgroundWriter(const Database& db, std::int64_t experiment_id)
-      : db_(db), encoder_(db, experiment_id), inserter_(db, experiment_id),
+  BackgroundWriter(const Database& db, std::int64_t experiment_id, std::int64_t stored_repeats)
+      : db_(db), encoder_(db, experiment_id, stored_repeats), inserter_(db, experiment_id),
         thread_([this] { Loop(); }) {}
 
   ~BackgroundWriter() override {
@@ -393,9 +484,11 @@ class BackgroundWriter final : public ResultSink {
 }  // namespace
 
 std::unique_ptr<ResultSink> MakeStoreWriter(const Database& db, std::int64_t experiment_id,
-                                            WriteMode mode) {
-  if (mode == WriteMode::kBackground) return std::make_unique<BackgroundWriter>(db, experiment_id);
-  return std::make_unique<ImmediateWriter>(db, experiment_id);
+                                            WriteMode mode, std::int64_t stored_repeats) {
+  if (mode == WriteMode::kBackground) {
+    return std::make_unique<BackgroundWriter>(db, experiment_id, stored_repeats);
+  }
+  return std::make_unique<ImmediateWriter>(db, experiment_id, stored_repeats);
 }
 
 }  // namespace sculpt

@@ -1,8 +1,8 @@
 #pragma once
 // The store's candidate writer: the ResultSink through which the engine appends an
 // experiment's candidates to the database (see docs/SCHEMA.md: a row per evaluation, a row per
-// new string form, one row per batch for its repeats). Internal to the store; users get it from
-// ResultStore::Writer.
+// new string form, one row per batch for its first `stored_repeats` repeats, then a count per
+// string form, strategy and origin). Internal to the store; users get it from ResultStore::Writer.
 //
 // Two modes (WriteMode, in store.h):
 //  - kImmediate: each Write is one transaction, committed before Write returns.
@@ -32,6 +32,6 @@ namespace sculpt {
 inline constexpr std::size_t kMaxQueuedRecords = 100'000;
 
 std::unique_ptr<ResultSink> MakeStoreWriter(const sqlite::Database& db, std::int64_t experiment_id,
-                                            WriteMode mode);
+                                            WriteMode mode, std::int64_t stored_repeats);
 
 }  // namespace sculpt

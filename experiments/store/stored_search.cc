@@ -49,6 +49,16 @@ class StoredSearch final : public StoredRun {
       steps_ = std::max(steps_, repeats.Int(0));
       seconds_ = std::max(seconds_, repeats.Real(1));
     }
+    // Repeats beyond stored_repeats were counted, their last step kept (the table exists in
+    // every file a writer opened, and resuming opens it to write).
+    sqlite::Statement counted(db,
+                              "SELECT max(last_step) + 1, max(finished_at) "
+                              "FROM repeat_counts WHERE experiment_id = ?1");
+    counted.Bind(1, experiment_id);
+    if (counted.Step() && !counted.IsNull(0)) {
+      steps_ = std::max(steps_, counted.Int(0));
+      seconds_ = std::max(seconds_, counted.Real(1));
+    }
   }
 
   std::int64_t StoredSteps() const override { return steps_; }

@@ -36,7 +36,8 @@ class ConfigFuzzer {
         {"strategy", {{"type", "regularized_evolution"}, {"population", 4}, {"sample", 2}}},
         {"budget", {{"evaluations", 6}}},
         {"batch", 2},
-        {"workers", 2}};
+        {"workers", 2},
+        {"stored_repeats", 3}};
     const nlohmann::json transformer_costs = {
         {"name", "fuzz-transformer"},
         {"seed", 2},

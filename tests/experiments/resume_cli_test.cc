@@ -49,6 +49,9 @@ class ResumeCliTest : public ::testing::Test {
             // Most proposals of a long search are repeats: a quarter-million-proposal budget takes a
             // seconds (an evaluation here is a table lookup).
             {"budget", {{"proposals", 250000}}},
+            // Repeats past the first 100,000 are counted, not stored one each: kills land on
+            // both sides of that change.
+            {"stored_repeats", 100000},
             {"batch", 3},
             {"workers", 2}};
   }
@@ -80,7 +83,12 @@ class ResumeCliTest : public ::testing::Test {
         "json_extract(metrics, '$.cifar10_valid'), json_extract(metrics, '$.params') "
         "FROM candidates WHERE experiment_id = 1 ORDER BY step\"");
     EXPECT_EQ(result.status, 0) << result.out;
-    return result.out;
+    const Result counted = Sculpt(
+        "query " + db.string() +
+        " --format csv --sql \"SELECT arch_id, strategy, origin, count, repeat_of_step, "
+        "first_step, last_step FROM repeat_counts WHERE experiment_id = 1 ORDER BY arch_id, origin\"");
+    EXPECT_EQ(counted.status, 0) << counted.out;
+    return result.out + counted.out;
   }
 
   static std::string Query(const fs::path& db, const std::string& sql) {
@@ -104,8 +112,8 @@ class ResumeCliTest : public ::testing::Test {
     EXPECT_EQ(killed.status, 0) << killed.out;
     // Where the kill struck, for the log: proposals stored, and the training runs.
     std::cout << "  killed (" << when << ") with "
-              << Sculpt("query " + db.string() + " --format csv --sql \"SELECT (SELECT count(*) "
-                        "FROM candidates) || ' proposals stored; training runs: ' || "
+              << Sculpt("query " + db.string() + " --format csv --sql \"SELECT (SELECT sum(candidates) "
+                        "FROM experiment_summary) || ' proposals stored; training runs: ' || "
                         "ifnull((SELECT group_concat(kind || ' ' || status, ', ') FROM "
                         "training_runs), 'none')\" 2>&1 | tail -1")
                      .out;
@@ -133,14 +141,17 @@ TEST_F(ResumeCliTest, SearchKilledAtAnyMomentResumesToTheUninterruptedRun) {
                               " --quiet");
   ASSERT_EQ(whole.status, 0) << whole.out;
   const std::string expected = Candidates(whole_db);
-  ASSERT_GT(std::count(expected.begin(), expected.end(), '\n'), 250000) << expected.substr(0, 500);
+  // Every evaluation and the stored repeats, one line each, then the counted ones.
+  ASSERT_GT(std::count(expected.begin(), expected.end(), '\n'), 100000) << expected.substr(0, 500);
+  ASSERT_NE(expected.find("arch_id,strategy,origin,count"), std::string::npos);
+  EXPECT_EQ(Query(whole_db, "SELECT candidates FROM experiment_summary"), "candidates\n250000\n");
 
   // As soon as the file exists (it may hold nothing yet), then early, midway and late in the
   // search (by proposals stored).
   int cut = 0;
   for (const std::string when :
-       {"file", "count(*) >= 1 FROM evaluations", "max(first_step) >= 80000 FROM repeat_batches",
-        "max(first_step) >= 190000 FROM repeat_batches"}) {
+       {"file", "count(*) >= 1 FROM evaluations", "candidates >= 50000 FROM experiment_summary",
+        "count(*) >= 1 FROM repeat_counts"}) {
     SCOPED_TRACE("killed when " + when);
     const fs::path db = dir_ / ("cut" + std::to_string(++cut) + ".sqlite");
     ASSERT_GE(KillAndResume(Write("cut.json", TableConfig(), db), db, when), 1);

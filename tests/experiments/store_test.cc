@@ -537,6 +537,54 @@ TEST(StoreTest, RepeatsOfABatchShareOneRowAndReadBackInTheCandidatesView) {
   EXPECT_EQ(store->Stats(id).evaluated, 3);
 }
 
+TEST(StoreTest, RepeatsBeyondStoredRepeatsAreCountedPerArchitecture) {
+  TempDir dir;
+  const std::string path = (dir.Path() / "counted.sqlite").string();
+  auto store = ResultStore::Open(path);
+  const std::int64_t id = NewExperiment(*store, "exp", Goal::kMaximize);
+  const CandidateRecord first = Evaluated(0, 90.0, 2.0);
+  CandidateRecord isomorph = Repeat(4, first);
+  isomorph.arch_text = "arch-0-written-differently";
+  const std::int64_t kStoredRepeats = 2;
+  store->Writer(id, WriteMode::kImmediate, kStoredRepeats)
+      ->Write(std::vector<CandidateRecord>{first, Repeat(1, first), Repeat(2, first),
+                                           Repeat(3, first), isomorph, Evaluated(5, 80.0, 1.0)});
+  // A second writer (a resumed search) goes on counting: the limit is the experiment's.
+  store->Writer(id, WriteMode::kBackground, kStoredRepeats)
+      ->Write(std::vector<CandidateRecord>{Repeat(6, first), Repeat(7, first)});
+  const Table rows = store->Sql("SELECT step FROM repeats ORDER BY step");
+  ASSERT_EQ(rows.rows.size(), 2u);
+  EXPECT_EQ(std::get<std::int64_t>(rows.rows[1][0]), 2);
+  const Table counts = store->Sql(
+      "SELECT a.arch, c.origin, c.count, c.repeat_of_step, c.first_step, c.last_step "
+      "FROM repeat_counts AS c JOIN architectures AS a "
+      "  ON a.experiment_id = c.experiment_id AND a.id = c.arch_id ORDER BY a.arch");
+  ASSERT_EQ(counts.rows.size(), 2u);
+  EXPECT_EQ(std::get<std::string>(counts.rows[0][0]), "arch-0");
+  EXPECT_EQ(std::get<std::string>(counts.rows[0][1]), "mutation");
+  EXPECT_EQ(std::get<std::int64_t>(counts.rows[0][2]), 3);  // steps 3, 6 and 7
+  EXPECT_EQ(std::get<std::int64_t>(counts.rows[0][3]), 0);
+  EXPECT_EQ(std::get<std::int64_t>(counts.rows[0][4]), 3);
+  EXPECT_EQ(std::get<std::int64_t>(counts.rows[0][5]), 7);
+  EXPECT_EQ(std::get<std::string>(counts.rows[1][0]), "arch-0-written-differently");
+  EXPECT_EQ(std::get<std::int64_t>(counts.rows[1][2]), 1);
+  // Every proposal is counted, and a resume knows where the search stopped.
+  EXPECT_EQ(store->Stats(id).candidates, 8);
+  EXPECT_EQ(store->StoredSearch(id)->StoredSteps(), 8);
+  EXPECT_FALSE(store->CandidateAtStep(id, 3));
+  EXPECT_TRUE(store->CandidateAtStep(id, 2));
+
+  // A file written before repeat_counts existed gets it, and the summary that counts it, the
+  // next time it is opened to write.
+  store.reset();
+  {
+    sqlite::Database db(path, sqlite::Database::Mode::kReadWrite);
+    db.Exec("DROP VIEW experiment_summary; DROP TABLE repeat_counts;");
+  }
+  store = ResultStore::Open(path);
+  EXPECT_EQ(store->Stats(id).candidates, 4);  // the counted repeats went with the table
+}
+
 TEST(StoreTest, UpgradesAVersion1FileInPlaceKeepingEveryRow) {
   TempDir dir;
   const std::string path = (dir.Path() / "old.sqlite").string();
