@@ -15,7 +15,7 @@
 #include <numeric>
 #include <sstream>
 
-#include "predictors/csv_table.h"
+#include "spaces/csv_table.h"
 #include "predictors/mlp_predictor.h"
 #include "predictors/neural_comparator.h"
 #include "predictors/ranking.h"

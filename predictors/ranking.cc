@@ -1,6 +1,8 @@
 #include "predictors/ranking.h"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <string>
 
 #include "spaces/errors.h"
@@ -16,6 +18,22 @@ void CheckLengths(std::span<const double> truth, std::span<const double> predict
 }
 
 int Sign(double x) { return (x > 0) - (x < 0); }
+
+// Ranks 1..n from the lowest value up, tied values sharing their mean rank.
+std::vector<double> Ranks(std::span<const double> values) {
+  std::vector<std::size_t> order(values.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+  std::vector<double> ranks(values.size());
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    while (j + 1 < order.size() && values[order[j + 1]] == values[order[i]]) ++j;
+    for (std::size_t k = i; k <= j; ++k) ranks[order[k]] = 1.0 + 0.5 * static_cast<double>(i + j);
+    i = j + 1;
+  }
+  return ranks;
+}
 
 }  // namespace
 
@@ -50,6 +68,51 @@ double KendallTau(std::span<const double> truth, std::span<const double> predict
   }
   const double denominator = std::sqrt(untied_truth * untied_predicted);
   return denominator > 0 ? concordant_minus_discordant / denominator : 0.0;
+}
+
+double SpearmanRho(std::span<const double> truth, std::span<const double> predicted) {
+  CheckLengths(truth, predicted);
+  const std::vector<double> ra = Ranks(truth), rb = Ranks(predicted);
+  const double n = static_cast<double>(ra.size());
+  double ma = 0, mb = 0;
+  for (std::size_t i = 0; i < ra.size(); ++i) {
+    ma += ra[i] / n;
+    mb += rb[i] / n;
+  }
+  double cov = 0, va = 0, vb = 0;
+  for (std::size_t i = 0; i < ra.size(); ++i) {
+    cov += (ra[i] - ma) * (rb[i] - mb);
+    va += (ra[i] - ma) * (ra[i] - ma);
+    vb += (rb[i] - mb) * (rb[i] - mb);
+  }
+  return va > 0 && vb > 0 ? cov / std::sqrt(va * vb) : std::nan("");
+}
+
+std::vector<std::size_t> OrderHighestFirst(std::span<const double> values) {
+  std::vector<std::size_t> order(values.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return values[a] > values[b]; });
+  return order;
+}
+
+double TopPrecision(std::span<const double> truth, std::span<const double> predicted,
+                    std::size_t k) {
+  CheckLengths(truth, predicted);
+  if (k < 1 || k > truth.size()) {
+    throw UserError("top-k precision needs 1 <= k <= " + std::to_string(truth.size()) +
+                    ", got k = " + std::to_string(k));
+  }
+  std::vector<std::size_t> best_true = OrderHighestFirst(truth);
+  std::vector<std::size_t> best_predicted = OrderHighestFirst(predicted);
+  best_true.resize(k);
+  best_predicted.resize(k);
+  std::sort(best_true.begin(), best_true.end());
+  std::sort(best_predicted.begin(), best_predicted.end());
+  std::vector<std::size_t> both;
+  std::set_intersection(best_true.begin(), best_true.end(), best_predicted.begin(),
+                        best_predicted.end(), std::back_inserter(both));
+  return static_cast<double>(both.size()) / static_cast<double>(k);
 }
 
 }  // namespace sculpt

@@ -4,12 +4,11 @@
 // crashed, "N/A") fails that row's candidate with the reason, as a NaN does, rather than the
 // whole table; a column with no number at all is a config error.
 
-#include <charconv>
 #include <set>
 #include <utility>
 #include <unordered_map>
 
-#include "predictors/csv_table.h"
+#include "spaces/csv_table.h"
 #include "predictors/evaluators.h"
 #include "spaces/did_you_mean.h"
 #include "spaces/search_space.h"
@@ -45,14 +44,6 @@ class TableEvaluator final : public Evaluator {
   const SearchSpace& space_;
 };
 
-std::optional<double> ParseNumber(const std::string& text) {
-  double value = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr != end) return std::nullopt;
-  return value;
-}
-
 }  // namespace
 
 std::unique_ptr<Evaluator> MakeTableEvaluator(Options& options, const EvaluatorContext& context) {
@@ -77,24 +68,15 @@ std::unique_ptr<Evaluator> MakeTableEvaluator(Options& options, const EvaluatorC
     }
   }
 
-  std::filesystem::path path = path_text;
-  if (path.is_relative()) path = context.base_dir / path;
-  CsvTable table;
-  try {
-    table = CsvTable::Read(path);
-  } catch (const UserError& error) {
-    options.Error("path", error.what());
-    return nullptr;
-  }
+  const std::optional<CsvTable> read =
+      ReadCsvOption(options, "path", path_text, context.base_dir);
+  if (!read) return nullptr;
+  const CsvTable& table = *read;
+  const std::filesystem::path& path = table.Path();
 
   auto column_of = [&](const std::string& field, const std::string& name) -> std::optional<std::size_t> {
     std::optional<std::size_t> index = table.ColumnIndex(name);
-    if (!index) {
-      std::string message = "no column '" + name + "' in " + path.string();
-      const std::string guess = DidYouMean(name, table.Columns());
-      if (!guess.empty()) message += "; did you mean '" + guess + "'?";
-      options.Error(field, message + " (columns: " + JoinNames(table.Columns()) + ")");
-    }
+    if (!index) options.Error(field, table.NoColumnMessage(name));
     return index;
   };
   const std::optional<std::size_t> key_column = column_of("key", key);
@@ -126,7 +108,7 @@ std::unique_ptr<Evaluator> MakeTableEvaluator(Options& options, const EvaluatorC
     std::string bad;
     for (std::size_t c = 0; c < metric_columns.size(); ++c) {
       const auto& [name, index] = metric_columns[c];
-      if (std::optional<double> value = ParseNumber(row[index])) {
+      if (std::optional<double> value = ParseCsvNumber(row[index])) {
         metrics.emplace(name, *value);
         ++numbers[c];
       } else if (bad.empty()) {

@@ -31,4 +31,8 @@ std::unique_ptr<Strategy> MakeCtnas(Options& options, const StrategyContext& con
 std::unique_ptr<Strategy> MakeImportancePruning(Options& options, const StrategyContext& context);
 std::unique_ptr<Strategy> MakeFisherPruning(Options& options, const StrategyContext& context);
 
+// The architectures of a CSV file, in file order or a seeded sample, then nothing: scores
+// exactly a ground-truth table's architectures with any evaluator (see `sculpt rank`).
+std::unique_ptr<Strategy> MakeListed(Options& options, const StrategyContext& context);
+
 }  // namespace sculpt

@@ -7,6 +7,7 @@
 // registration line in experiments/config/builtins.cc.
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -61,6 +62,8 @@ struct StrategyContext {
   // The evaluator's gate gradients when it can give them (the prune evaluator), for
   // gradient-based pruning (search/pruning/); null otherwise.
   const UnitGradientSource* unit_gradients = nullptr;
+  // Relative paths in a strategy's options resolve against the config file's folder.
+  std::filesystem::path base_dir;
 };
 
 // Reads its options (reporting errors through Options) and builds the strategy.

@@ -29,5 +29,6 @@ int ExportCommand(const std::vector<std::string>& args, Streams io);  // cli_exp
 int ListCommand(const std::vector<std::string>& args, Streams io);    // cli_list.cc
 int TrainCommand(const std::vector<std::string>& args, Streams io);   // cli_train.cc
 int LatencyCommand(const std::vector<std::string>& args, Streams io);  // cli_latency.cc
+int RankCommand(const std::vector<std::string>& args, Streams io);     // cli_rank.cc
 
 }  // namespace sculpt

@@ -82,39 +82,6 @@ LatencyConfig ReadLatencyConfig(const fs::path& path) {
   return result;
 }
 
-// Ranks 1..n, ties sharing their mean rank.
-std::vector<double> Ranks(const std::vector<double>& values) {
-  std::vector<std::size_t> order(values.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return values[a] < values[b]; });
-  std::vector<double> ranks(values.size());
-  for (std::size_t i = 0; i < order.size();) {
-    std::size_t j = i;
-    while (j + 1 < order.size() && values[order[j + 1]] == values[order[i]]) ++j;
-    for (std::size_t k = i; k <= j; ++k) ranks[order[k]] = 1.0 + 0.5 * static_cast<double>(i + j);
-    i = j + 1;
-  }
-  return ranks;
-}
-
-// Spearman's rho: Pearson correlation of the ranks; NaN when either side is constant.
-double Spearman(const std::vector<double>& a, const std::vector<double>& b) {
-  const std::vector<double> ra = Ranks(a), rb = Ranks(b);
-  const double n = static_cast<double>(ra.size());
-  double ma = 0, mb = 0;
-  for (std::size_t i = 0; i < ra.size(); ++i) {
-    ma += ra[i] / n;
-    mb += rb[i] / n;
-  }
-  double cov = 0, va = 0, vb = 0;
-  for (std::size_t i = 0; i < ra.size(); ++i) {
-    cov += (ra[i] - ma) * (rb[i] - mb);
-    va += (ra[i] - ma) * (ra[i] - ma);
-    vb += (rb[i] - mb) * (rb[i] - mb);
-  }
-  return va > 0 && vb > 0 ? cov / std::sqrt(va * vb) : std::nan("");
-}
-
 struct ErrorSummary {
   double mean_abs_ms = 0;
   double mean_abs_percent = 0;
@@ -134,7 +101,7 @@ ErrorSummary Summarize(const std::vector<double>& measured, const std::vector<do
     s.max_percent = std::max(s.max_percent, percent);
   }
   if (measured.size() >= 2) {
-    s.spearman = Spearman(measured, predicted);
+    s.spearman = SpearmanRho(measured, predicted);
     try {
       s.kendall = KendallTau(measured, predicted);
     } catch (const UserError&) {

@@ -20,6 +20,7 @@ constexpr ModuleCommand kModuleCommands[] = {
     {"list", sculpt::ListCommand},
     {"train", sculpt::TrainCommand},
     {"latency", sculpt::LatencyCommand},
+    {"rank", sculpt::RankCommand},
 };
 
 }  // namespace

@@ -33,6 +33,7 @@ constexpr Subcommand kSubcommands[] = {
     {"train", "retrain a logged candidate from scratch and record it", nullptr},
     {"list", "list registered spaces, strategies or evaluators", nullptr},
     {"latency", "build a latency lookup table; predicted vs measured latency", nullptr},
+    {"rank", "how well an experiment's evaluator ranks, against a ground-truth table", nullptr},
 };
 
 void PrintUsage(std::ostream& out) {

@@ -41,6 +41,7 @@ const Registry<StrategyFactory>& Strategies() {
           MakeImportancePruning);
     r.Add("fisher", "Fisher mask search and rearrangement under a cost budget (Kwon et al.)",
           MakeFisherPruning);
+    r.Add("listed", "the architectures of a CSV file, in order or a seeded sample", MakeListed);
     return r;
   }();
   return registry;

@@ -265,6 +265,7 @@ Experiment BuildExperiment(const nlohmann::json& given_config,
   StrategyContext strategy_context{e.space.get(), strategy_objectives, e.seed, e.constraints,
                                    BuildComparator};
   strategy_context.unit_gradients = dynamic_cast<const UnitGradientSource*>(e.evaluator.get());
+  strategy_context.base_dir = base_dir;
   // An evaluator block with errors built nothing; a pruning strategy would add that it has no
   // gradients, which the evaluator's own errors already explain. It gets a stand-in (never
   // asked: a config with errors does not run).

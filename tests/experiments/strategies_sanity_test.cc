@@ -1,16 +1,21 @@
 // Runs every registered strategy on a tiny search for a few evaluations (as NNI's test_sanity):
 // it builds from its defaults (or the options listed below), proposes members of the space, makes
 // progress under the engine and survives a save/restore round trip. A new strategy whose options
-// have no defaults needs a line in kOptions.
+// have no defaults needs a line in kOptions (or, for a file, in StrategySetup::Config).
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
 #include "experiments/config/builtins.h"
 #include "predictors/neural_comparator.h"
 #include "search/engine.h"
+#include "spaces/rng.h"
 #include "tests/search/search_runner.h"
 #include "tests/search/small_prune_space.h"
 
@@ -76,12 +81,19 @@ class StrategySetup {
     nb201_ = Spaces().Get("nb201")(space_options);
     EXPECT_TRUE(errors.Empty());
     nac_.steps = 20;  // a sanity run, not a search: keep comparator-guided strategies quick
+    // The `listed` strategy's file: 40 cells drawn at random.
+    std::ofstream listed(listed_file_);
+    listed << "arch\n";
+    Rng rng(5);
+    for (int i = 0; i < 40; ++i) listed << nb201_->Format(nb201_->Sample(rng)) << "\n";
   }
+  ~StrategySetup() { std::filesystem::remove(listed_file_); }
 
   const SearchSpace& Space(const std::string& name) const {
     return kPruning.count(name) > 0 ? *prune_space_ : *nb201_;
   }
-  static nlohmann::json Config(const std::string& name) {
+  nlohmann::json Config(const std::string& name) const {
+    if (name == "listed") return {{"path", listed_file_.string()}};
     auto it = kOptions.find(name);
     return it == kOptions.end() ? nlohmann::json::object() : it->second;
   }
@@ -108,6 +120,9 @@ class StrategySetup {
 
  private:
   std::unique_ptr<SearchSpace> nb201_;
+  const std::filesystem::path listed_file_ =
+      std::filesystem::temp_directory_path() /
+      ("sculpt_sanity_listed_" + std::to_string(::getpid()) + ".csv");
   const std::unique_ptr<SearchSpace> prune_space_ = testing::SmallPruneSpace();
   const MadeUpGradients gradients_;
   NacOptions nac_;

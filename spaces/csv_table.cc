@@ -1,10 +1,12 @@
-#include "predictors/csv_table.h"
+#include "spaces/csv_table.h"
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 
+#include "spaces/did_you_mean.h"
 #include "spaces/errors.h"
 
 namespace sculpt {
@@ -47,6 +49,7 @@ CsvTable CsvTable::Read(const std::filesystem::path& path) {
     throw UserError("cannot open table '" + path.string() + "': " + std::strerror(errno));
   }
   CsvTable table;
+  table.path_ = path;
   std::string line;
   std::vector<std::string> fields;
   std::size_t line_number = 0;
@@ -75,6 +78,39 @@ std::optional<std::size_t> CsvTable::ColumnIndex(const std::string& name) const 
   auto it = std::find(columns_.begin(), columns_.end(), name);
   if (it == columns_.end()) return std::nullopt;
   return static_cast<std::size_t>(it - columns_.begin());
+}
+
+std::optional<double> ParseCsvNumber(const std::string& field) {
+  double value = 0;
+  const char* end = field.data() + field.size();
+  auto [ptr, ec] = std::from_chars(field.data(), end, value);
+  if (ec != std::errc() || ptr != end) return std::nullopt;
+  return value;
+}
+
+std::string CsvTable::NoColumnMessage(const std::string& name) const {
+  std::string message = "no column '" + name + "' in " + path_.string();
+  const std::string guess = DidYouMean(name, columns_);
+  if (!guess.empty()) message += "; did you mean '" + guess + "'?";
+  return message + " (columns: " + JoinNames(columns_) + ")";
+}
+
+std::optional<CsvTable> ReadCsvOption(Options& options, std::string_view key,
+                                      const std::string& path_text,
+                                      const std::filesystem::path& base_dir) {
+  if (path_text.empty()) {
+    // A missing key was reported by the getter that read it; an empty one is an error of its own.
+    if (options.Has(key)) options.Error(key, "must not be empty");
+    return std::nullopt;
+  }
+  std::filesystem::path path = path_text;
+  if (path.is_relative()) path = base_dir / path;
+  try {
+    return CsvTable::Read(path);
+  } catch (const UserError& error) {
+    options.Error(key, error.what());
+    return std::nullopt;
+  }
 }
 
 }  // namespace sculpt
