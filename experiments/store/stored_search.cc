@@ -41,23 +41,19 @@ class StoredSearch final : public StoredRun {
       seconds_ = std::max(seconds_, record.finished_at);
       records_.emplace(record.step, std::move(record));
     }
+    // Where the repeats end: stored one row per batch, or beyond stored_repeats only counted,
+    // their last step kept (repeat_counts exists in every file a writer opened, and resuming
+    // opens it to write).
     sqlite::Statement repeats(db,
-                              "SELECT max(first_step + count), max(finished_at) "
-                              "FROM repeat_batches WHERE experiment_id = ?1");
+                              "SELECT max(next_step), max(finished_at) FROM ("
+                              "SELECT first_step + count AS next_step, finished_at FROM repeat_batches "
+                              "WHERE experiment_id = ?1 UNION ALL "
+                              "SELECT last_step + 1, finished_at FROM repeat_counts "
+                              "WHERE experiment_id = ?1)");
     repeats.Bind(1, experiment_id);
     if (repeats.Step() && !repeats.IsNull(0)) {
       steps_ = std::max(steps_, repeats.Int(0));
       seconds_ = std::max(seconds_, repeats.Real(1));
-    }
-    // Repeats beyond stored_repeats were counted, their last step kept (the table exists in
-    // every file a writer opened, and resuming opens it to write).
-    sqlite::Statement counted(db,
-                              "SELECT max(last_step) + 1, max(finished_at) "
-                              "FROM repeat_counts WHERE experiment_id = ?1");
-    counted.Bind(1, experiment_id);
-    if (counted.Step() && !counted.IsNull(0)) {
-      steps_ = std::max(steps_, counted.Int(0));
-      seconds_ = std::max(seconds_, counted.Real(1));
     }
   }
 
