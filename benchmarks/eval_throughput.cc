@@ -30,7 +30,7 @@
 
 #include "experiments/config/experiment.h"
 #include "spaces/rng.h"
-#include "supernet/spos_trainer.h"
+#include "supernet/training/spos_trainer.h"
 #include "supernet/torch_threads.h"
 
 namespace {

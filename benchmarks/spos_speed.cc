@@ -20,10 +20,10 @@
 #include <unistd.h>
 
 #include "spaces/rng.h"
-#include "supernet/nb201_family.h"
-#include "supernet/nb201_network.h"
-#include "supernet/nb201_supernet.h"
-#include "supernet/spos_trainer.h"
+#include "supernet/nb201/nb201_family.h"
+#include "supernet/nb201/nb201_network.h"
+#include "supernet/nb201/nb201_supernet.h"
+#include "supernet/training/spos_trainer.h"
 #include "supernet/torch_threads.h"
 
 namespace {

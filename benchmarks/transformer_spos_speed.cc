@@ -42,8 +42,8 @@
 #include "spaces/rng.h"
 #include "supernet/families.h"
 #include "supernet/model_family.h"
-#include "supernet/optimizer.h"
-#include "supernet/spos_trainer.h"
+#include "supernet/training/optimizer.h"
+#include "supernet/training/spos_trainer.h"
 #include "supernet/torch_threads.h"
 
 namespace {

@@ -11,7 +11,7 @@ LayerNorm, mean pooling (or the class token) and a linear classifier. The step i
 grads set to None, forward of one sampled path, cross entropy, loss.item(), backward, the
 correct predictions counted, gradient norm clipped, torch.optim.AdamW step (its defaults, as a
 user would write it). The matrix products are PyTorch's (F.linear, @), which send float GEMMs to
-the system BLAS; Sculpt's transformer ops call oneDNN's sgemm instead (supernet/transformer_ops.h):
+the system BLAS; Sculpt's transformer ops call oneDNN's sgemm instead (supernet/transformer/transformer_ops.h):
 with Debian's default netlib reference BLAS that is most of the difference, so
 docs/BENCHMARKS.md also reports this twin with OpenBLAS (LD_LIBRARY_PATH).
 

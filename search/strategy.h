@@ -63,7 +63,7 @@ struct StrategyContext {
   // gradient-based pruning (search/pruning/); null otherwise.
   const UnitGradientSource* unit_gradients = nullptr;
   // Relative paths in a strategy's options resolve against the config file's folder.
-  std::filesystem::path base_dir;
+  std::filesystem::path base_dir{};
 };
 
 // Reads its options (reporting errors through Options) and builds the strategy.

@@ -52,7 +52,7 @@ struct LatencyTable {
 };
 
 // Node sums and zero tensors one cell of `arch` computes, exactly as ForwardCell
-// (supernet/nb201_ops.h) runs it: a node with k > 0 live inputs needs k - 1 sums; every read of a
+// (supernet/nb201/nb201_ops.h) runs it: a node with k > 0 live inputs needs k - 1 sums; every read of a
 // node without live input, and an output without one, makes a zero tensor.
 struct CellWork {
   int adds = 0;

@@ -188,6 +188,16 @@ class Nb201Space final : public SearchSpace {
   }
 
   // Node vocabulary: 0 input, 1 output, 2 + op for the op nodes. Vector: one-hot op per edge.
+  // edge<k>: the k-th op of the string form (kEdges[k]: node from -> node to).
+  std::vector<Decision> Decisions() const override {
+    std::vector<Decision> decisions;
+    for (int e = 0; e < kNumEdges; ++e) {
+      decisions.push_back({"edge" + std::to_string(e),
+                           std::vector<std::string>(kOpNames.begin(), kOpNames.end())});
+    }
+    return decisions;
+  }
+
   Encoding Encode(const Architecture& arch) const override {
     CheckCell(arch);
     Encoding encoding;

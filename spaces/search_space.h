@@ -20,6 +20,13 @@
 
 namespace sculpt {
 
+// One decision an architecture makes: the entry of Architecture::choices at the same position.
+// Few-shot supernets split the space on one (supernet/few_shot/few_shot_supernet.h).
+struct Decision {
+  std::string name;                  // e.g. "edge0", "layer2.heads"
+  std::vector<std::string> options;  // each choice value as a person reads it, e.g. "nor_conv_3x3"
+};
+
 class SearchSpace {
  public:
   virtual ~SearchSpace() = default;
@@ -66,6 +73,11 @@ class SearchSpace {
   // dead ends ignored). CanonicalHash is a 64-bit hash of it.
   virtual std::string CanonicalForm(const Architecture& arch) const = 0;
   std::uint64_t CanonicalHash(const Architecture& arch) const;
+
+  // The decisions, one per entry of choices, in order, when each is free of the others (every
+  // combination of values is a member); empty when they are not, or the space has none to
+  // offer (the default).
+  virtual std::vector<Decision> Decisions() const { return {}; }
 
   // Encodings for predictors (see encoding.h).
   virtual Encoding Encode(const Architecture& arch) const = 0;

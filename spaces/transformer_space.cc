@@ -330,6 +330,22 @@ class TransformerSpace final : public SearchSpace {
   // "ffn_<f>" for each FFN size > 0, in list order), always 2L + 3 nodes, so that every
   // architecture of one skeleton shares node count and vocabulary. Vector form: one one-hot per
   // choice position, in position order.
+  // "embed", then "layer<l>.heads" and "layer<l>.ffn" per layer, as Architecture orders them.
+  std::vector<Decision> Decisions() const override {
+    auto named = [](const char* prefix, const std::vector<int>& sizes) {
+      std::vector<std::string> options;
+      for (int size : sizes) options.push_back(prefix + std::to_string(size));
+      return options;
+    };
+    std::vector<Decision> decisions = {{"embed", named("d", skeleton_.embed_dims)}};
+    for (int l = 0; l < layers_; ++l) {
+      const std::string layer = "layer" + std::to_string(l);
+      decisions.push_back({layer + ".heads", named("h", skeleton_.heads)});
+      decisions.push_back({layer + ".ffn", named("f", skeleton_.ffn_dims)});
+    }
+    return decisions;
+  }
+
   Encoding Encode(const Architecture& arch) const override {
     CheckMember(arch);
     const int n = NumGraphNodes();

@@ -5,7 +5,7 @@
 // of a sample of training examples, the gradient of that example's loss with respect to every
 // gate: Michel et al.'s head importance is the mean of their absolute values, Kwon et al.'s
 // Fisher information the sum of their squares (and, across a layer's units, of their products).
-// The model code computes the matrix (supernet/prune_gradients.h); strategies in search/ turn it
+// The model code computes the matrix (supernet/prune/prune_gradients.h); strategies in search/ turn it
 // into importance orders and masks, never seeing a tensor.
 // Who may call: a UnitGradientSource is an evaluator's second face (the prune evaluator's);
 // Gradients() computes once, on the first call, and is safe to call from any thread.

@@ -11,7 +11,7 @@
 #include <functional>
 #include <vector>
 
-#include "supernet/split_scorer.h"
+#include "supernet/data/split_scorer.h"
 
 namespace sculpt {
 

@@ -16,8 +16,8 @@
 #include "spaces/errors.h"
 #include "spaces/machine.h"
 #include "supernet/latency.h"
-#include "supernet/nb201_network.h"
-#include "supernet/nb201_ops.h"
+#include "supernet/nb201/nb201_network.h"
+#include "supernet/nb201/nb201_ops.h"
 
 namespace sculpt {
 namespace {

@@ -22,7 +22,7 @@
 
 #include "experiments/config/builtins.h"
 #include "experiments/models/model_export.h"
-#include "supernet/idx_reader.h"
+#include "supernet/data/idx_reader.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include "spaces/nb201.h"
 #include "spaces/prune.h"
 #include "spaces/transformer.h"
-#include "supernet/evaluators.h"
+#include "supernet/evaluators/evaluators.h"
 #include "supernet/families.h"
 
 namespace sculpt {

@@ -8,7 +8,7 @@
 #include "spaces/errors.h"
 #include "spaces/json_file.h"
 #include "supernet/families.h"
-#include "supernet/transformer_ops.h"
+#include "supernet/transformer/transformer_ops.h"
 
 namespace sculpt {
 namespace {

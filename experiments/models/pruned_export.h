@@ -1,7 +1,7 @@
 #pragma once
 // The export of a candidate of the prune space: a stand-alone transformer, smaller for real. The
 // experiment's prune evaluator gives the candidate's network as it scored it (cut from the
-// trained model, tuned when it tunes masks: supernet/pruned_network_source.h), which is written
+// trained model, tuned when it tunes masks: supernet/prune/pruned_network_source.h), which is written
 // as a transformer-family export: `family` "transformer",
 // a `skeleton` whose choice lists also hold the pruned layers' head and FFN counts, `arch` the
 // pruned sizes in the transformer space's string form, so that the network rebuilds from
@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "spaces/prune.h"
-#include "supernet/pruned_network_source.h"
+#include "supernet/prune/pruned_network_source.h"
 
 namespace sculpt {
 

@@ -11,8 +11,8 @@
 #include "experiments/models/model_export.h"
 #include "spaces/errors.h"
 #include "spaces/options.h"
-#include "supernet/data_setup.h"
-#include "supernet/network_trainer.h"
+#include "supernet/data/data_setup.h"
+#include "supernet/training/network_trainer.h"
 #include "supernet/torch_threads.h"
 
 namespace sculpt {

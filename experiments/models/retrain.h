@@ -1,6 +1,6 @@
 #pragma once
 // Retraining: the last step of a search. The winner was only scored cheaply (inherited weights);
-// it is trained stand-alone from scratch (supernet/network_trainer.h) by its space's model
+// it is trained stand-alone from scratch (supernet/training/network_trainer.h) by its space's model
 // family for the epochs the "final" block of the config asks for, scored on the test split,
 // recorded in the store (a training run of kind "retrain" with per-epoch curves), its weights
 // kept next to the database (TrainedModelPath) and exported: architecture.json (the document of
@@ -29,9 +29,9 @@
 #include "spaces/metrics.h"
 #include "spaces/prepare.h"
 #include "spaces/search_space.h"
-#include "supernet/dataset.h"
+#include "supernet/data/dataset.h"
 #include "supernet/model_family.h"
-#include "supernet/spos_trainer.h"
+#include "supernet/training/spos_trainer.h"
 
 namespace sculpt {
 

@@ -15,7 +15,7 @@
 
 #include "experiments/config/builtins.h"
 #include "experiments/models/model_export.h"
-#include "supernet/idx_reader.h"
+#include "supernet/data/idx_reader.h"
 #include "tests/experiments/run_sculpt.h"
 #include "tests/supernet/test_data.h"
 

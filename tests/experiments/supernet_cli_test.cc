@@ -15,7 +15,7 @@
 
 #include "experiments/models/model_export.h"
 #include "spaces/nb201.h"
-#include "supernet/nb201_family.h"
+#include "supernet/nb201/nb201_family.h"
 #include "tests/supernet/test_data.h"
 #include "tests/supernet/tiny_models.h"
 
@@ -217,6 +217,34 @@ TEST_F(SupernetCliTest, SkeletonThatDoesNotFitTheDataIsAConfigError) {
   EXPECT_NE(run.out.find("\"input_channels\": 1, \"input_size\": 8"), std::string::npos)
       << run.out;
   EXPECT_FALSE(fs::exists(dir_ / "runs/mismatch.sqlite"));
+}
+
+TEST_F(SupernetCliTest, FewShotSupernetRunsTheWholeLoopAndBadSplitsExitWith2) {
+  nlohmann::json config = Config("few-shot");
+  config["evaluator"]["kind"] = "few_shot";
+  config["evaluator"]["few_shot"] = {{"split", "edge3"}, {"epochs", 1}};
+  config.erase("final");
+  const Result run = Sculpt("run " + WriteConfig("few_shot.json", config).string());
+  ASSERT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("sub-supernet 5/5 (edge3=avg_pool_3x3) epoch 1/1"), std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("few-shot supernet: 5 sub-supernets split on edge3"), std::string::npos)
+      << run.out;
+  const fs::path db = dir_ / "runs/few-shot.sqlite";
+  // The one-shot supernet and five sub-supernets, each a training run naming its value.
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'supernet' AND "
+                           "status = 'finished'"),
+            "6");
+  EXPECT_EQ(QueryValue(db, "SELECT group_concat(json_extract(config, '$.few_shot.value'), ' ') "
+                           "FROM training_runs WHERE json_extract(config, '$.few_shot') IS NOT NULL"),
+            "none skip_connect nor_conv_1x1 nor_conv_3x3 avg_pool_3x3");
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM evaluations WHERE status = 'ok'"), "6");
+
+  config["evaluator"]["few_shot"]["split"] = "edge7";
+  const Result bad = Sculpt("run " + WriteConfig("few_shot_bad.json", config).string());
+  EXPECT_EQ(bad.status, 2) << bad.out;
+  EXPECT_NE(bad.out.find("evaluator.few_shot.split"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("has no decision 'edge7'"), std::string::npos) << bad.out;
 }
 
 // The same pipeline on the transformer space: nothing in it names a space.

@@ -1,4 +1,4 @@
-#include "supernet/avg_pool3x3.h"
+#include "supernet/nb201/avg_pool3x3.h"
 
 #include <vector>
 

@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "supernet/nb201_ops.h"
-#include "supernet/nb201_supernet.h"
+#include "supernet/nb201/nb201_ops.h"
+#include "supernet/nb201/nb201_supernet.h"
 #include "supernet/torch_threads.h"
 
 namespace sculpt {

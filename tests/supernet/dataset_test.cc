@@ -1,4 +1,4 @@
-#include "supernet/dataset.h"
+#include "supernet/data/dataset.h"
 
 #include <algorithm>
 #include <set>
@@ -9,7 +9,7 @@
 
 #include "spaces/errors.h"
 #include "spaces/options.h"
-#include "supernet/idx_reader.h"
+#include "supernet/data/idx_reader.h"
 #include "supernet/torch_threads.h"
 #include "tests/supernet/test_data.h"
 

@@ -1,4 +1,4 @@
-#include "supernet/idx_reader.h"
+#include "supernet/data/idx_reader.h"
 
 #include <fstream>
 #include <string>
@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "spaces/errors.h"
-#include "supernet/dataset.h"
+#include "supernet/data/dataset.h"
 #include "tests/supernet/test_data.h"
 
 namespace sculpt {

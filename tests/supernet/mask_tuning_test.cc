@@ -7,9 +7,9 @@
 #include <torch/torch.h>
 
 #include "spaces/transformer.h"
-#include "supernet/mask_tuning.h"
-#include "supernet/prune_gradients.h"
-#include "supernet/prune_network.h"
+#include "supernet/prune/mask_tuning.h"
+#include "supernet/prune/prune_gradients.h"
+#include "supernet/prune/prune_network.h"
 #include "tests/supernet/tiny_models.h"
 
 namespace sculpt {

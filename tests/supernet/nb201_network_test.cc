@@ -1,4 +1,4 @@
-#include "supernet/nb201_network.h"
+#include "supernet/nb201/nb201_network.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

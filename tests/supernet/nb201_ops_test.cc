@@ -1,4 +1,4 @@
-#include "supernet/nb201_ops.h"
+#include "supernet/nb201/nb201_ops.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

@@ -1,4 +1,4 @@
-#include "supernet/nb201_supernet.h"
+#include "supernet/nb201/nb201_supernet.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

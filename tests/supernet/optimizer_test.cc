@@ -1,4 +1,4 @@
-#include "supernet/optimizer.h"
+#include "supernet/training/optimizer.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

@@ -7,7 +7,7 @@
 #include <torch/torch.h>
 
 #include "spaces/transformer.h"
-#include "supernet/prune_gradients.h"
+#include "supernet/prune/prune_gradients.h"
 #include "tests/supernet/tiny_models.h"
 
 namespace sculpt {

@@ -7,8 +7,8 @@
 #include <torch/torch.h>
 
 #include "spaces/transformer.h"
-#include "supernet/prune_network.h"
-#include "supernet/transformer_ops.h"
+#include "supernet/prune/prune_network.h"
+#include "supernet/transformer/transformer_ops.h"
 #include "tests/supernet/tiny_models.h"
 
 namespace sculpt {

@@ -1,11 +1,11 @@
-#include "supernet/spos_trainer.h"
+#include "supernet/training/spos_trainer.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "spaces/errors.h"
-#include "supernet/dataset.h"
-#include "supernet/nb201_family.h"
+#include "supernet/data/dataset.h"
+#include "supernet/nb201/nb201_family.h"
 #include "supernet/torch_threads.h"
 #include "tests/supernet/test_data.h"
 #include "tests/supernet/tiny_models.h"

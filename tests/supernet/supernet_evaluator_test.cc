@@ -7,8 +7,8 @@
 
 #include "spaces/nb201.h"
 #include "spaces/options.h"
-#include "supernet/evaluators.h"
-#include "supernet/nb201_family.h"
+#include "supernet/evaluators/evaluators.h"
+#include "supernet/nb201/nb201_family.h"
 #include "supernet/torch_threads.h"
 #include "tests/supernet/test_data.h"
 
@@ -20,6 +20,7 @@ class RecordingLog final : public TrainingLog, public TrainingProgress {
  public:
   std::int64_t BeginRun(std::string_view kind, const nlohmann::json& config) override {
     kinds.emplace_back(kind);
+    configs.push_back(config);
     first_epochs.push_back(config.value("first_epoch", -1));
     return static_cast<std::int64_t>(kinds.size());
   }
@@ -30,20 +31,27 @@ class RecordingLog final : public TrainingLog, public TrainingProgress {
   void FinishRun(std::int64_t /*run*/, std::string_view status, const Metrics&) override {
     statuses.emplace_back(status);
   }
-  void Begin(std::string_view, std::int64_t, std::int64_t, std::int64_t) override {}
+  void Begin(std::string_view title, std::int64_t, std::int64_t, std::int64_t) override {
+    titles.emplace_back(title);
+  }
   void Step(const TrainingStep& step) override { ++steps; last_step = step; }
   void EpochDone(std::int64_t epoch, const Metrics&) override {
+    ++total_epochs;
     if (stop_after_epochs > 0 && epoch >= stop_after_epochs) stop = true;
+    if (stop_after_total_epochs > 0 && total_epochs >= stop_after_total_epochs) stop = true;
   }
   void End() override {}
   void Note(std::string_view text) override { notes.emplace_back(text); }
 
-  std::vector<std::string> kinds, statuses, notes;
+  std::vector<std::string> kinds, statuses, notes, titles;
+  std::vector<nlohmann::json> configs;
   std::vector<std::int64_t> first_epochs;
   std::vector<int> epochs;
   std::int64_t steps = 0;
   TrainingStep last_step;
-  std::int64_t stop_after_epochs = 0;
+  std::int64_t stop_after_epochs = 0;        // of one training run
+  int total_epochs = 0;                      // of all training runs
+  int stop_after_total_epochs = 0;
   std::atomic<bool> stop{false};
 };
 
@@ -88,6 +96,16 @@ class SupernetEvaluatorTest : public ::testing::Test {
       EXPECT_TRUE(found.Empty()) << found.Messages().front();
     }
     return found.Empty() ? std::move(evaluator) : nullptr;
+  }
+
+  // A few-shot supernet: 2 one-shot epochs, then `few_shot`'s settings.
+  nlohmann::json FewShotConfig(const nlohmann::json& few_shot) const {
+    nlohmann::json config = SupernetConfig();
+    config["training"]["epochs"] = 2;
+    config["kind"] = "few_shot";
+    config["few_shot"] = few_shot;
+    config["latency_runs"] = 0;
+    return config;
   }
 
   std::vector<Architecture> SomeCells() const {
@@ -244,6 +262,132 @@ TEST_F(SupernetEvaluatorTest, TrainEvaluatorTrainsFromScratchAndReportsTestAccur
   EXPECT_GT(first.at("train_seconds"), 0.0);
   // Same seeds: the same score again, whenever it is computed.
   EXPECT_EQ(evaluator->Evaluate(conv, {}).at("valid_loss"), first.at("valid_loss"));
+}
+
+TEST_F(SupernetEvaluatorTest, FewShotTrainsOneSubSupernetPerValueResumesAndIsReused) {
+  const nlohmann::json few_shot = {{"split", "edge1"}, {"epochs", 1}};
+  Rng rng(4);
+  std::vector<Architecture> cells;
+  for (int i = 0; i < 6; ++i) cells.push_back(space_->Sample(rng));
+
+  // Reference: in one go, without checkpoints.
+  auto reference = Build("supernet", FewShotConfig(few_shot));
+  PrepareContext plain;
+  reference->Prepare(plain);
+  std::vector<double> expected;
+  for (const Architecture& arch : cells) expected.push_back(reference->Evaluate(arch, {}).at("loss"));
+
+  // Interrupted during the third sub-supernet: 2 one-shot epochs + 2 sub-supernets + 1.
+  const std::filesystem::path checkpoints = dir_ / "db.supernet";
+  RecordingLog first;
+  first.stop_after_total_epochs = 2 + 2;
+  auto interrupted = Build("supernet", FewShotConfig(few_shot));
+  PrepareContext context{&first, &first, &first.stop, checkpoints};
+  interrupted->Prepare(context);
+  EXPECT_EQ(first.titles, (std::vector<std::string>{"supernet", "sub-supernet 1/5 (edge1=none)",
+                                                    "sub-supernet 2/5 (edge1=skip_connect)"}));
+  EXPECT_EQ(first.statuses, (std::vector<std::string>{"finished", "finished", "finished"}));
+  EXPECT_THROW(interrupted->Evaluate(cells[0], {}), InternalError);
+  ASSERT_EQ(first.configs.size(), 3U);
+  EXPECT_EQ(first.configs[2]["few_shot"]["value"], "skip_connect");
+
+  // Resumed: the one-shot supernet and two sub-supernets are reused, three more trained; the
+  // scores equal the uninterrupted run's.
+  RecordingLog second;
+  auto resumed = Build("supernet", FewShotConfig(few_shot));
+  PrepareContext context2{&second, &second, &second.stop, checkpoints};
+  resumed->Prepare(context2);
+  EXPECT_EQ(second.titles.size(), 3U);
+  EXPECT_EQ(second.total_epochs, 3);
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    EXPECT_EQ(resumed->Evaluate(cells[i], {}).at("loss"), expected[i]) << i;
+  }
+  ASSERT_FALSE(second.notes.empty());
+  EXPECT_NE(second.notes.back().find("5 sub-supernets split on edge1"), std::string::npos)
+      << second.notes.back();
+
+  // Later runs of the same settings train nothing.
+  RecordingLog third;
+  auto reused = Build("supernet", FewShotConfig(few_shot));
+  PrepareContext context3{&third, &third, &third.stop, checkpoints};
+  reused->Prepare(context3);
+  EXPECT_EQ(third.total_epochs, 0);
+  EXPECT_TRUE(third.kinds.empty());
+  EXPECT_EQ(reused->Evaluate(cells[1], {}).at("loss"), expected[1]);
+
+  // The one-shot supernet alone is the same checkpoint: a one-shot run reuses it.
+  nlohmann::json one_shot = FewShotConfig(few_shot);
+  one_shot.erase("kind");
+  one_shot.erase("few_shot");
+  RecordingLog fourth;
+  auto plain_run = Build("supernet", one_shot);
+  PrepareContext context4{&fourth, &fourth, &fourth.stop, checkpoints};
+  plain_run->Prepare(context4);
+  EXPECT_EQ(fourth.total_epochs, 0);
+}
+
+TEST_F(SupernetEvaluatorTest, FewShotAutoSplitsWhereGradientsDisagreeMostAndKeepsTheChoice) {
+  const nlohmann::json few_shot = {{"split", "auto"}, {"epochs", 1}, {"auto_batches", 2}};
+  const std::filesystem::path checkpoints = dir_ / "db.supernet";
+  RecordingLog first;
+  auto evaluator = Build("supernet", FewShotConfig(few_shot));
+  PrepareContext context{&first, &first, &first.stop, checkpoints};
+  evaluator->Prepare(context);
+  ASSERT_FALSE(first.notes.empty());
+  EXPECT_EQ(first.notes.front().rfind("gradient matching splits on edge", 0), 0U)
+      << first.notes.front();
+  const std::string chosen = first.notes.front().substr(28, 5);  // "edgeK"
+  EXPECT_EQ(first.titles.size(), 1U + nb201::kNumOps);
+  EXPECT_NE(first.titles[1].find("(" + chosen + "=none)"), std::string::npos) << first.titles[1];
+
+  // The choice is kept with the sub-supernets: the next run does not match gradients again.
+  RecordingLog second;
+  auto again = Build("supernet", FewShotConfig(few_shot));
+  PrepareContext context2{&second, &second, &second.stop, checkpoints};
+  again->Prepare(context2);
+  for (const std::string& note : second.notes) {
+    EXPECT_EQ(note.find("gradient matching"), std::string::npos) << note;
+  }
+  EXPECT_EQ(second.total_epochs, 0);
+}
+
+TEST_F(SupernetEvaluatorTest, FewShotBadSplitsAreConfigErrorsThatNameTheDecisions) {
+  std::vector<std::string> errors;
+  EXPECT_EQ(Build("supernet", FewShotConfig({{"split", "edge9"}}), &errors), nullptr);
+  ASSERT_EQ(errors.size(), 1U);
+  EXPECT_NE(errors[0].find("evaluator.few_shot.split"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("no decision 'edge9'"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("edge0, edge1, edge2, edge3, edge4, edge5, or auto"),
+            std::string::npos)
+      << errors[0];
+
+  EXPECT_EQ(Build("supernet", FewShotConfig({{"split", "egde2"}}), &errors), nullptr);
+  EXPECT_NE(errors.at(0).find("did you mean 'edge2'"), std::string::npos) << errors[0];
+
+  EXPECT_EQ(Build("supernet", FewShotConfig({{"epochs", 0}}), &errors), nullptr);
+  EXPECT_NE(errors.at(0).find("few_shot.epochs"), std::string::npos) << errors[0];
+
+  nlohmann::json one_shot_with_block = FewShotConfig({{"split", "edge0"}});
+  one_shot_with_block["kind"] = "one_shot";
+  EXPECT_EQ(Build("supernet", one_shot_with_block, &errors), nullptr);
+  EXPECT_NE(errors.at(0).find("only with \"kind\": \"few_shot\""), std::string::npos) << errors[0];
+
+  nlohmann::json bad_kind = FewShotConfig({});
+  bad_kind["kind"] = "two_shot";
+  EXPECT_EQ(Build("supernet", bad_kind, &errors), nullptr);
+  EXPECT_NE(errors.at(0).find("evaluator.kind"), std::string::npos) << errors[0];
+}
+
+TEST_F(SupernetEvaluatorTest, FewShotDefaultSplitIsTheFirstDecision) {
+  RecordingLog log;
+  PrepareContext context{&log, &log, &log.stop, {}};
+  nlohmann::json config = FewShotConfig(nlohmann::json::object());
+  config["training"]["epochs"] = 1;
+  config["few_shot"]["epochs"] = 1;
+  auto quick = Build("supernet", config);
+  quick->Prepare(context);
+  ASSERT_EQ(log.titles.size(), 6U);
+  EXPECT_EQ(log.titles[5], "sub-supernet 5/5 (edge0=avg_pool_3x3)");
 }
 
 }  // namespace

@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 
 #include "spaces/rng.h"
-#include "supernet/dataset.h"
-#include "supernet/idx_reader.h"
+#include "supernet/data/dataset.h"
+#include "supernet/data/idx_reader.h"
 
 namespace sculpt::testing {
 

@@ -17,9 +17,9 @@
 #include "supernet/families.h"
 #include "supernet/model_family.h"
 #include "supernet/torch_threads.h"
-#include "supernet/transformer_network.h"
-#include "supernet/transformer_ops.h"
-#include "supernet/transformer_supernet.h"
+#include "supernet/transformer/transformer_network.h"
+#include "supernet/transformer/transformer_ops.h"
+#include "supernet/transformer/transformer_supernet.h"
 #include "tests/supernet/tiny_models.h"
 
 namespace sculpt {

@@ -1,0 +1,95 @@
+#!/bin/bash
+# Issue 13's ranking benchmark: how well supernets of each kind rank the architectures of a
+# ground-truth table (benchmarks/ground_truth.sh), scored by `sculpt rank` (Kendall tau,
+# Spearman rho, precision of the top 10 %, the truth rank of the supernet's top-1). Every
+# supernet scores exactly the table's architectures (the `listed` strategy) on the quickstart's
+# evaluation: the first 1,000 validation images.
+#
+# The supernets, per seed (training cost in one-shot epochs of 10,000 images):
+#   one_shot_8     SPOS, 8 epochs (the quickstart's supernet)                          8
+#   few_shot_3+5   SPOS 3 epochs, split on SPLIT, 1 epoch per sub-supernet             8  (equal cost)
+#   one_shot_18    SPOS, 18 epochs                                                     18
+#   few_shot_8+10  the 8-epoch supernet split on SPLIT, 2 epochs per sub-supernet      18 (2.25x, the paper's)
+#   auto_8+10      the same, split where gradients disagree most (gradient matching)  18
+# A run reuses the supernets an earlier run of the same seed trained (one database per seed).
+#
+#   benchmarks/supernet_ranking.sh [SEEDS] [SPLIT] [TABLE] [WORK_DIR]
+#       SEEDS: supernet seeds, e.g. "0 1 2" (default)
+#       SPLIT: the manual split (default edge0, the first decision)
+#       TABLE: default benchmarks/data/nb201_fashion_mnist.csv, column valid_accuracy
+# Prints one markdown row per supernet and seed, then the mean and standard deviation per kind.
+# Run from the repository root with nothing else running.
+set -euo pipefail
+SEEDS=${1:-0 1 2}
+SPLIT=${2:-edge0}
+TABLE=$(realpath "${3:-benchmarks/data/nb201_fashion_mnist.csv}")
+WORK=${4:-runs/supernet_ranking}
+SCULPT=$(realpath build/sculpt)
+mkdir -p "$WORK"
+WORK=$(realpath "$WORK")
+ROWS=$(($(wc -l < "$TABLE") - 1))
+RESULTS="$WORK/results.csv"
+: > "$RESULTS"
+
+run() {  # SEED NAME EPOCHS EVALUATOR_EXTRA
+  local db="$WORK/seed-$1.sqlite" name="$2-seed$1"
+  cat > "$WORK/$name.json" <<JSON
+{"name": "$name", "seed": $1,
+ "space": {"type": "nb201", "channels": 12, "cells_per_stage": 1,
+           "input_channels": 1, "input_size": 28, "classes": 10},
+ "evaluator": {"type": "supernet",
+   "dataset": {"path": "/usr/share/datasets/fashion-mnist", "validation_size": 5000,
+               "train_size": 10000},
+   "training": {"epochs": $3, "batch_size": 64, "learning_rate": 0.1},
+   $4
+   "eval_images": 1000, "eval_batch_size": 250, "latency_runs": 0},
+ "objectives": [{"metric": "accuracy", "goal": "maximize"}],
+ "strategy": {"type": "listed", "path": "$TABLE"},
+ "budget": {"evaluations": $ROWS}, "batch": 2, "workers": 2,
+ "storage": "$db"}
+JSON
+  local start end
+  start=$(date +%s.%N)
+  "$SCULPT" run "$WORK/$name.json" --quiet > "$WORK/$name.log" 2>&1
+  end=$(date +%s.%N)
+  "$SCULPT" rank "$db" --experiment "$name" --truth "$TABLE" --column valid_accuracy \
+    --format json > "$WORK/$name.rank.json"
+  python3 - "$WORK/$name.rank.json" "$2" "$1" "$(echo "$end - $start" | bc -l)" "$RESULTS" <<'PY'
+import json, sys
+path, kind, seed, seconds, results = sys.argv[1:]
+doc = json.load(open(path))
+rows = doc if isinstance(doc, list) else doc.get("rows", doc)
+m = {r["measure"]: r["value"] for r in rows} if isinstance(rows, list) else rows
+line = (f"| {kind} | {seed} | {float(m['kendall_tau']):.3f} | {float(m['spearman_rho']):.3f} | "
+        f"{float(m['top_10pct_precision']):.2f} | {m['top1_truth_rank']} | {float(seconds):.0f} |")
+print(line, flush=True)
+with open(results, "a") as out:
+    out.write(f"{kind},{seed},{m['kendall_tau']},{m['spearman_rho']},{m['top_10pct_precision']}\n")
+PY
+}
+
+# seconds: the run's wall time, which leaves out the supernets it reused from this seed's
+# earlier runs (the few-shot runs reuse the 3- and 8-epoch one-shot supernets): compare costs
+# by epochs, whose time `sculpt query DB --sql` reads from training_epochs.seconds.
+echo "| supernet | seed | Kendall tau | Spearman rho | top-10 % precision | top-1's truth rank | seconds |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+for seed in $SEEDS; do
+  run "$seed" one_shot_8 8 ''
+  run "$seed" "few_shot_3+5" 3 "\"kind\": \"few_shot\", \"few_shot\": {\"split\": \"$SPLIT\", \"epochs\": 1},"
+  run "$seed" one_shot_18 18 ''
+  run "$seed" "few_shot_8+10" 8 "\"kind\": \"few_shot\", \"few_shot\": {\"split\": \"$SPLIT\", \"epochs\": 2},"
+  run "$seed" "auto_8+10" 8 "\"kind\": \"few_shot\", \"few_shot\": {\"split\": \"auto\", \"epochs\": 2},"
+done
+echo
+echo "| supernet | seeds | Kendall tau | Spearman rho | top-10 % precision |"
+echo "| --- | --- | --- | --- | --- |"
+python3 - "$RESULTS" <<'PY'
+import csv, statistics, sys
+by = {}
+for kind, seed, tau, rho, top in csv.reader(open(sys.argv[1])):
+    by.setdefault(kind, []).append((float(tau), float(rho), float(top)))
+def f(xs):
+    return f"{statistics.mean(xs):.3f} ± {statistics.stdev(xs):.3f}" if len(xs) > 1 else f"{xs[0]:.3f}"
+for kind, runs in by.items():
+    print(f"| {kind} | {len(runs)} | {f([r[0] for r in runs])} | {f([r[1] for r in runs])} | {f([r[2] for r in runs])} |")
+PY

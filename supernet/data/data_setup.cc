@@ -1,0 +1,43 @@
+#include "supernet/data/data_setup.h"
+
+#include "spaces/errors.h"
+#include "spaces/search_space.h"
+#include "supernet/evaluators/evaluators.h"
+
+namespace sculpt {
+
+std::string SpaceName(const EvaluatorContext& context) {
+  return context.space == nullptr ? std::string() : context.space->Name();
+}
+
+DataShape ShapeOf(const ImageDataset& data) {
+  return {data.Channels(), data.Height(), data.Width(), data.Classes()};
+}
+
+DataSetup ReadDataSetup(Options& block, std::shared_ptr<const ModelFamily> family,
+                        const std::string& space, const std::filesystem::path& base_dir) {
+  DataSetup setup;
+  setup.family = std::move(family);
+  if (setup.family == nullptr) {
+    block.Error("", "needs a space with networks to train (a model family), and space '" + space +
+                        "' has none");
+  }
+  Options dataset_block = block.Child("dataset");
+  setup.dataset = ReadDatasetOptions(dataset_block, base_dir);
+  dataset_block.Finish();
+  if (!block.Errors().Empty()) return setup;
+  try {
+    setup.data = ImageDataset::Load(setup.dataset);
+  } catch (const UserError& error) {
+    block.Error("dataset", error.what());
+    return setup;
+  }
+  if (const std::string mismatch = setup.family->DataMismatch(ShapeOf(*setup.data));
+      !mismatch.empty()) {
+    block.Error("dataset", mismatch);
+    setup.data.reset();
+  }
+  return setup;
+}
+
+}  // namespace sculpt
