@@ -1,46 +1,65 @@
 #!/bin/bash
 # Issue 13's ranking benchmark: how well supernets of each kind rank the architectures of a
-# ground-truth table (benchmarks/ground_truth.sh), scored by `sculpt rank` (Kendall tau,
+# ground-truth table (benchmarks/ground_truth.sh) of the nb201 or transformer space, scored by `sculpt rank` (Kendall tau,
 # Spearman rho, precision of the top 10 %, the truth rank of the supernet's top-1). Every
 # supernet scores exactly the table's architectures (the `listed` strategy) on the quickstart's
 # evaluation: the first 1,000 validation images.
 #
-# The supernets, per seed (training cost in one-shot epochs of 10,000 images):
-#   one_shot_8     SPOS, 8 epochs (the quickstart's supernet)                          8
-#   few_shot_3+5   SPOS 3 epochs, split on SPLIT, 1 epoch per sub-supernet             8  (equal cost)
+# The supernets, per seed; cost in one-shot epochs, with V the split decision's values (nb201
+# edges: 5; transformer: 3 embedding sizes, or the decision auto picks):
+#   one_shot_8     SPOS, 8 epochs (the quickstart's, or vit_quickstart's, supernet)     8
+#   few_shot_3+1x  SPOS 3 epochs, split on SPLIT, 1 epoch per sub-supernet             3 + V (nb201: 8, equal cost)
 #   one_shot_18    SPOS, 18 epochs                                                     18
-#   few_shot_8+10  the 8-epoch supernet split on SPLIT, 2 epochs per sub-supernet      18 (2.25x, the paper's)
-#   auto_8+10      the same, split where gradients disagree most (gradient matching)  18
+#   few_shot_8+2x  the 8-epoch supernet split on SPLIT, 2 epochs per sub-supernet      8 + 2V (nb201: 18, 2.25x, the paper's)
+#   auto_8+2x      the same, split where gradients disagree most (gradient matching)  8 + 2V
 # A run reuses the supernets an earlier run of the same seed trained (one database per seed).
 #
-#   benchmarks/supernet_ranking.sh [SEEDS] [SPLIT] [TABLE] [WORK_DIR]
-#       SEEDS: supernet seeds, e.g. "0 1 2" (default)
-#       SPLIT: the manual split (default edge0, the first decision)
-#       TABLE: default benchmarks/data/nb201_fashion_mnist.csv, column valid_accuracy
+#   benchmarks/supernet_ranking.sh [SEEDS] [SPLIT] [TABLE] [WORK_DIR] [FAMILY]
+#       SEEDS:  supernet seeds, e.g. "0 1 2" (default)
+#       SPLIT:  the manual split (default the first decision: edge0, or embed for transformer)
+#       TABLE:  default benchmarks/data/FAMILY_fashion_mnist.csv, column valid_accuracy
+#       FAMILY: nb201 (default: the quickstart's skeleton and training) or transformer
+#               (vit_quickstart's)
 # Prints one markdown row per supernet and seed, then the mean and standard deviation per kind.
 # Run from the repository root with nothing else running.
 set -euo pipefail
 SEEDS=${1:-0 1 2}
-SPLIT=${2:-edge0}
-TABLE=$(realpath "${3:-benchmarks/data/nb201_fashion_mnist.csv}")
+FAMILY=${5:-nb201}
+case "$FAMILY" in
+  nb201)
+    SPLIT=${2:-edge0}
+    SPACE='{"type": "nb201", "channels": 12, "cells_per_stage": 1,
+            "input_channels": 1, "input_size": 28, "classes": 10}'
+    TRAINING='"batch_size": 64, "learning_rate": 0.1'
+    ;;
+  transformer)
+    SPLIT=${2:-embed}
+    SPACE='{"type": "transformer", "input_channels": 1, "input_size": 28, "classes": 10,
+            "patch_size": 4, "layers": 4, "embed_dims": [32, 48, 64], "heads": [0, 1, 2, 4],
+            "head_dim": 16, "ffn_dims": [0, 64, 128]}'
+    TRAINING='"batch_size": 64, "optimizer": "adamw", "learning_rate": 0.003,
+              "weight_decay": 0.05, "warmup_epochs": 0.5'
+    ;;
+  *) echo "unknown family '$FAMILY' (nb201 or transformer)" >&2; exit 2 ;;
+esac
+TABLE=$(realpath "${3:-benchmarks/data/${FAMILY}_fashion_mnist.csv}")
 WORK=${4:-runs/supernet_ranking}
 SCULPT=$(realpath build/sculpt)
 mkdir -p "$WORK"
 WORK=$(realpath "$WORK")
 ROWS=$(($(wc -l < "$TABLE") - 1))
-RESULTS="$WORK/results.csv"
+RESULTS="$WORK/$FAMILY-results.csv"
 : > "$RESULTS"
 
 run() {  # SEED NAME EPOCHS EVALUATOR_EXTRA
-  local db="$WORK/seed-$1.sqlite" name="$2-seed$1"
+  local db="$WORK/$FAMILY-seed-$1.sqlite" name="$FAMILY-$2-seed$1"
   cat > "$WORK/$name.json" <<JSON
 {"name": "$name", "seed": $1,
- "space": {"type": "nb201", "channels": 12, "cells_per_stage": 1,
-           "input_channels": 1, "input_size": 28, "classes": 10},
+ "space": $SPACE,
  "evaluator": {"type": "supernet",
    "dataset": {"path": "/usr/share/datasets/fashion-mnist", "validation_size": 5000,
                "train_size": 10000},
-   "training": {"epochs": $3, "batch_size": 64, "learning_rate": 0.1},
+   "training": {"epochs": $3, $TRAINING},
    $4
    "eval_images": 1000, "eval_batch_size": 250, "latency_runs": 0},
  "objectives": [{"metric": "accuracy", "goal": "maximize"}],
@@ -75,10 +94,10 @@ echo "| supernet | seed | Kendall tau | Spearman rho | top-10 % precision | top-
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 for seed in $SEEDS; do
   run "$seed" one_shot_8 8 ''
-  run "$seed" "few_shot_3+5" 3 "\"kind\": \"few_shot\", \"few_shot\": {\"split\": \"$SPLIT\", \"epochs\": 1},"
+  run "$seed" "few_shot_3+1x" 3 "\"kind\": \"few_shot\", \"few_shot\": {\"split\": \"$SPLIT\", \"epochs\": 1},"
   run "$seed" one_shot_18 18 ''
-  run "$seed" "few_shot_8+10" 8 "\"kind\": \"few_shot\", \"few_shot\": {\"split\": \"$SPLIT\", \"epochs\": 2},"
-  run "$seed" "auto_8+10" 8 "\"kind\": \"few_shot\", \"few_shot\": {\"split\": \"auto\", \"epochs\": 2},"
+  run "$seed" "few_shot_8+2x" 8 "\"kind\": \"few_shot\", \"few_shot\": {\"split\": \"$SPLIT\", \"epochs\": 2},"
+  run "$seed" "auto_8+2x" 8 "\"kind\": \"few_shot\", \"few_shot\": {\"split\": \"auto\", \"epochs\": 2},"
 done
 echo
 echo "| supernet | seeds | Kendall tau | Spearman rho | top-10 % precision |"
