@@ -32,6 +32,7 @@ constexpr const char* kAutoSplit = "auto";
 // supernet/few_shot/few_shot_supernet.h).
 struct FewShotSettings {
   std::string split;                // a decision's name, or "auto" (gradient matching)
+  int decision = -1;                // the named decision's position, found once; -1 for auto
   std::vector<Decision> decisions;  // the space's
   std::int64_t epochs = 2;          // fine-tuning epochs of each sub-supernet
   double learning_rate = 0;         // of the fine-tuning (cosine from it, no warm-up)
@@ -191,9 +192,7 @@ class SupernetEvaluator final : public Evaluator {
   int ChooseSplit(Supernet& one_shot, const std::filesystem::path& dir,
                   PrepareContext& context) const {
     const std::vector<Decision>& decisions = few_shot_->decisions;
-    if (few_shot_->split != kAutoSplit) {
-      return FindSplitDecision(decisions, few_shot_->split, space_name_);
-    }
+    if (few_shot_->decision >= 0) return few_shot_->decision;
     const std::filesystem::path file = dir.empty() ? dir : dir / kSplitFile;
     if (!file.empty() && std::filesystem::exists(file)) {
       const nlohmann::json chosen = ReadJsonFile(file, "the few-shot split");
@@ -329,7 +328,7 @@ std::unique_ptr<Evaluator> MakeSupernetEvaluator(Options& options, const Evaluat
                                 SpaceName(context) + "' names none");
     } else if (settings.split != kAutoSplit) {
       try {
-        FindSplitDecision(settings.decisions, settings.split, SpaceName(context));
+        settings.decision = FindSplitDecision(settings.decisions, settings.split, SpaceName(context));
       } catch (const UserError& e) {
         options.Error("few_shot.split", e.what());
       }
