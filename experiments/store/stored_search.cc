@@ -43,13 +43,16 @@ class StoredSearch final : public StoredRun {
     }
     // Where the repeats end: stored one row per batch, or beyond stored_repeats only counted,
     // their last step kept (repeat_counts exists in every file a writer opened, and resuming
-    // opens it to write).
-    sqlite::Statement repeats(db,
-                              "SELECT max(next_step), max(finished_at) FROM ("
-                              "SELECT first_step + count AS next_step, finished_at FROM repeat_batches "
-                              "WHERE experiment_id = ?1 UNION ALL "
-                              "SELECT last_step + 1, finished_at FROM repeat_counts "
-                              "WHERE experiment_id = ?1)");
+    // opens it to write). A batch row's repeats need not be consecutive steps (evaluations
+    // interleave), so its end is its last repeat's step, not first_step + count: that sum
+    // fell short when a batch ended in a repeat after an evaluation, and the resumed search
+    // stored that repeat a second time.
+    sqlite::Statement repeats(
+        db,
+        "SELECT max(next_step), max(finished_at) FROM ("
+        "SELECT json_extract(repeats, '$[#-1][0]') + 1 AS next_step, finished_at "
+        "FROM repeat_batches WHERE experiment_id = ?1 UNION ALL "
+        "SELECT last_step + 1, finished_at FROM repeat_counts WHERE experiment_id = ?1)");
     repeats.Bind(1, experiment_id);
     if (repeats.Step() && !repeats.IsNull(0)) {
       steps_ = std::max(steps_, repeats.Int(0));

@@ -110,7 +110,9 @@ TEST_F(RankCliTest, ListedScoresEveryRowInOrderAndRankMatchesTheHandWorkedScores
   const auto reversed = Sculpt(rank + " --truth-goal minimize");
   ASSERT_EQ(reversed.status, 0) << reversed.out;
   for (const auto& row : nlohmann::json::parse(reversed.out)) {
-    if (row["measure"] == "kendall_tau") EXPECT_DOUBLE_EQ(row["value"].get<double>(), -0.8);
+    if (row["measure"] == "kendall_tau") {
+      EXPECT_DOUBLE_EQ(row["value"].get<double>(), -0.8);
+    }
   }
   // The table form, for people.
   const auto table = Sculpt("rank " + Db("all") + " --truth " + (dir_ / "truth.csv").string() +

@@ -585,6 +585,22 @@ TEST(StoreTest, RepeatsBeyondStoredRepeatsAreCountedPerArchitecture) {
   EXPECT_EQ(store->Stats(id).candidates, 4);  // the counted repeats went with the table
 }
 
+// A batch's repeats go in one row even when evaluations interleave: the row's steps are not
+// consecutive, and a resume must start after its last repeat, not at first_step + count (a
+// resumed search then stored that repeat twice; seen in CI).
+TEST(StoreTest, AResumeStartsAfterTheLastStoredRepeatOfABatchWithGaps) {
+  TempDir dir;
+  auto store = ResultStore::Open((dir.Path() / "gaps.sqlite").string());
+  const std::int64_t id = NewExperiment(*store, "exp", Goal::kMaximize);
+  const CandidateRecord first = Evaluated(0, 90.0, 2.0);
+  store->Writer(id, WriteMode::kImmediate)
+      ->Write(std::vector<CandidateRecord>{first, Repeat(1, first), Evaluated(2, 80.0, 1.0),
+                                           Evaluated(3, 70.0, 1.0), Repeat(4, first)});
+  EXPECT_EQ(store->Sql("SELECT first_step, count FROM repeat_batches").rows.size(), 1u);
+  EXPECT_EQ(store->StoredSearch(id)->StoredSteps(), 5);
+  EXPECT_EQ(store->Stats(id).candidates, 5);
+}
+
 TEST(StoreTest, UpgradesAVersion1FileInPlaceKeepingEveryRow) {
   TempDir dir;
   const std::string path = (dir.Path() / "old.sqlite").string();
