@@ -23,25 +23,13 @@ mkdir -p "$WORK" benchmarks/data
 WORK=$(realpath "$WORK")
 TABLE=$(realpath benchmarks/data)/${FAMILY}_fashion_mnist.csv
 
-# The skeleton and the from-scratch schedule of each family. The schedule is short on purpose
-# (the table must be affordable on 2 cores); the seed-to-seed ceiling says what it is worth.
-case "$FAMILY" in
-  nb201)
-    COUNT=${2:-100}
-    SPACE='{"type": "nb201", "channels": 12, "cells_per_stage": 1,
-            "input_channels": 1, "input_size": 28, "classes": 10}'
-    TRAINING='"epochs": 2, "batch_size": 64, "learning_rate": 0.1'
-    ;;
-  transformer)
-    COUNT=${2:-60}
-    SPACE='{"type": "transformer", "input_channels": 1, "input_size": 28, "classes": 10,
-            "patch_size": 4, "layers": 4, "embed_dims": [32, 48, 64], "heads": [0, 1, 2, 4],
-            "head_dim": 16, "ffn_dims": [0, 64, 128]}'
-    TRAINING='"epochs": 3, "batch_size": 64, "optimizer": "adamw", "learning_rate": 0.003,
-              "weight_decay": 0.05, "warmup_epochs": 0.5'
-    ;;
-  *) echo "unknown family '$FAMILY' (nb201 or transformer)" >&2; exit 2 ;;
-esac
+# The skeleton and the from-scratch schedule of each family (benchmarks/lib/families.sh). The
+# schedule is short on purpose (the table must be affordable on 2 cores); the seed-to-seed
+# ceiling says what it is worth.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/families.sh"
+sculpt_family "$FAMILY"
+COUNT=${2:-$TRUTH_COUNT}
+TRAINING=$TRUTH_TRAINING
 RESEEDED=${3:-10}
 
 config() {  # NAME STRATEGY TRAINING_SEED

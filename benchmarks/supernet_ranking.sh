@@ -5,13 +5,7 @@
 # supernet scores exactly the table's architectures (the `listed` strategy) on the quickstart's
 # evaluation: the first 1,000 validation images.
 #
-# The supernets, per seed; cost in one-shot epochs, with V the split decision's values (nb201
-# edges: 5; transformer: 3 embedding sizes, or the decision auto picks):
-#   one_shot_8     SPOS, 8 epochs (the quickstart's, or vit_quickstart's, supernet)     8
-#   few_shot_3+1x  SPOS 3 epochs, split on SPLIT, 1 epoch per sub-supernet             3 + V (nb201: 8, equal cost)
-#   one_shot_18    SPOS, 18 epochs                                                     18
-#   few_shot_8+2x  the 8-epoch supernet split on SPLIT, 2 epochs per sub-supernet      8 + 2V (nb201: 18, 2.25x, the paper's)
-#   auto_8+2x      the same, split where gradients disagree most (gradient matching)  8 + 2V
+# The supernets, per seed: SUPERNET_KINDS in benchmarks/lib/families.sh.
 # A run reuses the supernets an earlier run of the same seed trained (one database per seed).
 #
 #   benchmarks/supernet_ranking.sh [SEEDS] [SPLIT] [TABLE] [WORK_DIR] [FAMILY]
@@ -23,30 +17,9 @@
 # Prints one markdown row per supernet and seed, then the mean and standard deviation per kind.
 # Run from the repository root with nothing else running.
 set -euo pipefail
-SEEDS=${1:-0 1 2}
-FAMILY=${5:-nb201}
-case "$FAMILY" in
-  nb201)
-    SPLIT=${2:-edge0}
-    SPACE='{"type": "nb201", "channels": 12, "cells_per_stage": 1,
-            "input_channels": 1, "input_size": 28, "classes": 10}'
-    TRAINING='"batch_size": 64, "learning_rate": 0.1'
-    ;;
-  transformer)
-    SPLIT=${2:-embed}
-    SPACE='{"type": "transformer", "input_channels": 1, "input_size": 28, "classes": 10,
-            "patch_size": 4, "layers": 4, "embed_dims": [32, 48, 64], "heads": [0, 1, 2, 4],
-            "head_dim": 16, "ffn_dims": [0, 64, 128]}'
-    TRAINING='"batch_size": 64, "optimizer": "adamw", "learning_rate": 0.003,
-              "weight_decay": 0.05, "warmup_epochs": 0.5'
-    ;;
-  *) echo "unknown family '$FAMILY' (nb201 or transformer)" >&2; exit 2 ;;
-esac
-TABLE=$(realpath "${3:-benchmarks/data/${FAMILY}_fashion_mnist.csv}")
-WORK=${4:-runs/supernet_ranking}
-SCULPT=$(realpath build/sculpt)
-mkdir -p "$WORK"
-WORK=$(realpath "$WORK")
+source "$(dirname "${BASH_SOURCE[0]}")/lib/families.sh"
+supernet_benchmark_arguments runs/supernet_ranking "$@"
+TRAINING=$SUPERNET_TRAINING
 ROWS=$(($(wc -l < "$TABLE") - 1))
 RESULTS="$WORK/$FAMILY-results.csv"
 : > "$RESULTS"
@@ -92,13 +65,7 @@ PY
 # by epochs, whose time `sculpt query DB --sql` reads from training_epochs.seconds.
 echo "| supernet | seed | Kendall tau | Spearman rho | top-10 % precision | top-1's truth rank | seconds |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
-for seed in $SEEDS; do
-  run "$seed" one_shot_8 8 ''
-  run "$seed" "few_shot_3+1x" 3 "\"kind\": \"few_shot\", \"few_shot\": {\"split\": \"$SPLIT\", \"epochs\": 1},"
-  run "$seed" one_shot_18 18 ''
-  run "$seed" "few_shot_8+2x" 8 "\"kind\": \"few_shot\", \"few_shot\": {\"split\": \"$SPLIT\", \"epochs\": 2},"
-  run "$seed" "auto_8+2x" 8 "\"kind\": \"few_shot\", \"few_shot\": {\"split\": \"auto\", \"epochs\": 2},"
-done
+for_each_supernet run
 echo
 echo "| supernet | seeds | Kendall tau | Spearman rho | top-10 % precision |"
 echo "| --- | --- | --- | --- | --- |"
