@@ -14,6 +14,8 @@
 #
 #   benchmarks/supernet_search.sh [SEEDS] [SPLIT] [TABLE] [WORK_DIR] [FAMILY]
 #       arguments as benchmarks/supernet_ranking.sh's; WORK_DIR default runs/supernet_search
+# A search an earlier run measured in WORK_DIR (its .time file) is kept, whatever the arguments
+# were then: use a new WORK_DIR for other settings. The picks are trained again every run.
 # Prints one markdown row per supernet and seed, then per kind the mean and standard deviation
 # of the picks' accuracies beside random search's at equal cost. Run from the repository root
 # with nothing else running: the CPU-seconds are measurements.
