@@ -18,7 +18,6 @@ set -euo pipefail
 FAMILY=${1:?usage: benchmarks/ground_truth.sh nb201|transformer [COUNT] [RESEEDED] [WORK_DIR]}
 WORK=${4:-runs/ground_truth}
 SCULPT=$(realpath build/sculpt)
-DATA=/usr/share/datasets/fashion-mnist
 mkdir -p "$WORK" benchmarks/data
 WORK=$(realpath "$WORK")
 TABLE=$(realpath benchmarks/data)/${FAMILY}_fashion_mnist.csv
@@ -29,22 +28,10 @@ TABLE=$(realpath benchmarks/data)/${FAMILY}_fashion_mnist.csv
 source "$(dirname "${BASH_SOURCE[0]}")/lib/families.sh"
 sculpt_family "$FAMILY"
 COUNT=${2:-$TRUTH_COUNT}
-TRAINING=$TRUTH_TRAINING
 RESEEDED=${3:-10}
 
 config() {  # NAME STRATEGY TRAINING_SEED
-  cat <<JSON
-{"name": "$1", "seed": 0,
- "space": $SPACE,
- "evaluator": {"type": "train",
-   "dataset": {"path": "$DATA", "validation_size": 5000, "train_size": 10000},
-   "training": {$TRAINING, "seed": $3}},
- "objectives": [{"metric": "valid_accuracy", "goal": "maximize"}],
- "strategy": $2,
- "budget": {"evaluations": $COUNT},
- "batch": 2, "workers": 2,
- "storage": "$WORK/$1.sqlite"}
-JSON
+  truth_training_config "$1" "$2" "$3" "$COUNT" "$WORK/$1.sqlite"
 }
 
 run() {  # NAME: runs WORK/NAME.json: resumes an interrupted run, skips a finished one

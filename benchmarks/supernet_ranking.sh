@@ -19,27 +19,14 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/families.sh"
 supernet_benchmark_arguments runs/supernet_ranking "$@"
-TRAINING=$SUPERNET_TRAINING
 ROWS=$(($(wc -l < "$TABLE") - 1))
 RESULTS="$WORK/$FAMILY-results.csv"
 : > "$RESULTS"
 
 run() {  # SEED NAME EPOCHS EVALUATOR_EXTRA
   local db="$WORK/$FAMILY-seed-$1.sqlite" name="$FAMILY-$2-seed$1"
-  cat > "$WORK/$name.json" <<JSON
-{"name": "$name", "seed": $1,
- "space": $SPACE,
- "evaluator": {"type": "supernet",
-   "dataset": {"path": "/usr/share/datasets/fashion-mnist", "validation_size": 5000,
-               "train_size": 10000},
-   "training": {"epochs": $3, $TRAINING},
-   $4
-   "eval_images": 1000, "eval_batch_size": 250, "latency_runs": 0},
- "objectives": [{"metric": "accuracy", "goal": "maximize"}],
- "strategy": {"type": "listed", "path": "$TABLE"},
- "budget": {"evaluations": $ROWS}, "batch": 2, "workers": 2,
- "storage": "$db"}
-JSON
+  supernet_config "$name" "$1" "$3" "$4" "{\"type\": \"listed\", \"path\": \"$TABLE\"}" \
+    "$ROWS" "$db" > "$WORK/$name.json"
   local start end
   start=$(date +%s.%N)
   "$SCULPT" run "$WORK/$name.json" --quiet > "$WORK/$name.log" 2>&1

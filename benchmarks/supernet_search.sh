@@ -22,7 +22,6 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/families.sh"
 supernet_benchmark_arguments runs/supernet_search "$@"
-DATA=/usr/share/datasets/fashion-mnist
 RESULTS="$WORK/$FAMILY-searches.csv"  # kind,seed,cpu_seconds,wall_seconds,supernet_accuracy,arch
 : > "$RESULTS"
 
@@ -34,19 +33,9 @@ search() {  # SEED KIND EPOCHS EVALUATOR_EXTRA
     return
   fi
   rm -rf "$db" "$db-wal" "$db-shm" "$db.supernet"
-  cat > "$WORK/$name.json" <<JSON
-{"name": "$name", "seed": $1,
- "space": $SPACE,
- "evaluator": {"type": "supernet",
-   "dataset": {"path": "$DATA", "validation_size": 5000, "train_size": 10000},
-   "training": {"epochs": $3, $SUPERNET_TRAINING},
-   $4
-   "eval_images": 1000, "eval_batch_size": 250, "latency_runs": 0},
- "objectives": [{"metric": "accuracy", "goal": "maximize"}],
- "strategy": {"type": "regularized_evolution", "population": 12, "sample": 4},
- "budget": {"evaluations": 50}, "batch": 2, "workers": 2,
- "storage": "$db"}
-JSON
+  supernet_config "$name" "$1" "$3" "$4" \
+    '{"type": "regularized_evolution", "population": 12, "sample": 4}' 50 "$db" \
+    > "$WORK/$name.json"
   /usr/bin/time -f "%e %U %S" -o "$WORK/$name.time.new" \
     "$SCULPT" run "$WORK/$name.json" --quiet > "$WORK/$name.log" 2>&1
   mv "$WORK/$name.time.new" "$WORK/$name.time"
@@ -86,17 +75,8 @@ with open(sys.argv[2], "w", newline="") as out:
     writer.writerows([a] for a in archs)
 PY
 PICKS=$(($(wc -l < "$WORK/$FAMILY-picks.csv") - 1))
-cat > "$WORK/$FAMILY-picks.json" <<JSON
-{"name": "$FAMILY-picks", "seed": 0,
- "space": $SPACE,
- "evaluator": {"type": "train",
-   "dataset": {"path": "$DATA", "validation_size": 5000, "train_size": 10000},
-   "training": {$TRUTH_TRAINING, "seed": 0}},
- "objectives": [{"metric": "valid_accuracy", "goal": "maximize"}],
- "strategy": {"type": "listed", "path": "$WORK/$FAMILY-picks.csv"},
- "budget": {"evaluations": $PICKS}, "batch": 2, "workers": 2,
- "storage": "$WORK/$FAMILY-picks.sqlite"}
-JSON
+truth_training_config "$FAMILY-picks" "{\"type\": \"listed\", \"path\": \"$WORK/$FAMILY-picks.csv\"}" \
+  0 "$PICKS" "$WORK/$FAMILY-picks.sqlite" > "$WORK/$FAMILY-picks.json"
 rm -f "$WORK/$FAMILY-picks.sqlite"*
 "$SCULPT" run "$WORK/$FAMILY-picks.json" --quiet > "$WORK/$FAMILY-picks.log" 2>&1
 "$SCULPT" query "$WORK/$FAMILY-picks.sqlite" --format csv --sql "SELECT arch,

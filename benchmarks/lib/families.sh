@@ -25,6 +25,9 @@ one_shot_18 18 0 -
 few_shot_8+2x 8 2 manual
 auto_8+2x 8 2 auto'
 
+# The images every benchmark trains and scores on (Debian's dataset-fashion-mnist).
+DATA=/usr/share/datasets/fashion-mnist
+
 sculpt_family() {
   case "$1" in
     nb201)
@@ -89,4 +92,41 @@ for_each_supernet() {
       "$1" "$seed" "$kind" "$epochs" "$(supernet_evaluator_extra "$sub_epochs" "$split")"
     done 3<<< "$SUPERNET_KINDS"
   done
+}
+
+# truth_training_config NAME STRATEGY TRAINING_SEED COUNT DB: prints the config that trains
+# COUNT architectures STRATEGY proposes from scratch, as the ground-truth table's rows were
+# (TRUTH_TRAINING, this training seed, 2 workers of 1 thread), storing them in DB.
+truth_training_config() {
+  cat <<JSON
+{"name": "$1", "seed": 0,
+ "space": $SPACE,
+ "evaluator": {"type": "train",
+   "dataset": {"path": "$DATA", "validation_size": 5000, "train_size": 10000},
+   "training": {$TRUTH_TRAINING, "seed": $3}},
+ "objectives": [{"metric": "valid_accuracy", "goal": "maximize"}],
+ "strategy": $2,
+ "budget": {"evaluations": $4}, "batch": 2, "workers": 2,
+ "storage": "$5"}
+JSON
+}
+
+# supernet_config NAME SEED EPOCHS EVALUATOR_EXTRA STRATEGY EVALUATIONS DB: prints the config
+# that trains a supernet (SUPERNET_TRAINING for EPOCHS one-shot epochs, then what
+# EVALUATOR_EXTRA adds: see supernet_evaluator_extra) with SEED and scores EVALUATIONS
+# architectures STRATEGY proposes on the first 1,000 validation images, storing them in DB.
+supernet_config() {
+  cat <<JSON
+{"name": "$1", "seed": $2,
+ "space": $SPACE,
+ "evaluator": {"type": "supernet",
+   "dataset": {"path": "$DATA", "validation_size": 5000, "train_size": 10000},
+   "training": {"epochs": $3, $SUPERNET_TRAINING},
+   $4
+   "eval_images": 1000, "eval_batch_size": 250, "latency_runs": 0},
+ "objectives": [{"metric": "accuracy", "goal": "maximize"}],
+ "strategy": $5,
+ "budget": {"evaluations": $6}, "batch": 2, "workers": 2,
+ "storage": "$7"}
+JSON
 }
