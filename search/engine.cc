@@ -8,11 +8,10 @@
 #include <unordered_map>
 
 #include <tbb/blocked_range.h>
-#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include "search/seen_architectures.h"
+#include "search/worker_arena.h"
 #include "spaces/errors.h"
 #include "spaces/rng.h"
 
@@ -69,14 +68,7 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
   const double earlier_seconds = resume != nullptr ? resume->StoredSeconds() : 0.0;
   const Clock::time_point start = Clock::now();
   auto elapsed = [&] { return earlier_seconds + Seconds(start); };
-  // TBB caps its threads at the core count unless told otherwise; `workers` may exceed the cores
-  // on purpose (evaluators that wait on I/O), so the engine, which owns the threads, lifts the cap.
-  tbb::global_control allow_workers(
-      tbb::global_control::max_allowed_parallelism,
-      std::max<std::size_t>(static_cast<std::size_t>(options_.workers),
-                            tbb::global_control::active_value(
-                                tbb::global_control::max_allowed_parallelism)));
-  tbb::task_arena arena(options_.workers);
+  WorkerArena arena(options_.workers);
 
   SeenArchitectures seen;
   const std::optional<std::uint64_t> space_size = space_.Size();
@@ -197,7 +189,7 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
     // Each evaluation is independent and seeded by its step, so the result does not depend on
     // which worker runs it or when. Replayed steps (a prefix) already hold their results.
     if (!to_evaluate.empty() && batch[to_evaluate.back()].step >= stored_steps) {
-      arena.execute([&] {
+      arena.Execute([&] {
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, to_evaluate.size(), 1),
                           [&](const tbb::blocked_range<std::size_t>& range) {
                             for (std::size_t i = range.begin(); i != range.end(); ++i) {

@@ -13,7 +13,8 @@
 // uninterrupted one. A replayed proposal that differs from the stored one (the config, the seed
 // or Sculpt changed in between) is a UserError before anything is written.
 //
-// Thread-safety: Run is called from one thread; the engine owns all the threads it uses.
+// Thread-safety: Run is called from one thread; the engine owns all the threads it uses (a
+// WorkerArena, search/worker_arena.h).
 
 #include <atomic>
 #include <cstdint>

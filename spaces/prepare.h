@@ -3,12 +3,14 @@
 // and what `sculpt run` hands it for that work. The interfaces here are deliberately small and
 // free of LibTorch and of the result store: the evaluator reports progress and logs its training
 // curves through them, the command line implements them (a progress bar, the SQLite store).
-// Thread-safety: Prepare runs on the thread that runs the command, before the engine starts;
-// the reporter and the log are only called from that thread.
+// Thread-safety: Prepare runs on the thread that runs the command, before the engine starts.
+// It may run independent trainings side by side on the engine's workers (SideBySide); the
+// reporter and the log are called from one thread at a time, not always the same one.
 
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +41,10 @@ class TrainingProgress {
   virtual void Step(const TrainingStep& step) = 0;
   // An epoch ended with these values (train_loss, train_accuracy, valid_accuracy, seconds...).
   virtual void EpochDone(std::int64_t epoch, const Metrics& values) = 0;
+  // An epoch of one of several runs that train side by side under a single Begin ... End ended:
+  // like EpochDone, with that run's own title and epoch count, since the bar shows them all.
+  virtual void EpochDoneOf(std::string_view title, std::int64_t epoch, std::int64_t epochs,
+                           const Metrics& values) = 0;
   // Ends the run's display.
   virtual void End() = 0;
   // A line of information (e.g. "reusing the trained supernet in ...").
@@ -56,6 +62,20 @@ class TrainingLog {
   virtual void FinishRun(std::int64_t run, std::string_view status, const Metrics& result) = 0;
 };
 
+// The engine's worker threads, lent to Prepare for independent jobs (e.g. the sub-supernets of
+// a few-shot supernet): `sculpt run`'s "workers", each job on one thread, which should use
+// LibTorch's per-worker intra-op threads (EvaluatorContext::threads_per_worker).
+// Thread-safety: RunEach is called from Prepare's thread, one call at a time.
+class SideBySide {
+ public:
+  virtual ~SideBySide() = default;
+  // How many jobs run at once.
+  virtual int Workers() const = 0;
+  // Runs job(0) .. job(jobs - 1), at most Workers() at a time, and returns when every started
+  // job has ended; when one throws, jobs not yet started are skipped and its exception rethrown.
+  virtual void RunEach(int jobs, const std::function<void(int job)>& job) = 0;
+};
+
 // What Evaluator::Prepare gets. Every pointer may be null (nothing shown, nothing logged, no
 // way to stop); an empty checkpoint_dir means nothing is kept on disk.
 struct PrepareContext {
@@ -67,6 +87,8 @@ struct PrepareContext {
   // its checkpoints in a subfolder named by the fingerprint of its settings, so that a later run
   // of the same settings resumes or reuses them.
   std::filesystem::path checkpoint_dir;
+  // Null: everything runs on Prepare's thread.
+  SideBySide* workers = nullptr;
 
   bool StopRequested() const { return stop != nullptr && stop->load(); }
 };

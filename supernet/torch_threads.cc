@@ -1,6 +1,7 @@
 #include "supernet/torch_threads.h"
 
 #include <malloc.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -62,5 +63,15 @@ int SetTorchThreads(int threads) {
   at::set_num_threads(std::max(1, threads));
   return at::get_num_threads();
 }
+
+ThisThreadsTorchThreads::ThisThreadsTorchThreads(int threads) {
+  // LibTorch sets a thread's count from the process-wide one on the thread's first parallel op:
+  // done first here, so that it cannot undo the setting below.
+  at::internal::lazy_init_num_threads();
+  before_ = at::get_num_threads();
+  omp_set_num_threads(std::max(1, threads));
+}
+
+ThisThreadsTorchThreads::~ThisThreadsTorchThreads() { omp_set_num_threads(before_); }
 
 }  // namespace sculpt

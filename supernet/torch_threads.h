@@ -2,7 +2,8 @@
 // LibTorch's process-wide runtime settings, made once at start-up by the command that owns the
 // threads (workers x intra-op threads <= cores), never inside model code: the intra-op thread
 // count, and how freed tensor memory is kept.
-// Thread-safety: call before starting worker threads.
+// Thread-safety: SetTorchThreads before starting worker threads; a ThisThreadsTorchThreads lives
+// on the thread it sets.
 
 namespace sculpt {
 
@@ -10,6 +11,20 @@ namespace sculpt {
 // The first call also makes glibc's malloc keep freed tensor memory for reuse (see
 // KeepFreedTensorMemory).
 int SetTorchThreads(int threads);
+
+// Sets the intra-op threads of the calling thread alone (OpenMP keeps the count per thread) for
+// its lifetime, then restores them; the process-wide setting stays for threads that start later.
+// For a job that an engine worker runs during Evaluator::Prepare (spaces/prepare.h: SideBySide).
+class ThisThreadsTorchThreads {
+ public:
+  explicit ThisThreadsTorchThreads(int threads);
+  ~ThisThreadsTorchThreads();
+  ThisThreadsTorchThreads(const ThisThreadsTorchThreads&) = delete;
+  ThisThreadsTorchThreads& operator=(const ThisThreadsTorchThreads&) = delete;
+
+ private:
+  int before_;
+};
 
 // Tensors of Sculpt's models are 0.1-32 MB; by default glibc serves each from a fresh mmap and
 // unmaps it when freed (or trims its heap), so every training step and evaluation page-faults

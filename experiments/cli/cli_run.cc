@@ -25,6 +25,7 @@
 #include "experiments/store/table_format.h"
 #include "experiments/cli/training_display.h"
 #include "search/engine.h"
+#include "search/worker_arena.h"
 #include "supernet/torch_threads.h"
 
 namespace sculpt {
@@ -347,7 +348,13 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
     prepare.checkpoint_dir = e.storage;
     prepare.checkpoint_dir += ".supernet";
     SetTorchThreads(run_threads);
-    e.evaluator->Prepare(prepare);
+    {
+      // The engine's threads, for independent trainings (few-shot sub-supernets); gone before
+      // the engine makes its own arena.
+      WorkerArena workers(e.engine.workers);
+      prepare.workers = &workers;
+      e.evaluator->Prepare(prepare);
+    }
     SetTorchThreads(e.threads_per_worker);
     if (interrupt.Raised()) {
       store->FinishExperiment(experiment_id, "interrupted",

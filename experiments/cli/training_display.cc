@@ -70,9 +70,14 @@ void TrainingDisplay::Step(const TrainingStep& step) {
 }
 
 void TrainingDisplay::EpochDone(std::int64_t epoch, const Metrics& values) {
+  EpochDoneOf(title_, epoch, epochs_, values);
+}
+
+void TrainingDisplay::EpochDoneOf(std::string_view title, std::int64_t epoch, std::int64_t epochs,
+                                  const Metrics& values) {
   if (line_open_) out_ << "\r\033[K";
   line_open_ = false;
-  out_ << title_ << " epoch " << epoch << "/" << epochs_ << ":";
+  out_ << title << " epoch " << epoch << "/" << epochs << ":";
   char buffer[64];
   // The curves first, then the bookkeeping.
   std::vector<std::pair<std::string, double>> ordered;

@@ -23,6 +23,8 @@ class TrainingDisplay final : public TrainingProgress {
              std::int64_t steps_per_epoch) override;
   void Step(const TrainingStep& step) override;
   void EpochDone(std::int64_t epoch, const Metrics& values) override;
+  void EpochDoneOf(std::string_view title, std::int64_t epoch, std::int64_t epochs,
+                   const Metrics& values) override;
   void End() override;
   void Note(std::string_view text) override;
 

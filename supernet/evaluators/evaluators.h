@@ -11,7 +11,10 @@
 //   on the first `eval_images` validation images, latency_ms (batch 1, this machine) unless
 //   latency_runs is 0. Options: dataset {...}, training {SposOptions keys, and the SPOS-only
 //   sampling ("uniform" | "sandwich") and sandwich_random (2)}, eval_images (1000; 0: the whole
-//   split), eval_batch_size (250), latency_runs (15).
+//   split), eval_batch_size (250), latency_runs (15). kind "few_shot" splits the trained
+//   supernet on one decision (few_shot {split, epochs, learning_rate, auto_batches,
+//   side_by_side}); its sub-supernets train side by side on PrepareContext::workers, each with
+//   threads_per_worker intra-op threads, unless side_by_side is false or there is one worker.
 // "train": trains every candidate from scratch (see network_trainer.h): valid_accuracy and
 //   valid_loss are visible, test_accuracy, test_loss and train_seconds only reported. Options:
 //   dataset {...}, training {SposOptions keys}, valid_images (0: all), eval_batch_size (500),

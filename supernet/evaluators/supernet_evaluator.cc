@@ -18,6 +18,8 @@
 #include "supernet/few_shot/few_shot_supernet.h"
 #include "supernet/few_shot/gradient_matching.h"
 #include "supernet/latency.h"
+#include "supernet/torch_threads.h"
+#include "supernet/training/side_by_side_reports.h"
 #include "supernet/training/spos_trainer.h"
 #include "supernet/data/split_scorer.h"
 
@@ -37,6 +39,10 @@ struct FewShotSettings {
   std::int64_t epochs = 2;          // fine-tuning epochs of each sub-supernet
   double learning_rate = 0;         // of the fine-tuning (cosine from it, no warm-up)
   int auto_batches = 4;             // batches per value of the gradient matching
+  // Side by side on the engine's workers (each with its share of the cores) or one after the
+  // other (each with every core). Not in Json(): only the summation order differs, which
+  // the training records keep as their "threads".
+  bool side_by_side = true;
 
   nlohmann::json Json() const {
     nlohmann::json json = {{"split", split}, {"epochs", epochs}, {"learning_rate", learning_rate}};
@@ -49,14 +55,15 @@ class SupernetEvaluator final : public Evaluator {
  public:
   SupernetEvaluator(DataSetup setup, SposOptions training, std::optional<FewShotSettings> few_shot,
                     std::string space_name, std::int64_t eval_images,
-                    std::int64_t eval_batch_size, int latency_runs)
+                    std::int64_t eval_batch_size, int latency_runs, int threads_per_worker)
       : setup_(std::move(setup)),
         training_(std::move(training)),
         few_shot_(std::move(few_shot)),
         space_name_(std::move(space_name)),
         eval_images_(eval_images),
         eval_batch_size_(eval_batch_size),
-        latency_runs_(latency_runs) {}
+        latency_runs_(latency_runs),
+        threads_per_worker_(threads_per_worker) {}
 
   std::vector<std::string> VisibleMetrics() const override {
     std::vector<std::string> names = {"accuracy", "loss"};
@@ -199,7 +206,9 @@ class SupernetEvaluator final : public Evaluator {
       return FindSplitDecision(decisions, chosen.at("decision").get<std::string>(), space_name_);
     }
     std::vector<int> values;
-    for (const Decision& decision : decisions) values.push_back(static_cast<int>(decision.options.size()));
+    for (const Decision& decision : decisions) {
+      values.push_back(static_cast<int>(decision.options.size()));
+    }
     GradientMatchingOptions matching;
     matching.batches = few_shot_->auto_batches;
     matching.batch_size = std::min(training_.batch_size, setup_.data->Size(Split::kTrain));
@@ -230,42 +239,44 @@ class SupernetEvaluator final : public Evaluator {
     return static_cast<int>(best);
   }
 
-  // Fine-tunes one sub-supernet per value of `decision`, each from the one-shot weights, one
-  // after the other; null when a stop request interrupted them.
+  // Fine-tunes one sub-supernet per value of `decision`, each from the one-shot weights: side by
+  // side on the engine's workers when Prepare has some, each with the worker's threads (so that
+  // its weights, which depend on its thread count, follow from the settings alone), else one
+  // after the other. Null when a stop request interrupted them.
+  // Why side by side: two 1-thread trainings at once make about 1.5x the steps of one 2-thread
+  // training on 2 cores. Why not rounds of one per worker and then the rest sharing every
+  // thread: sub-supernets differ in cost (nb201's convolutions take 1.5x its skips), so the
+  // wait for each round's slowest cost more than the leftovers' idle cores (docs/BENCHMARKS.md
+  // section 9).
   std::shared_ptr<Supernet> TrainSubSupernets(SposTrainer& one_shot, int decision,
                                               const std::filesystem::path& dir,
                                               PrepareContext& context) const {
     const Decision& split = few_shot_->decisions[static_cast<std::size_t>(decision)];
     const int count = static_cast<int>(split.options.size());
-    std::vector<std::shared_ptr<Supernet>> subs;
-    for (int k = 0; k < count; ++k) {
-      if (context.StopRequested()) return nullptr;
-      SposOptions options = training_;
-      options.epochs = few_shot_->epochs;
-      options.learning_rate = few_shot_->learning_rate;
-      options.min_learning_rate = std::min(options.min_learning_rate, options.learning_rate);
-      options.warmup_epochs = 0;
-      options.seed = MixSeed(training_.seed, static_cast<std::uint64_t>(k) + 1);
-      if (!dir.empty()) options.checkpoint = dir / ("sub-" + std::to_string(k) + ".pt");
-      SubSpaceStart start;
-      start.parent = one_shot.Model().get();
-      start.parent_fingerprint = one_shot.CheckpointFingerprint();
-      start.decision = decision;
-      start.choice = k;
-      SposTrainer trainer(*setup_.family, *setup_.data, options, start);
-      nlohmann::json config = Config();
-      config["training"] = SposOptionsJson(options);
-      config["checkpoint"] = options.checkpoint.string();
-      config["few_shot"] = {{"decision", split.name},
-                            {"value", split.options[static_cast<std::size_t>(k)]},
-                            {"sub_supernet", k},
-                            {"of", count}};
-      const std::string title = "sub-supernet " + std::to_string(k + 1) + "/" +
-                                std::to_string(count) + " (" + split.name + "=" +
-                                split.options[static_cast<std::size_t>(k)] + ")";
-      if (!TrainShown(trainer, title, config, context)) return nullptr;
-      subs.push_back(trainer.Model());
+    std::vector<std::shared_ptr<Supernet>> subs(static_cast<std::size_t>(count));
+    const int workers = context.workers != nullptr ? context.workers->Workers() : 1;
+    if (few_shot_->side_by_side && workers > 1 && count > 1) {
+      SideBySideReports reports(context.progress, context.log,
+                                std::to_string(count) + " sub-supernets (" + split.name + "), " +
+                                    std::to_string(std::min(workers, count)) + " side by side",
+                                count, few_shot_->epochs);
+      context.workers->RunEach(count, [&](int k) {
+        const ThisThreadsTorchThreads torch_threads(threads_per_worker_);
+        PrepareContext own = context;
+        own.progress = reports.Progress(k);
+        own.log = reports.Log();
+        own.workers = nullptr;
+        subs[static_cast<std::size_t>(k)] = TrainSubSupernet(one_shot, decision, k, dir, own);
+        if (subs[static_cast<std::size_t>(k)]) reports.Done(k);
+      });
+      reports.End();
+    } else {
+      for (int k = 0; k < count; ++k) {
+        subs[static_cast<std::size_t>(k)] = TrainSubSupernet(one_shot, decision, k, dir, context);
+        if (!subs[static_cast<std::size_t>(k)]) return nullptr;
+      }
     }
+    if (std::find(subs.begin(), subs.end(), nullptr) != subs.end()) return nullptr;
     auto few_shot = std::make_shared<FewShotSupernet>(decision, std::move(subs));
     few_shot->Module().eval();
     if (context.progress != nullptr) {
@@ -277,6 +288,39 @@ class SupernetEvaluator final : public Evaluator {
                              " MB of weights in memory");
     }
     return few_shot;
+  }
+
+  // Fine-tunes (or resumes, or reuses) sub-supernet `k` of the split on `decision`; null when a
+  // stop request interrupted it. Touches nothing shared but the one-shot weights, which it reads.
+  std::shared_ptr<Supernet> TrainSubSupernet(SposTrainer& one_shot, int decision, int k,
+                                             const std::filesystem::path& dir,
+                                             PrepareContext& context) const {
+    if (context.StopRequested()) return nullptr;
+    const Decision& split = few_shot_->decisions[static_cast<std::size_t>(decision)];
+    const int count = static_cast<int>(split.options.size());
+    const std::string& value = split.options[static_cast<std::size_t>(k)];
+    SposOptions options = training_;
+    options.epochs = few_shot_->epochs;
+    options.learning_rate = few_shot_->learning_rate;
+    options.min_learning_rate = std::min(options.min_learning_rate, options.learning_rate);
+    options.warmup_epochs = 0;
+    options.seed = MixSeed(training_.seed, static_cast<std::uint64_t>(k) + 1);
+    if (!dir.empty()) options.checkpoint = dir / ("sub-" + std::to_string(k) + ".pt");
+    SubSpaceStart start;
+    start.parent = one_shot.Model().get();
+    start.parent_fingerprint = one_shot.CheckpointFingerprint();
+    start.decision = decision;
+    start.choice = k;
+    SposTrainer trainer(*setup_.family, *setup_.data, options, start);
+    nlohmann::json config = Config();
+    config["training"] = SposOptionsJson(options);
+    config["checkpoint"] = options.checkpoint.string();
+    config["few_shot"] = {
+        {"decision", split.name}, {"value", value}, {"sub_supernet", k}, {"of", count}};
+    const std::string title = "sub-supernet " + std::to_string(k + 1) + "/" +
+                              std::to_string(count) + " (" + split.name + "=" + value + ")";
+    if (!TrainShown(trainer, title, config, context)) return nullptr;
+    return trainer.Model();
   }
 
   nlohmann::json Config() const {
@@ -300,6 +344,7 @@ class SupernetEvaluator final : public Evaluator {
   std::int64_t eval_images_;
   std::int64_t eval_batch_size_;
   int latency_runs_;
+  int threads_per_worker_;  // LibTorch intra-op threads of a sub-supernet trained side by side
   std::shared_ptr<Supernet> supernet_;  // set by Prepare; read-only afterwards
 };
 
@@ -321,14 +366,17 @@ std::unique_ptr<Evaluator> MakeSupernetEvaluator(Options& options, const Evaluat
     settings.split = block.String("split", first);
     settings.epochs = block.Int("epochs", settings.epochs, 1);
     settings.learning_rate = block.Number("learning_rate", training.learning_rate, 0.0);
-    settings.auto_batches = static_cast<int>(block.Int("auto_batches", settings.auto_batches, 1, 1000));
+    settings.auto_batches =
+        static_cast<int>(block.Int("auto_batches", settings.auto_batches, 1, 1000));
+    settings.side_by_side = block.Bool("side_by_side", settings.side_by_side);
     block.Finish();
     if (settings.decisions.empty()) {
       options.Error("kind", "few_shot needs a space whose decisions can be split on; space '" +
                                 SpaceName(context) + "' names none");
     } else if (settings.split != kAutoSplit) {
       try {
-        settings.decision = FindSplitDecision(settings.decisions, settings.split, SpaceName(context));
+        settings.decision =
+            FindSplitDecision(settings.decisions, settings.split, SpaceName(context));
       } catch (const UserError& e) {
         options.Error("few_shot.split", e.what());
       }
@@ -357,7 +405,8 @@ std::unique_ptr<Evaluator> MakeSupernetEvaluator(Options& options, const Evaluat
   if (!options.Errors().Empty()) return nullptr;
   return std::make_unique<SupernetEvaluator>(std::move(setup), std::move(training),
                                              std::move(few_shot), SpaceName(context), eval_images,
-                                             eval_batch_size, latency_runs);
+                                             eval_batch_size, latency_runs,
+                                             context.threads_per_worker);
 }
 
 }  // namespace sculpt

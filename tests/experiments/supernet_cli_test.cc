@@ -235,9 +235,19 @@ TEST_F(SupernetCliTest, FewShotSupernetRunsTheWholeLoopAndBadSplitsExitWith2) {
   EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'supernet' AND "
                            "status = 'finished'"),
             "6");
-  EXPECT_EQ(QueryValue(db, "SELECT group_concat(json_extract(config, '$.few_shot.value'), ' ') "
-                           "FROM training_runs WHERE json_extract(config, '$.few_shot') IS NOT NULL"),
+  // They trained side by side on the 2 workers, so their runs' ids come in no fixed order.
+  EXPECT_NE(run.out.find("5 sub-supernets (edge3), 2 side by side"), std::string::npos) << run.out;
+  EXPECT_EQ(QueryValue(db, "SELECT group_concat(value, ' ') FROM (SELECT json_extract(config, "
+                           "'$.few_shot.value') AS value FROM training_runs WHERE "
+                           "json_extract(config, '$.few_shot') IS NOT NULL ORDER BY "
+                           "json_extract(config, '$.few_shot.sub_supernet'))"),
             "none skip_connect nor_conv_1x1 nor_conv_3x3 avg_pool_3x3");
+  // Each on one worker's share of the cores; the one-shot supernet before them on all of them.
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs r, experiments e WHERE "
+                           "json_extract(r.config, '$.few_shot') IS NOT NULL AND "
+                           "json_extract(r.config, '$.threads') = "
+                           "json_extract(e.config, '$.threads_per_worker')"),
+            "5");
   EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM evaluations WHERE status = 'ok'"), "6");
 
   config["evaluator"]["few_shot"]["split"] = "edge7";

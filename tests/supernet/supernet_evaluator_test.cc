@@ -3,7 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <exception>
+#include <mutex>
+#include <set>
 #include <thread>
+
+#include <ATen/Parallel.h>
 
 #include "spaces/nb201.h"
 #include "spaces/options.h"
@@ -40,10 +45,15 @@ class RecordingLog final : public TrainingLog, public TrainingProgress {
     if (stop_after_epochs > 0 && epoch >= stop_after_epochs) stop = true;
     if (stop_after_total_epochs > 0 && total_epochs >= stop_after_total_epochs) stop = true;
   }
+  void EpochDoneOf(std::string_view title, std::int64_t epoch, std::int64_t,
+                   const Metrics& values) override {
+    epoch_titles.emplace_back(title);
+    EpochDone(epoch, values);
+  }
   void End() override {}
   void Note(std::string_view text) override { notes.emplace_back(text); }
 
-  std::vector<std::string> kinds, statuses, notes, titles;
+  std::vector<std::string> kinds, statuses, notes, titles, epoch_titles;
   std::vector<nlohmann::json> configs;
   std::vector<std::int64_t> first_epochs;
   std::vector<int> epochs;
@@ -53,6 +63,42 @@ class RecordingLog final : public TrainingLog, public TrainingProgress {
   int total_epochs = 0;                      // of all training runs
   int stop_after_total_epochs = 0;
   std::atomic<bool> stop{false};
+};
+
+// Runs jobs on `workers` threads of its own, each taking the next job when free (as the
+// engine's WorkerArena does), and remembers the threads that ran them.
+class ThreadWorkers final : public SideBySide {
+ public:
+  explicit ThreadWorkers(int workers) : workers_(workers) {}
+  int Workers() const override { return workers_; }
+  void RunEach(int jobs, const std::function<void(int)>& job) override {
+    std::atomic<int> next{0};
+    std::atomic<bool> failed{false};
+    std::mutex mutex;
+    std::exception_ptr failure;
+    std::vector<std::thread> threads;
+    for (int w = 0; w < workers_; ++w) {
+      threads.emplace_back([&] {
+        for (int k = next++; k < jobs && !failed; k = next++) {
+          try {
+            job(k);
+            std::lock_guard lock(mutex);
+            job_threads.insert(std::this_thread::get_id());
+          } catch (...) {
+            std::lock_guard lock(mutex);
+            failure = std::current_exception();
+            failed = true;
+          }
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    if (failure) std::rethrow_exception(failure);
+  }
+  std::set<std::thread::id> job_threads;
+
+ private:
+  int workers_;
 };
 
 class SupernetEvaluatorTest : public ::testing::Test {
@@ -275,7 +321,9 @@ TEST_F(SupernetEvaluatorTest, FewShotTrainsOneSubSupernetPerValueResumesAndIsReu
   PrepareContext plain;
   reference->Prepare(plain);
   std::vector<double> expected;
-  for (const Architecture& arch : cells) expected.push_back(reference->Evaluate(arch, {}).at("loss"));
+  for (const Architecture& arch : cells) {
+    expected.push_back(reference->Evaluate(arch, {}).at("loss"));
+  }
 
   // Interrupted during the third sub-supernet: 2 one-shot epochs + 2 sub-supernets + 1.
   const std::filesystem::path checkpoints = dir_ / "db.supernet";
@@ -324,6 +372,79 @@ TEST_F(SupernetEvaluatorTest, FewShotTrainsOneSubSupernetPerValueResumesAndIsReu
   PrepareContext context4{&fourth, &fourth, &fourth.stop, checkpoints};
   plain_run->Prepare(context4);
   EXPECT_EQ(fourth.total_epochs, 0);
+}
+
+TEST_F(SupernetEvaluatorTest, SubSupernetsTrainSideBySideOnTheWorkersAsTheyWouldInTurn) {
+  const nlohmann::json few_shot = {{"split", "edge2"}, {"epochs", 2}};
+  Rng rng(5);
+  std::vector<Architecture> cells;
+  for (int i = 0; i < 6; ++i) cells.push_back(space_->Sample(rng));
+  // One after the other, one thread, no checkpoints.
+  nlohmann::json in_turn = FewShotConfig(few_shot);
+  in_turn["few_shot"]["side_by_side"] = false;
+  auto reference = Build("supernet", in_turn);
+  ThreadWorkers unused(2);
+  PrepareContext plain;
+  plain.workers = &unused;
+  reference->Prepare(plain);
+  EXPECT_TRUE(unused.job_threads.empty());
+  std::vector<double> expected;
+  for (const Architecture& arch : cells) {
+    expected.push_back(reference->Evaluate(arch, {}).at("loss"));
+  }
+
+  // Side by side on 2 workers of one thread each, interrupted once 3 sub-supernet epochs are
+  // done (2 one-shot epochs before them): what was running stops at its next step.
+  const std::filesystem::path checkpoints = dir_ / "db.supernet";
+  ThreadWorkers workers(2);
+  RecordingLog first;
+  first.stop_after_total_epochs = 2 + 3;
+  auto interrupted = Build("supernet", FewShotConfig(few_shot));
+  PrepareContext context{&first, &first, &first.stop, checkpoints, &workers};
+  interrupted->Prepare(context);
+  EXPECT_FALSE(workers.job_threads.empty());
+  EXPECT_THROW(interrupted->Evaluate(cells[0], {}), InternalError);
+  // The bar is shared; each sub-supernet's epochs are lines of their own, and runs in the log.
+  ASSERT_EQ(first.titles.size(), 2U);
+  EXPECT_EQ(first.titles[1], "5 sub-supernets (edge2), 2 side by side");
+  EXPECT_GE(first.epoch_titles.size(), 3U);
+  for (const std::string& title : first.epoch_titles) {
+    EXPECT_EQ(title.rfind("sub-supernet ", 0), 0U) << title;
+  }
+  EXPECT_GE(first.kinds.size(), 3U);
+  EXPECT_LE(first.kinds.size(), 1U + 5U);
+  for (std::size_t i = 1; i < first.configs.size(); ++i) {
+    EXPECT_EQ(first.configs[i]["threads"], 1) << i;
+  }
+
+  // Resumed side by side: the same scores as in turn, whatever ran where and when.
+  RecordingLog second;
+  auto resumed = Build("supernet", FewShotConfig(few_shot));
+  PrepareContext context2{&second, &second, &second.stop, checkpoints, &workers};
+  resumed->Prepare(context2);
+  // (A sub-supernet at the last step of an epoch when the stop came may have finished it.)
+  EXPECT_EQ(second.total_epochs, 2 * 5 - (first.total_epochs - 2));
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    EXPECT_EQ(resumed->Evaluate(cells[i], {}).at("loss"), expected[i]) << i;
+  }
+  EXPECT_EQ(second.last_step.epochs, 2 * 5);
+  EXPECT_EQ(second.last_step.epoch, 2 * 5);
+}
+
+TEST_F(SupernetEvaluatorTest, SideBySideJobsUseTheWorkersShareOfTheCoresAndGiveTheRestBack) {
+  // The one-shot supernet trains on Prepare's thread with the process's 2 threads; each
+  // sub-supernet with threads_per_worker (1); Prepare's thread keeps its 2 afterwards.
+  SetTorchThreads(2);
+  ThreadWorkers workers(2);
+  RecordingLog log;
+  auto evaluator = Build("supernet", FewShotConfig({{"split", "edge0"}, {"epochs", 1}}));
+  PrepareContext context{nullptr, &log, nullptr, {}, &workers};
+  evaluator->Prepare(context);
+  EXPECT_EQ(at::get_num_threads(), 2);
+  ASSERT_EQ(log.configs.size(), 1U + nb201::kNumOps);
+  EXPECT_EQ(log.configs[0]["threads"], 2);
+  for (std::size_t i = 1; i < log.configs.size(); ++i) EXPECT_EQ(log.configs[i]["threads"], 1) << i;
+  EXPECT_EQ(log.statuses, std::vector<std::string>(1 + nb201::kNumOps, "finished"));
 }
 
 TEST_F(SupernetEvaluatorTest, FewShotAutoSplitsWhereGradientsDisagreeMostAndKeepsTheChoice) {
