@@ -6,7 +6,7 @@ SCULPT_BUILD="${SCULPT_BUILD:-$SCULPT_ROOT/build}"
 SCULPT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev libtbb-dev libboost-graph-dev libsqlite3-dev nlohmann-json3-dev libgtest-dev
-  zlib1g-dev dataset-fashion-mnist python3 python3-torch sqlite3
+  zlib1g-dev libonnx-dev libopencv-dnn-dev dataset-fashion-mnist python3 python3-torch sqlite3
 )
 
 # Installs only what is missing, so a second run costs a dpkg query and nothing else.

@@ -66,6 +66,10 @@ std::string SquareImageMismatch(
          " classes; set" + set + " in the space block";
 }
 
+std::string Network::ExportOnnx(OnnxGraph& /*graph*/, const std::string& /*input*/) {
+  throw UserError("this model family has no ONNX export yet (nb201 has)");
+}
+
 void SaveNetwork(Network& network, const std::filesystem::path& path) {
   std::filesystem::path partial = path;
   partial += ".partial";

@@ -36,6 +36,8 @@
 
 namespace sculpt {
 
+class OnnxGraph;
+
 // What a family checks its skeleton against: the images and classes of a data set.
 struct DataShape {
   std::int64_t channels = 0;
@@ -55,6 +57,10 @@ class Network {
   // Runs block `block` alone on the previous block's output (the images for block 0); the last
   // block returns the logits. Chaining every block equals Forward.
   virtual at::Tensor ForwardBlock(int block, const at::Tensor& input) = 0;
+  // Adds the network in eval mode to `graph` on `input` (images, supernet/onnx/onnx_graph.h) and
+  // returns the logits' value. Throws UserError when it cannot be exported: the default, for a
+  // family without an ONNX exporter, and a network with no fixed eval-mode function.
+  virtual std::string ExportOnnx(OnnxGraph& graph, const std::string& input);
 };
 
 // The weight-sharing supernet of a space: one set of weights from which every architecture's
@@ -114,6 +120,9 @@ class ModelFamily {
   // uniform paths. Draws only from `rng`.
   virtual std::vector<Architecture> TrainingPaths(Rng& rng, PathSampling sampling,
                                                   int random) const = 0;
+
+  // Whether Network::ExportOnnx works for this family's retrained networks (an exporter exists).
+  virtual bool ExportsOnnx() const { return false; }
 
   // The network's blocks in order (e.g. nb201 "stage1".."stage3"); at least one.
   virtual std::vector<std::string> BlockNames() const = 0;

@@ -1,8 +1,9 @@
 // `sculpt export DB (--best | --answer | --candidate ID) --out DIR`: writes DIR/architecture.json
 // for one successfully evaluated candidate (see experiments/models/export.h) and, when the
 // candidate was retrained (`final` or `sculpt train`), its trained weights DIR/model.pt with the
-// retraining's results, the skeleton and the input normalisation. A candidate of the prune space
-// is exported as the pruned network itself (experiments/models/pruned_export.h).
+// retraining's results, the skeleton and the input normalisation, and with --format onnx also
+// DIR/model.onnx (experiments/models/model_export.h). A candidate of the prune space is exported
+// as the pruned network itself (experiments/models/pruned_export.h).
 
 #include <fstream>
 #include <limits>
@@ -18,6 +19,7 @@
 #include "experiments/models/retrain.h"
 #include "experiments/store/store.h"
 #include "experiments/store/strategy_answer.h"
+#include "supernet/onnx/onnx_export.h"
 
 namespace sculpt {
 namespace {
@@ -76,12 +78,14 @@ ExperimentInfo FindExperimentOrThrow(const ResultStore& store, const std::string
 
 int ExportCommand(const std::vector<std::string>& args, Streams io) {
   CommandLine command_line(
-      "export DB (--best | --answer | --candidate ID) --out DIR [--experiment ID|NAME]",
+      "export DB (--best | --answer | --candidate ID) --out DIR [--experiment ID|NAME]\n"
+      "              [--format pt|onnx]",
       "Writes DIR/architecture.json for one successfully evaluated candidate: its space,\n"
       "architecture string, canonical hash, metrics, and the experiment and config it came from.\n"
       "When the candidate was retrained (the config's \"final\" block or `sculpt train`), also\n"
       "DIR/model.pt, the trained weights, with the retraining's results, the skeleton and the\n"
-      "input normalisation in architecture.json.\n"
+      "input normalisation in architecture.json. --format onnx adds DIR/model.onnx, the same\n"
+      "network as an ONNX model for OpenCV's DNN module and ONNX Runtime (docs/EXPORT.md).\n"
       "A candidate of the prune space is exported as the pruned network: DIR/model.pt holds the\n"
       "trained model's weights with the removed heads and FFN units cut out.\n"
       "--best takes the experiment's best candidate by its objective, --answer the answer of a\n"
@@ -91,6 +95,7 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
        {"answer", "", "export the answer of the experiment's strategy (astar, importance, fisher)"},
        {"candidate", "ID", "export the candidate with this id"},
        {"out", "DIR", "output folder (created when missing)"},
+       {"format", "FORMAT", "pt (default: model.pt) or onnx (model.onnx too)"},
        {"experiment", "ID|NAME", "the experiment, by id or name (newest of that name)"}},
       1, 1);
   if (!command_line.Parse(args, io.out)) return 0;
@@ -99,6 +104,11 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
   if (chosen != 1) throw UsageError("give exactly one of --best, --answer and --candidate ID");
   const std::optional<std::string> out = command_line.Value("out");
   if (!out || out->empty()) throw UsageError("--out DIR is required");
+  const std::string format = command_line.Value("format").value_or("pt");
+  if (format != "pt" && format != "onnx") {
+    throw UsageError("--format: unknown format '" + format + "' (pt, onnx)");
+  }
+  const bool onnx = format == "onnx";
 
   const std::string& db = command_line.Positional().front();
   const std::unique_ptr<ResultStore> store = ResultStore::OpenReadOnly(db);
@@ -180,6 +190,10 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
   // by hand or by an early version) gets no encoding, as before.
   if (experiment.config.contains("space")) document["encoding"] = EncodingJson(*space, arch);
   if (const auto* prune_space = dynamic_cast<const prune::PruneSpace*>(space.get())) {
+    if (onnx) {
+      throw UsageError("--format onnx: pruned transformers have no ONNX export yet; --format "
+                       "pt exports the pruned network as model.pt");
+    }
     // The experiment's own evaluator says how a mask becomes a network (tuned or not).
     const Experiment rebuilt = BuildExperiment(experiment.config, std::filesystem::current_path(), {});
     const auto* networks = dynamic_cast<const PrunedNetworkSource*>(rebuilt.evaluator.get());
@@ -202,8 +216,19 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
   const std::optional<TrainingRunInfo> run = NewestRetraining(*store, candidate.id);
   const std::shared_ptr<const ModelFamily> family = BuildFamily(space_block);
   std::optional<std::filesystem::path> weights;
+  if (run && family) weights = FindWeights(db, experiment, *run);
+  // Refused before anything is written.
+  if (onnx && (!family || !family->ExportsOnnx())) {
+    throw UsageError("--format onnx: the " + experiment.space + " space's networks have no ONNX "
+                     "export yet" +
+                     (family ? " (nb201 has)" : ": it has no networks") + "; --format pt");
+  }
+  if (onnx && !weights) {
+    throw UsageError("--format onnx: candidate " + std::to_string(candidate.id) +
+                     " has no trained weights to export; `sculpt train " + db + " --candidate " +
+                     std::to_string(candidate.id) + " --out DIR` retrains it");
+  }
   if (run && family) {
-    weights = FindWeights(db, experiment, *run);
     document["retrain"] =
         RetrainDocument(run->id, run->config.value("training", nlohmann::json::object()),
                         run->result);
@@ -214,6 +239,7 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
       // Loaded into the architecture's network first: a file that does not fit is refused here,
       // not by the user's deployment.
       const std::shared_ptr<Network> network = ReadModel(*family, arch, *weights);
+      if (onnx) WriteOnnxExport(*network, *family, document, *out);
       WriteModel(*network, std::filesystem::path(*out) / kModelFile);
     } else {
       document["retrain"].erase("model");
@@ -235,6 +261,10 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
     io.out << "Wrote " << (std::filesystem::path(*out) / kModelFile).string()
            << ": the weights of training run " << run->id << " (test accuracy "
            << FormatPercent(run->result, "test_accuracy") << ")\n";
+    if (onnx) {
+      io.out << "Wrote " << (std::filesystem::path(*out) / kOnnxModelFile).string()
+             << ": the same network as an ONNX model (docs/EXPORT.md)\n";
+    }
   }
   return 0;
 }

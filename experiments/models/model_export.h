@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "spaces/architecture.h"
 #include "supernet/model_family.h"
 
@@ -19,6 +21,13 @@ inline constexpr const char* kModelFile = "model.pt";
 // Writes `network` to `path` (written beside and renamed: a reader never sees half a file).
 // Throws UserError when it cannot be written.
 void WriteModel(Network& network, const std::filesystem::path& path);
+
+// Writes `network` to out_dir/model.onnx (supernet/onnx/onnx_export.h), its metadata_props
+// taken from the export `document` (architecture.json): space, arch, sculpt_version and the
+// input normalisation ("input", as JSON). Throws UserError when the family has no ONNX export
+// or the file cannot be written.
+void WriteOnnxExport(Network& network, const ModelFamily& family, const nlohmann::json& document,
+                     const std::filesystem::path& out_dir);
 
 // Builds `family`'s network of `arch` and loads `path` into it; in eval mode. Throws UserError
 // when the file cannot be read or does not hold that network's tensors, by name and shape (a

@@ -247,6 +247,7 @@ std::filesystem::path ExportRetrained(const ExperimentInfo& experiment,
   document["skeleton"] = plan.family->Skeleton();
   document["input"] = InputDocument(*plan.family, *plan.data);
   WriteModel(*outcome.network, out_dir / kModelFile);
+  if (plan.family->ExportsOnnx()) WriteOnnxExport(*outcome.network, *plan.family, document, out_dir);
   WriteExportDocument(document, out_dir);
   return out_dir;
 }

@@ -122,8 +122,8 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
                        const std::filesystem::path& db, bool resume = false);
 
 // Writes out_dir/architecture.json (export.h's document plus "retrain": the outcome's results
-// and run id, "family", "skeleton" and "input": shape and normalisation) and out_dir/model.pt.
-// Returns out_dir.
+// and run id, "family", "skeleton" and "input": shape and normalisation), out_dir/model.pt, and
+// out_dir/model.onnx when the family exports ONNX (model_export.h). Returns out_dir.
 std::filesystem::path ExportRetrained(const ExperimentInfo& experiment,
                                       const StoredCandidate& candidate, const Metrics& metrics,
                                       const RetrainPlan& plan, const RetrainOutcome& outcome,

@@ -10,6 +10,7 @@
 #include "spaces/nb201_latency.h"
 #include "supernet/families.h"
 #include "supernet/latency_table.h"
+#include "supernet/nb201/nb201_onnx.h"
 
 namespace sculpt {
 namespace {
@@ -21,6 +22,9 @@ class Nb201NetworkHolder final : public Network {
   at::Tensor Forward(const at::Tensor& images) override { return network_->forward(images); }
   at::Tensor ForwardBlock(int block, const at::Tensor& input) override {
     return network_->forward_block(block, input);
+  }
+  std::string ExportOnnx(OnnxGraph& graph, const std::string& input) override {
+    return Nb201ToOnnx(*network_, graph, input);
   }
   const Nb201Network& Get() const { return network_; }
 
@@ -74,6 +78,8 @@ class Nb201Family final : public ModelFamily {
   std::vector<std::int64_t> InputShape() const override {
     return {1, skeleton_.input_channels, skeleton_.input_size, skeleton_.input_size};
   }
+
+  bool ExportsOnnx() const override { return true; }
 
   std::shared_ptr<Network> BuildNetwork(const Architecture& arch,
                                         std::uint64_t seed) const override {

@@ -3,6 +3,7 @@
 // the trained supernet by a second run, and `sculpt train`.
 
 #include <gtest/gtest.h>
+#include <opencv2/dnn.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include "experiments/models/model_export.h"
 #include "spaces/nb201.h"
 #include "supernet/nb201/nb201_family.h"
+#include "supernet/onnx/onnx_export.h"
 #include "tests/supernet/test_data.h"
 #include "tests/supernet/tiny_models.h"
 
@@ -135,6 +137,25 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
   EXPECT_EQ(exported_document["skeleton"], document["skeleton"]);
   EXPECT_TRUE(torch::equal(ReadModel(*family, arch, exported / kModelFile)->Forward(images),
                            logits));
+  // The final export and `--format onnx` write model.onnx too; OpenCV runs it as LibTorch does.
+  EXPECT_TRUE(fs::exists(out / kOnnxModelFile));
+  const fs::path onnx = dir_ / "exported-onnx";
+  const Result exp_onnx =
+      Sculpt("export " + db.string() + " --best --format onnx --out " + onnx.string());
+  ASSERT_EQ(exp_onnx.status, 0) << exp_onnx.out;
+  EXPECT_NE(exp_onnx.out.find("as an ONNX model"), std::string::npos) << exp_onnx.out;
+  {
+    cv::dnn::Net net = cv::dnn::readNetFromONNX((onnx / kOnnxModelFile).string());
+    std::vector<int> dims = {2, 1, 8, 8};
+    cv::Mat blob(4, dims.data(), CV_32F, images.contiguous().data_ptr<float>());
+    net.setInput(blob);
+    cv::Mat out_cv = net.forward();
+    const torch::Tensor got = torch::from_blob(out_cv.ptr<float>(), {2, 4}).clone();
+    EXPECT_LT((got - logits).abs().max().item<float>(), 1e-4);
+  }
+  const Result bad_format =
+      Sculpt("export " + db.string() + " --best --format tflite --out " + onnx.string());
+  EXPECT_EQ(bad_format.status, 2) << bad_format.out;
   // A candidate never trained stand-alone: the document alone, and a clear word.
   const std::string untrained = QueryValue(
       db, "SELECT c.id FROM candidates c WHERE c.status = 'ok' AND c.repeat_of_step IS NULL AND "
@@ -147,6 +168,12 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
   EXPECT_NE(plain.out.find("has never been trained"), std::string::npos) << plain.out;
   EXPECT_TRUE(fs::exists(bare / "architecture.json"));
   EXPECT_FALSE(fs::exists(bare / kModelFile));
+  // No weights, no ONNX: refused before anything is written.
+  const Result bare_onnx = Sculpt("export " + db.string() + " --candidate " + untrained +
+                                  " --format onnx --out " + (dir_ / "bare-onnx").string());
+  EXPECT_EQ(bare_onnx.status, 2) << bare_onnx.out;
+  EXPECT_NE(bare_onnx.out.find("no trained weights"), std::string::npos) << bare_onnx.out;
+  EXPECT_FALSE(fs::exists(dir_ / "bare-onnx"));
 
   // The same config again: the finished supernet is reused, not retrained.
   const Result again = Sculpt("run " + config.string() + " --quiet");
@@ -300,6 +327,13 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
                                  (dir_ / "vit-exported").string());
   ASSERT_EQ(exported.status, 0) << exported.out;
   EXPECT_TRUE(fs::exists(dir_ / "vit-exported" / kModelFile)) << exported.out;
+  EXPECT_FALSE(fs::exists(dir_ / "runs/vit-best" / kOnnxModelFile));
+  // Transformers have no ONNX export yet: a clear word, and nothing written.
+  const Result vit_onnx = Sculpt("export " + db.string() + " --candidate " + id +
+                                 " --format onnx --out " + (dir_ / "vit-onnx").string());
+  EXPECT_EQ(vit_onnx.status, 2) << vit_onnx.out;
+  EXPECT_NE(vit_onnx.out.find("no ONNX export yet"), std::string::npos) << vit_onnx.out;
+  EXPECT_FALSE(fs::exists(dir_ / "vit-onnx"));
 
   // A hand-picked architecture (a baseline) trains with the experiment's settings, is recorded
   // without a candidate, and exports with its weights.

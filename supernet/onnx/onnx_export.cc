@@ -1,0 +1,35 @@
+#include "supernet/onnx/onnx_export.h"
+
+#include <torch/types.h>
+#include <torch/utils.h>
+
+#include "spaces/errors.h"
+#include "supernet/onnx/onnx_graph.h"
+
+namespace sculpt {
+
+void WriteOnnxModel(Network& network, const ModelFamily& family,
+                    const std::map<std::string, std::string>& metadata,
+                    const std::filesystem::path& path) {
+  const std::vector<std::int64_t> shape = family.InputShape();  // {1, c, h, w}
+  std::int64_t classes = 0;
+  {
+    // The logits' width, from the network itself rather than a family-specific key.
+    torch::NoGradGuard no_grad;
+    classes = network.Forward(torch::zeros(shape)).size(1);
+  }
+  OnnxGraph graph(family.Name());
+  const std::string images = graph.Input("images", {shape.begin() + 1, shape.end()});
+  std::string logits;
+  try {
+    logits = network.ExportOnnx(graph, images);
+  } catch (const UserError& error) {
+    throw UserError("cannot export the " + family.Name() + " network to ONNX: " + error.what());
+  }
+  graph.Output(logits, {classes});
+  graph.Metadata("family", family.Name());
+  for (const auto& [key, value] : metadata) graph.Metadata(key, value);
+  graph.Write(path);
+}
+
+}  // namespace sculpt
