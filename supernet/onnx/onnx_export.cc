@@ -11,6 +11,8 @@ namespace sculpt {
 void WriteOnnxModel(Network& network, const ModelFamily& family,
                     const std::map<std::string, std::string>& metadata,
                     const std::filesystem::path& path) {
+  // In train mode the forward below would move batch norm's running statistics.
+  SCULPT_ASSERT(!network.Module().is_training(), "WriteOnnxModel needs a network in eval mode");
   const std::vector<std::int64_t> shape = family.InputShape();  // {1, c, h, w}
   std::int64_t classes = 0;
   {

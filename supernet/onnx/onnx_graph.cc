@@ -64,10 +64,10 @@ OnnxGraph::~OnnxGraph() = default;
 
 std::string OnnxGraph::Unique(const std::string& name) {
   std::string unique = name;
-  for (int suffix = 1; std::find(names_.begin(), names_.end(), unique) != names_.end(); ++suffix) {
+  for (int suffix = 1; names_.count(unique) != 0; ++suffix) {
     unique = name + "_" + std::to_string(suffix);
   }
-  names_.push_back(unique);
+  names_.insert(unique);
   return unique;
 }
 

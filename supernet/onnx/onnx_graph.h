@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
@@ -69,7 +70,7 @@ class OnnxGraph {
   std::string Unique(const std::string& name);
 
   std::unique_ptr<onnx::ModelProto> model_;
-  std::vector<std::string> names_;
+  std::unordered_set<std::string> names_;  // of every value and node so far
 };
 
 }  // namespace sculpt

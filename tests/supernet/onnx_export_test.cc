@@ -91,6 +91,7 @@ TEST_F(OnnxExportTest, ANetworkNormalisingWithBatchStatisticsIsRefused) {
   const Architecture arch{{kConv3x3, kSkipConnect, kConv1x1, kNone, kAvgPool3x3, kConv3x3}};
   const std::shared_ptr<Supernet> supernet = family->BuildSupernet(3);
   const std::shared_ptr<Network> extracted = family->Extract(*supernet, arch);
+  extracted->Module().eval();
   const std::filesystem::path path = dir_ / "extracted" / kOnnxModelFile;
   try {
     WriteOnnxModel(*extracted, *family, {}, path);
