@@ -226,7 +226,8 @@ bool RunFinal(const Experiment& e, std::int64_t experiment_id, ResultStore& stor
       << percent("valid_accuracy") << ")\n"
       << "  " << line << "\n"
       << "  training run " << outcome.run_id << "; exported to " << dir.string()
-      << " (architecture.json, model.pt)\n";
+      << " (architecture.json, model.pt" << (plan.family->ExportsOnnx() ? ", model.onnx" : "")
+      << ")\n";
   return true;
 }
 

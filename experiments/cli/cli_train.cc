@@ -146,7 +146,8 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
         candidate ? ExportRetrained(*experiment, *candidate, candidate->metrics, plan, outcome, *out)
                   : ExportRetrained(*experiment, HandPicked(*plan.space, arch), outcome.result,
                                     plan, outcome, *out);
-    io.out << "Exported to " << dir.string() << " (architecture.json, model.pt)\n";
+    io.out << "Exported to " << dir.string() << " (architecture.json, model.pt"
+           << (plan.family->ExportsOnnx() ? ", model.onnx" : "") << ")\n";
   }
   return 0;
 }
