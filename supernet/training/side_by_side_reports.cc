@@ -14,7 +14,7 @@ class SideBySideReports::RunProgress final : public TrainingProgress {
     std::lock_guard lock(reports_.mutex_);
     title_ = title;
     epochs_ = epochs;
-    reports_.Begin(run_, title, first_epoch, steps_per_epoch);
+    reports_.Begin(run_, first_epoch, steps_per_epoch);
     reports_.shown_->Note("training " + title_ + ": epochs " + std::to_string(first_epoch) +
                           ".." + std::to_string(epochs) + " side by side with the others");
   }
@@ -104,10 +104,8 @@ void SideBySideReports::End() {
   bar_open_ = false;
 }
 
-void SideBySideReports::Begin(int run, std::string_view title, std::int64_t first_epoch,
-                              std::int64_t steps) {
+void SideBySideReports::Begin(int run, std::int64_t first_epoch, std::int64_t steps) {
   RunState& state = runs_[static_cast<std::size_t>(run)];
-  state.title = title;
   state.running = true;
   state.done_steps = (first_epoch - 1) * steps;
   if (bar_open_) return;

@@ -42,7 +42,6 @@ class SideBySideReports {
   class RunProgress;
   class SerialLog;
   struct RunState {
-    std::string title;
     std::int64_t done_steps = 0;  // of its epochs x steps, including earlier sessions'
     bool running = false;
     bool finished = false;        // all its epochs are done
@@ -52,7 +51,7 @@ class SideBySideReports {
   };
 
   // Called with mutex_ held.
-  void Begin(int run, std::string_view title, std::int64_t first_epoch, std::int64_t steps);
+  void Begin(int run, std::int64_t first_epoch, std::int64_t steps);
   void Step(int run, const TrainingStep& step);
 
   TrainingProgress* shown_;
