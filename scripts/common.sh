@@ -28,6 +28,26 @@ sculpt_install_packages() {
     "${missing[@]}"
 }
 
+# ONNX Runtime for Node.js (npm's onnxruntime-node, its Linux library inside the package, so
+# --ignore-scripts skips only its optional GPU download), into the build tree, where
+# tests/experiments/onnx_runtimes_test.cc runs docs/EXPORT.md's example with it. Debian has no
+# ONNX Runtime. Idempotent; installs Debian's nodejs and npm first when there is no npm.
+SCULPT_ONNXRUNTIME_NODE="onnxruntime-node@1.30.0"
+sculpt_install_onnxruntime_node() {
+  local prefix="$SCULPT_BUILD/onnxruntime-node"
+  if [[ -f "$prefix/node_modules/onnxruntime-node/package.json" ]]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null; then
+    local SCULPT_PACKAGES=(nodejs npm)  # dynamic scope: what sculpt_install_packages reads
+    sculpt_install_packages
+  fi
+  echo "sculpt: installing $SCULPT_ONNXRUNTIME_NODE into $prefix (for the ONNX Runtime test)"
+  mkdir -p "$prefix"
+  npm install --prefix "$prefix" --ignore-scripts --no-audit --no-fund --loglevel=error \
+    "$SCULPT_ONNXRUNTIME_NODE"
+}
+
 # sculpt_build [TARGET...]: configures (Release unless SCULPT_BUILD_TYPE says otherwise) and
 # builds the given targets, or everything.
 sculpt_build() {

@@ -67,7 +67,7 @@ std::string SquareImageMismatch(
 }
 
 std::string Network::ExportOnnx(OnnxGraph& /*graph*/, const std::string& /*input*/) {
-  throw UserError("this model family has no ONNX export yet (nb201 has)");
+  throw UserError("this model family has no ONNX export yet (nb201 and transformer have)");
 }
 
 void SaveNetwork(Network& network, const std::filesystem::path& path) {

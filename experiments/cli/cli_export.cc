@@ -190,10 +190,6 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
   // by hand or by an early version) gets no encoding, as before.
   if (experiment.config.contains("space")) document["encoding"] = EncodingJson(*space, arch);
   if (const auto* prune_space = dynamic_cast<const prune::PruneSpace*>(space.get())) {
-    if (onnx) {
-      throw UsageError("--format onnx: pruned transformers have no ONNX export yet; --format "
-                       "pt exports the pruned network as model.pt");
-    }
     // The experiment's own evaluator says how a mask becomes a network (tuned or not).
     const Experiment rebuilt = BuildExperiment(experiment.config, std::filesystem::current_path(), {});
     const auto* networks = dynamic_cast<const PrunedNetworkSource*>(rebuilt.evaluator.get());
@@ -204,6 +200,7 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
     }
     const PrunedExport pruned = ExportPrunedNetwork(*prune_space, arch, *networks, document, *out);
     document["encoding"] = EncodingJson(*pruned.space, pruned.arch);
+    if (onnx) WriteOnnxExport(*pruned.network, *pruned.family, document, *out);
     const std::filesystem::path path = WriteExportDocument(document, *out);
     io.out << "Wrote " << path.string() << ": candidate " << candidate.id << " (step "
            << candidate.step << ") of " << Describe(experiment) << "\n  " << candidate.arch
@@ -211,6 +208,10 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
            << ": the pruned network " << document["arch"].get<std::string>() << ", "
            << static_cast<std::int64_t>(pruned.pruned_params) << " parameters (the trained model "
            << static_cast<std::int64_t>(pruned.trained_params) << ")\n";
+    if (onnx) {
+      io.out << "Wrote " << (std::filesystem::path(*out) / kOnnxModelFile).string()
+             << ": the same network as an ONNX model (docs/EXPORT.md)\n";
+    }
     return 0;
   }
   const std::optional<TrainingRunInfo> run = NewestRetraining(*store, candidate.id);
@@ -219,9 +220,10 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
   if (run && family) weights = FindWeights(db, experiment, *run);
   // Refused before anything is written.
   if (onnx && (!family || !family->ExportsOnnx())) {
-    throw UsageError("--format onnx: the " + experiment.space + " space's networks have no ONNX "
-                     "export yet" +
-                     (family ? " (nb201 has)" : ": it has no networks") + "; --format pt");
+    throw UsageError("--format onnx: " +
+                     (family ? "the " + experiment.space + " space's networks have no ONNX export yet"
+                             : "the " + experiment.space + " space has no networks, only architectures") +
+                     "; --format pt writes what there is");
   }
   if (onnx && !weights) {
     throw UsageError("--format onnx: candidate " + std::to_string(candidate.id) +

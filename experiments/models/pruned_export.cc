@@ -42,11 +42,14 @@ PrunedExport ExportPrunedNetwork(const prune::PruneSpace& space, const Architect
   PrunedExport result;
   result.arch = prune::SizesIn(sizes, skeleton);
   result.space = transformer::MakeSpace(skeleton);
-  const std::shared_ptr<ModelFamily> family = MakeTransformerFamilyFor(skeleton);
-  const std::shared_ptr<Network> network = family->BuildNetwork(result.arch, 0);
-  CopyLeadingSlices(*pruned, network->Module());
+  result.family = MakeTransformerFamilyFor(skeleton);
+  result.network = result.family->BuildNetwork(result.arch, 0);
+  const ModelFamily& family = *result.family;
+  Network& network = *result.network;
+  CopyLeadingSlices(*pruned, network.Module());
+  network.Module().eval();
   std::filesystem::create_directories(out_dir);
-  WriteModel(*network, out_dir / kModelFile);
+  WriteModel(network, out_dir / kModelFile);
 
   const transformer::Skeleton& trained_skeleton = model.skeleton;
   result.trained_params = transformer::CountParams(model.sizes, trained_skeleton);
@@ -83,8 +86,8 @@ PrunedExport ExportPrunedNetwork(const prune::PruneSpace& space, const Architect
   document["space"] = "transformer";
   document["arch"] = result.space->Format(result.arch);
   document["hash"] = HashToHex(result.space->CanonicalHash(result.arch));
-  document["family"] = family->Name();
-  document["skeleton"] = family->Skeleton();
+  document["family"] = family.Name();
+  document["skeleton"] = family.Skeleton();
   if (trained_document.contains("input")) document["input"] = trained_document["input"];
   return result;
 }

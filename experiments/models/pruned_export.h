@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "spaces/prune.h"
+#include "supernet/model_family.h"
 #include "supernet/prune/pruned_network_source.h"
 
 namespace sculpt {
@@ -25,6 +26,10 @@ struct PrunedExport {
   Architecture arch;                   // the pruned network in it
   double trained_params = 0;
   double pruned_params = 0;
+  // The written network, in eval mode, and its family: what WriteOnnxExport takes once the
+  // document is complete.
+  std::shared_ptr<ModelFamily> family;
+  std::shared_ptr<Network> network;
 };
 
 // Rewrites `document` (ArchitectureDocument's, for a candidate `mask` of `space`) into the pruned

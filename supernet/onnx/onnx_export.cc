@@ -30,6 +30,7 @@ void WriteOnnxModel(Network& network, const ModelFamily& family,
   }
   graph.Output(logits, {classes});
   graph.Metadata("family", family.Name());
+  graph.Metadata("classes", std::to_string(classes));
   for (const auto& [key, value] : metadata) graph.Metadata(key, value);
   graph.Write(path);
 }

@@ -16,7 +16,7 @@ namespace sculpt {
 inline constexpr const char* kOnnxModelFile = "model.onnx";
 
 // Writes `network`, a network of `family`, to `path` (checked by ONNX, then written beside and
-// renamed), with `metadata` as its metadata_props plus "family". Throws UserError when the
+// renamed), with `metadata` as its metadata_props plus "family" and "classes". Throws UserError when the
 // network cannot be exported (see Network::ExportOnnx) or the file cannot be written.
 void WriteOnnxModel(Network& network, const ModelFamily& family,
                     const std::map<std::string, std::string>& metadata,

@@ -88,6 +88,15 @@ std::string OnnxGraph::Constant(const std::string& name, const at::Tensor& value
   return tensor.name();
 }
 
+std::string OnnxGraph::Int64s(const std::string& name, const std::vector<std::int64_t>& values) {
+  onnx::TensorProto& tensor = *model_->mutable_graph()->add_initializer();
+  tensor.set_name(Unique(name));
+  tensor.set_data_type(onnx::TensorProto_DataType_INT64);
+  tensor.add_dims(static_cast<std::int64_t>(values.size()));
+  for (std::int64_t value : values) tensor.add_int64_data(value);
+  return tensor.name();
+}
+
 OnnxNode OnnxGraph::Node(const std::string& op, const std::vector<std::string>& inputs,
                          const std::string& name) {
   onnx::NodeProto& node = *model_->mutable_graph()->add_node();

@@ -53,6 +53,9 @@ class OnnxGraph {
   // A float32 initializer holding a copy of `value` (any dtype and layout); returns its name,
   // `name` made unique.
   std::string Constant(const std::string& name, const at::Tensor& value);
+  // An int64 initializer of shape [values.size()], for the inputs ONNX takes as int64 tensors
+  // (Reshape's shape, Slice's starts, ends and axes).
+  std::string Int64s(const std::string& name, const std::vector<std::int64_t>& values);
   // A node of `op` on `inputs`, its one output named after `name` (made unique).
   OnnxNode Node(const std::string& op, const std::vector<std::string>& inputs,
                 const std::string& name);

@@ -22,6 +22,7 @@
 #include "supernet/latency.h"
 #include "supernet/latency_table.h"
 #include "supernet/transformer/transformer_network.h"
+#include "supernet/transformer/transformer_onnx.h"
 #include "supernet/transformer/transformer_ops.h"
 #include "supernet/transformer/transformer_supernet.h"
 
@@ -35,6 +36,9 @@ class TransformerNetworkHandle final : public Network {
   at::Tensor Forward(const at::Tensor& images) override { return network_->forward(images); }
   at::Tensor ForwardBlock(int block, const at::Tensor& input) override {
     return network_->forward_block(block, input);
+  }
+  std::string ExportOnnx(OnnxGraph& graph, const std::string& input) override {
+    return TransformerToOnnx(*network_, graph, input);
   }
   const TransformerNetwork& Get() const { return network_; }
 
@@ -146,6 +150,7 @@ class TransformerFamily final : public ModelFamily {
   }
 
   std::vector<std::string> BlockNames() const override { return TransformerBlockNames(skeleton_); }
+  bool ExportsOnnx() const override { return true; }
 
   nlohmann::json MeasureLatencyTable(const LatencyTableOptions& options) const override;
 

@@ -14,6 +14,7 @@
 #include "tests/experiments/tiny_main_job.h"
 #include <torch/torch.h>
 
+#include "experiments/config/builtins.h"
 #include "experiments/models/model_export.h"
 #include "spaces/nb201.h"
 #include "supernet/nb201/nb201_family.h"
@@ -37,6 +38,27 @@ std::string QueryValue(const fs::path& db, const std::string& sql) {
   std::string value = result.out.substr(newline + 1);
   while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
   return value;
+}
+
+// An export folder's model.onnx, run in OpenCV, gives what its model.pt gives in LibTorch (the
+// network rebuilt from architecture.json alone, as docs/EXPORT.md says), for size x size images.
+void ExpectOnnxComputesModelPt(const fs::path& dir, std::int64_t size) {
+  const nlohmann::json document = nlohmann::json::parse(std::ifstream(dir / "architecture.json"));
+  nlohmann::json space = document["skeleton"];
+  space["type"] = document["family"];
+  const std::shared_ptr<const ModelFamily> family = BuildFamily(space);
+  const Architecture arch = BuildSpace(space)->Parse(document["arch"].get<std::string>());
+  const std::shared_ptr<Network> network = ReadModel(*family, arch, dir / kModelFile);
+  const torch::Tensor images = torch::randn({2, 1, size, size});
+  torch::NoGradGuard no_grad;
+  const torch::Tensor expected = network->Forward(images);
+  cv::dnn::Net net = cv::dnn::readNetFromONNX((dir / kOnnxModelFile).string());
+  std::vector<int> dims = {2, 1, static_cast<int>(size), static_cast<int>(size)};
+  cv::Mat blob(4, dims.data(), CV_32F, images.data_ptr<float>());
+  net.setInput(blob);
+  cv::Mat out = net.forward();
+  const torch::Tensor got = torch::from_blob(out.ptr<float>(), expected.sizes()).clone();
+  EXPECT_LT((got - expected).abs().max().item<float>(), 1e-4) << dir;
 }
 
 class SupernetCliTest : public ::testing::Test {
@@ -327,13 +349,14 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
                                  (dir_ / "vit-exported").string());
   ASSERT_EQ(exported.status, 0) << exported.out;
   EXPECT_TRUE(fs::exists(dir_ / "vit-exported" / kModelFile)) << exported.out;
-  EXPECT_FALSE(fs::exists(dir_ / "runs/vit-best" / kOnnxModelFile));
-  // Transformers have no ONNX export yet: a clear word, and nothing written.
-  const Result vit_onnx = Sculpt("export " + db.string() + " --candidate " + id +
-                                 " --format onnx --out " + (dir_ / "vit-onnx").string());
-  EXPECT_EQ(vit_onnx.status, 2) << vit_onnx.out;
-  EXPECT_NE(vit_onnx.out.find("no ONNX export yet"), std::string::npos) << vit_onnx.out;
-  EXPECT_FALSE(fs::exists(dir_ / "vit-onnx"));
+  // Transformers export to ONNX too: the final block writes model.onnx, and so does
+  // `--format onnx`; OpenCV runs it as LibTorch runs model.pt.
+  EXPECT_TRUE(fs::exists(dir_ / "runs/vit-best" / kOnnxModelFile));
+  const fs::path vit_onnx = dir_ / "vit-onnx";
+  const Result vit_onnx_export = Sculpt("export " + db.string() + " --candidate " + id +
+                                        " --format onnx --out " + vit_onnx.string());
+  ASSERT_EQ(vit_onnx_export.status, 0) << vit_onnx_export.out;
+  ExpectOnnxComputesModelPt(vit_onnx, 8);
 
   // A hand-picked architecture (a baseline) trains with the experiment's settings, is recorded
   // without a candidate, and exports with its weights.
@@ -456,6 +479,13 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
        {"tune_images", 64}});
   EXPECT_LE(by_fisher["pruned"]["flops"]["pruned"].get<double>(),
             0.6 * by_fisher["pruned"]["flops"]["trained"].get<double>());
+  // The pruned network exports to ONNX as well, smaller for real there too.
+  const fs::path pruned_onnx = dir_ / "vit-fisher-onnx";
+  const Result onnx_export = Sculpt("export " + (dir_ / "runs/vit-fisher.sqlite").string() +
+                                    " --answer --format onnx --out " + pruned_onnx.string());
+  ASSERT_EQ(onnx_export.status, 0) << onnx_export.out;
+  EXPECT_NE(onnx_export.out.find("as an ONNX model"), std::string::npos) << onnx_export.out;
+  ExpectOnnxComputesModelPt(pruned_onnx, 8);
   // A budget outside (0, 1] and a model folder that does not exist are config errors.
   nlohmann::json bad_budget = prune;
   bad_budget["strategy"] = {{"type", "fisher"}, {"budget", 1.5}};
