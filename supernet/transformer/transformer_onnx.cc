@@ -1,6 +1,7 @@
 #include "supernet/transformer/transformer_onnx.h"
 
 #include <cmath>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -86,25 +87,36 @@ class Writer {
   // of a [n, T, d] value a 4-D shape that its Sub then cannot broadcast, while every value here
   // keeps x's shape and each element-wise op takes two values of one shape.
   std::string Normalise(const std::string& x, std::int64_t d, const std::string& name) {
-    const at::Tensor averaging = torch::full({d, d}, 1.0 / static_cast<double>(d), torch::kFloat64);
-    const at::Tensor centring = torch::eye(d, torch::kFloat64) - averaging;
+    const NormMatrices& matrices = NormMatricesOf(d);
     const std::string centred =
-        graph_.Node("MatMul", {x, graph_.Constant(name + ".centring", centring.to(torch::kFloat32))},
-                    name + ".centred")
-            .Output();
+        graph_.Node("MatMul", {x, matrices.centring}, name + ".centred").Output();
     const std::string squares =
         graph_.Node("Mul", {centred, centred}, name + ".squares").Output();
     const std::string variance =
-        graph_.Node("MatMul",
-                    {squares, graph_.Constant(name + ".averaging", averaging.to(torch::kFloat32))},
-                    name + ".variance")
-            .Output();
+        graph_.Node("MatMul", {squares, matrices.averaging}, name + ".variance").Output();
     const std::string shifted =
         graph_.Node("Add", {variance, Scalar(name + ".eps", kTransformerLayerNormEps)},
                     name + ".variance_eps")
             .Output();
     const std::string deviation = graph_.Node("Sqrt", {shifted}, name + ".std").Output();
     return graph_.Node("Div", {centred, deviation}, name).Output();
+  }
+
+  // The initializers of the centring and averaging matrices of width d, written once for all
+  // the LayerNorms of that width (each is d x d floats, as large as a d x d dense layer).
+  struct NormMatrices {
+    std::string centring;
+    std::string averaging;
+  };
+  const NormMatrices& NormMatricesOf(std::int64_t d) {
+    auto found = norm_matrices_.find(d);
+    if (found != norm_matrices_.end()) return found->second;
+    const at::Tensor averaging = torch::full({d, d}, 1.0 / static_cast<double>(d), torch::kFloat64);
+    const at::Tensor centring = torch::eye(d, torch::kFloat64) - averaging;
+    const std::string suffix = std::to_string(d);
+    NormMatrices matrices{graph_.Constant("norm.centring" + suffix, centring.to(torch::kFloat32)),
+                          graph_.Constant("norm.averaging" + suffix, averaging.to(torch::kFloat32))};
+    return norm_matrices_.emplace(d, std::move(matrices)).first->second;
   }
 
   // Images -> tokens [n, tokens, d]: the patch convolution, its grid flattened into tokens, the
@@ -239,6 +251,7 @@ class Writer {
   }
 
   OnnxGraph& graph_;
+  std::map<std::int64_t, NormMatrices> norm_matrices_;
 };
 
 }  // namespace
