@@ -28,6 +28,14 @@ sculpt_install_packages() {
     "${missing[@]}"
 }
 
+# What only the test suite needs: Debian's Chromium, in which tests/experiments/report_cli_test.cc
+# opens `sculpt report`'s HTML and takes a screenshot.
+SCULPT_TEST_PACKAGES=(chromium)
+sculpt_install_test_packages() {
+  local SCULPT_PACKAGES=("${SCULPT_TEST_PACKAGES[@]}")  # dynamic scope, as below
+  sculpt_install_packages
+}
+
 # ONNX Runtime for Node.js (npm's onnxruntime-node, its Linux library inside the package, so
 # --ignore-scripts skips only its optional GPU download), into the build tree, where
 # tests/experiments/onnx_runtimes_test.cc runs docs/EXPORT.md's example with it. Debian has no

@@ -30,5 +30,6 @@ int ListCommand(const std::vector<std::string>& args, Streams io);    // cli_lis
 int TrainCommand(const std::vector<std::string>& args, Streams io);   // cli_train.cc
 int LatencyCommand(const std::vector<std::string>& args, Streams io);  // cli_latency.cc
 int RankCommand(const std::vector<std::string>& args, Streams io);     // cli_rank.cc
+int ReportCommand(const std::vector<std::string>& args, Streams io);   // cli_report.cc
 
 }  // namespace sculpt

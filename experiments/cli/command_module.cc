@@ -21,6 +21,7 @@ constexpr ModuleCommand kModuleCommands[] = {
     {"train", sculpt::TrainCommand},
     {"latency", sculpt::LatencyCommand},
     {"rank", sculpt::RankCommand},
+    {"report", sculpt::ReportCommand},
 };
 
 }  // namespace

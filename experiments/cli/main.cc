@@ -34,6 +34,7 @@ constexpr Subcommand kSubcommands[] = {
     {"list", "list registered spaces, strategies or evaluators", nullptr},
     {"latency", "build a latency lookup table; predicted vs measured latency", nullptr},
     {"rank", "how well an experiment's evaluator ranks, against a ground-truth table", nullptr},
+    {"report", "a run as an HTML report with charts, or as a terminal summary", nullptr},
 };
 
 void PrintUsage(std::ostream& out) {

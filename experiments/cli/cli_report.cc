@@ -1,0 +1,133 @@
+// `sculpt report DB [--experiment ID|NAME[,...]] [--out report.html] [--text]`: a run as a person
+// looks at it. --out writes one self-contained HTML file (experiments/report/html_report.h);
+// --text prints the same as a terminal summary (text_report.h). Without --experiment every
+// experiment of the database is shown, side by side.
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "experiments/cli/cli.h"
+#include "experiments/cli/command_line.h"
+#include "experiments/config/builtins.h"
+#include "experiments/report/experiment_report.h"
+#include "experiments/report/html_report.h"
+#include "experiments/report/text_report.h"
+#include "experiments/store/store.h"
+
+namespace sculpt {
+namespace {
+
+std::vector<ExperimentInfo> ChooseExperiments(const ResultStore& store, const std::string& db,
+                                              const std::optional<std::string>& wanted) {
+  if (!wanted) {
+    std::vector<ExperimentInfo> all = store.Experiments();
+    if (all.empty()) throw UserError(db + " holds no experiment yet");
+    return all;
+  }
+  std::vector<ExperimentInfo> chosen;
+  std::size_t start = 0;
+  while (start <= wanted->size()) {
+    const std::size_t comma = std::min(wanted->find(',', start), wanted->size());
+    const std::string name = wanted->substr(start, comma - start);
+    if (name.empty()) throw UsageError("--experiment: an empty name in '" + *wanted + "'");
+    std::optional<ExperimentInfo> found = store.FindExperiment(name);
+    if (!found) {
+      throw UsageError("--experiment: no experiment '" + name + "' in " + db +
+                       " (`sculpt query " + db + "` lists them)");
+    }
+    chosen.push_back(std::move(*found));
+    start = comma + 1;
+  }
+  return chosen;
+}
+
+// The experiment's space rebuilt from its stored config, for the choice shares; nullptr and the
+// reason when it cannot be (a config of another version, a pruned model's folder moved away).
+std::shared_ptr<const SearchSpace> RebuildSpace(const ExperimentInfo& info, std::string& note) {
+  if (!info.config.is_object() || !info.config.contains("space")) {
+    note = "the experiment's config has no space";
+    return nullptr;
+  }
+  try {
+    return BuildSpace(info.config["space"]);
+  } catch (const std::exception& error) {
+    note = std::string("its space could not be rebuilt from the stored config: ") + error.what();
+    return nullptr;
+  }
+}
+
+std::string UtcNow() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
+
+// Writes the HTML beside `path` first and renames it into place: a report that fails half-way
+// never replaces a good one.
+void WriteHtmlFile(const std::vector<report::ExperimentReport>& reports, const std::string& db,
+                   const std::filesystem::path& path) {
+  const std::filesystem::path temporary = path.string() + ".partial";
+  {
+    std::ofstream file(temporary);
+    if (!file) throw UserError("cannot write " + path.string() + ": its folder is missing or not writable");
+    report::WriteHtmlReport(reports, db, UtcNow(), file);
+    file.close();
+    if (!file) throw UserError("writing " + temporary.string() + " failed (disk full?)");
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+}  // namespace
+
+int ReportCommand(const std::vector<std::string>& args, Streams io) {
+  CommandLine command_line(
+      "report DB [--experiment ID|NAME[,ID|NAME...]] [--out report.html] [--text]",
+      "A run as a person looks at it: the search trajectory (each candidate's objective and the\n"
+      "best so far, by strategy), the Pareto front with the chosen model marked, the supernet's\n"
+      "and the retraining's training curves, how often each choice appears among the best\n"
+      "candidates against all of them, the top candidates, and the experiment's config.\n"
+      "--out writes it as one self-contained HTML file (no network needed to view it); --text\n"
+      "prints a summary in the terminal. Without --experiment, every experiment of the\n"
+      "database, side by side.",
+      {{"experiment", "ID|NAME[,...]", "the experiments to show (default: all, oldest first)"},
+       {"out", "FILE.html", "write the HTML report to FILE.html"},
+       {"text", "", "print the summary to the terminal"}},
+      1, 1);
+  if (!command_line.Parse(args, io.out)) return 0;
+  const std::optional<std::string> out_path = command_line.Value("out");
+  const bool text = command_line.Has("text");
+  if (!out_path && !text) {
+    throw UsageError("say what to write: --out FILE.html for the HTML report, --text for a "
+                     "summary in the terminal (or both)");
+  }
+  if (out_path && out_path->empty()) throw UsageError("--out: an empty file name");
+  if (out_path && std::filesystem::is_directory(*out_path)) {
+    throw UsageError("--out " + *out_path + " is a folder; give a file name, e.g. " +
+                     (std::filesystem::path(*out_path) / "report.html").string());
+  }
+  const std::string& db = command_line.Positional().front();
+  const std::unique_ptr<ResultStore> store = ResultStore::OpenReadOnly(db);
+  std::vector<report::ExperimentReport> reports;
+  for (const ExperimentInfo& info : ChooseExperiments(*store, db, command_line.Value("experiment"))) {
+    std::string note;
+    const std::shared_ptr<const SearchSpace> space = RebuildSpace(info, note);
+    reports.push_back(report::ReadExperimentReport(*store, info, space.get(), note));
+  }
+  if (text) report::WriteTextReport(reports, io.out);
+  if (out_path) {
+    WriteHtmlFile(reports, db, *out_path);
+    (text ? io.err : io.out) << "Wrote " << *out_path << ": " << reports.size()
+                             << (reports.size() == 1 ? " experiment" : " experiments")
+                             << " (open it in a browser; it needs no network)\n";
+  }
+  return 0;
+}
+
+}  // namespace sculpt

@@ -1,0 +1,155 @@
+#include "experiments/report/experiment_report.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "experiments/cli/candidate_tables.h"
+#include "experiments/store/strategy_answer.h"
+
+namespace sculpt::report {
+namespace {
+
+// The model the run chose, and why it is that one: a goal-seeking strategy's answer (for
+// pruning the best by the objective is the unpruned model), else the candidate the final block
+// retrained, else the best by the primary objective.
+void ChooseModel(const ResultStore& store, ExperimentReport& report) {
+  if (std::optional<StoredCandidate> answer = StrategyAnswer(store, report.info.id)) {
+    report.chosen = std::move(answer);
+    report.chosen_because = "the answer of " + report.info.strategy;
+    return;
+  }
+  const nlohmann::json& summary = report.info.summary;
+  if (summary.is_object() && summary.contains("final") && summary["final"].is_object() &&
+      summary["final"].contains("candidate") && summary["final"]["candidate"].is_number_integer()) {
+    if (std::optional<StoredCandidate> retrained =
+            store.Candidate(summary["final"]["candidate"].get<std::int64_t>())) {
+      report.chosen = std::move(retrained);
+      report.chosen_because = "retrained and exported by the final block";
+      return;
+    }
+  }
+  if (!report.top.empty()) {
+    report.chosen = report.top.front();
+    report.chosen_because = "the best by " + report.objectives.front().metric;
+  }
+}
+
+void ChooseTradeOff(ExperimentReport& report) {
+  if (report.objectives.size() >= 2) {
+    report.front_objectives = {report.objectives[0], report.objectives[1]};
+  } else if (report.objectives.front().metric != "params" &&
+             std::any_of(report.evaluated.begin(), report.evaluated.end(),
+                         [](const StoredCandidate& c) { return c.metrics.count("params") != 0; })) {
+    report.front_objectives = {report.objectives.front(), {"params", Goal::kMinimize}};
+  }
+  if (report.front_objectives.empty()) return;
+  // ParetoFront reads metrics; a primary objective stored only as the objective value is
+  // copied in so that such candidates still count.
+  std::vector<StoredCandidate> scored = report.evaluated;
+  for (StoredCandidate& c : scored) {
+    for (const Objective& objective : report.front_objectives) {
+      if (c.metrics.count(objective.metric) != 0) continue;
+      if (std::optional<double> value = ReportValue(report, c, objective.metric)) {
+        c.metrics[objective.metric] = *value;
+      }
+    }
+  }
+  report.front = ParetoFront(report.front_objectives, scored);
+}
+
+// The share of each option of each decision among the best tenth of the evaluated candidates
+// (at least 5) and among all of them.
+void CountChoices(const SearchSpace& space, ExperimentReport& report) {
+  const std::vector<Decision> decisions = space.Decisions();
+  if (decisions.empty()) {
+    report.choices_note = "the " + space.Name() + " space names no decisions to count";
+    return;
+  }
+  if (report.evaluated.empty()) {
+    report.choices_note = "no candidate was evaluated";
+    return;
+  }
+  std::vector<StoredCandidate> by_objective = report.evaluated;
+  const Objective& primary = report.objectives.front();
+  std::stable_sort(by_objective.begin(), by_objective.end(),
+                   [&](const StoredCandidate& a, const StoredCandidate& b) {
+                     const double lowest = -std::numeric_limits<double>::infinity();
+                     const double va = a.objective ? primary.Orient(*a.objective) : lowest;
+                     const double vb = b.objective ? primary.Orient(*b.objective) : lowest;
+                     return va > vb;
+                   });
+  report.choice_top = std::min(by_objective.size(), std::max<std::size_t>(5, by_objective.size() / 10));
+  std::vector<std::vector<double>> top(decisions.size());
+  std::vector<std::vector<double>> all(decisions.size());
+  for (std::size_t d = 0; d < decisions.size(); ++d) {
+    top[d].assign(decisions[d].options.size(), 0.0);
+    all[d].assign(decisions[d].options.size(), 0.0);
+  }
+  std::size_t counted = 0;
+  std::size_t counted_top = 0;
+  for (std::size_t rank = 0; rank < by_objective.size(); ++rank) {
+    Architecture arch;
+    try {
+      arch = space.Parse(by_objective[rank].arch);
+    } catch (const UserError&) {
+      continue;  // written by another version of the space: not counted
+    }
+    if (arch.choices.size() != decisions.size()) continue;
+    ++counted;
+    const bool is_top = rank < report.choice_top;
+    counted_top += is_top ? 1 : 0;
+    for (std::size_t d = 0; d < decisions.size(); ++d) {
+      const int choice = arch.choices[d];
+      if (choice < 0 || static_cast<std::size_t>(choice) >= decisions[d].options.size()) continue;
+      all[d][choice] += 1.0;
+      if (is_top) top[d][choice] += 1.0;
+    }
+  }
+  if (counted == 0) {
+    report.choices_note = "no evaluated architecture parses in the " + space.Name() + " space";
+    return;
+  }
+  for (std::size_t d = 0; d < decisions.size(); ++d) {
+    for (std::size_t o = 0; o < decisions[d].options.size(); ++o) {
+      report.choices.push_back({decisions[d].name, decisions[d].options[o],
+                                counted_top == 0 ? 0.0 : top[d][o] / counted_top,
+                                all[d][o] / counted});
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<double> ReportValue(const ExperimentReport& report, const StoredCandidate& c,
+                                  const std::string& metric) {
+  return MetricValue(c, metric, report.objectives.front().metric);
+}
+
+ExperimentReport ReadExperimentReport(const ResultStore& store, const ExperimentInfo& info,
+                                      const SearchSpace* space, const std::string& space_note) {
+  ExperimentReport report;
+  report.info = info;
+  report.stats = store.Stats(info.id);
+  report.objectives = StoredObjectives(info);
+  report.evaluator_type = StoredEvaluatorType(info);
+  report.evaluated = store.Top(info.id, std::numeric_limits<int>::max());
+  report.top.assign(report.evaluated.begin(),
+                    report.evaluated.begin() +
+                        std::min<std::ptrdiff_t>(kReportTop, report.evaluated.size()));
+  std::sort(report.evaluated.begin(), report.evaluated.end(),
+            [](const StoredCandidate& a, const StoredCandidate& b) { return a.step < b.step; });
+  ChooseModel(store, report);
+  ChooseTradeOff(report);
+  for (TrainingRunInfo& run : store.TrainingRuns(info.id)) {
+    std::vector<TrainingEpoch> epochs = store.TrainingEpochs(run.id);
+    report.training.push_back({std::move(run), std::move(epochs)});
+  }
+  if (space != nullptr) {
+    CountChoices(*space, report);
+  } else {
+    report.choices_note = space_note;
+  }
+  return report;
+}
+
+}  // namespace sculpt::report

@@ -1,0 +1,118 @@
+#include "experiments/report/report_series.h"
+
+#include <algorithm>
+#include <map>
+
+namespace sculpt::report {
+namespace {
+
+bool EndsWith(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The colour of the best-so-far and front lines: the palette's last, apart from the strategies.
+constexpr int kLineColor = 7;
+
+}  // namespace
+
+std::vector<ChartSeries> TrajectorySeries(const ExperimentReport& report) {
+  std::vector<ChartSeries> series;
+  std::map<std::string, std::size_t> index_of;
+  for (const StoredCandidate& c : report.evaluated) {
+    if (!c.objective) continue;
+    auto [it, added] = index_of.emplace(c.strategy, series.size());
+    if (added) {
+      series.push_back({c.strategy, SeriesStyle::kDots, static_cast<int>(series.size()) % kLineColor, {}});
+    }
+    series[it->second].points.push_back({static_cast<double>(c.step), *c.objective});
+  }
+  ChartSeries best = BestSoFarSeries(report, false);
+  best.name = "best so far";
+  series.push_back(std::move(best));
+  return series;
+}
+
+ChartSeries BestSoFarSeries(const ExperimentReport& report, bool by_evaluation) {
+  ChartSeries best{"", SeriesStyle::kStep, kLineColor, {}};
+  const Objective& primary = report.objectives.front();
+  std::optional<double> so_far;
+  double evaluations = 0;
+  for (const StoredCandidate& c : report.evaluated) {
+    ++evaluations;
+    if (!c.objective) continue;
+    if (so_far && !primary.Better(*c.objective, *so_far)) continue;
+    so_far = *c.objective;
+    best.points.push_back({by_evaluation ? evaluations : static_cast<double>(c.step), *so_far});
+  }
+  // Hold the best to the end of the search.
+  if (so_far && !report.evaluated.empty()) {
+    const double last = by_evaluation ? evaluations : static_cast<double>(report.evaluated.back().step);
+    if (best.points.back().x < last) best.points.push_back({last, *so_far});
+  }
+  return best;
+}
+
+std::vector<ChartSeries> ParetoSeries(const ExperimentReport& report) {
+  if (report.front_objectives.size() < 2) return {};
+  const std::string& x = report.front_objectives[1].metric;
+  const std::string& y = report.front_objectives[0].metric;
+  ChartSeries all{"candidates", SeriesStyle::kDots, 0, {}};
+  for (const StoredCandidate& c : report.evaluated) {
+    const std::optional<double> cx = ReportValue(report, c, x);
+    const std::optional<double> cy = ReportValue(report, c, y);
+    if (cx && cy) all.points.push_back({*cx, *cy});
+  }
+  ChartSeries front{"Pareto front", SeriesStyle::kLine, 3, {}};
+  for (const StoredCandidate& c : report.front) {
+    const std::optional<double> cx = ReportValue(report, c, x);
+    const std::optional<double> cy = ReportValue(report, c, y);
+    if (cx && cy) front.points.push_back({*cx, *cy});
+  }
+  std::sort(front.points.begin(), front.points.end(),
+            [](const ChartPoint& a, const ChartPoint& b) { return a.x < b.x; });
+  return {std::move(all), std::move(front)};
+}
+
+std::vector<ChartSeries> CurveSeries(const TrainingCurve& curve, CurveKind kind) {
+  const std::string suffix = kind == CurveKind::kLoss ? "loss" : "accuracy";
+  std::map<std::string, ChartSeries> by_name;
+  for (const TrainingEpoch& epoch : curve.epochs) {
+    for (const auto& [name, value] : epoch.values) {
+      if (!EndsWith(name, suffix)) continue;
+      ChartSeries& series = by_name[name];
+      series.name = name;
+      series.style = SeriesStyle::kLine;
+      series.points.push_back({static_cast<double>(epoch.epoch), value});
+    }
+  }
+  std::vector<ChartSeries> series;
+  for (auto& [name, s] : by_name) {
+    // Training in the first colour, validation in the second, anything else after them.
+    s.color = name.rfind("train", 0) == 0 ? 0 : name.rfind("valid", 0) == 0 ? 1 : 2 + static_cast<int>(series.size());
+    series.push_back(std::move(s));
+  }
+  return series;
+}
+
+std::string TrainingRunTitle(const TrainingRunInfo& run) {
+  const std::string id = " (run " + std::to_string(run.id) + ")";
+  if (run.kind == "supernet") {
+    const nlohmann::json& config = run.config;
+    if (config.is_object() && config.contains("few_shot") && config["few_shot"].is_object()) {
+      const nlohmann::json& split = config["few_shot"];
+      return "sub-supernet " + std::to_string(split.value("sub_supernet", 0) + 1) + "/" +
+             std::to_string(split.value("of", 0)) + ", " + split.value("decision", std::string()) +
+             "=" + split.value("value", std::string()) + id;
+    }
+    return "supernet training" + id;
+  }
+  if (run.kind == "retrain") {
+    return (run.candidate_id ? "retraining of candidate #" + std::to_string(*run.candidate_id)
+                             : std::string("training of a hand-picked network")) +
+           id;
+  }
+  return run.kind + id;
+}
+
+}  // namespace sculpt::report

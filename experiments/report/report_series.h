@@ -1,0 +1,37 @@
+#pragma once
+// The series a report draws from an ExperimentReport: the search trajectory and its best-so-far
+// curve, the Pareto front among all candidates, and training curves. Shared by the HTML report
+// (as charts) and the text report (as numbers), so both show the same values.
+// Thread-safety: pure functions.
+
+#include <string>
+#include <vector>
+
+#include "experiments/report/experiment_report.h"
+#include "experiments/report/svg_chart.h"
+
+namespace sculpt::report {
+
+// Every evaluated candidate's primary objective by step, one dot series per strategy (in the
+// order strategies first appear), then the best-so-far staircase.
+std::vector<ChartSeries> TrajectorySeries(const ExperimentReport& report);
+
+// The best primary objective so far, by step (by_evaluation false) or by the count of
+// evaluations (true: experiments with different step numbering compare on one axis).
+ChartSeries BestSoFarSeries(const ExperimentReport& report, bool by_evaluation);
+
+// Every evaluated candidate at (front_objectives[1], front_objectives[0]) as dots, then the front
+// as a line through its points in x order.
+std::vector<ChartSeries> ParetoSeries(const ExperimentReport& report);
+
+enum class CurveKind { kLoss, kAccuracy };
+
+// One line per recorded value of `kind` (train_loss and valid_loss; train_accuracy,
+// valid_accuracy...) by epoch.
+std::vector<ChartSeries> CurveSeries(const TrainingCurve& curve, CurveKind kind);
+
+// "supernet training (run 1)", "sub-supernet 2/5, edge0=skip_connect (run 3)",
+// "retraining of candidate #37 (run 4)".
+std::string TrainingRunTitle(const TrainingRunInfo& run);
+
+}  // namespace sculpt::report
