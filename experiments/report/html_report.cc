@@ -150,18 +150,19 @@ void SearchCharts(const ExperimentReport& r, std::ostream& out) {
   const bool percent = IsFractionMetric(r.evaluator_type, primary.metric);
   XyChart trajectory;
   trajectory.title = "Search trajectory";
-  trajectory.x_label = "step";
+  trajectory.x_label = "evaluation";
   trajectory.y_label = primary.metric;
   trajectory.y_percent = percent;
   trajectory.series = TrajectorySeries(r);
   if (r.chosen && r.chosen->objective) {
-    trajectory.marks.push_back({{static_cast<double>(r.chosen->step), *r.chosen->objective},
-                                "chosen #" + std::to_string(r.chosen->id)});
+    if (const std::optional<double> x = EvaluationNumber(r, *r.chosen)) {
+      trajectory.marks.push_back({{*x, *r.chosen->objective}, "chosen #" + std::to_string(r.chosen->id)});
+    }
   }
   out << "<div class=\"charts\">\n";
   Figure("trajectory", XySvg(trajectory),
-         "Each evaluated candidate's " + primary.metric + " by the step that proposed it, " +
-             "coloured by the strategy that proposed it; the line is the best so far (" +
+         "Each evaluated candidate's " + primary.metric + " in the order of evaluation (repeats " +
+             "left out), coloured by the strategy that proposed it; the line is the best so far (" +
              GoalText(primary) + ").",
          out);
   if (!r.front_objectives.empty()) {
@@ -297,7 +298,7 @@ void Comparison(const std::vector<ExperimentReport>& experiments, std::ostream& 
     chart.y_percent = IsFractionMetric(group.front()->evaluator_type, metric);
     int color = 0;
     for (const ExperimentReport* r : group) {
-      ChartSeries series = BestSoFarSeries(*r, /*by_evaluation=*/true);
+      ChartSeries series = BestSoFarSeries(*r);
       series.name = std::to_string(r->info.id) + ": " + r->info.name;
       series.color = color++;
       chart.series.push_back(std::move(series));

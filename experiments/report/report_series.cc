@@ -19,21 +19,31 @@ constexpr int kLineColor = 7;
 std::vector<ChartSeries> TrajectorySeries(const ExperimentReport& report) {
   std::vector<ChartSeries> series;
   std::map<std::string, std::size_t> index_of;
-  for (const StoredCandidate& c : report.evaluated) {
+  for (std::size_t i = 0; i < report.evaluated.size(); ++i) {
+    const StoredCandidate& c = report.evaluated[i];
     if (!c.objective) continue;
     auto [it, added] = index_of.emplace(c.strategy, series.size());
     if (added) {
-      series.push_back({c.strategy, SeriesStyle::kDots, static_cast<int>(series.size()) % kLineColor, {}});
+      series.push_back(
+          {c.strategy, SeriesStyle::kDots, static_cast<int>(series.size()) % kLineColor, {}});
     }
-    series[it->second].points.push_back({static_cast<double>(c.step), *c.objective});
+    series[it->second].points.push_back({static_cast<double>(i + 1), *c.objective});
   }
-  ChartSeries best = BestSoFarSeries(report, false);
+  ChartSeries best = BestSoFarSeries(report);
   best.name = "best so far";
   series.push_back(std::move(best));
   return series;
 }
 
-ChartSeries BestSoFarSeries(const ExperimentReport& report, bool by_evaluation) {
+std::optional<double> EvaluationNumber(const ExperimentReport& report,
+                                       const StoredCandidate& candidate) {
+  for (std::size_t i = 0; i < report.evaluated.size(); ++i) {
+    if (report.evaluated[i].step == candidate.step) return static_cast<double>(i + 1);
+  }
+  return std::nullopt;
+}
+
+ChartSeries BestSoFarSeries(const ExperimentReport& report) {
   ChartSeries best{"", SeriesStyle::kStep, kLineColor, {}};
   const Objective& primary = report.objectives.front();
   std::optional<double> so_far;
@@ -43,12 +53,11 @@ ChartSeries BestSoFarSeries(const ExperimentReport& report, bool by_evaluation) 
     if (!c.objective) continue;
     if (so_far && !primary.Better(*c.objective, *so_far)) continue;
     so_far = *c.objective;
-    best.points.push_back({by_evaluation ? evaluations : static_cast<double>(c.step), *so_far});
+    best.points.push_back({evaluations, *so_far});
   }
   // Hold the best to the end of the search.
   if (so_far && !report.evaluated.empty()) {
-    const double last = by_evaluation ? evaluations : static_cast<double>(report.evaluated.back().step);
-    if (best.points.back().x < last) best.points.push_back({last, *so_far});
+    if (best.points.back().x < evaluations) best.points.push_back({evaluations, *so_far});
   }
   return best;
 }

@@ -4,6 +4,7 @@
 // (as charts) and the text report (as numbers), so both show the same values.
 // Thread-safety: pure functions.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,13 +13,19 @@
 
 namespace sculpt::report {
 
-// Every evaluated candidate's primary objective by step, one dot series per strategy (in the
-// order strategies first appear), then the best-so-far staircase.
+// Every evaluated candidate's primary objective by its evaluation number (1 for the first
+// evaluated candidate; steps would spread them over the repeats, millions in a long search), one
+// dot series per strategy (in the order strategies first appear), then the best-so-far staircase.
 std::vector<ChartSeries> TrajectorySeries(const ExperimentReport& report);
 
-// The best primary objective so far, by step (by_evaluation false) or by the count of
-// evaluations (true: experiments with different step numbering compare on one axis).
-ChartSeries BestSoFarSeries(const ExperimentReport& report, bool by_evaluation);
+// `candidate`'s evaluation number (its x in the trajectory); nullopt when it is not among the
+// evaluated candidates.
+std::optional<double> EvaluationNumber(const ExperimentReport& report,
+                                       const StoredCandidate& candidate);
+
+// The best primary objective so far by evaluation number (so that experiments compare on one
+// axis whatever their repeats).
+ChartSeries BestSoFarSeries(const ExperimentReport& report);
 
 // Every evaluated candidate at (front_objectives[1], front_objectives[0]) as dots, then the front
 // as a line through its points in x order.

@@ -64,7 +64,7 @@ void Header(const ExperimentReport& r, std::ostream& out) {
 
 // The best value so far after a quarter, half, three quarters and all of the evaluations.
 void Trajectory(const ExperimentReport& r, std::ostream& out) {
-  const ChartSeries best = BestSoFarSeries(r, /*by_evaluation=*/true);
+  const ChartSeries best = BestSoFarSeries(r);
   if (best.points.empty()) return;
   const double total = static_cast<double>(r.evaluated.size());
   const std::string& metric = r.objectives.front().metric;
