@@ -22,6 +22,7 @@
 #include <torch/torch.h>
 
 #include "experiments/config/builtins.h"
+#include "benchmarks/export_dirs_args.h"
 #include "experiments/models/model_export.h"
 #include "supernet/latency.h"
 #include "supernet/onnx/onnx_export.h"
@@ -47,23 +48,12 @@ std::string Kilobytes(const fs::path& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> dirs;
-  int runs = 200;
-  int threads = 1;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--runs" && i + 1 < argc) {
-      runs = std::atoi(argv[++i]);
-    } else if (arg == "--threads" && i + 1 < argc) {
-      threads = std::atoi(argv[++i]);
-    } else {
-      dirs.push_back(arg);
-    }
-  }
-  if (dirs.empty()) {
-    std::cerr << "usage: onnx_export_bench DIR... [--runs N] [--threads T]\n";
-    return 2;
-  }
+  const std::optional<ExportDirsArgs> args =
+      ParseExportDirsArgs(argc, argv, "onnx_export_bench", /*runs=*/200, /*threads=*/1);
+  if (!args) return 2;
+  const std::vector<std::string>& dirs = args->dirs;
+  const int runs = args->runs;
+  const int threads = args->threads;
   at::set_num_threads(threads);
   cv::setNumThreads(threads);
   const fs::path source = fs::path(SCULPT_SOURCE_DIR);

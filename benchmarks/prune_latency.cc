@@ -17,27 +17,17 @@
 #include <torch/torch.h>
 
 #include "experiments/config/builtins.h"
+#include "benchmarks/export_dirs_args.h"
 #include "experiments/models/model_export.h"
 #include "supernet/latency.h"
 
 int main(int argc, char** argv) {
-  std::vector<std::string> dirs;
-  int runs = 30;
-  int threads = 2;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--runs" && i + 1 < argc) {
-      runs = std::atoi(argv[++i]);
-    } else if (arg == "--threads" && i + 1 < argc) {
-      threads = std::atoi(argv[++i]);
-    } else {
-      dirs.push_back(arg);
-    }
-  }
-  if (dirs.empty()) {
-    std::cerr << "usage: prune_latency DIR... [--runs N] [--threads T]\n";
-    return 2;
-  }
+  const std::optional<ExportDirsArgs> args =
+      ParseExportDirsArgs(argc, argv, "prune_latency", /*runs=*/30, /*threads=*/2);
+  if (!args) return 2;
+  const std::vector<std::string>& dirs = args->dirs;
+  const int runs = args->runs;
+  const int threads = args->threads;
   at::set_num_threads(threads);
   struct Loaded {
     std::string arch;
