@@ -1,7 +1,8 @@
 #!/bin/bash
-# Issue 12's pruning benchmarks on one trained transformer export (default: the uniform
-# d64|h4:f128 x 6 ViT of docs/BENCHMARKS.md section 6, 24 heads):
-#   1. heads removed within 0.5 validation points: astar, importance (Michel gradient, Fisher,
+# Issue 12's pruning benchmarks on one trained transformer export (docs/BENCHMARKS.md section 7:
+# the uniform d64|h4:f128 x 6 ViT of section 6, 24 heads, and a d64|h8:f128 x 6 ViT of 48 heads):
+#   1. heads removed within 0.5 validation points: astar (every child of a state at once, and
+#      partial expansion: ASTAR_EXPAND children at a time), importance (Michel gradient, Fisher,
 #      random order x 3 seeds), fisher (heads budget, with and without tuning);
 #   2. validation accuracy against relative FLOPs 0.9..0.5 for the Fisher search with and without
 #      rearrangement and mask tuning (FFN in 8 groups);
@@ -9,7 +10,8 @@
 #      pruned exports against the model.
 # Every answer is exported (`sculpt export --answer`) and its test accuracy measured from the
 # export. Usage: benchmarks/prune_methods.sh MODEL_DIR [WORK_DIR]   (run from the repo root,
-# with nothing else running; takes about 20 minutes on 2 cores).
+# with nothing else running; takes about 20 minutes on 2 cores for 24 heads, longer for more).
+# Environment: ASTAR_EVALUATIONS (default 150) caps each astar run; ASTAR_EXPAND (default 4).
 set -euo pipefail
 MODEL=$(realpath "$1")
 WORK=${2:-/tmp/prune-bench}
@@ -54,21 +56,27 @@ JSON
   fi
 }
 
+# The model's head count, from its architecture string (d64|h4:f128|... : the sum of the h's).
+HEAD_COUNT=$(python3 -c 'import json,sys,re; a=json.load(open(sys.argv[1]))["arch"]; print(sum(int(h) for h in re.findall(r"h(\d+)", a)))' "$MODEL/architecture.json")
+ASTAR_EVALUATIONS=${ASTAR_EVALUATIONS:-150}
+ASTAR_EXPAND=${ASTAR_EXPAND:-4}
 HEADS='{"type": "prune", "model": "'$MODEL'"}'
 GROUPS8='{"type": "prune", "model": "'$MODEL'", "neuron_groups": 8}'
 EVAL='{"type": "prune"}'
 TUNED='{"type": "prune", "tune": true}'
 echo "name,full_valid,answer_valid,heads,flops,params,export_valid,export_test,evaluations,seconds"
 # 1. Heads within 0.5 points.
-run astar "$HEADS" "$EVAL" '{"type": "astar", "max_drop": 0.005}' 150
-run michel "$HEADS" "$EVAL" '{"type": "importance", "scores": "gradient", "max_drop": 0.005}' 30
-run fisher-order "$HEADS" "$EVAL" '{"type": "importance", "scores": "fisher", "max_drop": 0.005}' 30
+run astar "$HEADS" "$EVAL" '{"type": "astar", "max_drop": 0.005}' "$ASTAR_EVALUATIONS"
+run astar-partial "$HEADS" "$EVAL" '{"type": "astar", "max_drop": 0.005, "expand": '"$ASTAR_EXPAND"'}' "$ASTAR_EVALUATIONS"
+run michel "$HEADS" "$EVAL" '{"type": "importance", "scores": "gradient", "max_drop": 0.005}' "$((HEAD_COUNT + 2))"
+run fisher-order "$HEADS" "$EVAL" '{"type": "importance", "scores": "fisher", "max_drop": 0.005}' "$((HEAD_COUNT + 2))"
 for seed in 0 1 2; do
-  SEED=$seed run random-$seed "$HEADS" "$EVAL" '{"type": "importance", "scores": "random", "max_drop": 0.005}' 30
+  SEED=$seed run random-$seed "$HEADS" "$EVAL" '{"type": "importance", "scores": "random", "max_drop": 0.005}' "$((HEAD_COUNT + 2))"
 done
-HEAD_BUDGETS='[0.9584, 0.9167, 0.875, 0.8334, 0.7917, 0.75, 0.7084, 0.6667, 0.625, 0.5834, 0.5417, 0.5]'
-run fisher-heads "$HEADS" "$EVAL" '{"type": "fisher", "metric": "heads", "budget": '"$HEAD_BUDGETS"', "max_drop": 0.005}' 30
-run fisher-heads-tuned "$HEADS" "$TUNED" '{"type": "fisher", "metric": "heads", "budget": '"$HEAD_BUDGETS"', "max_drop": 0.005}' 30
+# Keep H-1, H-2, ... H/2 of the H heads (each budget a hair above k/H, so k heads fit).
+HEAD_BUDGETS=$(python3 -c 'import sys; h=int(sys.argv[1]); print("[" + ", ".join("%.4f" % (min(1.0, k / h + 1e-4)) for k in range(h - 1, h // 2 - 1, -1)) + "]")' "$HEAD_COUNT")
+run fisher-heads "$HEADS" "$EVAL" '{"type": "fisher", "metric": "heads", "budget": '"$HEAD_BUDGETS"', "max_drop": 0.005}' "$((HEAD_COUNT / 2 + 5))"
+run fisher-heads-tuned "$HEADS" "$TUNED" '{"type": "fisher", "metric": "heads", "budget": '"$HEAD_BUDGETS"', "max_drop": 0.005}' "$((HEAD_COUNT / 2 + 5))"
 # 2. Accuracy against relative FLOPs.
 FLOPS='[0.9, 0.8, 0.7, 0.6, 0.5]'
 run flops-plain "$GROUPS8" "$EVAL" '{"type": "fisher", "budget": '"$FLOPS"', "rearrange": false}' 10
@@ -79,11 +87,11 @@ for name in flops-plain flops-rearranged flops-tuned flops-full; do
   echo "# $name: budget member, valid accuracy, flops"
   "$SCULPT" query "$name.sqlite" -f csv --sql "SELECT step, objective, json_extract(metrics, '$.flops') FROM candidates WHERE origin = 'fisher' ORDER BY step"
 done
-# How well do gradient scores predict what removing one head costs? The measured drops of the 24
+# How well do gradient scores predict what removing one head costs? The measured drops of the
 # single-head removals (astar's first expansion) against the position of each head in the
 # gradient and Fisher orders (the whole order: no max_drop).
-run michel-all "$HEADS" "$EVAL" '{"type": "importance", "scores": "gradient"}' 30 > /dev/null
-run fisher-all "$HEADS" "$EVAL" '{"type": "importance", "scores": "fisher"}' 30 > /dev/null
+run michel-all "$HEADS" "$EVAL" '{"type": "importance", "scores": "gradient"}' "$((HEAD_COUNT + 2))" > /dev/null
+run fisher-all "$HEADS" "$EVAL" '{"type": "importance", "scores": "fisher"}' "$((HEAD_COUNT + 2))" > /dev/null
 python3 - <<'PY'
 import sqlite3
 def rows(db, sql):

@@ -24,6 +24,12 @@
 //    list as a finished candidate with its own M, and the first finished candidate chosen is the
 //    answer.
 //  - both: the target goal, among states whose drop is at most B.
+// Partial expansion (option `expand` K): a state with many children (a transformer's heads) need
+// not have all of them evaluated at once. Expanding it proposes only the K untried children whose
+// edits look cheapest (estimated drop per unit saved; edits never measured first, which teaches the
+// estimates), and the state stays in the open list with the priority its untried moves alone give
+// it, so it is expanded further only when that beats every other open state (partial-expansion
+// A*). Without `expand` every child is proposed at once.
 // Architectures with the same canonical form and the same resource are one state (they measure
 // the same and their reductions are alike), so isomorphic copies are not expanded again.
 // h is refreshed lazily: estimates are recomputed from the current measurements whenever the next
@@ -74,6 +80,7 @@ struct State {
   double value = 0;       // first objective, oriented, once measured
   bool measured = false;  // evaluated successfully (accepted or over max_drop)
   bool expanded = false;
+  std::vector<bool> tried;  // per move (in Moves order): proposed or linked by an expansion
   // Expanded states it is one edit below, with that edit.
   std::vector<std::pair<int, std::vector<int>>> parents;
   std::optional<std::vector<Move>> moves;  // cache, rebuilt on demand
@@ -94,6 +101,7 @@ struct AStarGoal {
   std::optional<double> max;       // target
   std::optional<double> max_drop;  // budget
   double weight = 1.0;             // of h, target goal only
+  int expand = 0;                  // children proposed per expansion step; 0: all
 };
 
 class AStar final : public Strategy {
@@ -171,7 +179,7 @@ class AStar final : public Strategy {
     nlohmann::json states = nlohmann::json::array();
     for (const State& s : states_) {
       states.push_back({s.arch.choices, s.step, static_cast<int>(s.status), s.value, s.measured,
-                        s.expanded, s.parents});
+                        s.expanded, s.parents, s.tried});
     }
     nlohmann::json open = nlohmann::json::array();
     for (const OpenEntry& e : open_) open.push_back({e.state, e.finished});
@@ -195,6 +203,8 @@ class AStar final : public Strategy {
       restored.measured = s.at(4).get<bool>();
       restored.expanded = s.at(5).get<bool>();
       restored.parents = s.at(6).get<std::vector<std::pair<int, std::vector<int>>>>();
+      // (States saved before partial expansion existed had every move of an expanded state tried.)
+      if (s.size() > 7) restored.tried = s.at(7).get<std::vector<bool>>();
     }
     open_.clear();
     for (const nlohmann::json& e : state.at("open")) {
@@ -273,20 +283,37 @@ class AStar final : public Strategy {
     ++stat.count;
   }
 
-  // The moves out of `id` as the segments of a fractional (LP) relaxation, as (estimated drop,
+  // The estimated drop of one move: the mean drop measured for its edit, else `fallback`.
+  double EstimatedDrop(const Move& move, double fallback) const {
+    auto stat = drops_.find(move.edit);
+    return stat == drops_.end() ? fallback : Clamped(stat->second);
+  }
+
+  // The smallest mean drop measured for any edit (the estimate of an edit never measured).
+  double FallbackDrop() const {
+    double fallback = std::numeric_limits<double>::infinity();
+    for (const auto& [edit, stat] : drops_) fallback = std::min(fallback, Clamped(stat));
+    return std::isfinite(fallback) ? fallback : 0.0;
+  }
+
+  bool Tried(int id, std::size_t move) const {
+    const State& state = states_[id];
+    if (state.tried.empty()) return state.expanded;
+    return move < state.tried.size() && state.tried[move];
+  }
+
+  // The untried moves out of `id` as the segments of a fractional (LP) relaxation, as (estimated drop,
   // saving), cheapest drop per unit saved first. Moves changing the same positions are
   // alternatives (one edge gets one new op): per group, only the lower convex hull of
   // (saving, drop) from (0, 0) counts, as increments, so the greedy never takes two alternatives
   // at once and the result is the exact optimum of the relaxation.
   std::vector<std::pair<double, double>> EstimatedMoves(int id) {
-    double fallback = std::numeric_limits<double>::infinity();
-    for (const auto& [edit, stat] : drops_) fallback = std::min(fallback, Clamped(stat));
-    if (!std::isfinite(fallback)) fallback = 0.0;
+    const double fallback = FallbackDrop();
     std::map<std::vector<int>, std::vector<std::pair<double, double>>> groups;  // (saving, drop)
-    for (const Move& move : Moves(id)) {
-      auto stat = drops_.find(move.edit);
-      const double drop = stat == drops_.end() ? fallback : Clamped(stat->second);
-      groups[move.positions].emplace_back(move.saving, drop);
+    const std::vector<Move>& moves = Moves(id);
+    for (std::size_t m = 0; m < moves.size(); ++m) {
+      if (Tried(id, m)) continue;
+      groups[moves[m].positions].emplace_back(moves[m].saving, EstimatedDrop(moves[m], fallback));
     }
     std::vector<std::pair<double, double>> segments;
     for (auto& [positions, points] : groups) {
@@ -374,10 +401,32 @@ class AStar final : public Strategy {
     return chosen;
   }
 
+  // Proposes the children of `id` (all, or with `expand` K the K untried ones that look cheapest)
+  // and links those already known; a state with untried moves left goes back into the open list.
   void Expand(int id) {
+    const bool first = !states_[id].expanded;
     states_[id].expanded = true;
     const std::size_t count = Moves(id).size();
+    states_[id].tried.resize(count, false);
+    std::vector<std::size_t> order;
     for (std::size_t m = 0; m < count; ++m) {
+      if (!states_[id].tried[m]) order.push_back(m);
+    }
+    if (goal_.expand > 0) {
+      // Edits never measured first (they teach the estimates), then the cheapest drop per unit
+      // saved; ties keep the space's order.
+      const std::vector<Move>& moves = *states_[id].moves;
+      auto key = [&](std::size_t m) {
+        const bool known = drops_.count(moves[m].edit) > 0;
+        return std::make_pair(known, known ? EstimatedDrop(moves[m], 0.0) / moves[m].saving : 0.0);
+      };
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+    }
+    int proposed = 0;
+    for (const std::size_t m : order) {
+      if (goal_.expand > 0 && proposed >= goal_.expand) break;
+      states_[id].tried[m] = true;
       const Move& move = (*states_[id].moves)[m];
       int child = -1;
       if (auto found = index_.find(move.child); found != index_.end()) {
@@ -391,13 +440,16 @@ class AStar final : public Strategy {
       if (child < 0) {
         NewState(move.child).parents.emplace_back(id, edit);
         queue_.push_back(static_cast<int>(states_.size()) - 1);
+        ++proposed;
         continue;
       }
       states_[child].parents.emplace_back(id, edit);
       RecordDrop(id, child, edit);
     }
     // With no target, an expanded state stays a candidate answer at its own resource.
-    if (!goal_.max) open_.push_back({id, true});
+    if (first && !goal_.max) open_.push_back({id, true});
+    const std::vector<bool>& tried = states_[id].tried;
+    if (std::find(tried.begin(), tried.end(), false) != tried.end()) open_.push_back({id, false});
   }
 
   const SearchSpace& space_;
@@ -437,6 +489,12 @@ std::unique_ptr<Strategy> MakeAStar(Options& options, const StrategyContext& con
   target.Finish();
   goal.max_drop = options.OptionalNumber("max_drop", 0.0);
   goal.weight = options.Number("heuristic_weight", 1.0, 0.0, 1e6);
+  goal.expand = static_cast<int>(options.Int("expand", 0, 0));
+  options.Describe("expand",
+                   "children evaluated per expansion step (partial-expansion A*: the untried "
+                   "edits that look cheapest first, the rest later if the state is still the most "
+                   "promising); 0 (default): every child at once. Spares evaluations where states "
+                   "have many children, e.g. the heads of a transformer");
   options.Describe("max_drop",
                    "the largest allowed drop of the first objective from the largest "
                    "architecture: without target.max, the smallest architecture within it");
