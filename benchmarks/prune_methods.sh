@@ -11,7 +11,10 @@
 # Every answer is exported (`sculpt export --answer`) and its test accuracy measured from the
 # export. Usage: benchmarks/prune_methods.sh MODEL_DIR [WORK_DIR]   (run from the repo root,
 # with nothing else running; takes about 20 minutes on 2 cores for 24 heads, longer for more).
-# Environment: ASTAR_EVALUATIONS (default 150) caps each astar run; ASTAR_EXPAND (default 4).
+# Environment: ASTAR_EVALUATIONS (default 150) caps the astar run that proposes every child at
+# once, ASTAR_PARTIAL_EVALUATIONS (default: the same) the partial one; ASTAR_EXPAND (default 4);
+# EVAL_IMAGES (default 0: the whole validation split) the validation images every mask is
+# scored on.
 set -euo pipefail
 MODEL=$(realpath "$1")
 WORK=${2:-/tmp/prune-bench}
@@ -60,14 +63,16 @@ JSON
 HEAD_COUNT=$(python3 -c 'import json,sys,re; a=json.load(open(sys.argv[1]))["arch"]; print(sum(int(h) for h in re.findall(r"h(\d+)", a)))' "$MODEL/architecture.json")
 ASTAR_EVALUATIONS=${ASTAR_EVALUATIONS:-150}
 ASTAR_EXPAND=${ASTAR_EXPAND:-4}
+ASTAR_PARTIAL_EVALUATIONS=${ASTAR_PARTIAL_EVALUATIONS:-$ASTAR_EVALUATIONS}
+EVAL_IMAGES=${EVAL_IMAGES:-0}
 HEADS='{"type": "prune", "model": "'$MODEL'"}'
 GROUPS8='{"type": "prune", "model": "'$MODEL'", "neuron_groups": 8}'
-EVAL='{"type": "prune"}'
-TUNED='{"type": "prune", "tune": true}'
+EVAL='{"type": "prune", "eval_images": '$EVAL_IMAGES'}'
+TUNED='{"type": "prune", "tune": true, "eval_images": '$EVAL_IMAGES'}'
 echo "name,full_valid,answer_valid,heads,flops,params,export_valid,export_test,evaluations,seconds"
 # 1. Heads within 0.5 points.
+run astar-partial "$HEADS" "$EVAL" '{"type": "astar", "max_drop": 0.005, "expand": '"$ASTAR_EXPAND"'}' "$ASTAR_PARTIAL_EVALUATIONS"
 run astar "$HEADS" "$EVAL" '{"type": "astar", "max_drop": 0.005}' "$ASTAR_EVALUATIONS"
-run astar-partial "$HEADS" "$EVAL" '{"type": "astar", "max_drop": 0.005, "expand": '"$ASTAR_EXPAND"'}' "$ASTAR_EVALUATIONS"
 run michel "$HEADS" "$EVAL" '{"type": "importance", "scores": "gradient", "max_drop": 0.005}' "$((HEAD_COUNT + 2))"
 run fisher-order "$HEADS" "$EVAL" '{"type": "importance", "scores": "fisher", "max_drop": 0.005}' "$((HEAD_COUNT + 2))"
 for seed in 0 1 2; do
