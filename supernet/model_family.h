@@ -126,6 +126,16 @@ class ModelFamily {
 
   // The network's blocks in order (e.g. nb201 "stage1".."stage3"); at least one.
   virtual std::vector<std::string> BlockNames() const = 0;
+  // The positions of an architecture's choices that block `block` computes with: its own
+  // decisions and those the whole network shares (transformer: the embedding dimension and its
+  // layers' heads and FFN sizes; nb201: every edge, one cell being repeated in every stage). In
+  // increasing order. Two architectures equal at these positions run the same block
+  // (supernet/blockwise/: a block's score is kept once per value of these positions).
+  virtual std::vector<int> BlockDecisions(int block) const = 0;
+  // The size of the feature axis of what block `block` (>= 1) takes from the block before it
+  // in `arch`'s network: channels of nb201's [n, C, H, W] maps (axis 1), the embedding dimension
+  // of a transformer's [n, tokens, d] tokens (the last axis).
+  virtual std::int64_t BlockInputFeatures(int block, const Architecture& arch) const = 0;
 
   // Times every part of the family's networks on this machine (batch 1, eval mode, LibTorch's
   // current thread count) and returns the table document the space's "latency_table" option

@@ -4,6 +4,7 @@
 #include "supernet/nb201/nb201_family.h"
 
 #include <iomanip>
+#include <numeric>
 #include <sstream>
 
 #include "spaces/errors.h"
@@ -109,6 +110,17 @@ class Nb201Family final : public ModelFamily {
   }
 
   std::vector<std::string> BlockNames() const override { return {"stage1", "stage2", "stage3"}; }
+  std::vector<int> BlockDecisions(int block) const override {
+    nb201::CheckBlock(block);
+    std::vector<int> every(nb201::kNumEdges);
+    std::iota(every.begin(), every.end(), 0);
+    return every;
+  }
+  std::int64_t BlockInputFeatures(int block, const Architecture& /*arch*/) const override {
+    nb201::CheckBlock(block);
+    SCULPT_ASSERT(block >= 1, "block 0 takes the images");
+    return std::int64_t{skeleton_.channels} << (block - 1);  // stages of C, 2C, 4C channels
+  }
 
   nlohmann::json MeasureLatencyTable(const LatencyTableOptions& options) const override {
     return nb201::LatencyTableToJson(BuildLatencyTable(skeleton_, options));

@@ -150,11 +150,32 @@ class TransformerFamily final : public ModelFamily {
   }
 
   std::vector<std::string> BlockNames() const override { return TransformerBlockNames(skeleton_); }
+  std::vector<int> BlockDecisions(int block) const override {
+    const TransformerBlock layers = BlockLayers(block);
+    std::vector<int> positions = {0};  // the embedding dimension: every block's width
+    for (int l = layers.first; l < layers.end; ++l) {
+      positions.push_back(1 + 2 * l);
+      positions.push_back(2 + 2 * l);
+    }
+    return positions;
+  }
+  std::int64_t BlockInputFeatures(int block, const Architecture& arch) const override {
+    SCULPT_ASSERT(block >= 1, "block 0 takes the images");
+    BlockLayers(block);
+    return transformer::Decode(arch, skeleton_).embed;
+  }
   bool ExportsOnnx() const override { return true; }
 
   nlohmann::json MeasureLatencyTable(const LatencyTableOptions& options) const override;
 
  private:
+  TransformerBlock BlockLayers(int block) const {
+    const std::vector<TransformerBlock> blocks = TransformerBlocks(skeleton_);
+    SCULPT_ASSERT(block >= 0 && block < static_cast<int>(blocks.size()),
+                  "no transformer block " + std::to_string(block));
+    return blocks[static_cast<std::size_t>(block)];
+  }
+
   // The architecture whose every choice is pick(number of options).
   Architecture Path(const std::function<int(int)>& pick) const {
     Architecture arch;

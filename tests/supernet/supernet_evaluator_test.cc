@@ -16,6 +16,7 @@
 #include "supernet/nb201/nb201_family.h"
 #include "supernet/torch_threads.h"
 #include "tests/supernet/test_data.h"
+#include "tests/supernet/thread_workers.h"
 
 namespace sculpt {
 namespace {
@@ -63,42 +64,6 @@ class RecordingLog final : public TrainingLog, public TrainingProgress {
   int total_epochs = 0;                      // of all training runs
   int stop_after_total_epochs = 0;
   std::atomic<bool> stop{false};
-};
-
-// Runs jobs on `workers` threads of its own, each taking the next job when free (as the
-// engine's WorkerArena does), and remembers the threads that ran them.
-class ThreadWorkers final : public SideBySide {
- public:
-  explicit ThreadWorkers(int workers) : workers_(workers) {}
-  int Workers() const override { return workers_; }
-  void RunEach(int jobs, const std::function<void(int)>& job) override {
-    std::atomic<int> next{0};
-    std::atomic<bool> failed{false};
-    std::mutex mutex;
-    std::exception_ptr failure;
-    std::vector<std::thread> threads;
-    for (int w = 0; w < workers_; ++w) {
-      threads.emplace_back([&] {
-        for (int k = next++; k < jobs && !failed; k = next++) {
-          try {
-            job(k);
-            std::lock_guard lock(mutex);
-            job_threads.insert(std::this_thread::get_id());
-          } catch (...) {
-            std::lock_guard lock(mutex);
-            failure = std::current_exception();
-            failed = true;
-          }
-        }
-      });
-    }
-    for (std::thread& thread : threads) thread.join();
-    if (failure) std::rethrow_exception(failure);
-  }
-  std::set<std::thread::id> job_threads;
-
- private:
-  int workers_;
 };
 
 class SupernetEvaluatorTest : public ::testing::Test {
@@ -383,7 +348,7 @@ TEST_F(SupernetEvaluatorTest, SubSupernetsTrainSideBySideOnTheWorkersAsTheyWould
   nlohmann::json in_turn = FewShotConfig(few_shot);
   in_turn["few_shot"]["side_by_side"] = false;
   auto reference = Build("supernet", in_turn);
-  ThreadWorkers unused(2);
+  testing::ThreadWorkers unused(2);
   PrepareContext plain;
   plain.workers = &unused;
   reference->Prepare(plain);
@@ -396,7 +361,7 @@ TEST_F(SupernetEvaluatorTest, SubSupernetsTrainSideBySideOnTheWorkersAsTheyWould
   // Side by side on 2 workers of one thread each, interrupted once 3 sub-supernet epochs are
   // done (2 one-shot epochs before them): what was running stops at its next step.
   const std::filesystem::path checkpoints = dir_ / "db.supernet";
-  ThreadWorkers workers(2);
+  testing::ThreadWorkers workers(2);
   RecordingLog first;
   first.stop_after_total_epochs = 2 + 3;
   auto interrupted = Build("supernet", FewShotConfig(few_shot));
@@ -435,7 +400,7 @@ TEST_F(SupernetEvaluatorTest, SideBySideJobsUseTheWorkersShareOfTheCoresAndGiveT
   // The one-shot supernet trains on Prepare's thread with the process's 2 threads; each
   // sub-supernet with threads_per_worker (1); Prepare's thread keeps its 2 afterwards.
   SetTorchThreads(2);
-  ThreadWorkers workers(2);
+  testing::ThreadWorkers workers(2);
   RecordingLog log;
   auto evaluator = Build("supernet", FewShotConfig({{"split", "edge0"}, {"epochs", 1}}));
   PrepareContext context{nullptr, &log, nullptr, {}, &workers};

@@ -1,0 +1,365 @@
+#include "supernet/blockwise/block_distiller.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/torch.h>
+
+#include "spaces/errors.h"
+#include "spaces/rng.h"
+#include "supernet/data/dataset.h"
+#include "supernet/torch_threads.h"
+#include "supernet/training/optimizer.h"
+#include "supernet/training/side_by_side_reports.h"
+
+namespace sculpt {
+namespace {
+
+// The axis a bridge maps: channels of [n, C, H, W] maps, otherwise the last.
+int FeatureAxis(const at::Tensor& x) { return x.dim() == 4 ? 1 : static_cast<int>(x.dim()) - 1; }
+
+std::string ShapeText(const at::Tensor& x) {
+  std::ostringstream text;
+  text << "[";
+  for (std::int64_t i = 0; i < x.dim(); ++i) text << (i ? ", " : "") << x.size(i);
+  text << "]";
+  return text.str();
+}
+
+// A linear map from `from` to `to` features that starts as "keep the first min(from, to)
+// features, zeros for the rest": deterministic (no RNG) and, for a student narrower than its
+// teacher, the same leading slice weight entanglement uses.
+torch::nn::Linear LeadingSliceMap(std::int64_t from, std::int64_t to) {
+  torch::nn::Linear map(torch::nn::LinearOptions(from, to).bias(true));
+  torch::NoGradGuard no_grad;
+  map->weight.zero_();
+  map->bias.zero_();
+  const std::int64_t kept = std::min(from, to);
+  map->weight.narrow(0, 0, kept).narrow(1, 0, kept).copy_(torch::eye(kept));
+  return map;
+}
+
+}  // namespace
+
+at::Tensor NormalisedSquaredError(const at::Tensor& student, const at::Tensor& teacher) {
+  return (student - teacher).pow(2).sum() / teacher.pow(2).sum().clamp_min(1e-12);
+}
+
+struct BlockDistiller::Block {
+  std::string name;
+  std::vector<at::Tensor> params;  // the student's tensors this block computes with
+  // Bridges by student feature size, only for sizes that differ from the teacher's.
+  std::map<std::int64_t, torch::nn::Linear> in_maps;   // teacher -> student, at the input
+  std::map<std::int64_t, torch::nn::Linear> out_maps;  // student -> teacher, at the output
+};
+
+BlockDistiller::BlockDistiller(const SearchSpace& space, const ModelFamily& family,
+                               std::shared_ptr<Supernet> student,
+                               const ModelFamily& teacher_family, std::shared_ptr<Network> teacher,
+                               SposOptions options)
+    : space_(space),
+      family_(family),
+      student_(std::move(student)),
+      teacher_(std::move(teacher)),
+      options_(std::move(options)) {
+  const std::vector<std::string> names = family_.BlockNames();
+  const int count = static_cast<int>(names.size());
+  const int teacher_count = static_cast<int>(teacher_family.BlockNames().size());
+  if (teacher_count != count) {
+    throw UserError("the teacher has " + std::to_string(teacher_count) + " blocks and the " +
+                    family_.Name() + " space's networks " + std::to_string(count) +
+                    ": block-wise distillation pairs them one to one");
+  }
+  if (space_.Decisions().empty()) {
+    throw UserError("block-wise distillation needs a space whose decisions are independent; '" +
+                    space_.Name() + "' has none to offer");
+  }
+  teacher_->Module().eval();
+  std::vector<std::int64_t> shape = family_.InputShape();
+  shape.at(0) = 2;
+  const TeacherActivations probe = Teach(torch::zeros(shape));
+  const std::vector<Architecture> paths = ProbePaths();
+
+  // Which block owns each of the student's tensors (none may be shared).
+  std::vector<at::Tensor> all = student_->Module().parameters();
+  std::vector<int> owner(all.size(), -1);
+  for (at::Tensor& p : all) p.mutable_grad().reset();
+  for (int b = 0; b < count; ++b) {
+    auto block = std::make_unique<Block>();
+    block->name = names[static_cast<std::size_t>(b)];
+    const at::Tensor& t_in = probe.inputs[static_cast<std::size_t>(b)];
+    const at::Tensor& t_out = probe.outputs[static_cast<std::size_t>(b)];
+    const bool last = b + 1 == count;
+    for (const Architecture& arch : paths) {
+      at::Tensor x = t_in;
+      if (b > 0) {
+        const std::int64_t size = family_.BlockInputFeatures(b, arch);
+        const std::int64_t from = t_in.size(FeatureAxis(t_in));
+        if (size != from && !block->in_maps.count(size)) {
+          block->in_maps.emplace(size, LeadingSliceMap(from, size));
+        }
+        x = Bridge(block->in_maps, size, t_in);
+      }
+      const at::Tensor y = student_->ForwardBlock(b, x, arch);
+      bool fits = y.dim() == t_out.dim();
+      for (std::int64_t axis = 0; fits && axis < y.dim(); ++axis) {
+        if (!last && axis == FeatureAxis(y)) continue;
+        fits = y.size(axis) == t_out.size(axis);
+      }
+      if (!fits) {
+        throw UserError("the teacher does not fit the space: its block " + std::to_string(b + 1) +
+                        " (" + block->name + ") gives " + ShapeText(t_out) + " for a batch of 2, " +
+                        "the space's " + space_.Format(arch) + " gives " + ShapeText(y) +
+                        (last ? " (the logits must match)"
+                              : " (only the feature size may differ)"));
+      }
+      if (!last) {
+        const std::int64_t size = y.size(FeatureAxis(y));
+        SCULPT_ASSERT(size == family_.BlockInputFeatures(b + 1, arch),
+                      "block " + block->name + " gives another feature size than the next takes");
+        const std::int64_t to = t_out.size(FeatureAxis(t_out));
+        if (size != to && !block->out_maps.count(size)) {
+          block->out_maps.emplace(size, LeadingSliceMap(size, to));
+        }
+      }
+      // (A path whose block computes nothing trainable, e.g. nb201 cells of "none" edges only,
+      // has no gradient to give.)
+      if (y.requires_grad()) y.sum().backward();
+    }
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      if (!all[i].grad().defined()) continue;
+      SCULPT_ASSERT(owner[i] < 0, "a tensor of the " + family_.Name() +
+                                      " supernet is used by two blocks: they cannot be trained "
+                                      "block-wise");
+      owner[i] = b;
+      block->params.push_back(all[i]);
+      all[i].mutable_grad().reset();
+    }
+    for (auto* maps : {&block->in_maps, &block->out_maps}) {
+      for (auto& [size, map] : *maps) {
+        for (at::Tensor& p : map->parameters()) p.mutable_grad().reset();
+      }
+    }
+    blocks_.push_back(std::move(block));
+  }
+}
+
+BlockDistiller::~BlockDistiller() = default;
+
+std::vector<Architecture> BlockDistiller::ProbePaths() const {
+  Rng rng(0);
+  const Architecture base = family_.TrainingPaths(rng, PathSampling::kSandwich, 0).front();
+  std::vector<Architecture> paths = {base};
+  const std::vector<Decision> decisions = space_.Decisions();
+  for (std::size_t p = 0; p < decisions.size(); ++p) {
+    for (int v = 0; v < static_cast<int>(decisions[p].options.size()); ++v) {
+      if (base.choices.at(p) == v) continue;
+      Architecture arch = base;
+      arch.choices[p] = v;
+      paths.push_back(std::move(arch));
+    }
+  }
+  return paths;
+}
+
+std::vector<at::Tensor> BlockDistiller::BlockParameters(int block) const {
+  const Block& b = *blocks_.at(static_cast<std::size_t>(block));
+  std::vector<at::Tensor> params = b.params;
+  for (const auto* maps : {&b.in_maps, &b.out_maps}) {
+    for (const auto& [size, map] : *maps) {
+      for (const at::Tensor& p : map->parameters()) params.push_back(p);
+    }
+  }
+  return params;
+}
+
+TeacherActivations BlockDistiller::Teach(const at::Tensor& images, int last) const {
+  if (last < 0) last = static_cast<int>(family_.BlockNames().size()) - 1;
+  torch::NoGradGuard no_grad;
+  TeacherActivations result;
+  at::Tensor x = images;
+  for (int b = 0; b <= last; ++b) {
+    result.inputs.push_back(x);
+    x = teacher_->ForwardBlock(b, x);
+    result.outputs.push_back(x);
+  }
+  return result;
+}
+
+at::Tensor BlockDistiller::Bridge(const std::map<std::int64_t, torch::nn::Linear>& maps,
+                                  std::int64_t size, const at::Tensor& x) {
+  const int axis = FeatureAxis(x);
+  auto found = maps.find(size);
+  if (found == maps.end()) return x;
+  const torch::nn::LinearImpl& map = *found->second;
+  if (axis + 1 == x.dim()) return at::linear(x, map.weight, map.bias);
+  return at::linear(x.movedim(axis, -1), map.weight, map.bias).movedim(-1, axis);
+}
+
+at::Tensor BlockDistiller::StudentBlock(int block, const Architecture& arch,
+                                        const TeacherActivations& activations) const {
+  const Block& b = *blocks_.at(static_cast<std::size_t>(block));
+  const at::Tensor& t_in = activations.inputs.at(static_cast<std::size_t>(block));
+  at::Tensor x = t_in;
+  if (block > 0) {
+    const std::int64_t size = family_.BlockInputFeatures(block, arch);
+    if (size != t_in.size(FeatureAxis(t_in)) && !b.in_maps.count(size)) {
+      throw UserError("block " + b.name + " has no bridge for " + space_.Format(arch));
+    }
+    x = Bridge(b.in_maps, size, t_in);
+  }
+  at::Tensor y = student_->ForwardBlock(block, x, arch);
+  if (block + 1 < Blocks()) y = Bridge(b.out_maps, y.size(FeatureAxis(y)), y);
+  return y;
+}
+
+double BlockDistiller::BlockLoss(int block, const Architecture& arch,
+                                 const TeacherActivations& activations) const {
+  torch::NoGradGuard no_grad;
+  return NormalisedSquaredError(StudentBlock(block, arch, activations),
+                                activations.outputs.at(static_cast<std::size_t>(block)))
+      .item<double>();
+}
+
+BlockTraining BlockDistiller::TrainBlock(int block, const ImageDataset& data,
+                                         TrainingProgress* progress,
+                                         const std::atomic<bool>* stop) {
+  const auto start = std::chrono::steady_clock::now();
+  const Block& b = *blocks_.at(static_cast<std::size_t>(block));
+  const std::int64_t images = data.Size(Split::kTrain);
+  const std::int64_t batch_size = options_.batch_size;
+  if (batch_size < 1 || batch_size > images) {
+    throw UserError("batch_size " + std::to_string(batch_size) + " does not fit the " +
+                    std::to_string(images) + " training images");
+  }
+  std::int64_t steps = images / batch_size;
+  if (options_.steps_per_epoch > 0) steps = std::min(steps, options_.steps_per_epoch);
+  const std::int64_t total_steps = options_.epochs * steps;
+  std::vector<at::Tensor> params = BlockParameters(block);
+  const std::unique_ptr<torch::optim::Optimizer> optimizer = MakeOptimizer(params, options_);
+  if (progress != nullptr) progress->Begin("block " + b.name, 1, options_.epochs, steps);
+
+  BlockTraining result;
+  for (std::int64_t epoch = 0; epoch < options_.epochs; ++epoch) {
+    const auto epoch_start = std::chrono::steady_clock::now();
+    // The block's own stream: what it learns does not depend on which worker trains it.
+    Rng rng(MixSeed(MixSeed(options_.seed, 0xb10c0000u + static_cast<std::uint64_t>(block)),
+                    static_cast<std::uint64_t>(epoch)));
+    std::vector<std::int64_t> order(static_cast<std::size_t>(images));
+    std::iota(order.begin(), order.end(), 0);
+    for (std::int64_t i = images - 1; i > 0; --i) {
+      std::swap(order[static_cast<std::size_t>(i)],
+                order[static_cast<std::size_t>(UniformIndex(rng, static_cast<int>(i + 1)))]);
+    }
+    double loss_sum = 0;
+    for (std::int64_t step = 0; step < steps; ++step) {
+      if (stop != nullptr && stop->load()) {
+        if (progress != nullptr) progress->End();
+        result.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return result;
+      }
+      const auto first = order.begin() + step * batch_size;
+      const std::vector<std::int64_t> positions(first, first + batch_size);
+      const Batch batch = data.GetBatch(Split::kTrain, positions, &rng);
+      const Architecture arch = family_.TrainingPaths(rng, PathSampling::kUniform, 0).front();
+      SetLearningRate(*optimizer,
+                      LearningRateAt(options_, epoch * steps + step, steps, total_steps));
+      // Undefined, not zero: tensors off this step's path keep their weights and moments.
+      for (at::Tensor& p : params) p.mutable_grad().reset();
+      const TeacherActivations activations = Teach(batch.images, block);
+      const at::Tensor loss = NormalisedSquaredError(
+          StudentBlock(block, arch, activations),
+          activations.outputs[static_cast<std::size_t>(block)]);
+      const double value = loss.item<double>();
+      if (!std::isfinite(value)) {
+        throw UserError("block-wise training of block " + b.name + " diverged at epoch " +
+                        std::to_string(epoch + 1) + " (loss " + std::to_string(value) +
+                        "); lower learning_rate");
+      }
+      if (loss.requires_grad()) {  // else the path's block has nothing to train
+        loss.backward();
+        if (options_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, options_.grad_clip);
+        optimizer->step();
+      }
+      loss_sum += value;
+      if (progress != nullptr) {
+        TrainingStep shown;
+        shown.epoch = epoch + 1;
+        shown.epochs = options_.epochs;
+        shown.step = step + 1;
+        shown.steps = steps;
+        shown.loss = loss_sum / static_cast<double>(step + 1);
+        const double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+        shown.images_per_second =
+            static_cast<double>((step + 1) * batch_size) / std::max(elapsed, 1e-9);
+        progress->Step(shown);
+      }
+    }
+    const double mean = loss_sum / static_cast<double>(steps);
+    result.epoch_losses.push_back(mean);
+    if (progress != nullptr) {
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+      progress->EpochDone(epoch + 1, {{"train_loss", mean}, {"seconds", seconds}});
+    }
+  }
+  if (progress != nullptr) progress->End();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+std::vector<BlockTraining> BlockDistiller::TrainBlocks(const ImageDataset& data,
+                                                       SideBySide* workers,
+                                                       int threads_per_worker,
+                                                       TrainingProgress* progress,
+                                                       TrainingLog* log,
+                                                       const std::atomic<bool>* stop) {
+  const int count = Blocks();
+  std::vector<BlockTraining> results(static_cast<std::size_t>(count));
+  student_->Module().train();
+  auto train = [&](int b, TrainingProgress* shown, TrainingLog* logged) {
+    std::int64_t run = -1;
+    if (logged != nullptr) {
+      run = logged->BeginRun("supernet", {{"blockwise_block", blocks_[static_cast<std::size_t>(b)]->name},
+                                          {"training", SposOptionsJson(options_)}});
+    }
+    results[static_cast<std::size_t>(b)] = TrainBlock(b, data, shown, stop);
+    if (logged != nullptr) {
+      const BlockTraining& r = results[static_cast<std::size_t>(b)];
+      for (std::size_t e = 0; e < r.epoch_losses.size(); ++e) {
+        logged->RecordEpoch(run, static_cast<int>(e + 1), {{"train_loss", r.epoch_losses[e]}});
+      }
+      const bool finished = static_cast<std::int64_t>(r.epoch_losses.size()) == options_.epochs;
+      logged->FinishRun(run, finished ? "finished" : "interrupted",
+                        {{"seconds", r.seconds},
+                         {"train_loss", r.epoch_losses.empty() ? 0.0 : r.epoch_losses.back()}});
+    }
+  };
+  if (workers != nullptr && workers->Workers() > 1 && count > 1) {
+    SideBySideReports reports(progress, log,
+                              std::to_string(count) + " blocks distilled, " +
+                                  std::to_string(std::min(workers->Workers(), count)) +
+                                  " side by side",
+                              count, options_.epochs);
+    workers->RunEach(count, [&](int b) {
+      const ThisThreadsTorchThreads torch_threads(threads_per_worker);
+      train(b, reports.Progress(b), reports.Log());
+      reports.Done(b);
+    });
+    reports.End();
+  } else {
+    for (int b = 0; b < count; ++b) train(b, progress, log);
+  }
+  student_->Module().eval();
+  return results;
+}
+
+}  // namespace sculpt

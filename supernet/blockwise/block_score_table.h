@@ -1,0 +1,64 @@
+#pragma once
+// BlockScoreTable: the block-wise score of every architecture of a space as a sum of look-ups.
+// A block's loss (BlockDistiller::BlockLoss) depends only on the choices at the block's
+// positions (ModelFamily::BlockDecisions), so each (block, values at those positions) is scored
+// once, on fixed batches of the teacher's activations (the mean over the batches), and an
+// architecture's score is the sum of its blocks' entries: lower is better. The transformer
+// space of 6 layers with 3 widths and 4 x 4 layer options has 3 x 16^6 = 50 million members
+// and 3 x 768 entries; nb201 repeats one cell in every stage, so each of its blocks has an
+// entry per cell (15,625).
+// Entries are stored densely per block, indexed by the values at the block's positions in
+// mixed radix (the space's option counts), so a score costs a few multiplications per block.
+// Thread-safety: Build on one thread (it lends the work to `workers`); after that, every
+// method is const and may be called from any thread.
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "spaces/architecture.h"
+#include "spaces/prepare.h"
+#include "spaces/search_space.h"
+#include "supernet/blockwise/block_distiller.h"
+#include "supernet/model_family.h"
+
+namespace sculpt {
+
+class BlockScoreTable {
+ public:
+  // Scores every entry of every block with `distiller` on `batches` (the teacher's activations
+  // of fixed validation batches; at least one): side by side on `workers` when given, each
+  // worker with `threads_per_worker` intra-op threads. The architecture an entry is scored with
+  // takes the entry's values at the block's positions and the space's largest path's elsewhere
+  // (the block does not read them). `on_entry`, when given, is called after each entry from the
+  // thread that scored it (for a progress display; it must be thread-safe).
+  static BlockScoreTable Build(const BlockDistiller& distiller, const SearchSpace& space,
+                               const ModelFamily& family,
+                               const std::vector<TeacherActivations>& batches,
+                               SideBySide* workers, int threads_per_worker,
+                               const std::function<void()>& on_entry = {});
+
+  int Blocks() const { return static_cast<int>(blocks_.size()); }
+  // Entries of block `block`: the product of the option counts at its positions.
+  std::size_t Entries(int block) const { return blocks_.at(static_cast<std::size_t>(block)).scores.size(); }
+  // The positions of Architecture::choices block `block` depends on.
+  const std::vector<int>& Positions(int block) const {
+    return blocks_.at(static_cast<std::size_t>(block)).positions;
+  }
+  // The entry of block `block` for `arch`.
+  double BlockScore(int block, const Architecture& arch) const;
+  // The sum of `arch`'s blocks' entries.
+  double Score(const Architecture& arch) const;
+
+ private:
+  struct Block {
+    std::vector<int> positions;
+    std::vector<std::int64_t> strides;  // per position: its weight in the dense index
+    std::vector<double> scores;
+  };
+  std::size_t Index(const Block& block, const Architecture& arch) const;
+
+  std::vector<Block> blocks_;
+};
+
+}  // namespace sculpt

@@ -1,0 +1,228 @@
+// Block-wise distillation (supernet/blockwise/): the family's block decisions, block training
+// against a teacher of another width, side-by-side training, the block score table, and
+// teachers that do not fit.
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "spaces/errors.h"
+#include "spaces/nb201.h"
+#include "spaces/rng.h"
+#include "spaces/transformer.h"
+#include "supernet/blockwise/block_distiller.h"
+#include "supernet/blockwise/block_score_table.h"
+#include "supernet/data/dataset.h"
+#include "supernet/families.h"
+#include "supernet/nb201/nb201_family.h"
+#include "supernet/torch_threads.h"
+#include "tests/supernet/test_data.h"
+#include "tests/supernet/thread_workers.h"
+#include "tests/supernet/tiny_models.h"
+
+namespace sculpt {
+namespace {
+
+// 4 layers (2 blocks of 2 layers), widths 8 and 16, heads 0-2 of 4 channels, FFN 0 or 16.
+transformer::Skeleton Student() {
+  transformer::Skeleton s = testing::TinyTransformerSkeleton(4, {0, 1, 2});
+  s.embed_dims = {8, 16};
+  return s;
+}
+
+// A wider teacher on the same images and classes: 24 channels, 2 heads per layer.
+transformer::Skeleton Teacher() {
+  transformer::Skeleton s = testing::TinyTransformerSkeleton(4, {2});
+  s.embed_dims = {24};
+  s.ffn_dims = {32};
+  return s;
+}
+
+SposOptions Small(std::int64_t epochs) {
+  SposOptions options;
+  options.epochs = epochs;
+  options.batch_size = 32;
+  options.optimizer = "adamw";
+  options.learning_rate = 0.01;
+  options.weight_decay = 0.0;
+  options.seed = 5;
+  return options;
+}
+
+class BlockwiseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetTorchThreads(1);
+    DatasetOptions options;
+    options.validation_size = 64;
+    data_ = std::make_unique<ImageDataset>(testing::MakeImages(320, 8, 3, 1), ImageSet{},
+                                           options);
+    space_ = transformer::MakeSpace(Student());
+    family_ = MakeTransformerFamilyFor(Student());
+    teacher_family_ = MakeTransformerFamilyFor(Teacher());
+    teacher_ = teacher_family_->BuildNetwork(*transformer::MakeSpace(Teacher())->Largest(), 7);
+  }
+
+  std::unique_ptr<BlockDistiller> Distiller(const SposOptions& options, std::uint64_t seed = 3) {
+    return std::make_unique<BlockDistiller>(*space_, *family_, family_->BuildSupernet(seed),
+                                            *teacher_family_, teacher_, options);
+  }
+
+  std::vector<TeacherActivations> ValidationBatches(const BlockDistiller& distiller) const {
+    std::vector<TeacherActivations> batches;
+    for (std::int64_t first = 0; first < 64; first += 32) {
+      std::vector<std::int64_t> positions(32);
+      std::iota(positions.begin(), positions.end(), first);
+      batches.push_back(
+          distiller.Teach(data_->GetBatch(Split::kValidation, positions, nullptr).images));
+    }
+    return batches;
+  }
+
+  std::unique_ptr<ImageDataset> data_;
+  std::unique_ptr<SearchSpace> space_;
+  std::unique_ptr<ModelFamily> family_;
+  std::unique_ptr<ModelFamily> teacher_family_;
+  std::shared_ptr<Network> teacher_;
+};
+
+TEST_F(BlockwiseTest, TheBlockDecisionsAreAllABlockReads) {
+  EXPECT_EQ(family_->BlockDecisions(0), (std::vector<int>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(family_->BlockDecisions(1), (std::vector<int>{0, 5, 6, 7, 8}));
+  EXPECT_EQ(family_->BlockInputFeatures(1, space_->Parse("d8|h1:f16|h0:f0|h2:f0|h1:f16")), 8);
+  const auto nb201 = MakeNb201Family(testing::TinySkeleton());
+  EXPECT_EQ(nb201->BlockDecisions(2).size(), static_cast<std::size_t>(nb201::kNumEdges));
+  EXPECT_EQ(nb201->BlockInputFeatures(2, nb201::MakeSpace(testing::TinySkeleton())->Parse(
+                                             "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|"
+                                             "none~1|avg_pool_3x3~2|")),
+            8);  // C = 4, doubled by stage 2
+}
+
+TEST_F(BlockwiseTest, BlockTrainingLowersTheBlockLossOnATinySet) {
+  const auto distiller = Distiller(Small(4));
+  const std::vector<TeacherActivations> batches = ValidationBatches(*distiller);
+  const Architecture path = space_->Parse("d8|h1:f16|h2:f0|h2:f16|h1:f16");
+  std::vector<double> before;
+  for (int b = 0; b < distiller->Blocks(); ++b) {
+    before.push_back(distiller->BlockLoss(b, path, batches.front()));
+  }
+  const std::vector<BlockTraining> trained =
+      distiller->TrainBlocks(*data_, nullptr, 1, nullptr, nullptr, nullptr);
+  ASSERT_EQ(trained.size(), 2u);
+  for (int b = 0; b < distiller->Blocks(); ++b) {
+    const std::vector<double>& losses = trained[static_cast<std::size_t>(b)].epoch_losses;
+    ASSERT_EQ(losses.size(), 4u);
+    EXPECT_LT(losses.back(), losses.front()) << "block " << b;
+    EXPECT_LT(distiller->BlockLoss(b, path, batches.front()), 0.8 * before[b]) << "block " << b;
+  }
+}
+
+TEST_F(BlockwiseTest, BlocksTrainedSideBySideEqualBlocksTrainedInTurn) {
+  const auto in_turn = Distiller(Small(2));
+  const auto side_by_side = Distiller(Small(2));
+  in_turn->TrainBlocks(*data_, nullptr, 1, nullptr, nullptr, nullptr);
+  testing::ThreadWorkers workers(2);
+  side_by_side->TrainBlocks(*data_, &workers, 1, nullptr, nullptr, nullptr);
+  EXPECT_EQ(workers.job_threads.size(), 2u);
+  for (int b = 0; b < in_turn->Blocks(); ++b) {
+    const std::vector<at::Tensor> a = in_turn->BlockParameters(b);
+    const std::vector<at::Tensor> c = side_by_side->BlockParameters(b);
+    ASSERT_EQ(a.size(), c.size());
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], c[i])) << b;
+  }
+  // Every tensor of the student belongs to exactly one block.
+  std::size_t owned = 0;
+  for (int b = 0; b < in_turn->Blocks(); ++b) {
+    for (const at::Tensor& p : in_turn->BlockParameters(b)) {
+      for (const at::Tensor& q : in_turn->Student().Module().parameters()) {
+        owned += p.is_same(q) ? 1 : 0;
+      }
+    }
+  }
+  EXPECT_EQ(owned, in_turn->Student().Module().parameters().size());
+}
+
+TEST_F(BlockwiseTest, AnArchitecturesScoreIsTheSumOfItsBlocksLossesLookedUp) {
+  const auto distiller = Distiller(Small(1));
+  distiller->TrainBlocks(*data_, nullptr, 1, nullptr, nullptr, nullptr);
+  const std::vector<TeacherActivations> batches = ValidationBatches(*distiller);
+  testing::ThreadWorkers workers(2);
+  int entries = 0;
+  std::mutex mutex;
+  const BlockScoreTable table =
+      BlockScoreTable::Build(*distiller, *space_, *family_, batches, &workers, 1, [&] {
+        std::lock_guard lock(mutex);
+        ++entries;
+      });
+  // Widths x (3 heads x 2 FFN)^2 layers per block.
+  EXPECT_EQ(table.Entries(0), 2u * 36u);
+  EXPECT_EQ(table.Entries(1), 2u * 36u);
+  EXPECT_EQ(entries, 144);
+  Rng rng(11);
+  for (int i = 0; i < 20; ++i) {
+    const Architecture arch = space_->Sample(rng);
+    double sum = 0;
+    for (int b = 0; b < table.Blocks(); ++b) {
+      // The entry was scored with other choices outside the block: it is the block's own loss.
+      double direct = 0;
+      for (const TeacherActivations& batch : batches) direct += distiller->BlockLoss(b, arch, batch);
+      direct /= static_cast<double>(batches.size());
+      EXPECT_NEAR(table.BlockScore(b, arch), direct, 1e-6 * (1 + direct)) << space_->Format(arch);
+      sum += table.BlockScore(b, arch);
+    }
+    EXPECT_DOUBLE_EQ(table.Score(arch), sum);
+  }
+}
+
+TEST_F(BlockwiseTest, Nb201BlocksTrainWithATeacherOfTheSameSkeleton) {
+  const auto space = nb201::MakeSpace(testing::TinySkeleton());
+  const auto family = MakeNb201Family(testing::TinySkeleton());
+  const std::shared_ptr<Network> teacher = family->BuildNetwork(*space->Largest(), 9);
+  BlockDistiller distiller(*space, *family, family->BuildSupernet(2), *family, teacher, Small(4));
+  ASSERT_EQ(distiller.Blocks(), 3);
+  // The mean loss of ten fixed paths on the validation batches, per block (a step's loss
+  // depends on its path far more than on the training so far).
+  std::vector<Architecture> paths;
+  Rng rng(4);
+  for (int i = 0; i < 10; ++i) paths.push_back(space->Sample(rng));
+  const std::vector<TeacherActivations> batches = ValidationBatches(distiller);
+  auto mean_losses = [&] {
+    std::vector<double> losses(3, 0.0);
+    for (int b = 0; b < 3; ++b) {
+      for (const Architecture& path : paths) {
+        for (const TeacherActivations& batch : batches) losses[b] += distiller.BlockLoss(b, path, batch);
+      }
+    }
+    return losses;
+  };
+  const std::vector<double> before = mean_losses();
+  distiller.TrainBlocks(*data_, nullptr, 1, nullptr, nullptr, nullptr);
+  const std::vector<double> after = mean_losses();
+  for (int b = 0; b < 3; ++b) EXPECT_LT(after[b], before[b]) << "block " << b;
+}
+
+TEST_F(BlockwiseTest, ATeacherThatDoesNotFitIsRefusedWithItsShapes) {
+  auto refused = [&](const transformer::Skeleton& skeleton, const std::string& expected) {
+    const auto teacher_family = MakeTransformerFamilyFor(skeleton);
+    const std::shared_ptr<Network> teacher =
+        teacher_family->BuildNetwork(*transformer::MakeSpace(skeleton)->Largest(), 1);
+    try {
+      BlockDistiller(*space_, *family_, family_->BuildSupernet(1), *teacher_family, teacher,
+                     Small(1));
+      ADD_FAILURE() << "accepted a teacher that does not fit: " << expected;
+    } catch (const UserError& error) {
+      EXPECT_NE(std::string(error.what()).find(expected), std::string::npos) << error.what();
+    }
+  };
+  transformer::Skeleton classes = Teacher();
+  classes.classes = 5;
+  refused(classes, "the logits must match");
+  transformer::Skeleton patches = Teacher();
+  patches.patch_size = 2;  // 16 tokens instead of 4
+  refused(patches, "only the feature size may differ");
+  transformer::Skeleton deeper = Teacher();
+  deeper.layers = 6;  // 3 blocks
+  refused(deeper, "the teacher has 3 blocks");
+}
+
+}  // namespace
+}  // namespace sculpt
