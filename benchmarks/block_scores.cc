@@ -116,8 +116,7 @@ int main(int argc, char** argv) {
   // 1. Parallel efficiency of block training (a fresh student each time, the same steps).
   auto train = [&](int threads, SideBySide* workers) {
     SetTorchThreads(threads);
-    BlockDistiller distiller(*space, *family, family->BuildSupernet(2), *family, teacher,
-                             options);
+    BlockDistiller distiller(*space, *family, family->BuildSupernet(2), *family, teacher, options);
     return Seconds([&] { distiller.TrainBlocks(*data, workers, 1, nullptr, nullptr, nullptr); });
   };
   const double two_threads = train(2, nullptr);
@@ -131,10 +130,11 @@ int main(int argc, char** argv) {
               images_trained / two_threads);
   std::printf("  in turn, 1 thread:             %7.1f s (%6.0f block-images/s)\n", one_thread,
               images_trained / one_thread);
-  std::printf("  side by side, 2 x 1 thread:    %7.1f s (%6.0f block-images/s; %.2fx one thread, "
-              "parallel efficiency %.0f %%)\n",
-              side_by_side, images_trained / side_by_side, one_thread / side_by_side,
-              50.0 * one_thread / side_by_side);
+  std::printf(
+      "  side by side, 2 x 1 thread:    %7.1f s (%6.0f block-images/s; %.2fx one thread, "
+      "parallel efficiency %.0f %%)\n",
+      side_by_side, images_trained / side_by_side, one_thread / side_by_side,
+      50.0 * one_thread / side_by_side);
 
   // 2. The score table, on a trained student.
   SetTorchThreads(1);
@@ -150,9 +150,10 @@ int main(int argc, char** argv) {
   });
   std::size_t entries = 0;
   for (int b = 0; b < table->Blocks(); ++b) entries += table->Entries(b);
-  std::printf("score table: %zu entries on %lld validation images in %.1f s on 2 workers "
-              "(%.1f ms an entry)\n",
-              entries, static_cast<long long>(images), build, 1e3 * build * 2 / entries);
+  std::printf(
+      "score table: %zu entries on %lld validation images in %.1f s on 2 workers "
+      "(%.1f ms an entry)\n",
+      entries, static_cast<long long>(images), build, 1e3 * build * 2 / entries);
 
   // 3. Every architecture scored from the table.
   const std::vector<Decision> decisions = space->Decisions();
@@ -177,10 +178,11 @@ int main(int argc, char** argv) {
       if (p == decisions.size()) break;
     }
   });
-  std::printf("exhaustive scoring: %llu architectures in %.2f s, %.1f million a second (one "
-              "thread); best %s (score %.4f)\n",
-              static_cast<unsigned long long>(scored), all, static_cast<double>(scored) / all / 1e6,
-              space->Format(best_arch).c_str(), best);
+  std::printf(
+      "exhaustive scoring: %llu architectures in %.2f s, %.1f million a second (one "
+      "thread); best %s (score %.4f)\n",
+      static_cast<unsigned long long>(scored), all, static_cast<double>(scored) / all / 1e6,
+      space->Format(best_arch).c_str(), best);
   std::printf("load average after: %s\n", LoadAverage().c_str());
   return 0;
 }

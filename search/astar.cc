@@ -302,11 +302,11 @@ class AStar final : public Strategy {
     return move < state.tried.size() && state.tried[move];
   }
 
-  // The untried moves out of `id` as the segments of a fractional (LP) relaxation, as (estimated drop,
-  // saving), cheapest drop per unit saved first. Moves changing the same positions are
-  // alternatives (one edge gets one new op): per group, only the lower convex hull of
-  // (saving, drop) from (0, 0) counts, as increments, so the greedy never takes two alternatives
-  // at once and the result is the exact optimum of the relaxation.
+  // The untried moves out of `id` as the segments of a fractional (LP) relaxation, as
+  // (estimated drop, saving), cheapest drop per unit saved first. Moves changing the same
+  // positions are alternatives (one edge gets one new op): per group, only the lower convex hull
+  // of (saving, drop) from (0, 0) counts, as increments, so the greedy never takes two
+  // alternatives at once and the result is the exact optimum of the relaxation.
   std::vector<std::pair<double, double>> EstimatedMoves(int id) {
     const double fallback = FallbackDrop();
     std::map<std::vector<int>, std::vector<std::pair<double, double>>> groups;  // (saving, drop)

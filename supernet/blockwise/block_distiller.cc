@@ -60,9 +60,8 @@ struct BlockDistiller::Block {
 };
 
 BlockDistiller::BlockDistiller(const SearchSpace& space, const ModelFamily& family,
-                               std::shared_ptr<Supernet> student,
-                               const ModelFamily& teacher_family, std::shared_ptr<Network> teacher,
-                               SposOptions options)
+                               std::shared_ptr<Supernet> student, const ModelFamily& teacher_family,
+                               std::shared_ptr<Network> teacher, SposOptions options)
     : space_(space),
       family_(family),
       student_(std::move(student)),
@@ -113,11 +112,11 @@ BlockDistiller::BlockDistiller(const SearchSpace& space, const ModelFamily& fami
         fits = y.size(axis) == t_out.size(axis);
       }
       if (!fits) {
-        throw UserError("the teacher does not fit the space: its block " + std::to_string(b + 1) +
-                        " (" + block->name + ") gives " + ShapeText(t_out) + " for a batch of 2, " +
-                        "the space's " + space_.Format(arch) + " gives " + ShapeText(y) +
-                        (last ? " (the logits must match)"
-                              : " (only the feature size may differ)"));
+        throw UserError(
+            "the teacher does not fit the space: its block " + std::to_string(b + 1) + " (" +
+            block->name + ") gives " + ShapeText(t_out) + " for a batch of 2, " + "the space's " +
+            space_.Format(arch) + " gives " + ShapeText(y) +
+            (last ? " (the logits must match)" : " (only the feature size may differ)"));
       }
       if (!last) {
         const std::int64_t size = y.size(FeatureAxis(y));
@@ -274,9 +273,9 @@ BlockTraining BlockDistiller::TrainBlock(int block, const ImageDataset& data,
       // Undefined, not zero: tensors off this step's path keep their weights and moments.
       for (at::Tensor& p : params) p.mutable_grad().reset();
       const TeacherActivations activations = Teach(batch.images, block);
-      const at::Tensor loss = NormalisedSquaredError(
-          StudentBlock(block, arch, activations),
-          activations.outputs[static_cast<std::size_t>(block)]);
+      const at::Tensor loss =
+          NormalisedSquaredError(StudentBlock(block, arch, activations),
+                                 activations.outputs[static_cast<std::size_t>(block)]);
       const double value = loss.item<double>();
       if (!std::isfinite(value)) {
         throw UserError("block-wise training of block " + b.name + " diverged at epoch " +
@@ -317,10 +316,8 @@ BlockTraining BlockDistiller::TrainBlock(int block, const ImageDataset& data,
 }
 
 std::vector<BlockTraining> BlockDistiller::TrainBlocks(const ImageDataset& data,
-                                                       SideBySide* workers,
-                                                       int threads_per_worker,
-                                                       TrainingProgress* progress,
-                                                       TrainingLog* log,
+                                                       SideBySide* workers, int threads_per_worker,
+                                                       TrainingProgress* progress, TrainingLog* log,
                                                        const std::atomic<bool>* stop) {
   const int count = Blocks();
   std::vector<BlockTraining> results(static_cast<std::size_t>(count));
@@ -328,8 +325,9 @@ std::vector<BlockTraining> BlockDistiller::TrainBlocks(const ImageDataset& data,
   auto train = [&](int b, TrainingProgress* shown, TrainingLog* logged) {
     std::int64_t run = -1;
     if (logged != nullptr) {
-      run = logged->BeginRun("supernet", {{"blockwise_block", blocks_[static_cast<std::size_t>(b)]->name},
-                                          {"training", SposOptionsJson(options_)}});
+      run = logged->BeginRun("supernet",
+                             {{"blockwise_block", blocks_[static_cast<std::size_t>(b)]->name},
+                              {"training", SposOptionsJson(options_)}});
     }
     results[static_cast<std::size_t>(b)] = TrainBlock(b, data, shown, stop);
     if (logged != nullptr) {

@@ -65,7 +65,8 @@ class BlockDistiller {
  public:
   // `student` (a supernet of `family` over `space`, whose decisions must be independent:
   // SearchSpace::Decisions) is trained in place; `teacher` (a network of `teacher_family` with
-  // as many blocks, e.g. a retrained network of the same space) is only read, in eval mode. Uses options' epochs, batch_size, steps_per_epoch, optimizer, learning rates, warm-up,
+  // as many blocks, e.g. a retrained network of the same space) is only read, in eval mode.
+  // Uses options' epochs, batch_size, steps_per_epoch, optimizer, learning rates, warm-up,
   // weight_decay, grad_clip and seed. Throws UserError naming the block and both shapes when
   // the teacher does not fit the student: another number of blocks, block outputs that differ
   // in anything but their feature size, or logits of another size.
@@ -108,8 +109,8 @@ class BlockDistiller {
  private:
   struct Block;
   // `x` through the map for student size `size`; `x` itself where the sizes agree (no map).
-  static at::Tensor Bridge(const std::map<std::int64_t, torch::nn::Linear>& maps,
-                           std::int64_t size, const at::Tensor& x);
+  static at::Tensor Bridge(const std::map<std::int64_t, torch::nn::Linear>& maps, std::int64_t size,
+                           const at::Tensor& x);
   at::Tensor StudentBlock(int block, const Architecture& arch,
                           const TeacherActivations& activations) const;
 

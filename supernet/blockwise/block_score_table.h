@@ -34,13 +34,14 @@ class BlockScoreTable {
   // thread that scored it (for a progress display; it must be thread-safe).
   static BlockScoreTable Build(const BlockDistiller& distiller, const SearchSpace& space,
                                const ModelFamily& family,
-                               const std::vector<TeacherActivations>& batches,
-                               SideBySide* workers, int threads_per_worker,
-                               const std::function<void()>& on_entry = {});
+                               const std::vector<TeacherActivations>& batches, SideBySide* workers,
+                               int threads_per_worker, const std::function<void()>& on_entry = {});
 
   int Blocks() const { return static_cast<int>(blocks_.size()); }
   // Entries of block `block`: the product of the option counts at its positions.
-  std::size_t Entries(int block) const { return blocks_.at(static_cast<std::size_t>(block)).scores.size(); }
+  std::size_t Entries(int block) const {
+    return blocks_.at(static_cast<std::size_t>(block)).scores.size();
+  }
   // The positions of Architecture::choices block `block` depends on.
   const std::vector<int>& Positions(int block) const {
     return blocks_.at(static_cast<std::size_t>(block)).positions;

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <mutex>
+#include <numeric>
+
 #include "spaces/errors.h"
 #include "spaces/nb201.h"
 #include "spaces/rng.h"
@@ -54,8 +57,7 @@ class BlockwiseTest : public ::testing::Test {
     SetTorchThreads(1);
     DatasetOptions options;
     options.validation_size = 64;
-    data_ = std::make_unique<ImageDataset>(testing::MakeImages(320, 8, 3, 1), ImageSet{},
-                                           options);
+    data_ = std::make_unique<ImageDataset>(testing::MakeImages(320, 8, 3, 1), ImageSet{}, options);
     space_ = transformer::MakeSpace(Student());
     family_ = MakeTransformerFamilyFor(Student());
     teacher_family_ = MakeTransformerFamilyFor(Teacher());
@@ -91,10 +93,11 @@ TEST_F(BlockwiseTest, TheBlockDecisionsAreAllABlockReads) {
   EXPECT_EQ(family_->BlockInputFeatures(1, space_->Parse("d8|h1:f16|h0:f0|h2:f0|h1:f16")), 8);
   const auto nb201 = MakeNb201Family(testing::TinySkeleton());
   EXPECT_EQ(nb201->BlockDecisions(2).size(), static_cast<std::size_t>(nb201::kNumEdges));
-  EXPECT_EQ(nb201->BlockInputFeatures(2, nb201::MakeSpace(testing::TinySkeleton())->Parse(
-                                             "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|"
-                                             "none~1|avg_pool_3x3~2|")),
-            8);  // C = 4, doubled by stage 2
+  EXPECT_EQ(
+      nb201->BlockInputFeatures(2, nb201::MakeSpace(testing::TinySkeleton())
+                                       ->Parse("|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|"
+                                               "none~1|avg_pool_3x3~2|")),
+      8);  // C = 4, doubled by stage 2
 }
 
 TEST_F(BlockwiseTest, BlockTrainingLowersTheBlockLossOnATinySet) {
@@ -164,7 +167,8 @@ TEST_F(BlockwiseTest, AnArchitecturesScoreIsTheSumOfItsBlocksLossesLookedUp) {
     for (int b = 0; b < table.Blocks(); ++b) {
       // The entry was scored with other choices outside the block: it is the block's own loss.
       double direct = 0;
-      for (const TeacherActivations& batch : batches) direct += distiller->BlockLoss(b, arch, batch);
+      for (const TeacherActivations& batch : batches)
+        direct += distiller->BlockLoss(b, arch, batch);
       direct /= static_cast<double>(batches.size());
       EXPECT_NEAR(table.BlockScore(b, arch), direct, 1e-6 * (1 + direct)) << space_->Format(arch);
       sum += table.BlockScore(b, arch);
@@ -189,7 +193,8 @@ TEST_F(BlockwiseTest, Nb201BlocksTrainWithATeacherOfTheSameSkeleton) {
     std::vector<double> losses(3, 0.0);
     for (int b = 0; b < 3; ++b) {
       for (const Architecture& path : paths) {
-        for (const TeacherActivations& batch : batches) losses[b] += distiller.BlockLoss(b, path, batch);
+        for (const TeacherActivations& batch : batches)
+          losses[b] += distiller.BlockLoss(b, path, batch);
       }
     }
     return losses;
