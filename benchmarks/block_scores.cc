@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
       distiller.Teach(data->GetBatch(Split::kValidation, positions, nullptr).images)};
   std::optional<BlockScoreTable> table;
   const double build = Seconds([&] {
-    table = BlockScoreTable::Build(distiller, *space, *family, batches, &two_workers, 1);
+    table = BlockScoreTable::Build(distiller, *family, batches, &two_workers, 1);
   });
   std::size_t entries = 0;
   for (int b = 0; b < table->Blocks(); ++b) entries += table->Entries(b);

@@ -13,6 +13,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -51,6 +52,16 @@ class TrainingProgress {
   virtual void Note(std::string_view text) = 0;
 };
 
+// A choice of one block that progressive shrinking dropped from the space
+// (supernet/blockwise/block_shrinking.h): which, compared with what, and how it scored.
+struct DroppedChoice {
+  std::string block;   // the block's name, e.g. "layers1-2"
+  std::string choice;  // its values, e.g. "embed=48 layer1.heads=2 layer1.ffn=64 ..."
+  int bin = 0;         // the cost bin it was compared in (0: the cheapest)
+  double cost = 0;     // its cost by the shrinking's metric (e.g. params)
+  double score = 0;    // its block loss, the worse half of its bin's being dropped
+};
+
 // Records training runs and their per-epoch curves (the result store implements it).
 class TrainingLog {
  public:
@@ -60,6 +71,10 @@ class TrainingLog {
   virtual void RecordEpoch(std::int64_t run, int epoch, const Metrics& values) = 0;
   // `status`: finished, interrupted or failed.
   virtual void FinishRun(std::int64_t run, std::string_view status, const Metrics& result) = 0;
+  // Progressive shrinking dropped `dropped` after epoch `epoch` of run `run`. Not kept by
+  // default.
+  virtual void RecordDropped(std::int64_t /*run*/, int /*epoch*/,
+                             const std::vector<DroppedChoice>& /*dropped*/) {}
 };
 
 // The engine's worker threads, lent to Prepare for independent jobs (e.g. the sub-supernets of

@@ -1,5 +1,6 @@
 #include "experiments/config/builtins.h"
 
+#include "experiments/models/model_export.h"
 #include "predictors/evaluators.h"
 #include "predictors/neural_comparator.h"
 #include "search/strategies.h"
@@ -56,7 +57,8 @@ const Registry<EvaluatorFactory>& Evaluators() {
     r.Add("supernet",
           "inherited weights of an SPOS-trained supernet: validation accuracy, loss, latency",
           [](Options& options, const EvaluatorContext& context) {
-            return MakeSupernetEvaluator(options, context, BuildFamily(context.space_config));
+            return MakeSupernetEvaluator(options, context, BuildFamily(context.space_config),
+                                         ReadExportedModel);
           });
     r.Add("prune", "a mask of the prune space scored with the trained model's weights, the "
           "removed heads and units cut out", MakePruneEvaluator);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "spaces/architecture.h"
+#include "supernet/evaluators/evaluators.h"
 #include "supernet/model_family.h"
 
 namespace sculpt {
@@ -34,5 +35,11 @@ void WriteOnnxExport(Network& network, const ModelFamily& family, const nlohmann
 // model.pt of another architecture or skeleton is refused, never resized).
 std::shared_ptr<Network> ReadModel(const ModelFamily& family, const Architecture& arch,
                                    const std::filesystem::path& path);
+
+// The trained network of an export folder (architecture.json naming its family, skeleton and
+// architecture, and model.pt): what block-wise distillation reads as its teacher. Throws
+// UserError naming the folder and what is missing or wrong (no folder, no architecture.json,
+// an export without trained weights, a skeleton or model.pt that does not match).
+ExportedModel ReadExportedModel(const std::filesystem::path& folder);
 
 }  // namespace sculpt

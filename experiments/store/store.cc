@@ -406,6 +406,23 @@ class SqliteStore final : public ResultStore {
     insert.Run();
   }
 
+  void RecordDropped(std::int64_t run_id, int epoch,
+                     const std::vector<DroppedChoice>& dropped) override {
+    RequireTrainingRun(run_id);
+    sqlite::Transaction transaction(db_);
+    Statement insert(db_,
+                     "INSERT INTO dropped_choices (run_id, epoch, block, choice, bin, cost, "
+                     "score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    for (const DroppedChoice& d : dropped) {
+      insert.Bind(1, run_id).Bind(2, static_cast<std::int64_t>(epoch)).Bind(3, d.block);
+      insert.Bind(4, d.choice).Bind(5, static_cast<std::int64_t>(d.bin)).Bind(6, d.cost);
+      insert.Bind(7, d.score);
+      insert.Run();
+      insert.Reset();
+    }
+    transaction.Commit();
+  }
+
   void FinishTrainingRun(std::int64_t run_id, std::string_view status,
                          const Metrics& result) override {
     CheckStatus(status, "training run");

@@ -24,6 +24,7 @@
 #include "search/result_sink.h"
 #include "search/stored_run.h"
 #include "spaces/metrics.h"
+#include "spaces/prepare.h"
 
 namespace sculpt {
 
@@ -177,6 +178,9 @@ class ResultStore {
   // One row per epoch. train_loss, train_accuracy, valid_loss, valid_accuracy, lr and seconds
   // get columns of their own; any other value is kept too.
   virtual void RecordEpoch(std::int64_t run_id, int epoch, const Metrics& values) = 0;
+  // One row per choice in dropped_choices.
+  virtual void RecordDropped(std::int64_t run_id, int epoch,
+                             const std::vector<DroppedChoice>& dropped) = 0;
   // `status`: finished, interrupted or failed.
   virtual void FinishTrainingRun(std::int64_t run_id, std::string_view status,
                                  const Metrics& result) = 0;

@@ -388,6 +388,20 @@ CREATE TABLE IF NOT EXISTS run_processes (
 );
 )sql";
 
+// The block choices progressive shrinking dropped (supernet/blockwise/block_shrinking.h), by
+// the training run of their block. Added after version 2 shipped, like run_processes.
+constexpr const char* kDroppedChoices = R"sql(
+CREATE TABLE IF NOT EXISTS dropped_choices (
+  run_id  INTEGER NOT NULL REFERENCES training_runs (id) ON DELETE CASCADE,
+  epoch   INTEGER NOT NULL,
+  block   TEXT NOT NULL,
+  choice  TEXT NOT NULL,
+  bin     INTEGER NOT NULL,
+  cost    REAL NOT NULL,
+  score   REAL NOT NULL
+);
+)sql";
+
 // Repeats beyond an experiment's `stored_repeats` (docs/SCHEMA.md): one row per architecture
 // string form, strategy and origin, counting them, so that a search circling in what it has seen grows
 // the file by nothing once its repeats are numerous. Added after version 2 shipped, with the
@@ -610,6 +624,7 @@ void Prepare(const sqlite::Database& db) {
   // Added after version 2 shipped, and only ever read when present: files of earlier Sculpts
   // get it the next time one writes to them, with no version change.
   db.Exec(kRunProcesses);
+  db.Exec(kDroppedChoices);
   AddRepeatCounts(db);
   // NORMAL is durable across application crashes in WAL mode; only a power loss may drop the
   // last transactions, which a search can redo. FULL would sync on every batch.

@@ -1,6 +1,7 @@
 #pragma once
 // StoreTrainingLog: the TrainingLog (spaces/prepare.h) that writes training runs and their
-// per-epoch curves into the result store (training_runs, training_epochs; docs/SCHEMA.md), tied to
+// per-epoch curves into the result store (training_runs, training_epochs, dropped_choices;
+// docs/SCHEMA.md), tied to
 // an experiment and optionally to one of its candidates.
 // Thread-safety: as the store: one thread at a time.
 
@@ -27,6 +28,10 @@ class StoreTrainingLog final : public TrainingLog {
   }
   void FinishRun(std::int64_t run, std::string_view status, const Metrics& result) override {
     store_.FinishTrainingRun(run, status, result);
+  }
+  void RecordDropped(std::int64_t run, int epoch,
+                     const std::vector<DroppedChoice>& dropped) override {
+    store_.RecordDropped(run, epoch, dropped);
   }
 
  private:

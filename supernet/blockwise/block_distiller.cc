@@ -9,10 +9,13 @@
 #include <string>
 
 #include <torch/nn/utils/clip_grad.h>
+#include <ATen/Parallel.h>
+#include <torch/serialize.h>
 #include <torch/torch.h>
 
 #include "spaces/errors.h"
 #include "spaces/rng.h"
+#include "supernet/blockwise/block_shrinking.h"
 #include "supernet/data/dataset.h"
 #include "supernet/torch_threads.h"
 #include "supernet/training/optimizer.h"
@@ -51,6 +54,23 @@ at::Tensor NormalisedSquaredError(const at::Tensor& student, const at::Tensor& t
   return (student - teacher).pow(2).sum() / teacher.pow(2).sum().clamp_min(1e-12);
 }
 
+std::string DistillationLossName(DistillationLoss loss) {
+  return loss == DistillationLoss::kMeanSquaredError ? "mse" : "normalised_mse";
+}
+
+std::optional<DistillationLoss> ParseDistillationLoss(const std::string& name) {
+  for (const DistillationLoss loss :
+       {DistillationLoss::kNormalisedSquaredError, DistillationLoss::kMeanSquaredError}) {
+    if (DistillationLossName(loss) == name) return loss;
+  }
+  return std::nullopt;
+}
+
+at::Tensor BlockDistiller::Loss(const at::Tensor& student, const at::Tensor& teacher) const {
+  if (loss_ == DistillationLoss::kMeanSquaredError) return (student - teacher).pow(2).mean();
+  return NormalisedSquaredError(student, teacher);
+}
+
 struct BlockDistiller::Block {
   std::string name;
   std::vector<at::Tensor> params;  // the student's tensors this block computes with
@@ -61,12 +81,15 @@ struct BlockDistiller::Block {
 
 BlockDistiller::BlockDistiller(const SearchSpace& space, const ModelFamily& family,
                                std::shared_ptr<Supernet> student, const ModelFamily& teacher_family,
-                               std::shared_ptr<Network> teacher, SposOptions options)
+                               std::shared_ptr<Network> teacher, SposOptions options,
+                               DistillationLoss loss)
     : space_(space),
       family_(family),
       student_(std::move(student)),
       teacher_(std::move(teacher)),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      loss_(loss),
+      decisions_(space.Decisions()) {
   const std::vector<std::string> names = family_.BlockNames();
   const int count = static_cast<int>(names.size());
   const int teacher_count = static_cast<int>(teacher_family.BlockNames().size());
@@ -75,9 +98,15 @@ BlockDistiller::BlockDistiller(const SearchSpace& space, const ModelFamily& fami
                     family_.Name() + " space's networks " + std::to_string(count) +
                     ": block-wise distillation pairs them one to one");
   }
-  if (space_.Decisions().empty()) {
+  if (decisions_.empty()) {
     throw UserError("block-wise distillation needs a space whose decisions are independent; '" +
                     space_.Name() + "' has none to offer");
+  }
+  if (const std::optional<Architecture> largest = space_.Largest()) {
+    base_ = *largest;
+  } else {
+    Rng rng(0);
+    base_ = family_.TrainingPaths(rng, PathSampling::kSandwich, 0).front();
   }
   teacher_->Module().eval();
   std::vector<std::int64_t> shape = family_.InputShape();
@@ -151,11 +180,14 @@ BlockDistiller::BlockDistiller(const SearchSpace& space, const ModelFamily& fami
 
 BlockDistiller::~BlockDistiller() = default;
 
+const std::string& BlockDistiller::BlockName(int block) const {
+  return blocks_.at(static_cast<std::size_t>(block))->name;
+}
+
 std::vector<Architecture> BlockDistiller::ProbePaths() const {
-  Rng rng(0);
-  const Architecture base = family_.TrainingPaths(rng, PathSampling::kSandwich, 0).front();
+  const Architecture& base = base_;
   std::vector<Architecture> paths = {base};
-  const std::vector<Decision> decisions = space_.Decisions();
+  const std::vector<Decision>& decisions = decisions_;
   for (std::size_t p = 0; p < decisions.size(); ++p) {
     for (int v = 0; v < static_cast<int>(decisions[p].options.size()); ++v) {
       if (base.choices.at(p) == v) continue;
@@ -221,8 +253,8 @@ at::Tensor BlockDistiller::StudentBlock(int block, const Architecture& arch,
 double BlockDistiller::BlockLoss(int block, const Architecture& arch,
                                  const TeacherActivations& activations) const {
   torch::NoGradGuard no_grad;
-  return NormalisedSquaredError(StudentBlock(block, arch, activations),
-                                activations.outputs.at(static_cast<std::size_t>(block)))
+  return Loss(StudentBlock(block, arch, activations),
+              activations.outputs.at(static_cast<std::size_t>(block)))
       .item<double>();
 }
 
@@ -267,15 +299,15 @@ BlockTraining BlockDistiller::TrainBlock(int block, const ImageDataset& data,
       const auto first = order.begin() + step * batch_size;
       const std::vector<std::int64_t> positions(first, first + batch_size);
       const Batch batch = data.GetBatch(Split::kTrain, positions, &rng);
-      const Architecture arch = family_.TrainingPaths(rng, PathSampling::kUniform, 0).front();
+      Architecture arch = family_.TrainingPaths(rng, PathSampling::kUniform, 0).front();
+      if (shrinking_ != nullptr) shrinking_->Sample(block, rng, arch);
       SetLearningRate(*optimizer,
                       LearningRateAt(options_, epoch * steps + step, steps, total_steps));
       // Undefined, not zero: tensors off this step's path keep their weights and moments.
       for (at::Tensor& p : params) p.mutable_grad().reset();
       const TeacherActivations activations = Teach(batch.images, block);
-      const at::Tensor loss =
-          NormalisedSquaredError(StudentBlock(block, arch, activations),
-                                 activations.outputs[static_cast<std::size_t>(block)]);
+      const at::Tensor loss = Loss(StudentBlock(block, arch, activations),
+                                   activations.outputs[static_cast<std::size_t>(block)]);
       const double value = loss.item<double>();
       if (!std::isfinite(value)) {
         throw UserError("block-wise training of block " + b.name + " diverged at epoch " +
@@ -304,10 +336,26 @@ BlockTraining BlockDistiller::TrainBlock(int block, const ImageDataset& data,
     }
     const double mean = loss_sum / static_cast<double>(steps);
     result.epoch_losses.push_back(mean);
+    Metrics shown = {{"train_loss", mean}};
+    if (shrinking_ != nullptr) {
+      // Its own stream, apart from the training's draws.
+      Rng shrink_rng(MixSeed(MixSeed(options_.seed, 0x5b41000u + static_cast<std::uint64_t>(block)),
+                             static_cast<std::uint64_t>(epoch)));
+      const std::size_t before = shrinking_->Alive(block).size();
+      result.dropped.push_back(shrinking_->Shrink(block, epoch + 1, shrink_rng));
+      result.alive.push_back(static_cast<std::int64_t>(shrinking_->Alive(block).size()));
+      shown["choices_alive"] = static_cast<double>(result.alive.back());
+      if (progress != nullptr && !result.dropped.back().empty()) {
+        progress->Note("block " + b.name + ": shrinking dropped " +
+                       std::to_string(result.dropped.back().size()) + " of its " +
+                       std::to_string(before) + " choices after epoch " +
+                       std::to_string(epoch + 1));
+      }
+    }
     if (progress != nullptr) {
-      const double seconds =
+      shown["seconds"] =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
-      progress->EpochDone(epoch + 1, {{"train_loss", mean}, {"seconds", seconds}});
+      progress->EpochDone(epoch + 1, shown);
     }
   }
   if (progress != nullptr) progress->End();
@@ -315,46 +363,149 @@ BlockTraining BlockDistiller::TrainBlock(int block, const ImageDataset& data,
   return result;
 }
 
-std::vector<BlockTraining> BlockDistiller::TrainBlocks(const ImageDataset& data,
-                                                       SideBySide* workers, int threads_per_worker,
-                                                       TrainingProgress* progress, TrainingLog* log,
-                                                       const std::atomic<bool>* stop) {
+void BlockDistiller::SaveBlock(int block, const BlockTraining& training,
+                               const std::filesystem::path& path) {
+  std::filesystem::path partial = path;
+  partial += ".partial";
+  try {
+    std::filesystem::create_directories(path.parent_path());
+    torch::serialize::OutputArchive archive;
+    const std::vector<at::Tensor> params = BlockParameters(block);
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      archive.write("tensor" + std::to_string(i), params[i].detach(), /*is_buffer=*/true);
+    }
+    archive.write("epoch_losses", torch::tensor(training.epoch_losses, torch::kFloat64), true);
+    archive.write("seconds", torch::tensor(training.seconds, torch::kFloat64), true);
+    if (shrinking_ != nullptr) {
+      archive.write("alive", torch::tensor(shrinking_->Alive(block), torch::kInt64), true);
+      archive.write("alive_per_epoch", torch::tensor(training.alive, torch::kInt64), true);
+    }
+    archive.save_to(partial.string());
+    std::filesystem::rename(partial, path);
+  } catch (const std::exception& error) {
+    throw UserError("cannot write the trained block " + path.string() + ": " + error.what());
+  }
+}
+
+bool BlockDistiller::LoadBlock(int block, const std::filesystem::path& path,
+                               BlockTraining& training) {
+  if (!std::filesystem::exists(path)) return false;
+  const std::string error_prefix = "cannot read the trained block " + path.string() + ": ";
+  const std::vector<at::Tensor> params = BlockParameters(block);
+  std::vector<at::Tensor> values(params.size());
+  at::Tensor losses;
+  at::Tensor seconds;
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path.string());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      if (!archive.try_read("tensor" + std::to_string(i), values[i], true) ||
+          !values[i].sizes().equals(params[i].sizes())) {
+        throw UserError(error_prefix + "it holds other tensors than block " + BlockName(block) +
+                        "'s (delete it to train the block again)");
+      }
+    }
+    archive.read("epoch_losses", losses, true);
+    archive.read("seconds", seconds, true);
+    if (shrinking_ != nullptr) {
+      at::Tensor alive;
+      at::Tensor per_epoch;
+      if (!archive.try_read("alive", alive, true) ||
+          !archive.try_read("alive_per_epoch", per_epoch, true)) {
+        throw UserError(error_prefix + "it was trained without shrinking");
+      }
+      shrinking_->SetAlive(block, std::vector<std::int64_t>(
+                                      alive.data_ptr<std::int64_t>(),
+                                      alive.data_ptr<std::int64_t>() + alive.numel()));
+      training.alive.assign(per_epoch.data_ptr<std::int64_t>(),
+                            per_epoch.data_ptr<std::int64_t>() + per_epoch.numel());
+    } else if (at::Tensor alive; archive.try_read("alive", alive, true)) {
+      throw UserError(error_prefix + "it was trained with shrinking");
+    }
+  } catch (const c10::Error& error) {
+    throw UserError(error_prefix + error.what_without_backtrace());
+  }
+  torch::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(values[i]);
+  training.epoch_losses.assign(losses.data_ptr<double>(),
+                               losses.data_ptr<double>() + losses.numel());
+  training.seconds = seconds.item<double>();
+  training.reused = true;
+  return true;
+}
+
+std::vector<BlockTraining> BlockDistiller::TrainBlocks(
+    const ImageDataset& data, SideBySide* workers, int threads_per_worker,
+    TrainingProgress* progress, TrainingLog* log, const std::atomic<bool>* stop,
+    const std::filesystem::path& checkpoint_dir, const nlohmann::json& log_config) {
   const int count = Blocks();
   std::vector<BlockTraining> results(static_cast<std::size_t>(count));
   student_->Module().train();
+  auto file = [&](int b) {
+    return checkpoint_dir / ("block-" + std::to_string(b) + ".pt");
+  };
+  // Blocks trained by an earlier run are read first, on this thread.
+  std::vector<int> to_train;
+  for (int b = 0; b < count; ++b) {
+    if (!checkpoint_dir.empty() && LoadBlock(b, file(b), results[static_cast<std::size_t>(b)])) {
+      if (progress != nullptr) {
+        progress->Note("reusing the distilled block " + BlockName(b) + " " + file(b).string());
+      }
+    } else {
+      to_train.push_back(b);
+    }
+  }
   auto train = [&](int b, TrainingProgress* shown, TrainingLog* logged) {
     std::int64_t run = -1;
     if (logged != nullptr) {
-      run = logged->BeginRun("supernet",
-                             {{"blockwise_block", blocks_[static_cast<std::size_t>(b)]->name},
-                              {"training", SposOptionsJson(options_)}});
+      nlohmann::json config = log_config.is_object() ? log_config : nlohmann::json::object();
+      config["blockwise_block"] = BlockName(b);
+      config["training"] = SposOptionsJson(options_);
+      config["loss"] = DistillationLossName(loss_);
+      if (!checkpoint_dir.empty()) config["checkpoint"] = file(b).string();
+      config["threads"] = at::get_num_threads();
+      run = logged->BeginRun("supernet", config);
     }
-    results[static_cast<std::size_t>(b)] = TrainBlock(b, data, shown, stop);
+    BlockTraining& r = results[static_cast<std::size_t>(b)];
+    r = TrainBlock(b, data, shown, stop);
+    const bool finished = static_cast<std::int64_t>(r.epoch_losses.size()) == options_.epochs;
+    if (finished && !checkpoint_dir.empty()) SaveBlock(b, r, file(b));
     if (logged != nullptr) {
-      const BlockTraining& r = results[static_cast<std::size_t>(b)];
       for (std::size_t e = 0; e < r.epoch_losses.size(); ++e) {
-        logged->RecordEpoch(run, static_cast<int>(e + 1), {{"train_loss", r.epoch_losses[e]}});
+        Metrics values = {{"train_loss", r.epoch_losses[e]}};
+        if (e < r.alive.size()) values["choices_alive"] = static_cast<double>(r.alive[e]);
+        logged->RecordEpoch(run, static_cast<int>(e + 1), values);
+        if (e < r.dropped.size() && !r.dropped[e].empty()) {
+          logged->RecordDropped(run, static_cast<int>(e + 1), r.dropped[e]);
+        }
       }
-      const bool finished = static_cast<std::int64_t>(r.epoch_losses.size()) == options_.epochs;
       logged->FinishRun(run, finished ? "finished" : "interrupted",
                         {{"seconds", r.seconds},
                          {"train_loss", r.epoch_losses.empty() ? 0.0 : r.epoch_losses.back()}});
     }
   };
-  if (workers != nullptr && workers->Workers() > 1 && count > 1) {
+  const int jobs = static_cast<int>(to_train.size());
+  if (workers != nullptr && workers->Workers() > 1 && jobs > 1) {
     SideBySideReports reports(progress, log,
-                              std::to_string(count) + " blocks distilled, " +
-                                  std::to_string(std::min(workers->Workers(), count)) +
+                              std::to_string(jobs) + " blocks distilled, " +
+                                  std::to_string(std::min(workers->Workers(), jobs)) +
                                   " side by side",
-                              count, options_.epochs);
-    workers->RunEach(count, [&](int b) {
+                              jobs, options_.epochs);
+    workers->RunEach(jobs, [&](int k) {
       const ThisThreadsTorchThreads torch_threads(threads_per_worker);
-      train(b, reports.Progress(b), reports.Log());
-      reports.Done(b);
+      const int b = to_train[static_cast<std::size_t>(k)];
+      train(b, reports.Progress(k), reports.Log());
+      if (static_cast<std::int64_t>(results[static_cast<std::size_t>(b)].epoch_losses.size()) ==
+          options_.epochs) {
+        reports.Done(k);
+      }
     });
     reports.End();
   } else {
-    for (int b = 0; b < count; ++b) train(b, progress, log);
+    for (const int b : to_train) {
+      train(b, progress, log);
+      if (stop != nullptr && stop->load()) break;
+    }
   }
   student_->Module().eval();
   return results;

@@ -23,6 +23,8 @@
 // The teacher's activations are computed from each batch as it comes (no grad, eval mode), not
 // cached: with augmentation every epoch's images differ, and the teacher's forward pass up to
 // the block costs less than the block's own forward and backward pass.
+// Checkpoints (TrainBlocks' checkpoint_dir): each block is kept once all its epochs are done, so
+// an interrupted run trains again only the blocks it had not finished, from their start.
 //
 // Thread-safety: construct on one thread. TrainBlock for different blocks may run on different
 // threads at once (the teacher and the student's module flags are only read); nothing else may
@@ -31,11 +33,15 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
+#include <nlohmann/json.hpp>
 #include <torch/nn/modules/linear.h>
 
 #include "spaces/architecture.h"
@@ -58,8 +64,24 @@ struct TeacherActivations {
 // One block's training: the mean loss of each epoch trained (fewer than asked when stopped).
 struct BlockTraining {
   std::vector<double> epoch_losses;
+  // With shrinking (ShrinkWith), per epoch trained: the choices dropped after it and the
+  // block's alive choices left.
+  std::vector<std::vector<DroppedChoice>> dropped;
+  std::vector<std::int64_t> alive;
   double seconds = 0;
+  bool reused = false;  // read from its checkpoint, trained by an earlier run
 };
+
+// What a block minimises against the teacher's output t (s: the student block's, bridged).
+enum class DistillationLoss {
+  // |s - t|^2 / |t|^2 over the batch: scale-free, so that blocks whose activations are larger
+  // do not outweigh the others in an architecture's summed score. The default.
+  kNormalisedSquaredError,
+  // mean((s - t)^2): NAS-BERT's and DNA's plain MSE.
+  kMeanSquaredError,
+};
+
+class BlockShrinking;
 
 class BlockDistiller {
  public:
@@ -72,15 +94,27 @@ class BlockDistiller {
   // in anything but their feature size, or logits of another size.
   BlockDistiller(const SearchSpace& space, const ModelFamily& family,
                  std::shared_ptr<Supernet> student, const ModelFamily& teacher_family,
-                 std::shared_ptr<Network> teacher, SposOptions options);
+                 std::shared_ptr<Network> teacher, SposOptions options,
+                 DistillationLoss loss = DistillationLoss::kNormalisedSquaredError);
   ~BlockDistiller();
   BlockDistiller(const BlockDistiller&) = delete;
   BlockDistiller& operator=(const BlockDistiller&) = delete;
 
   int Blocks() const { return static_cast<int>(blocks_.size()); }
+  const std::string& BlockName(int block) const;
   Supernet& Student() { return *student_; }
+  // The space's decisions (independent: every combination is a member).
+  const std::vector<Decision>& Decisions() const { return decisions_; }
+  // The path whose choices stand in where a block does not read them: the space's largest
+  // member (or the family's largest training path). Block scores are taken on it.
+  const Architecture& BasePath() const { return base_; }
   // The tensors block `block` trains (its share of the supernet, and its bridges).
   std::vector<at::Tensor> BlockParameters(int block) const;
+
+  // Trains each block's paths only on its alive choices and shrinks them after each epoch
+  // (supernet/blockwise/block_shrinking.h); `shrinking` (made with this distiller) must outlive
+  // the training, and a block's checkpoint then keeps its alive choices. Null: no shrinking.
+  void ShrinkWith(BlockShrinking* shrinking) { shrinking_ = shrinking; }
 
   // The teacher's activations on `images` up to and including block `last` (every block by
   // default).
@@ -95,10 +129,16 @@ class BlockDistiller {
                            const std::atomic<bool>* stop = nullptr);
   // Trains every block: side by side on `workers` when given (each block on one worker with
   // `threads_per_worker` intra-op threads), else one after the other on this thread; progress
-  // and log as SideBySideReports shows them. Leaves the student in eval mode.
+  // and log as SideBySideReports shows them (a run of kind "supernet" per block trained, its
+  // config {"blockwise_block": name, "training": ...} plus `log_config`'s keys). With a
+  // `checkpoint_dir`, a block whose file block-<b>.pt is there is read instead of trained and
+  // each finished block is written there. Leaves the student in eval mode. Throws UserError
+  // when a block's file cannot be read or holds other tensors.
   std::vector<BlockTraining> TrainBlocks(const ImageDataset& data, SideBySide* workers,
                                          int threads_per_worker, TrainingProgress* progress,
-                                         TrainingLog* log, const std::atomic<bool>* stop);
+                                         TrainingLog* log, const std::atomic<bool>* stop,
+                                         const std::filesystem::path& checkpoint_dir = {},
+                                         const nlohmann::json& log_config = {});
 
   // The loss of block `block` of `arch`'s path on the teacher's `activations` (no grad; the
   // student in eval mode). Throws UserError when `arch` takes a feature size the block was
@@ -116,16 +156,28 @@ class BlockDistiller {
 
   // Architectures that together take every option of every decision of the space.
   std::vector<Architecture> ProbePaths() const;
+  at::Tensor Loss(const at::Tensor& student, const at::Tensor& teacher) const;
+  // A finished block's tensors and epoch losses, and back (false: no file).
+  void SaveBlock(int block, const BlockTraining& training, const std::filesystem::path& path);
+  bool LoadBlock(int block, const std::filesystem::path& path, BlockTraining& training);
 
   const SearchSpace& space_;
   const ModelFamily& family_;
   std::shared_ptr<Supernet> student_;
   std::shared_ptr<Network> teacher_;
   SposOptions options_;
+  DistillationLoss loss_;
+  std::vector<Decision> decisions_;
+  Architecture base_;
   std::vector<std::unique_ptr<Block>> blocks_;
+  BlockShrinking* shrinking_ = nullptr;
 };
 
 // The normalised squared error |student - teacher|^2 / |teacher|^2 (a scalar tensor).
 at::Tensor NormalisedSquaredError(const at::Tensor& student, const at::Tensor& teacher);
+
+// The loss's config name ("normalised_mse", "mse") and back (nullopt: no such loss).
+std::string DistillationLossName(DistillationLoss loss);
+std::optional<DistillationLoss> ParseDistillationLoss(const std::string& name);
 
 }  // namespace sculpt

@@ -1,6 +1,7 @@
 #include "supernet/blockwise/block_score_table.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "spaces/errors.h"
 #include "spaces/rng.h"
@@ -8,48 +9,47 @@
 
 namespace sculpt {
 
-BlockScoreTable BlockScoreTable::Build(const BlockDistiller& distiller, const SearchSpace& space,
-                                       const ModelFamily& family,
-                                       const std::vector<TeacherActivations>& batches,
-                                       SideBySide* workers, int threads_per_worker,
-                                       const std::function<void()>& on_entry) {
-  if (batches.empty()) throw UserError("block-wise scoring needs at least one batch");
-  const std::vector<Decision> decisions = space.Decisions();
-  if (decisions.empty()) {
-    throw UserError("block-wise scoring needs a space whose decisions are independent; '" +
-                    space.Name() + "' has none to offer");
-  }
-  const std::optional<Architecture> largest = space.Largest();
-  Rng rng(0);
-  const Architecture base =
-      largest ? *largest : family.TrainingPaths(rng, PathSampling::kSandwich, 0).front();
-
+BlockScoreTable BlockScoreTable::Layout(const std::vector<Decision>& decisions,
+                                        const ModelFamily& family) {
   BlockScoreTable table;
-  // Every (block, entry) as one job list, so that workers stay busy across blocks.
-  std::vector<std::pair<int, std::int64_t>> jobs;
-  for (int b = 0; b < distiller.Blocks(); ++b) {
+  const int blocks = static_cast<int>(family.BlockNames().size());
+  for (int b = 0; b < blocks; ++b) {
     Block block;
     block.positions = family.BlockDecisions(b);
     std::int64_t size = 1;
     for (const int p : block.positions) {
       block.strides.push_back(size);
-      size *= static_cast<std::int64_t>(decisions.at(static_cast<std::size_t>(p)).options.size());
+      block.radices.push_back(
+          static_cast<std::int64_t>(decisions.at(static_cast<std::size_t>(p)).options.size()));
+      size *= block.radices.back();
     }
     block.scores.assign(static_cast<std::size_t>(size), 0.0);
-    for (std::int64_t e = 0; e < size; ++e) jobs.emplace_back(b, e);
     table.blocks_.push_back(std::move(block));
+  }
+  return table;
+}
+
+BlockScoreTable BlockScoreTable::Build(const BlockDistiller& distiller, const ModelFamily& family,
+                                       const std::vector<TeacherActivations>& batches,
+                                       SideBySide* workers, int threads_per_worker,
+                                       const std::function<void()>& on_entry) {
+  if (batches.empty()) throw UserError("block-wise scoring needs at least one batch");
+  const std::vector<Decision>& decisions = distiller.Decisions();
+  const Architecture& base = distiller.BasePath();
+  BlockScoreTable table = Layout(decisions, family);
+  // Every (block, entry) as one job list, so that workers stay busy across blocks.
+  std::vector<std::pair<int, std::int64_t>> jobs;
+  for (int b = 0; b < table.Blocks(); ++b) {
+    for (std::size_t e = 0; e < table.Entries(b); ++e) {
+      jobs.emplace_back(b, static_cast<std::int64_t>(e));
+    }
   }
   auto score = [&](std::size_t first, std::size_t end) {
     for (std::size_t j = first; j < end; ++j) {
       const auto [b, entry] = jobs[j];
       Block& block = table.blocks_[static_cast<std::size_t>(b)];
       Architecture arch = base;
-      for (std::size_t k = 0; k < block.positions.size(); ++k) {
-        const auto options = static_cast<std::int64_t>(
-            decisions[static_cast<std::size_t>(block.positions[k])].options.size());
-        arch.choices[static_cast<std::size_t>(block.positions[k])] =
-            static_cast<int>(entry / block.strides[k] % options);
-      }
+      table.WriteEntry(b, entry, arch);
       double sum = 0;
       for (const TeacherActivations& batch : batches) sum += distiller.BlockLoss(b, arch, batch);
       block.scores[static_cast<std::size_t>(entry)] = sum / static_cast<double>(batches.size());
@@ -89,6 +89,52 @@ double BlockScoreTable::Score(const Architecture& arch) const {
   double sum = 0;
   for (const Block& b : blocks_) sum += b.scores[Index(b, arch)];
   return sum;
+}
+
+
+void BlockScoreTable::WriteEntry(int block, std::int64_t entry, Architecture& arch) const {
+  const Block& b = blocks_.at(static_cast<std::size_t>(block));
+  for (std::size_t k = 0; k < b.positions.size(); ++k) {
+    arch.choices.at(static_cast<std::size_t>(b.positions[k])) =
+        static_cast<int>(entry / b.strides[k] % b.radices[k]);
+  }
+}
+
+nlohmann::json BlockScoreTable::Json() const {
+  nlohmann::json blocks = nlohmann::json::array();
+  for (const Block& b : blocks_) {
+    blocks.push_back({{"positions", b.positions}, {"radices", b.radices}, {"scores", b.scores}});
+  }
+  return {{"format", "sculpt-block-scores"}, {"format_version", 1}, {"blocks", blocks}};
+}
+
+std::optional<BlockScoreTable> BlockScoreTable::FromJson(const nlohmann::json& json,
+                                                         const std::vector<Decision>& decisions,
+                                                         const ModelFamily& family) {
+  BlockScoreTable table = Layout(decisions, family);
+  try {
+    if (json.at("format") != "sculpt-block-scores" || json.at("format_version") != 1) {
+      return std::nullopt;
+    }
+    const nlohmann::json& blocks = json.at("blocks");
+    if (!blocks.is_array() || blocks.size() != table.blocks_.size()) return std::nullopt;
+    for (std::size_t b = 0; b < blocks.size(); ++b) {
+      Block& block = table.blocks_[b];
+      if (blocks[b].at("positions").get<std::vector<int>>() != block.positions ||
+          blocks[b].at("radices").get<std::vector<std::int64_t>>() != block.radices) {
+        return std::nullopt;
+      }
+      std::vector<double> scores = blocks[b].at("scores").get<std::vector<double>>();
+      if (scores.size() != block.scores.size()) return std::nullopt;
+      for (const double s : scores) {
+        if (!std::isfinite(s)) return std::nullopt;
+      }
+      block.scores = std::move(scores);
+    }
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+  return table;
 }
 
 }  // namespace sculpt

@@ -14,7 +14,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "spaces/architecture.h"
 #include "spaces/prepare.h"
@@ -29,13 +32,16 @@ class BlockScoreTable {
   // Scores every entry of every block with `distiller` on `batches` (the teacher's activations
   // of fixed validation batches; at least one): side by side on `workers` when given, each
   // worker with `threads_per_worker` intra-op threads. The architecture an entry is scored with
-  // takes the entry's values at the block's positions and the space's largest path's elsewhere
+  // takes the entry's values at the block's positions and the distiller's base path's elsewhere
   // (the block does not read them). `on_entry`, when given, is called after each entry from the
   // thread that scored it (for a progress display; it must be thread-safe).
-  static BlockScoreTable Build(const BlockDistiller& distiller, const SearchSpace& space,
-                               const ModelFamily& family,
+  static BlockScoreTable Build(const BlockDistiller& distiller, const ModelFamily& family,
                                const std::vector<TeacherActivations>& batches, SideBySide* workers,
                                int threads_per_worker, const std::function<void()>& on_entry = {});
+
+  // The table's shape for `decisions` (a space's independent decisions) and `family`'s blocks,
+  // every score zero: what Build fills in.
+  static BlockScoreTable Layout(const std::vector<Decision>& decisions, const ModelFamily& family);
 
   int Blocks() const { return static_cast<int>(blocks_.size()); }
   // Entries of block `block`: the product of the option counts at its positions.
@@ -46,17 +52,33 @@ class BlockScoreTable {
   const std::vector<int>& Positions(int block) const {
     return blocks_.at(static_cast<std::size_t>(block)).positions;
   }
+  // Writes entry `entry`'s values into `arch` at block `block`'s positions (the rest untouched).
+  void WriteEntry(int block, std::int64_t entry, Architecture& arch) const;
+  // Which entry of block `block` `arch` takes (in [0, Entries(block))).
+  std::int64_t Entry(int block, const Architecture& arch) const {
+    return static_cast<std::int64_t>(Index(blocks_.at(static_cast<std::size_t>(block)), arch));
+  }
   // The entry of block `block` for `arch`.
   double BlockScore(int block, const Architecture& arch) const;
   // The sum of `arch`'s blocks' entries.
   double Score(const Architecture& arch) const;
 
+  // The table as JSON (kept beside the trained blocks, so that a later run need not score
+  // again), and back: nullopt when `json` is not a table of this layout (the space's decisions
+  // and the family's blocks), so that the caller scores anew.
+  nlohmann::json Json() const;
+  static std::optional<BlockScoreTable> FromJson(const nlohmann::json& json,
+                                                 const std::vector<Decision>& decisions,
+                                                 const ModelFamily& family);
+
  private:
   struct Block {
     std::vector<int> positions;
     std::vector<std::int64_t> strides;  // per position: its weight in the dense index
+    std::vector<std::int64_t> radices;  // per position: the decision's option count
     std::vector<double> scores;
   };
+
   std::size_t Index(const Block& block, const Architecture& arch) const;
 
   std::vector<Block> blocks_;

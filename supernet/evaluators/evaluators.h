@@ -15,6 +15,14 @@
 //   supernet on one decision (few_shot {split, epochs, learning_rate, auto_batches,
 //   side_by_side}); its sub-supernets train side by side on PrepareContext::workers, each with
 //   threads_per_worker intra-op threads, unless side_by_side is false or there is one worker.
+// kind "blockwise" distils the supernet block by block from a trained teacher (blockwise
+//   {teacher (an export folder), loss ("normalised_mse" | "mse"), side_by_side}; training
+//   {SposOptions keys}: epochs per block) and scores a candidate by the sum of its blocks'
+//   losses on the first eval_images validation images (visible: block_loss, lower is better,
+//   and latency_ms when latency_runs > 0, default 0; reported: block<k>_loss). Each block's
+//   choices are scored once into a table (supernet/blockwise/block_score_table.h), so an
+//   evaluation is a few look-ups. The trained blocks and the table are kept under
+//   PrepareContext::checkpoint_dir and reused by later runs of the same settings.
 // "train": trains every candidate from scratch (see network_trainer.h): valid_accuracy and
 //   valid_loss are visible, test_accuracy, test_loss and train_seconds only reported. Options:
 //   dataset {...}, training {SposOptions keys}, valid_images (0: all), eval_batch_size (500),
@@ -32,15 +40,36 @@
 // Thread-safety: Evaluate may run on many engine workers at once and gives the same score for
 // the same architecture whatever the number of workers (latency, a measurement, excepted).
 
+#include <filesystem>
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "spaces/evaluator.h"
 #include "supernet/model_family.h"
 
 namespace sculpt {
 
+// A trained network Sculpt exported: a folder with architecture.json and model.pt, read by
+// code that knows every space (experiments/models/model_export.h: ReadExportedModel).
+struct ExportedModel {
+  std::filesystem::path folder;
+  std::string space;  // its space's name
+  std::string arch;   // its architecture's string form
+  std::shared_ptr<const ModelFamily> family;
+  std::shared_ptr<Network> network;  // the trained weights, in eval mode
+};
+// Reads an export folder; throws UserError naming the folder and what is wrong with it.
+using ExportedModelReader = std::function<ExportedModel(const std::filesystem::path& folder)>;
+
+// `read_model` reads kind blockwise's teacher.
 std::unique_ptr<Evaluator> MakeSupernetEvaluator(Options& options, const EvaluatorContext& context,
-                                                 std::shared_ptr<const ModelFamily> family);
+                                                 std::shared_ptr<const ModelFamily> family,
+                                                 const ExportedModelReader& read_model);
+// Kind "blockwise" of the supernet evaluator (its other options already read).
+std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const EvaluatorContext& context,
+                                                  std::shared_ptr<const ModelFamily> family,
+                                                  const ExportedModelReader& read_model);
 std::unique_ptr<Evaluator> MakeTrainEvaluator(Options& options, const EvaluatorContext& context,
                                               std::shared_ptr<const ModelFamily> family);
 std::unique_ptr<Evaluator> MakePruneEvaluator(Options& options, const EvaluatorContext& context);

@@ -351,13 +351,24 @@ class SupernetEvaluator final : public Evaluator {
 }  // namespace
 
 std::unique_ptr<Evaluator> MakeSupernetEvaluator(Options& options, const EvaluatorContext& context,
-                                                 std::shared_ptr<const ModelFamily> family) {
+                                                 std::shared_ptr<const ModelFamily> family,
+                                                 const ExportedModelReader& read_model) {
+  const std::string kind =
+      options.String("kind", "one_shot", {"one_shot", "few_shot", "blockwise"});
+  if (kind == "blockwise") {
+    if (options.Has("few_shot")) {
+      options.Error("few_shot", "is read only with \"kind\": \"few_shot\"");
+    }
+    return MakeBlockwiseEvaluator(options, context, std::move(family), read_model);
+  }
+  if (options.Has("blockwise")) {
+    options.Error("blockwise", "is read only with \"kind\": \"blockwise\"");
+  }
   Options training_block = options.Child("training");
   SposOptions training = ReadSposOptions(training_block, context.seed);
   ReadPathSampling(training_block, training);
   training_block.Finish();
   std::optional<FewShotSettings> few_shot;
-  const std::string kind = options.String("kind", "one_shot", {"one_shot", "few_shot"});
   if (kind == "few_shot") {
     Options block = options.Child("few_shot");
     FewShotSettings settings;

@@ -63,6 +63,11 @@ class SideBySideReports::SerialLog final : public TrainingLog {
     std::lock_guard lock(mutex_);
     log_.FinishRun(run, status, result);
   }
+  void RecordDropped(std::int64_t run, int epoch,
+                     const std::vector<DroppedChoice>& dropped) override {
+    std::lock_guard lock(mutex_);
+    log_.RecordDropped(run, epoch, dropped);
+  }
 
  private:
   TrainingLog& log_;

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <filesystem>
+#include <map>
 #include <mutex>
+#include <set>
 #include <numeric>
 
 #include "spaces/errors.h"
@@ -14,6 +17,7 @@
 #include "spaces/transformer.h"
 #include "supernet/blockwise/block_distiller.h"
 #include "supernet/blockwise/block_score_table.h"
+#include "supernet/blockwise/block_shrinking.h"
 #include "supernet/data/dataset.h"
 #include "supernet/families.h"
 #include "supernet/nb201/nb201_family.h"
@@ -152,7 +156,7 @@ TEST_F(BlockwiseTest, AnArchitecturesScoreIsTheSumOfItsBlocksLossesLookedUp) {
   int entries = 0;
   std::mutex mutex;
   const BlockScoreTable table =
-      BlockScoreTable::Build(*distiller, *space_, *family_, batches, &workers, 1, [&] {
+      BlockScoreTable::Build(*distiller, *family_, batches, &workers, 1, [&] {
         std::lock_guard lock(mutex);
         ++entries;
       });
@@ -227,6 +231,159 @@ TEST_F(BlockwiseTest, ATeacherThatDoesNotFitIsRefusedWithItsShapes) {
   transformer::Skeleton deeper = Teacher();
   deeper.layers = 6;  // 3 blocks
   refused(deeper, "the teacher has 3 blocks");
+}
+
+// Shrinking: the cost bins of block 0's alive choices before a round, as Shrink makes them.
+std::vector<std::vector<std::int64_t>> CostBins(const BlockShrinking& shrinking,
+                                                const SearchSpace& space,
+                                                const BlockDistiller& distiller,
+                                                const BlockScoreTable& layout, int bins) {
+  std::vector<std::int64_t> alive = shrinking.Alive(0);
+  auto cost = [&](std::int64_t e) {
+    Architecture arch = distiller.BasePath();
+    layout.WriteEntry(0, e, arch);
+    return space.Cost(arch).at("params");
+  };
+  std::stable_sort(alive.begin(), alive.end(),
+                   [&](std::int64_t a, std::int64_t b) { return cost(a) < cost(b); });
+  std::vector<std::vector<std::int64_t>> result;
+  const auto size = static_cast<std::int64_t>(alive.size());
+  for (int k = 0; k < bins; ++k) {
+    result.emplace_back(alive.begin() + size * k / bins, alive.begin() + size * (k + 1) / bins);
+  }
+  return result;
+}
+
+TEST_F(BlockwiseTest, ShrinkingDropsTheWorseHalfOfEachCostBinDownToTheStopSize) {
+  const auto distiller = Distiller(Small(1));
+  distiller->TrainBlocks(*data_, nullptr, 1, nullptr, nullptr, nullptr);
+  ShrinkOptions options;
+  options.bins = 4;
+  options.stop = 10;
+  options.warmup_epochs = 2;
+  BlockShrinking shrinking(*distiller, *space_, *family_, ValidationBatches(*distiller), options);
+  const BlockScoreTable layout = BlockScoreTable::Layout(distiller->Decisions(), *family_);
+  ASSERT_EQ(shrinking.Alive(0).size(), 72u);
+  Rng rng(1);
+  EXPECT_TRUE(shrinking.Shrink(0, 1, rng).empty()) << "before warmup_epochs";
+
+  const std::vector<std::vector<std::int64_t>> bins =
+      CostBins(shrinking, *space_, *distiller, layout, 4);
+  const std::vector<DroppedChoice> dropped = shrinking.Shrink(0, 2, rng);
+  ASSERT_EQ(dropped.size(), 36u);
+  EXPECT_EQ(shrinking.Alive(0).size(), 36u);
+  EXPECT_EQ(shrinking.Alive(1).size(), 72u) << "another block's choices are its own";
+  const std::set<std::int64_t> alive(shrinking.Alive(0).begin(), shrinking.Alive(0).end());
+  std::vector<int> per_bin(4, 0);
+  for (const DroppedChoice& d : dropped) ++per_bin[static_cast<std::size_t>(d.bin)];
+  EXPECT_EQ(per_bin, (std::vector<int>{9, 9, 9, 9}));
+  // In each bin, every dropped choice scored worse than every kept one.
+  for (std::size_t k = 0; k < bins.size(); ++k) {
+    double worst_kept = 0;
+    for (const std::int64_t e : bins[k]) {
+      if (!alive.count(e)) continue;
+      Architecture arch = distiller->BasePath();
+      layout.WriteEntry(0, e, arch);
+      double sum = 0;
+      const std::vector<TeacherActivations> batches = ValidationBatches(*distiller);
+      for (const TeacherActivations& batch : batches) sum += distiller->BlockLoss(0, arch, batch);
+      worst_kept = std::max(worst_kept, sum / static_cast<double>(batches.size()));
+    }
+    for (const DroppedChoice& d : dropped) {
+      if (d.bin == static_cast<int>(k)) EXPECT_GE(d.score, worst_kept) << d.choice;
+    }
+  }
+  EXPECT_EQ(dropped.front().block, "layers1-2");
+  EXPECT_EQ(dropped.front().choice.rfind("embed=", 0), 0u) << dropped.front().choice;
+
+  // Halved again (bins of 9 lose 4, of 5 lose 2), and then never below stop: of 12 in bins
+  // of 3, the 2 that may go come from the first two bins.
+  EXPECT_EQ(shrinking.Shrink(0, 3, rng).size(), 16u);
+  EXPECT_EQ(shrinking.Shrink(0, 4, rng).size(), 8u);
+  const std::vector<DroppedChoice> last = shrinking.Shrink(0, 5, rng);
+  ASSERT_EQ(last.size(), 2u);
+  EXPECT_EQ(last[0].bin, 0);
+  EXPECT_EQ(last[1].bin, 1);
+  EXPECT_EQ(shrinking.Alive(0).size(), 10u);
+  EXPECT_TRUE(shrinking.Shrink(0, 6, rng).empty());
+
+  // Paths are drawn from the alive choices only.
+  const std::set<std::int64_t> left(shrinking.Alive(0).begin(), shrinking.Alive(0).end());
+  for (int i = 0; i < 200; ++i) {
+    Architecture arch = distiller->BasePath();
+    shrinking.Sample(0, rng, arch);
+    EXPECT_TRUE(left.count(layout.Entry(0, arch))) << space_->Format(arch);
+  }
+}
+
+TEST_F(BlockwiseTest, ShrinkingScoresSamplesPerBinAndNeedsACostMetric) {
+  const auto distiller = Distiller(Small(1));
+  ShrinkOptions options;
+  options.bins = 2;
+  options.samples_per_bin = 4;
+  BlockShrinking shrinking(*distiller, *space_, *family_, ValidationBatches(*distiller), options);
+  Rng rng(2);
+  EXPECT_EQ(shrinking.Shrink(1, 1, rng).size(), 4u);  // 2 of the 4 scored in each bin
+  EXPECT_EQ(shrinking.Alive(1).size(), 68u);
+  options.by = "latency_lut_ms";
+  EXPECT_THROW(
+      BlockShrinking(*distiller, *space_, *family_, ValidationBatches(*distiller), options),
+      UserError);
+}
+
+// A TrainingLog that keeps what shrinking recorded.
+class DroppedLog final : public TrainingLog {
+ public:
+  std::int64_t BeginRun(std::string_view, const nlohmann::json&) override { return runs++; }
+  void RecordEpoch(std::int64_t, int, const Metrics& values) override {
+    alive.push_back(values.at("choices_alive"));
+  }
+  void FinishRun(std::int64_t, std::string_view, const Metrics&) override {}
+  void RecordDropped(std::int64_t, int epoch, const std::vector<DroppedChoice>& d) override {
+    dropped[epoch] += static_cast<int>(d.size());
+  }
+  std::int64_t runs = 0;
+  std::vector<double> alive;
+  std::map<int, int> dropped;
+};
+
+TEST_F(BlockwiseTest, TrainingWithShrinkingLogsTheDropsAndItsCheckpointsKeepTheAliveChoices) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("sculpt_blockwise_shrink_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  ShrinkOptions options;
+  options.bins = 3;
+  options.stop = 20;
+  const auto first = Distiller(Small(2));
+  BlockShrinking shrinking(*first, *space_, *family_, ValidationBatches(*first), options);
+  first->ShrinkWith(&shrinking);
+  DroppedLog log;
+  const std::vector<BlockTraining> trained =
+      first->TrainBlocks(*data_, nullptr, 1, nullptr, &log, nullptr, dir);
+  first->ShrinkWith(nullptr);
+  // 72 -> 36 after epoch 1, -> 20 (stop) after epoch 2, in each of the 2 blocks.
+  EXPECT_EQ(log.alive, (std::vector<double>{36, 20, 36, 20}));
+  EXPECT_EQ(log.dropped, (std::map<int, int>{{1, 72}, {2, 32}}));
+  EXPECT_EQ(trained[0].alive, (std::vector<std::int64_t>{36, 20}));
+
+  // A second run reads the blocks, and their alive choices, from the checkpoints.
+  const auto second = Distiller(Small(2));
+  BlockShrinking again(*second, *space_, *family_, ValidationBatches(*second), options);
+  second->ShrinkWith(&again);
+  const std::vector<BlockTraining> read =
+      second->TrainBlocks(*data_, nullptr, 1, nullptr, nullptr, nullptr, dir);
+  second->ShrinkWith(nullptr);
+  for (int b = 0; b < 2; ++b) {
+    EXPECT_TRUE(read[static_cast<std::size_t>(b)].reused);
+    EXPECT_EQ(again.Alive(b), shrinking.Alive(b));
+    EXPECT_EQ(read[static_cast<std::size_t>(b)].epoch_losses,
+              trained[static_cast<std::size_t>(b)].epoch_losses);
+  }
+  // Without shrinking the same files are refused: they were trained on the alive choices.
+  const auto plain = Distiller(Small(2));
+  EXPECT_THROW(plain->TrainBlocks(*data_, nullptr, 1, nullptr, nullptr, nullptr, dir),
+               UserError);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

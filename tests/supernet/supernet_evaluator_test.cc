@@ -98,7 +98,7 @@ class SupernetEvaluatorTest : public ::testing::Test {
     context.space_config = nb201::SkeletonJson(skeleton_);
     std::shared_ptr<const ModelFamily> family;
     if (with_family_) family = MakeNb201Family(skeleton_);
-    auto evaluator = type == "supernet" ? MakeSupernetEvaluator(options, context, family)
+    auto evaluator = type == "supernet" ? MakeSupernetEvaluator(options, context, family, ExportedModelReader())
                                         : MakeTrainEvaluator(options, context, family);
     options.Finish();
     if (errors != nullptr) {

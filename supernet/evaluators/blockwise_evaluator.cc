@@ -1,0 +1,387 @@
+// The "supernet" evaluator of kind "blockwise" (see evaluators.h): a supernet distilled block by
+// block from a trained teacher (supernet/blockwise/block_distiller.h) and candidates scored by
+// the sum of their blocks' losses, looked up in a table scored once
+// (supernet/blockwise/block_score_table.h).
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+#include <numeric>
+#include <optional>
+#include <sstream>
+
+#include <ATen/Parallel.h>
+#include <torch/utils.h>
+
+#include "spaces/errors.h"
+#include "spaces/json_file.h"
+#include "spaces/options.h"
+#include "spaces/search_space.h"
+#include "supernet/blockwise/block_distiller.h"
+#include "supernet/blockwise/block_score_table.h"
+#include "supernet/blockwise/block_shrinking.h"
+#include "supernet/data/data_setup.h"
+#include "supernet/evaluators/evaluators.h"
+#include "supernet/latency.h"
+#include "supernet/torch_threads.h"
+#include "supernet/training/spos_trainer.h"
+
+namespace sculpt {
+namespace {
+
+constexpr const char* kScoresFile = "block_scores.json";
+
+// The reported metric of block `b` (0-based): block1_loss, block2_loss, ...
+std::string BlockMetric(int b) { return "block" + std::to_string(b + 1) + "_loss"; }
+
+// A file's bytes as a hash: the teacher's weights are part of what the blocks learn.
+std::string FileHash(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return HashToHex(HashText(bytes));
+}
+
+class BlockwiseEvaluator final : public Evaluator {
+ public:
+  BlockwiseEvaluator(DataSetup setup, SposOptions training, DistillationLoss loss,
+                     std::optional<ShrinkOptions> shrink, ExportedModel teacher,
+                     std::unique_ptr<BlockDistiller> distiller, const SearchSpace& space,
+                     bool side_by_side, std::int64_t eval_images, std::int64_t eval_batch_size,
+                     int latency_runs, int threads_per_worker)
+      : setup_(std::move(setup)),
+        training_(std::move(training)),
+        loss_(loss),
+        shrink_(std::move(shrink)),
+        space_(space),
+        teacher_(std::move(teacher)),
+        distiller_(std::move(distiller)),
+        side_by_side_(side_by_side),
+        eval_images_(eval_images),
+        eval_batch_size_(eval_batch_size),
+        latency_runs_(latency_runs),
+        threads_per_worker_(threads_per_worker) {}
+
+  std::vector<std::string> VisibleMetrics() const override {
+    std::vector<std::string> names = {"block_loss"};
+    if (latency_runs_ > 0) names.push_back("latency_ms");
+    return names;
+  }
+
+  std::vector<std::string> ReportedMetrics() const override {
+    std::vector<std::string> names;
+    for (int b = 0; b < distiller_->Blocks(); ++b) names.push_back(BlockMetric(b));
+    if (shrink_) names.push_back("dropped_blocks");
+    return names;
+  }
+
+  void Prepare(PrepareContext& context) override {
+    std::filesystem::path dir;
+    if (!context.checkpoint_dir.empty()) {
+      dir = context.checkpoint_dir / ("blockwise-" + HashToHex(HashText(Fingerprint())));
+    }
+    const int workers = context.workers != nullptr ? context.workers->Workers() : 1;
+    SideBySide* side = side_by_side_ && workers > 1 ? context.workers : nullptr;
+    if (context.progress != nullptr) {
+      context.progress->Note("block-wise distillation from the teacher " +
+                             teacher_.folder.string() + " (" + teacher_.arch + "), " +
+                             std::to_string(distiller_->Blocks()) + " blocks");
+    }
+    const std::vector<TeacherActivations> batches = ScoreBatches();
+    std::unique_ptr<BlockShrinking> shrinking;
+    if (shrink_) {
+      shrinking = std::make_unique<BlockShrinking>(*distiller_, space_, *setup_.family, batches,
+                                                   *shrink_);
+    }
+    distiller_->ShrinkWith(shrinking.get());
+    try {
+      distiller_->TrainBlocks(*setup_.data, side, threads_per_worker_, context.progress,
+                              context.log, context.stop, dir, Config());
+    } catch (...) {
+      distiller_->ShrinkWith(nullptr);
+      throw;
+    }
+    distiller_->ShrinkWith(nullptr);
+    if (context.StopRequested()) return;
+    if (shrinking) {
+      alive_.clear();
+      std::ostringstream kept;
+      for (int b = 0; b < distiller_->Blocks(); ++b) {
+        const BlockScoreTable layout =
+            BlockScoreTable::Layout(distiller_->Decisions(), *setup_.family);
+        std::vector<char> flags(layout.Entries(b), 0);
+        for (const std::int64_t e : shrinking->Alive(b)) flags[static_cast<std::size_t>(e)] = 1;
+        alive_.push_back(std::move(flags));
+        kept << (b ? ", " : "") << distiller_->BlockName(b) << " " << shrinking->Alive(b).size()
+             << " of " << layout.Entries(b);
+      }
+      if (context.progress != nullptr) {
+        context.progress->Note("choices left after shrinking: " + kept.str() +
+                               " (the dropped ones are still scored; dropped_blocks says how "
+                               "many of a candidate's blocks took one)");
+      }
+    }
+    table_ = ScoreTable(dir, batches, context);
+  }
+
+  Metrics Evaluate(const Architecture& arch, const EvalContext& /*context*/) const override {
+    if (!table_) {
+      throw InternalError("the blockwise evaluator was used before Prepare() scored its blocks");
+    }
+    Metrics metrics = {{"block_loss", table_->Score(arch)}};
+    int dropped = 0;
+    for (int b = 0; b < table_->Blocks(); ++b) {
+      metrics[BlockMetric(b)] = table_->BlockScore(b, arch);
+      if (!alive_.empty()) {
+        dropped += alive_[static_cast<std::size_t>(b)]
+                         [static_cast<std::size_t>(table_->Entry(b, arch))] == 0;
+      }
+    }
+    if (shrink_) metrics["dropped_blocks"] = dropped;
+    if (latency_runs_ > 0) {
+      at::init_num_threads();
+      torch::NoGradGuard no_grad;
+      const std::shared_ptr<Network> network = setup_.family->BuildNetwork(arch, 0);
+      network->Module().eval();
+      metrics["latency_ms"] = MeasureLatencyMs(
+          [&](const at::Tensor& x) { return network->Forward(x); }, setup_.family->InputShape(),
+          latency_runs_);
+    }
+    return metrics;
+  }
+
+ private:
+  // The table of every block's entries, read from `dir` when an earlier run of the same
+  // settings scored it, else scored now on the teacher's activations of the fixed validation
+  // batches (and kept in `dir`).
+  std::optional<BlockScoreTable> ScoreTable(const std::filesystem::path& dir,
+                                            const std::vector<TeacherActivations>& batches,
+                                            PrepareContext& context) const {
+    const std::filesystem::path file =
+        dir.empty() ? dir
+                    : dir / ("scores-" + std::to_string(eval_images_) + "x" +
+                             std::to_string(eval_batch_size_) + "-" + kScoresFile);
+    if (!file.empty() && std::filesystem::exists(file)) {
+      std::optional<BlockScoreTable> read = BlockScoreTable::FromJson(
+          ReadJsonFile(file, "the block score table"), distiller_->Decisions(), *setup_.family);
+      if (read) {
+        if (context.progress != nullptr) {
+          context.progress->Note("reusing the block score table " + file.string());
+        }
+        return read;
+      }
+      if (context.progress != nullptr) {
+        context.progress->Note("scoring the blocks again: " + file.string() +
+                               " is not a table of this space");
+      }
+    }
+    std::int64_t bytes = 0;
+    for (const TeacherActivations& batch : batches) {
+      // inputs[b + 1] is outputs[b]: count each tensor once.
+      for (const at::Tensor& t : batch.inputs) bytes += t.numel() * t.element_size();
+      bytes += batch.outputs.back().numel() * batch.outputs.back().element_size();
+    }
+    std::int64_t entries = 0;
+    const BlockScoreTable layout = BlockScoreTable::Layout(distiller_->Decisions(), *setup_.family);
+    for (int b = 0; b < layout.Blocks(); ++b) entries += static_cast<std::int64_t>(layout.Entries(b));
+    if (context.progress != nullptr) {
+      std::ostringstream note;
+      note.precision(3);
+      note << "scoring " << entries << " block choices on " << ValidationImages()
+           << " validation images (the teacher's activations on them: "
+           << static_cast<double>(bytes) / 1e6 << " MB, kept in memory while scoring)";
+      context.progress->Note(note.str());
+    }
+    // Notes, not a training bar: a tenth of the entries at a time, with the rate.
+    std::mutex mutex;
+    std::int64_t done = 0;
+    const auto start = std::chrono::steady_clock::now();
+    auto rate = [&] {
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::ostringstream text;
+      text.precision(3);
+      text << done << " of " << entries << " block choices scored in " << seconds << " s ("
+           << static_cast<double>(done) / std::max(seconds, 1e-9) << " a second)";
+      return text.str();
+    };
+    const int workers = context.workers != nullptr ? context.workers->Workers() : 1;
+    BlockScoreTable table = BlockScoreTable::Build(
+        *distiller_, *setup_.family, batches, workers > 1 ? context.workers : nullptr,
+        threads_per_worker_, [&] {
+          if (context.progress == nullptr) return;
+          const std::lock_guard lock(mutex);
+          ++done;
+          if (done < entries && done % std::max<std::int64_t>(1, entries / 10) == 0) {
+            context.progress->Note(rate());
+          }
+        });
+    if (context.progress != nullptr) context.progress->Note(rate());
+    if (!file.empty()) WriteJsonFile(table.Json(), file, "the block score table");
+    return table;
+  }
+
+  std::int64_t ValidationImages() const {
+    const std::int64_t valid = setup_.data->Size(Split::kValidation);
+    return eval_images_ > 0 ? std::min(eval_images_, valid) : valid;
+  }
+
+  // The teacher's activations on the first ValidationImages() validation images, in batches of
+  // eval_batch_size (unaugmented: the same every run).
+  std::vector<TeacherActivations> ScoreBatches() const {
+    std::vector<TeacherActivations> batches;
+    const std::int64_t images = ValidationImages();
+    for (std::int64_t first = 0; first < images; first += eval_batch_size_) {
+      std::vector<std::int64_t> positions(
+          static_cast<std::size_t>(std::min(eval_batch_size_, images - first)));
+      std::iota(positions.begin(), positions.end(), first);
+      batches.push_back(distiller_->Teach(
+          setup_.data->GetBatch(Split::kValidation, positions, nullptr).images));
+    }
+    return batches;
+  }
+
+  nlohmann::json Config() const {
+    nlohmann::json config = {{"skeleton", setup_.family->Skeleton()},
+                             {"dataset", DescribeDataset(setup_.dataset)},
+                             {"teacher", {{"folder", teacher_.folder.string()},
+                                          {"space", teacher_.space},
+                                          {"arch", teacher_.arch}}}};
+    if (shrink_) config["shrink"] = ShrinkJson();
+    return config;
+  }
+
+  nlohmann::json ShrinkJson() const {
+    if (!shrink_) return nullptr;
+    return {{"bins", shrink_->bins},
+            {"samples_per_bin", shrink_->samples_per_bin},
+            {"stop", shrink_->stop},
+            {"warmup_epochs", shrink_->warmup_epochs},
+            {"by", shrink_->by},
+            // Choices are scored on these: part of what shrinking does.
+            {"eval_images", eval_images_},
+            {"eval_batch_size", eval_batch_size_}};
+  }
+
+  // Names the checkpoint folder: everything that changes the trained blocks.
+  std::string Fingerprint() const {
+    return setup_.family->Name() + "-blockwise-v1 " + setup_.family->Skeleton().dump() + " " +
+           SposOptionsJson(training_).dump() + " " + DescribeDataset(setup_.dataset) + " " +
+           DistillationLossName(loss_) + " shrink " + ShrinkJson().dump() + " teacher " +
+           teacher_.space + " " + teacher_.arch +
+           " " + teacher_.family->Skeleton().dump() + " " +
+           FileHash(teacher_.folder / "model.pt");
+  }
+
+  DataSetup setup_;
+  SposOptions training_;
+  DistillationLoss loss_;
+  std::optional<ShrinkOptions> shrink_;
+  const SearchSpace& space_;
+  ExportedModel teacher_;
+  std::unique_ptr<BlockDistiller> distiller_;
+  bool side_by_side_;
+  std::int64_t eval_images_;
+  std::int64_t eval_batch_size_;
+  int latency_runs_;
+  int threads_per_worker_;
+  std::optional<BlockScoreTable> table_;  // set by Prepare; read-only afterwards
+  std::vector<std::vector<char>> alive_;  // with shrinking: per block and entry, 1 when kept
+};
+
+}  // namespace
+
+std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const EvaluatorContext& context,
+                                                  std::shared_ptr<const ModelFamily> family,
+                                                  const ExportedModelReader& read_model) {
+  Options training_block = options.Child("training");
+  const SposOptions training = ReadSposOptions(training_block, context.seed);
+  training_block.Finish();
+  Options block = options.Child("blockwise");
+  const std::string teacher_text = block.RequiredString("teacher");
+  block.Describe("teacher",
+                 "the trained teacher: an export folder Sculpt wrote (architecture.json and "
+                 "model.pt), e.g. a run's final export of the space's largest network");
+  const std::string loss_name = block.String(
+      "loss", DistillationLossName(DistillationLoss::kNormalisedSquaredError),
+      {DistillationLossName(DistillationLoss::kNormalisedSquaredError),
+       DistillationLossName(DistillationLoss::kMeanSquaredError)});
+  const bool side_by_side = block.Bool("side_by_side", true);
+  std::optional<ShrinkOptions> shrink;
+  if (block.Has("shrink")) {
+    Options shrink_block = block.Child("shrink");
+    ShrinkOptions read;
+    read.bins = static_cast<int>(shrink_block.Int("bins", read.bins, 1, 1000000));
+    read.samples_per_bin =
+        static_cast<int>(shrink_block.Int("samples_per_bin", read.samples_per_bin, 0, 1000000));
+    read.stop = shrink_block.Int("stop", read.stop, 1);
+    read.warmup_epochs =
+        static_cast<int>(shrink_block.Int("warmup_epochs", read.warmup_epochs, 1, 1000000));
+    const std::vector<std::string> costs =
+        context.space != nullptr ? context.space->CostMetricNames() : std::vector<std::string>{};
+    read.by = shrink_block.String("by", read.by, costs);
+    shrink_block.Finish();
+    if (read.warmup_epochs > training.epochs) {
+      shrink_block.Error("warmup_epochs", "is more than the " + std::to_string(training.epochs) +
+                                              " epochs each block trains: nothing would shrink");
+    }
+    shrink = read;
+  }
+  block.Finish();
+  const std::int64_t eval_images = options.Int("eval_images", 1000, 0);
+  const std::int64_t eval_batch_size = options.Int("eval_batch_size", 250, 2);
+  const int latency_runs = static_cast<int>(options.Int("latency_runs", 0, 0, 10000));
+  DataSetup setup = ReadDataSetup(options, std::move(family), SpaceName(context), context.base_dir);
+  if (setup.data) {
+    const std::int64_t valid = setup.data->Size(Split::kValidation);
+    if (eval_images > valid) {
+      options.Error("eval_images", "expected at most the " + std::to_string(valid) +
+                                       " images of the validation split, got " +
+                                       std::to_string(eval_images));
+    }
+    if (training.batch_size > setup.data->Size(Split::kTrain)) {
+      options.Error("training.batch_size",
+                    "is larger than the train split (" +
+                        std::to_string(setup.data->Size(Split::kTrain)) + " images)");
+    }
+  }
+  if (context.space != nullptr && context.space->Decisions().empty()) {
+    options.Error("kind", "blockwise needs a space whose decisions are independent (each block's "
+                          "choices scored once); space '" + SpaceName(context) + "' names none");
+  }
+  if (!options.Errors().Empty() || context.space == nullptr) return nullptr;
+
+  // The teacher, and whether it fits the space and the data: config errors (exit 2).
+  std::filesystem::path folder = teacher_text;
+  if (folder.is_relative()) folder = context.base_dir / folder;
+  ExportedModel teacher;
+  try {
+    teacher = read_model(folder);
+  } catch (const UserError& e) {
+    options.Error("blockwise.teacher", e.what());
+    return nullptr;
+  }
+  const std::string mismatch = teacher.family->DataMismatch(ShapeOf(*setup.data));
+  if (!mismatch.empty()) {
+    options.Error("blockwise.teacher", "the teacher " + folder.string() +
+                                           " does not take the data set's images: " + mismatch);
+    return nullptr;
+  }
+  const DistillationLoss loss = *ParseDistillationLoss(loss_name);
+  std::unique_ptr<BlockDistiller> distiller;
+  try {
+    distiller = std::make_unique<BlockDistiller>(*context.space, *setup.family,
+                                                 setup.family->BuildSupernet(training.seed),
+                                                 *teacher.family, teacher.network, training, loss);
+  } catch (const UserError& e) {
+    options.Error("blockwise.teacher", folder.string() + ": " + e.what());
+    return nullptr;
+  }
+  return std::make_unique<BlockwiseEvaluator>(std::move(setup), training, loss, shrink,
+                                              std::move(teacher), std::move(distiller),
+                                              *context.space, side_by_side, eval_images, eval_batch_size,
+                                              latency_runs, context.threads_per_worker);
+}
+
+}  // namespace sculpt

@@ -1,0 +1,211 @@
+// The blockwise supernet kind end to end through the real `sculpt` binary, on the tiny IDX
+// data set: a teacher exported by the tiny main job on a transformer space, the blocks distilled side by side, the
+// candidates scored by block look-ups, the blocks and the table reused by a second run, and
+// teachers that cannot be read or do not fit refused as config errors (exit 2).
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/experiments/run_sculpt.h"
+#include "tests/experiments/tiny_main_job.h"
+#include "tests/supernet/test_data.h"
+
+namespace sculpt {
+namespace {
+
+namespace fs = std::filesystem;
+
+using Result = testing::SculptResult;
+using testing::Sculpt;
+
+// The rows of a CSV query answer, header dropped.
+std::vector<std::string> QueryRows(const fs::path& db, const std::string& sql) {
+  const Result result = Sculpt("query " + db.string() + " --format csv --sql \"" + sql + "\"");
+  EXPECT_EQ(result.status, 0) << result.out;
+  std::vector<std::string> rows;
+  std::istringstream lines(result.out);
+  std::string line;
+  std::getline(lines, line);  // the header
+  while (std::getline(lines, line)) {
+    while (!line.empty() && (line.back() == '\r')) line.pop_back();
+    if (!line.empty()) rows.push_back(line);
+  }
+  return rows;
+}
+
+std::string QueryValue(const fs::path& db, const std::string& sql) {
+  const std::vector<std::string> rows = QueryRows(db, sql);
+  return rows.size() == 1 ? rows[0] : "(" + std::to_string(rows.size()) + " rows)";
+}
+
+class BlockwiseCliTest : public ::testing::Test {
+ protected:
+  // The tiny main job on a transformer space of 4 layers (2 blocks of 2): 2 widths, 0-2 heads
+  // and FFN 0 or 16 per layer, so 2 x 6^2 = 72 choices per block.
+  static nlohmann::json TransformerJob(const std::string& name, int layers = 4) {
+    nlohmann::json config = testing::TinyMainJobConfig(name);
+    config["space"] = {{"type", "transformer"}, {"input_channels", 1}, {"input_size", 8},
+                       {"classes", 4},          {"patch_size", 4},     {"layers", layers},
+                       {"embed_dims", {8, 16}}, {"heads", {0, 1, 2}},  {"head_dim", 4},
+                       {"ffn_dims", {0, 16}}};
+    config["constraints"] = nlohmann::json::array();
+    return config;
+  }
+
+  // The teacher: that job's retrained and exported network.
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("sculpt_blockwise_cli_test_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    testing::WriteIdxDataset(dir_ / "data", 320, 64, 8, 4);
+    const Result teacher =
+        Sculpt("run " + WriteConfig("teacher.json", TransformerJob("teacher")).string() +
+               " --quiet");
+    ASSERT_EQ(teacher.status, 0) << teacher.out;
+    ASSERT_TRUE(fs::exists(dir_ / "runs/teacher-best/model.pt"));
+  }
+  static void TearDownTestSuite() { fs::remove_all(dir_); }
+
+  // The tiny main job with a blockwise supernet distilled from `teacher` (relative to dir_).
+  static nlohmann::json Config(const std::string& name, const std::string& teacher,
+                               int layers = 4) {
+    nlohmann::json config = TransformerJob(name, layers);
+    nlohmann::json& evaluator = config["evaluator"];
+    evaluator["kind"] = "blockwise";
+    evaluator["blockwise"] = {{"teacher", teacher}};
+    evaluator["training"] = {{"epochs", 2}, {"batch_size", 32}, {"learning_rate", 0.02}};
+    evaluator.erase("latency_runs");
+    config["objectives"] = {{{"metric", "block_loss"}, {"goal", "minimize"}}};
+    return config;
+  }
+
+  static fs::path WriteConfig(const std::string& file, const nlohmann::json& config) {
+    std::ofstream(dir_ / file) << config.dump(2);
+    return dir_ / file;
+  }
+
+  static fs::path dir_;
+};
+
+fs::path BlockwiseCliTest::dir_;
+
+TEST_F(BlockwiseCliTest, DistilsBlocksScoresByLookUpsAndReusesBoth) {
+  const fs::path config = WriteConfig("bw.json", Config("bw", "runs/teacher-best"));
+  const Result run = Sculpt("run " + config.string());
+  ASSERT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("2 blocks distilled, 2 side by side"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("144 of 144 block choices scored"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("Final: candidate #"), std::string::npos) << run.out;
+
+  const fs::path db = dir_ / "runs/bw.sqlite";
+  // One training run per block, each with its epochs, its block named.
+  EXPECT_EQ(QueryRows(db, "SELECT json_extract(config, '$.blockwise_block') FROM training_runs "
+                          "WHERE kind = 'supernet' AND status = 'finished' ORDER BY 1"),
+            (std::vector<std::string>{"layers1-2", "layers3-4"}));
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_epochs e JOIN training_runs r ON "
+                           "r.id = e.run_id WHERE r.kind = 'supernet'"),
+            "4");
+  // A candidate's score is the sum of its blocks' scores, and lower is better.
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM candidates WHERE status = 'ok' AND "
+                           "repeat_of_step IS NULL AND abs(json_extract(metrics, '$.block_loss') "
+                           "- json_extract(metrics, '$.block1_loss') - json_extract(metrics, "
+                           "'$.block2_loss')) < 1e-9 "
+                           "AND json_extract(metrics, '$.block_loss') > 0"),
+            QueryValue(db, "SELECT count(*) FROM candidates WHERE status = 'ok' AND "
+                           "repeat_of_step IS NULL"));
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) > 0 FROM candidates WHERE status = 'ok'"), "1");
+
+  // Again: the trained blocks and the table are read, not made again; same scores.
+  const Result again = Sculpt("run " + config.string() + " --quiet");
+  ASSERT_EQ(again.status, 0) << again.out;
+  EXPECT_NE(again.out.find("reusing the distilled block layers3-4"), std::string::npos)
+      << again.out;
+  EXPECT_NE(again.out.find("reusing the block score table"), std::string::npos) << again.out;
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'supernet'"), "2");
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM candidates a JOIN candidates b ON a.step = "
+                           "b.step AND a.experiment_id = 1 AND b.experiment_id = 2 WHERE a.arch "
+                           "<> b.arch OR a.objective IS NOT b.objective"),
+            "0");
+}
+
+TEST_F(BlockwiseCliTest, TeachersThatCannotBeReadOrDoNotFitAreConfigErrors) {
+  // No such folder.
+  const Result missing =
+      Sculpt("run " + WriteConfig("missing.json", Config("missing", "runs/nothing")).string());
+  EXPECT_EQ(missing.status, 2) << missing.out;
+  EXPECT_NE(missing.out.find("blockwise.teacher"), std::string::npos) << missing.out;
+  EXPECT_NE(missing.out.find("no export folder"), std::string::npos) << missing.out;
+
+  // A teacher for 16 x 16 images, the data's are 8 x 8: its position embedding does not load.
+  const fs::path big = dir_ / "runs/big-teacher";
+  fs::create_directories(big);
+  fs::copy_file(dir_ / "runs/teacher-best/model.pt", big / "model.pt",
+                fs::copy_options::overwrite_existing);
+  nlohmann::json document =
+      nlohmann::json::parse(std::ifstream(dir_ / "runs/teacher-best/architecture.json"));
+  document["skeleton"]["input_size"] = 16;
+  std::ofstream(big / "architecture.json") << document.dump();
+  const Result bigger =
+      Sculpt("run " + WriteConfig("big.json", Config("big", "runs/big-teacher")).string());
+  EXPECT_EQ(bigger.status, 2) << bigger.out;
+  EXPECT_NE(bigger.out.find("blockwise.teacher"), std::string::npos) << bigger.out;
+  EXPECT_NE(bigger.out.find("shape"), std::string::npos) << bigger.out;
+
+  // The teacher's 2 blocks for a space of 2 layers: 1 block.
+  const Result other =
+      Sculpt("run " + WriteConfig("short.json", Config("short", "runs/teacher-best", 2)).string());
+  EXPECT_EQ(other.status, 2) << other.out;
+  EXPECT_NE(other.out.find("the teacher has 2 blocks"), std::string::npos) << other.out;
+
+  // Blockwise options with another kind.
+  nlohmann::json one_shot = Config("one", "runs/teacher-best");
+  one_shot["evaluator"]["kind"] = "one_shot";
+  const Result wrong_kind = Sculpt("run " + WriteConfig("one.json", one_shot).string());
+  EXPECT_EQ(wrong_kind.status, 2) << wrong_kind.out;
+  EXPECT_NE(wrong_kind.out.find("is read only with \"kind\": \"blockwise\""), std::string::npos)
+      << wrong_kind.out;
+  EXPECT_FALSE(fs::exists(dir_ / "runs/missing.sqlite"));
+}
+
+TEST_F(BlockwiseCliTest, ShrinkingIsRecordedInTheDatabase) {
+  nlohmann::json config = Config("shrink", "runs/teacher-best");
+  config["evaluator"]["blockwise"]["shrink"] = {{"bins", 2}, {"stop", 10}};
+  const Result run = Sculpt("run " + WriteConfig("shrink.json", config).string());
+  ASSERT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("choices left after shrinking: layers1-2 18 of 72, layers3-4 18 of 72"),
+            std::string::npos)
+      << run.out;
+  const fs::path db = dir_ / "runs/shrink.sqlite";
+  // 72 choices per block: half of each of 2 bins after epoch 1 (36), then half again (18).
+  EXPECT_EQ(QueryRows(db, "SELECT block || ' ' || epoch || ' ' || count(*) FROM dropped_choices "
+                          "GROUP BY block, epoch ORDER BY block, epoch"),
+            (std::vector<std::string>{"layers1-2 1 36", "layers1-2 2 18", "layers3-4 1 36",
+                                      "layers3-4 2 18"}));
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM dropped_choices GROUP BY bin, block, epoch "
+                           "HAVING count(*) NOT IN (18, 9)"),
+            "(0 rows)");
+  EXPECT_EQ(QueryRows(db, "SELECT CAST(json_extract(e.other, '$.choices_alive') AS INTEGER) "
+                          "FROM training_epochs e JOIN training_runs r ON r.id = e.run_id WHERE "
+                          "r.kind = 'supernet' ORDER BY r.id, e.epoch"),
+            (std::vector<std::string>{"36", "18", "36", "18"}));
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM candidates WHERE status = 'ok' AND "
+                           "repeat_of_step IS NULL AND json_extract(metrics, '$.dropped_blocks') "
+                           "NOT IN (0, 1, 2)"),
+            "0");
+
+  // Shrinking options that cannot work are config errors.
+  config["evaluator"]["blockwise"]["shrink"] = {{"by", "latency_lut_ms"}, {"warmup_epochs", 3}};
+  const Result bad = Sculpt("run " + WriteConfig("bad-shrink.json", config).string());
+  EXPECT_EQ(bad.status, 2) << bad.out;
+  EXPECT_NE(bad.out.find("shrink.by"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("shrink.warmup_epochs"), std::string::npos) << bad.out;
+}
+
+}  // namespace
+}  // namespace sculpt
