@@ -20,6 +20,7 @@
 #include "spaces/options.h"
 #include "spaces/search_space.h"
 #include "supernet/blockwise/block_distiller.h"
+#include "supernet/blockwise/block_score_cache.h"
 #include "supernet/blockwise/block_score_table.h"
 #include "supernet/blockwise/block_shrinking.h"
 #include "supernet/data/data_setup.h"
@@ -48,7 +49,7 @@ class BlockwiseEvaluator final : public Evaluator {
   BlockwiseEvaluator(DataSetup setup, SposOptions training, DistillationLoss loss,
                      std::optional<ShrinkOptions> shrink, ExportedModel teacher,
                      std::unique_ptr<BlockDistiller> distiller, const SearchSpace& space,
-                     bool side_by_side, std::int64_t eval_images, std::int64_t eval_batch_size,
+                     bool side_by_side, bool on_demand, std::int64_t eval_images, std::int64_t eval_batch_size,
                      int latency_runs, int threads_per_worker)
       : setup_(std::move(setup)),
         training_(std::move(training)),
@@ -58,6 +59,7 @@ class BlockwiseEvaluator final : public Evaluator {
         teacher_(std::move(teacher)),
         distiller_(std::move(distiller)),
         side_by_side_(side_by_side),
+        on_demand_(on_demand),
         eval_images_(eval_images),
         eval_batch_size_(eval_batch_size),
         latency_runs_(latency_runs),
@@ -122,22 +124,37 @@ class BlockwiseEvaluator final : public Evaluator {
                                "many of a candidate's blocks took one)");
       }
     }
+    if (on_demand_) {
+      cache_ = std::make_unique<BlockScoreCache>(*distiller_, *setup_.family, batches);
+      if (context.progress != nullptr) {
+        context.progress->Note("block choices are scored as candidates first need them, on " +
+                               std::to_string(ValidationImages()) + " validation images");
+      }
+      return;
+    }
     table_ = ScoreTable(dir, batches, context);
   }
 
   Metrics Evaluate(const Architecture& arch, const EvalContext& /*context*/) const override {
-    if (!table_) {
+    if (!table_ && !cache_) {
       throw InternalError("the blockwise evaluator was used before Prepare() scored its blocks");
     }
-    Metrics metrics = {{"block_loss", table_->Score(arch)}};
+    // Scoring on demand runs the student here: this worker's share of the threads.
+    if (cache_) at::init_num_threads();
+    const BlockScoreTable& layout = cache_ ? cache_->Layout() : *table_;
+    double sum = 0;
     int dropped = 0;
-    for (int b = 0; b < table_->Blocks(); ++b) {
-      metrics[BlockMetric(b)] = table_->BlockScore(b, arch);
+    Metrics metrics;
+    for (int b = 0; b < layout.Blocks(); ++b) {
+      const double score = cache_ ? cache_->BlockScore(b, arch) : table_->BlockScore(b, arch);
+      metrics[BlockMetric(b)] = score;
+      sum += score;
       if (!alive_.empty()) {
         dropped += alive_[static_cast<std::size_t>(b)]
-                         [static_cast<std::size_t>(table_->Entry(b, arch))] == 0;
+                         [static_cast<std::size_t>(layout.Entry(b, arch))] == 0;
       }
     }
+    metrics["block_loss"] = sum;
     if (shrink_) metrics["dropped_blocks"] = dropped;
     if (latency_runs_ > 0) {
       at::init_num_threads();
@@ -282,11 +299,13 @@ class BlockwiseEvaluator final : public Evaluator {
   ExportedModel teacher_;
   std::unique_ptr<BlockDistiller> distiller_;
   bool side_by_side_;
+  bool on_demand_;  // score block choices as candidates need them, not all up front
   std::int64_t eval_images_;
   std::int64_t eval_batch_size_;
   int latency_runs_;
   int threads_per_worker_;
   std::optional<BlockScoreTable> table_;  // set by Prepare; read-only afterwards
+  std::unique_ptr<BlockScoreCache> cache_;  // instead of table_ when scoring on demand
   std::vector<std::vector<char>> alive_;  // with shrinking: per block and entry, 1 when kept
 };
 
@@ -308,6 +327,7 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
       {DistillationLossName(DistillationLoss::kNormalisedSquaredError),
        DistillationLossName(DistillationLoss::kMeanSquaredError)});
   const bool side_by_side = block.Bool("side_by_side", true);
+  const bool on_demand = block.String("scoring", "table", {"table", "on_demand"}) == "on_demand";
   std::optional<ShrinkOptions> shrink;
   if (block.Has("shrink")) {
     Options shrink_block = block.Child("shrink");
@@ -380,7 +400,7 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
   }
   return std::make_unique<BlockwiseEvaluator>(std::move(setup), training, loss, shrink,
                                               std::move(teacher), std::move(distiller),
-                                              *context.space, side_by_side, eval_images, eval_batch_size,
+                                              *context.space, side_by_side, on_demand, eval_images, eval_batch_size,
                                               latency_runs, context.threads_per_worker);
 }
 

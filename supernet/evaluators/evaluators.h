@@ -16,12 +16,14 @@
 //   side_by_side}); its sub-supernets train side by side on PrepareContext::workers, each with
 //   threads_per_worker intra-op threads, unless side_by_side is false or there is one worker.
 // kind "blockwise" distils the supernet block by block from a trained teacher (blockwise
-//   {teacher (an export folder), loss ("normalised_mse" | "mse"), side_by_side}; training
+//   {teacher (an export folder), loss ("normalised_mse" | "mse"), side_by_side, scoring
+//   ("table" | "on_demand"), shrink {bins, samples_per_bin, stop, warmup_epochs, by}}; training
 //   {SposOptions keys}: epochs per block) and scores a candidate by the sum of its blocks'
 //   losses on the first eval_images validation images (visible: block_loss, lower is better,
-//   and latency_ms when latency_runs > 0, default 0; reported: block<k>_loss). Each block's
-//   choices are scored once into a table (supernet/blockwise/block_score_table.h), so an
-//   evaluation is a few look-ups. The trained blocks and the table are kept under
+//   and latency_ms when latency_runs > 0, default 0; reported: block<k>_loss, and with shrink
+//   dropped_blocks). Each block's choices are scored once into a table
+//   (supernet/blockwise/block_score_table.h), so an evaluation is a few look-ups; on_demand
+//   scores a choice when a candidate first needs it (block_score_cache.h). The trained blocks and the table are kept under
 //   PrepareContext::checkpoint_dir and reused by later runs of the same settings.
 // "train": trains every candidate from scratch (see network_trainer.h): valid_accuracy and
 //   valid_loss are visible, test_accuracy, test_loss and train_seconds only reported. Options:

@@ -132,6 +132,19 @@ TEST_F(BlockwiseCliTest, DistilsBlocksScoresByLookUpsAndReusesBoth) {
                            "b.step AND a.experiment_id = 1 AND b.experiment_id = 2 WHERE a.arch "
                            "<> b.arch OR a.objective IS NOT b.objective"),
             "0");
+
+  // Scored on demand instead of from the table: the same blocks (reused), the same scores.
+  nlohmann::json on_demand = Config("bw", "runs/teacher-best");
+  on_demand["evaluator"]["blockwise"]["scoring"] = "on_demand";
+  const Result lazy = Sculpt("run " + WriteConfig("bw.json", on_demand).string() + " --quiet");
+  ASSERT_EQ(lazy.status, 0) << lazy.out;
+  EXPECT_NE(lazy.out.find("scored as candidates first need them"), std::string::npos)
+      << lazy.out;
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'supernet'"), "2");
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM candidates a JOIN candidates b ON a.step = "
+                           "b.step AND a.experiment_id = 1 AND b.experiment_id = 3 WHERE a.arch "
+                           "<> b.arch OR abs(a.objective - b.objective) > 1e-12"),
+            "0");
 }
 
 TEST_F(BlockwiseCliTest, TeachersThatCannotBeReadOrDoNotFitAreConfigErrors) {
