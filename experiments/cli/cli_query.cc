@@ -20,6 +20,7 @@
 #include "experiments/store/metric_units.h"
 #include "experiments/store/store.h"
 #include "experiments/store/table_format.h"
+#include "experiments/store/zoo_query.h"
 #include "search/pareto.h"
 #include "spaces/did_you_mean.h"
 
@@ -598,7 +599,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
   CommandLine command_line(
       "query DB [--experiment ID|NAME] [--top K] [--sort METRIC[:asc|:desc]]\n"
       "          [--where CONDITION] [--by-strategy] [--pareto] [--format table|csv|json]\n"
-      "       sculpt query DB --lineage ID | --curves RUN | --sql QUERY [--format ...]",
+      "       sculpt query DB --lineage ID | --curves RUN | --zoo | --sql QUERY [--format ...]",
       "Reads a Sculpt results database (opened read-only; a running search may keep writing).\n"
       "Without options, lists its experiments (with --experiment, only that one): evaluations\n"
       "(what an evaluation budget counts) and proposals (repeats and infeasible ones included).\n"
@@ -618,6 +619,8 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
       "  --lineage ID       a candidate and its ancestors (parent links), oldest first\n"
       "  --curves RUN       a training run's values per epoch (run ids: sculpt run's summary,\n"
       "                     or --sql \"SELECT id, kind, candidate_id FROM training_runs\")\n"
+      "  --zoo              the models a run's \"zoo\" block made, one per budget: candidate,\n"
+      "                     cost, trial and final accuracies, training run (every experiment)\n"
       "  --sql QUERY        one read-only SQL statement; see docs/SCHEMA.md, e.g.\n"
       "  sculpt query runs.sqlite --sql \"SELECT metric, avg(value) FROM candidate_metrics\n"
       "                                   WHERE experiment_id = 1 GROUP BY metric\"",
@@ -629,6 +632,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
        {"pareto", "", "the non-dominated candidates over every objective of the experiment"},
        {"lineage", "ID", "a candidate's ancestry through its parents"},
        {"curves", "RUN", "a training run's per-epoch values"},
+       {"zoo", "", "the zoo's models, budget by budget"},
        {"sql", "QUERY", "run one read-only SQL statement"},
        {"timeout", "SECONDS", "with --sql: stop a statement still running after SECONDS "
                               "(default 60; 0: no limit)"},
@@ -655,6 +659,9 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
   RejectCombination(command_line, "lineage", not_with_lineage);
   RejectCombination(command_line, "curves", list_flags);
   RejectCombination(command_line, "pareto", {"top", "by-strategy"});
+  std::vector<std::string> not_with_zoo = not_with_sql;
+  not_with_zoo.push_back("sql");
+  RejectCombination(command_line, "zoo", not_with_zoo);
   if (command_line.Has("timeout") && !command_line.Has("sql")) {
     throw UsageError("--timeout goes with --sql (the other queries are quick by design)");
   }
@@ -671,6 +678,12 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
       table = store->Sql(*sql, static_cast<double>(command_line.Int("timeout", 60, 0, 1'000'000'000)));
     } catch (const UserError& error) {
       throw UserError(std::string("--sql: ") + error.what());
+    }
+  } else if (command_line.Has("zoo")) {
+    table = store->Sql(ZooQuery(), 60);
+    if (table.rows.empty()) {
+      io.err << "no zoo in " << db << ": a run makes one when its config has a \"zoo\" block "
+             << "(README, block-wise supernets)\n";
     }
   } else if (const std::optional<std::string> id = command_line.Value("lineage")) {
     table = Lineage(*store, db, *id);

@@ -17,6 +17,7 @@
 #include "experiments/cli/interrupt.h"
 #include "experiments/cli/progress_display.h"
 #include "experiments/models/retrain.h"
+#include "experiments/models/zoo.h"
 #include "experiments/store/metric_units.h"
 #include "experiments/store/store.h"
 #include "experiments/store/strategy_answer.h"
@@ -231,6 +232,42 @@ bool RunFinal(const Experiment& e, std::int64_t experiment_id, ResultStore& stor
   return true;
 }
 
+// Builds the zoo (experiments/models/zoo.h) after the final retraining and prints a line per
+// budget. Returns false when Ctrl-C stopped it.
+bool RunZoo(const Experiment& e, std::int64_t experiment_id, ResultStore& store,
+            TrainingProgress& display, const std::atomic<bool>& stop, bool resume,
+            nlohmann::json& summary, std::ostream& out) {
+  SetTrainingThreads(RetrainThreads(*e.final, e.engine.workers, e.threads_per_worker),
+                     "the zoo's trainings", display);
+  nlohmann::json models = nlohmann::json::array();
+  out << "\nZoo: a model for each " << e.zoo->metric << " budget (`sculpt query "
+      << e.storage.string() << " --zoo`)\n";
+  const std::vector<ZooModel> built = BuildZoo(
+      *e.zoo, *e.final, store, experiment_id, &display, &stop, e.storage, resume,
+      [&](const ZooModel& model) {
+        std::ostringstream line;
+        line << "  " << e.zoo->metric << " <= " << BudgetText(model.budget) << ": ";
+        nlohmann::json json = {{"budget", model.budget}};
+        if (!model.candidate) {
+          line << "no evaluated candidate fits";
+        } else {
+          const Metrics& r = model.outcome.result;
+          line << "candidate #" << model.candidate->id << " " << model.candidate->arch << ", "
+               << e.zoo->metric << " " << model.candidate->metrics.at(e.zoo->metric)
+               << ", test accuracy " << FormatPercent(r, "test_accuracy") << " (best of "
+               << model.trials << " trials) -> " << model.export_dir.string();
+          json["candidate"] = model.candidate->id;
+          json["training_run"] = model.outcome.run_id;
+          json["test_accuracy"] = r.at("test_accuracy");
+          json["export"] = model.export_dir.string();
+        }
+        out << line.str() << std::endl;
+        models.push_back(json);
+      });
+  summary["zoo"] = models;
+  return built.size() == e.zoo->budgets.size();
+}
+
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& args, Streams io) {
@@ -395,6 +432,16 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
                               resume, summary_json, io.out);
     } catch (const std::exception& error) {
       summary_json["error"] = std::string("retraining failed: ") + error.what();
+      store->FinishExperiment(experiment_id, "failed", summary_json);
+      throw;
+    }
+  }
+  if (e.zoo && e.final && !interrupted) {
+    try {
+      interrupted = !RunZoo(e, experiment_id, *store, training_display, interrupt.Flag(), resume,
+                            summary_json, io.out);
+    } catch (const std::exception& error) {
+      summary_json["error"] = std::string("the zoo failed: ") + error.what();
       store->FinishExperiment(experiment_id, "failed", summary_json);
       throw;
     }

@@ -8,6 +8,7 @@
 
 #include "experiments/config/builtins.h"
 #include "experiments/models/retrain.h"
+#include "experiments/models/zoo.h"
 #include "experiments/store/store.h"
 #include "spaces/did_you_mean.h"
 #include "spaces/machine.h"
@@ -167,6 +168,20 @@ void ReadFinal(const nlohmann::json& config, Options& root, const std::filesyste
   e.final = std::make_shared<const RetrainPlan>(std::move(plan));
 }
 
+// The optional "zoo" block (see zoo.h): it trains with the "final" block's settings.
+void ReadZoo(Options& root, Experiment& e) {
+  root.Raw("zoo");
+  if (!root.Has("zoo")) return;
+  Options block = root.Child("zoo");
+  if (!e.space) return;
+  ZooPlan plan = ReadZooPlan(block, *e.space);
+  if (!e.final) {
+    block.Error("", "needs a \"final\" block: the zoo's trials and models train with its "
+                    "settings");
+  }
+  e.zoo = std::make_shared<const ZooPlan>(std::move(plan));
+}
+
 // Space factories see only their block, not the config's folder: a relative space
 // "latency_table" or "model" (prune) is anchored to it here (the canonical config keeps the absolute path, as it
 // does data set folders, so the stored config works from anywhere).
@@ -280,6 +295,7 @@ Experiment BuildExperiment(const nlohmann::json& given_config,
   e.storage = overrides.storage.value_or(base_dir / storage);
   e.stored_repeats = root.Int("stored_repeats", kDefaultStoredRepeats, 0);
   ReadFinal(config, root, base_dir, canonical, e);
+  ReadZoo(root, e);
   root.Finish();
   errors.ThrowIfAny();
   SCULPT_ASSERT(e.space && e.evaluator && e.strategy, "a valid config built no component");

@@ -24,6 +24,7 @@
 namespace sculpt {
 
 struct RetrainPlan;  // experiments/models/retrain.h
+struct ZooPlan;      // experiments/models/zoo.h
 
 // Command-line values that replace the config's.
 struct Overrides {
@@ -54,6 +55,9 @@ struct Experiment {
   // The "final" block: how the best candidate is retrained and exported after the search; null
   // when the config has none.
   std::shared_ptr<const RetrainPlan> final;
+  // The "zoo" block: a model for each of several budgets after the search (needs "final");
+  // null when the config has none.
+  std::shared_ptr<const ZooPlan> zoo;
 };
 
 // Reads and builds the experiment in `config_path`. Throws UserError when the file cannot be

@@ -110,13 +110,14 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
                 "Retrain needs a plan whose data, family and space are loaded");
   RetrainOutcome outcome;
   outcome.network = plan.family->BuildNetwork(arch, plan.training.seed);
-  const nlohmann::json config = {{"arch", plan.space->Format(arch)},
+  nlohmann::json config = {{"arch", plan.space->Format(arch)},
                                  {"skeleton", plan.family->Skeleton()},
                                  {"training", SposOptionsJson(plan.training)},
                                  {"dataset", DescribeDataset(plan.dataset)},
                                  {"family", plan.family->Name()},
                                  {"input", InputDocument(*plan.family, *plan.data)},
                                  {"threads", at::get_num_threads()}};
+  if (plan.run_tags.is_object()) config.update(plan.run_tags);
   const std::optional<std::int64_t> unfinished =
       resume ? UnfinishedRetraining(store, experiment_id, candidate_id, config) : std::nullopt;
   outcome.run_id = unfinished ? *unfinished

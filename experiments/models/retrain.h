@@ -48,6 +48,9 @@ struct RetrainPlan {
   // because it is part of the result: oneDNN sums gradients in an order that depends on it.
   int threads = 0;
   std::filesystem::path export_dir;
+  // Merged into the training run's config (e.g. the zoo's {"zoo": {...}}, experiments/models/
+  // zoo.h): tells runs of the same architecture and settings apart.
+  nlohmann::json run_tags = nlohmann::json::object();
   // Loaded while reading the plan (so a mismatch with the skeleton is a config error); null when
   // the config has errors.
   std::shared_ptr<const ImageDataset> data;

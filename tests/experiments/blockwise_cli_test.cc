@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -218,6 +219,50 @@ TEST_F(BlockwiseCliTest, ShrinkingIsRecordedInTheDatabase) {
   EXPECT_EQ(bad.status, 2) << bad.out;
   EXPECT_NE(bad.out.find("shrink.by"), std::string::npos) << bad.out;
   EXPECT_NE(bad.out.find("shrink.warmup_epochs"), std::string::npos) << bad.out;
+}
+
+TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
+  nlohmann::json config = Config("zoo", "runs/teacher-best");
+  config["budget"] = {{"evaluations", 12}};
+  config["final"]["epochs"] = 1;
+  // The largest network of the space has about 4,900 parameters; budgets below and above the
+  // smallest ones, and one nothing fits.
+  config["zoo"] = {{"metric", "params"}, {"budgets", {100000, 2500, 1}}, {"top", 2},
+                   {"trial_epochs", 1}};
+  const Result run = Sculpt("run " + WriteConfig("zoo.json", config).string());
+  ASSERT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("params <= 1: no evaluated candidate fits"), std::string::npos)
+      << run.out;
+  const fs::path db = dir_ / "runs/zoo.sqlite";
+  for (const char* budget : {"2500", "100000"}) {
+    const fs::path out = dir_ / ("runs/zoo-best-params-" + std::string(budget));
+    ASSERT_TRUE(fs::exists(out / "model.pt")) << out << "\n" << run.out;
+    const nlohmann::json document = nlohmann::json::parse(std::ifstream(out / "architecture.json"));
+    EXPECT_LE(document["metrics"]["params"].get<double>(), std::stod(budget));
+  }
+  // Trials (at most 2 a budget, each candidate once) and one model per budget, all kept as
+  // retraining runs.
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE json_extract(config, "
+                           "'$.zoo.stage') = 'model'"),
+            "2");
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) BETWEEN 2 AND 4 FROM training_runs WHERE "
+                           "json_extract(config, '$.zoo.stage') = 'trial'"),
+            "1");
+  const Result zoo = Sculpt("query " + db.string() + " --zoo --format csv");
+  ASSERT_EQ(zoo.status, 0) << zoo.out;
+  EXPECT_NE(zoo.out.find("budget"), std::string::npos) << zoo.out;
+  EXPECT_EQ(std::count(zoo.out.begin(), zoo.out.end(), '\n'), 3) << zoo.out;  // header + 2
+  // Its model for the bigger budget is the search's best that fits after 1-epoch trials; it
+  // may equal the smaller budget's, but never costs more than its budget (checked above).
+
+  // A zoo without a final block, or with a cost the space has not, is a config error.
+  nlohmann::json bad = config;
+  bad.erase("final");
+  bad["zoo"]["metric"] = "latency_lut_ms";
+  const Result refused = Sculpt("run " + WriteConfig("bad-zoo.json", bad).string());
+  EXPECT_EQ(refused.status, 2) << refused.out;
+  EXPECT_NE(refused.out.find("needs a \"final\" block"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.out.find("zoo.metric"), std::string::npos) << refused.out;
 }
 
 }  // namespace

@@ -202,6 +202,10 @@ void WriteShrunkConfigs(const fs::path& source, const fs::path& target, const fs
       shrink_dataset(evaluator["dataset"]);
       evaluator["training"]["epochs"] = 1;
       evaluator["training"].erase("warmup_epochs");
+      // Shrinking may begin no later than the last epoch.
+      if (evaluator.contains("blockwise") && evaluator["blockwise"].contains("shrink")) {
+        evaluator["blockwise"]["shrink"].erase("warmup_epochs");
+      }
       for (const char* key : {"eval_images", "valid_images"}) {
         if (evaluator.contains(key)) evaluator[key] = 32;
       }

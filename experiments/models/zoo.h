@@ -1,0 +1,70 @@
+#pragma once
+// The zoo: one run, a model for each of several budgets (NAS-BERT's "many models for many
+// budgets"). After the search, for each budget on a cost metric of the space (params, flops,
+// latency_lut_ms), the `top` best candidates of the search by its objective whose cost fits the
+// budget are each trained from scratch for `trial_epochs` with the "final" block's settings
+// (trials: the search's scores, e.g. block-wise distillation losses, only rank; a short real
+// training picks among the best few; a candidate that fits several budgets is tried once),
+// and the trial with the best validation accuracy is
+// retrained with the full "final" schedule and exported to "<final export>-<metric>-<budget>".
+// Every training is a run of kind "retrain" whose config carries {"zoo": {"metric", "budget",
+// "stage": "trial" | "model"}}, so `sculpt query DB --zoo` lists budget -> model from the
+// database alone (experiments/store/zoo_query.h).
+// Why trials from scratch, not fine-tuning with distillation: it needs nothing but the final
+// block, works for every evaluator (not only block-wise ones), and is what the model will get.
+//
+// The "zoo" block: "metric" (default "params"), "budgets" (a non-empty list of positive
+// numbers), "top" (3), "trial_epochs" (2). It needs a "final" block.
+// Thread-safety: one thread (the command's).
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "experiments/models/retrain.h"
+#include "experiments/store/store.h"
+#include "spaces/options.h"
+#include "spaces/search_space.h"
+
+namespace sculpt {
+
+struct ZooPlan {
+  std::string metric = "params";
+  std::vector<double> budgets;  // increasing
+  int top = 3;
+  std::int64_t trial_epochs = 2;
+};
+
+// Reads a "zoo" block against `space`'s cost metrics; errors go to `block` (Finish included).
+ZooPlan ReadZooPlan(Options& block, const SearchSpace& space);
+
+// One budget's outcome.
+struct ZooModel {
+  double budget = 0;
+  // Empty when no evaluated candidate fits the budget.
+  std::optional<StoredCandidate> candidate;
+  int trials = 0;
+  double trial_valid_accuracy = 0;
+  RetrainOutcome outcome;          // the model's retraining (finished unless stopped)
+  std::filesystem::path export_dir;
+};
+
+// Builds the zoo of experiment `experiment_id` (its search done) as `zoo` says, training with
+// `final` (its export_dir names the models' folders). `on_model` is called after each budget's
+// model (for a display). Returns the budgets done; fewer than asked when `stop` became true.
+std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, ResultStore& store,
+                               std::int64_t experiment_id, TrainingProgress* progress,
+                               const std::atomic<bool>* stop, const std::filesystem::path& db,
+                               bool resume, const std::function<void(const ZooModel&)>& on_model);
+
+// A budget as people write it: 20000, not 20000.0 or 2e+04.
+std::string BudgetText(double budget);
+
+// The folder budget `budget`'s model is exported to, beside `final_export`.
+std::filesystem::path ZooExportDir(const std::filesystem::path& final_export,
+                                   const std::string& metric, double budget);
+
+}  // namespace sculpt
