@@ -44,13 +44,10 @@ RetrainPlan ReadRetrainPlan(Options& block, const nlohmann::json& space_config,
     // The space block's own errors are reported where it is read.
   }
   DataSetup setup = ReadDataSetup(block, BuildFamily(space_config), space_type, base_dir);
+  CheckSplitSizes(block, setup, plan.training.batch_size, "batch_size");
   plan.family = setup.family;
   plan.dataset = setup.dataset;
   plan.data = std::move(setup.data);
-  if (plan.data && plan.training.batch_size > plan.data->Size(Split::kTrain)) {
-    block.Error("batch_size", "is larger than the train split (" +
-                                  std::to_string(plan.data->Size(Split::kTrain)) + " images)");
-  }
   return plan;
 }
 

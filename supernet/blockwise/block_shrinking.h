@@ -56,6 +56,8 @@ class BlockShrinking {
                  ShrinkOptions options);
 
   const ShrinkOptions& Options() const { return options_; }
+  // How many choices block `block` has, alive or not.
+  std::size_t Choices(int block) const { return layout_.Entries(block); }
   // Writes a uniformly drawn alive choice of block `block` into `arch` (its positions only).
   void Sample(int block, Rng& rng, Architecture& arch) const;
   // The round after epoch `epoch` (1-based) of block `block`: nothing before warmup_epochs or

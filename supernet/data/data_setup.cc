@@ -14,6 +14,21 @@ DataShape ShapeOf(const ImageDataset& data) {
   return {data.Channels(), data.Height(), data.Width(), data.Classes()};
 }
 
+void CheckSplitSizes(Options& block, const DataSetup& setup, std::int64_t batch_size,
+                     std::string_view batch_key, std::int64_t eval_images) {
+  if (!setup.data) return;
+  const std::int64_t valid = setup.data->Size(Split::kValidation);
+  if (eval_images > valid) {
+    block.Error("eval_images", "expected at most the " + std::to_string(valid) +
+                                   " images of the validation split, got " +
+                                   std::to_string(eval_images));
+  }
+  const std::int64_t train = setup.data->Size(Split::kTrain);
+  if (batch_size > train) {
+    block.Error(batch_key, "is larger than the train split (" + std::to_string(train) + " images)");
+  }
+}
+
 DataSetup ReadDataSetup(Options& block, std::shared_ptr<const ModelFamily> family,
                         const std::string& space, const std::filesystem::path& base_dir) {
   DataSetup setup;

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "spaces/options.h"
 #include "supernet/data/dataset.h"
@@ -31,6 +32,13 @@ struct DataSetup {
 // Errors are recorded in `block` (it does not call Finish()).
 DataSetup ReadDataSetup(Options& block, std::shared_ptr<const ModelFamily> family,
                         const std::string& space, const std::filesystem::path& base_dir);
+
+// Records in `block` what of a training's sizes does not fit `setup`'s data (nothing without
+// data): a batch of `batch_size` images, the option `batch_key`, larger than the train split,
+// and `eval_images` (the option "eval_images"; 0: the whole split) more than the validation
+// split.
+void CheckSplitSizes(Options& block, const DataSetup& setup, std::int64_t batch_size,
+                     std::string_view batch_key, std::int64_t eval_images = 0);
 
 // The image shape and classes of `data`, as families check them.
 DataShape ShapeOf(const ImageDataset& data);

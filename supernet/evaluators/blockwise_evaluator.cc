@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <mutex>
 #include <numeric>
@@ -90,11 +91,17 @@ class BlockwiseEvaluator final : public Evaluator {
                              teacher_.folder.string() + " (" + teacher_.arch + "), " +
                              std::to_string(distiller_->Blocks()) + " blocks");
     }
-    const std::vector<TeacherActivations> batches = ScoreBatches();
+    // The teacher's activations on the fixed validation batches, made when first needed (not
+    // when every block and the table are reused).
+    std::optional<std::vector<TeacherActivations>> batches;
+    auto score_batches = [&]() -> const std::vector<TeacherActivations>& {
+      if (!batches) batches = ScoreBatches();
+      return *batches;
+    };
     std::unique_ptr<BlockShrinking> shrinking;
     if (shrink_) {
-      shrinking = std::make_unique<BlockShrinking>(*distiller_, space_, *setup_.family, batches,
-                                                   *shrink_);
+      shrinking = std::make_unique<BlockShrinking>(*distiller_, space_, *setup_.family,
+                                                   score_batches(), *shrink_);
     }
     distiller_->ShrinkWith(shrinking.get());
     try {
@@ -110,13 +117,11 @@ class BlockwiseEvaluator final : public Evaluator {
       alive_.clear();
       std::ostringstream kept;
       for (int b = 0; b < distiller_->Blocks(); ++b) {
-        const BlockScoreTable layout =
-            BlockScoreTable::Layout(distiller_->Decisions(), *setup_.family);
-        std::vector<char> flags(layout.Entries(b), 0);
+        std::vector<char> flags(shrinking->Choices(b), 0);
         for (const std::int64_t e : shrinking->Alive(b)) flags[static_cast<std::size_t>(e)] = 1;
         alive_.push_back(std::move(flags));
         kept << (b ? ", " : "") << distiller_->BlockName(b) << " " << shrinking->Alive(b).size()
-             << " of " << layout.Entries(b);
+             << " of " << shrinking->Choices(b);
       }
       if (context.progress != nullptr) {
         context.progress->Note("choices left after shrinking: " + kept.str() +
@@ -125,14 +130,14 @@ class BlockwiseEvaluator final : public Evaluator {
       }
     }
     if (on_demand_) {
-      cache_ = std::make_unique<BlockScoreCache>(*distiller_, *setup_.family, batches);
+      cache_ = std::make_unique<BlockScoreCache>(*distiller_, *setup_.family, score_batches());
       if (context.progress != nullptr) {
         context.progress->Note("block choices are scored as candidates first need them, on " +
                                std::to_string(ValidationImages()) + " validation images");
       }
       return;
     }
-    table_ = ScoreTable(dir, batches, context);
+    table_ = ScoreTable(dir, score_batches, context);
   }
 
   Metrics Evaluate(const Architecture& arch, const EvalContext& /*context*/) const override {
@@ -172,9 +177,10 @@ class BlockwiseEvaluator final : public Evaluator {
   // The table of every block's entries, read from `dir` when an earlier run of the same
   // settings scored it, else scored now on the teacher's activations of the fixed validation
   // batches (and kept in `dir`).
-  std::optional<BlockScoreTable> ScoreTable(const std::filesystem::path& dir,
-                                            const std::vector<TeacherActivations>& batches,
-                                            PrepareContext& context) const {
+  std::optional<BlockScoreTable> ScoreTable(
+      const std::filesystem::path& dir,
+      const std::function<const std::vector<TeacherActivations>&()>& score_batches,
+      PrepareContext& context) const {
     const std::filesystem::path file =
         dir.empty() ? dir
                     : dir / ("scores-" + std::to_string(eval_images_) + "x" +
@@ -193,6 +199,7 @@ class BlockwiseEvaluator final : public Evaluator {
                                " is not a table of this space");
       }
     }
+    const std::vector<TeacherActivations>& batches = score_batches();
     std::int64_t bytes = 0;
     for (const TeacherActivations& batch : batches) {
       // inputs[b + 1] is outputs[b]: count each tensor once.
@@ -353,19 +360,7 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
   const std::int64_t eval_batch_size = options.Int("eval_batch_size", 250, 2);
   const int latency_runs = static_cast<int>(options.Int("latency_runs", 0, 0, 10000));
   DataSetup setup = ReadDataSetup(options, std::move(family), SpaceName(context), context.base_dir);
-  if (setup.data) {
-    const std::int64_t valid = setup.data->Size(Split::kValidation);
-    if (eval_images > valid) {
-      options.Error("eval_images", "expected at most the " + std::to_string(valid) +
-                                       " images of the validation split, got " +
-                                       std::to_string(eval_images));
-    }
-    if (training.batch_size > setup.data->Size(Split::kTrain)) {
-      options.Error("training.batch_size",
-                    "is larger than the train split (" +
-                        std::to_string(setup.data->Size(Split::kTrain)) + " images)");
-    }
-  }
+  CheckSplitSizes(options, setup, training.batch_size, "training.batch_size", eval_images);
   if (context.space != nullptr && context.space->Decisions().empty()) {
     options.Error("kind", "blockwise needs a space whose decisions are independent (each block's "
                           "choices scored once); space '" + SpaceName(context) + "' names none");

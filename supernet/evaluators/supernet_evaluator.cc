@@ -400,19 +400,7 @@ std::unique_ptr<Evaluator> MakeSupernetEvaluator(Options& options, const Evaluat
   const std::int64_t eval_batch_size = options.Int("eval_batch_size", 250, 2);
   const int latency_runs = static_cast<int>(options.Int("latency_runs", 15, 0, 10000));
   DataSetup setup = ReadDataSetup(options, std::move(family), SpaceName(context), context.base_dir);
-  if (setup.data) {
-    const std::int64_t valid = setup.data->Size(Split::kValidation);
-    if (eval_images > valid) {
-      options.Error("eval_images", "expected at most the " + std::to_string(valid) +
-                                       " images of the validation split, got " +
-                                       std::to_string(eval_images));
-    }
-    if (training.batch_size > setup.data->Size(Split::kTrain)) {
-      options.Error("training.batch_size",
-                    "is larger than the train split (" +
-                        std::to_string(setup.data->Size(Split::kTrain)) + " images)");
-    }
-  }
+  CheckSplitSizes(options, setup, training.batch_size, "training.batch_size", eval_images);
   if (!options.Errors().Empty()) return nullptr;
   return std::make_unique<SupernetEvaluator>(std::move(setup), std::move(training),
                                              std::move(few_shot), SpaceName(context), eval_images,

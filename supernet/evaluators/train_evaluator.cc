@@ -72,11 +72,7 @@ std::unique_ptr<Evaluator> MakeTrainEvaluator(Options& options, const EvaluatorC
   const std::int64_t eval_batch_size = options.Int("eval_batch_size", 500, 1);
   const int latency_runs = static_cast<int>(options.Int("latency_runs", 0, 0, 10000));
   DataSetup setup = ReadDataSetup(options, std::move(family), SpaceName(context), context.base_dir);
-  if (setup.data && training.batch_size > setup.data->Size(Split::kTrain)) {
-    options.Error("training.batch_size", "is larger than the train split (" +
-                                             std::to_string(setup.data->Size(Split::kTrain)) +
-                                             " images)");
-  }
+  CheckSplitSizes(options, setup, training.batch_size, "training.batch_size");
   if (!options.Errors().Empty()) return nullptr;
   return std::make_unique<TrainEvaluator>(std::move(setup), std::move(training), valid_images,
                                           eval_batch_size, latency_runs);
