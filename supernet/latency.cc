@@ -7,6 +7,7 @@
 #include <torch/utils.h>
 
 #include "spaces/errors.h"
+#include "supernet/model_family.h"
 
 namespace sculpt {
 
@@ -38,6 +39,13 @@ double MeasureLatencyMs(const ForwardFunction& forward, const std::vector<std::i
         (void)output.sum().item<float>();
       },
       runs, warmup);
+}
+
+double ArchitectureLatencyMs(const ModelFamily& family, const Architecture& arch, int runs) {
+  const std::shared_ptr<Network> network = family.BuildNetwork(arch, 0);
+  network->Module().eval();
+  return MeasureLatencyMs([&](const at::Tensor& x) { return network->Forward(x); },
+                          family.InputShape(), runs);
 }
 
 }  // namespace sculpt

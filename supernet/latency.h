@@ -11,6 +11,7 @@
 #include <functional>
 #include <vector>
 
+#include "spaces/architecture.h"
 #include "supernet/data/split_scorer.h"
 
 namespace sculpt {
@@ -22,5 +23,11 @@ double MedianMilliseconds(const std::function<void()>& call, int runs, int warmu
 // e.g. {1, channels, size, size}), after `warmup` untimed calls, under torch::NoGradGuard.
 double MeasureLatencyMs(const ForwardFunction& forward, const std::vector<std::int64_t>& shape,
                         int runs, int warmup = 2);
+
+class ModelFamily;
+
+// The batch-1 latency of `arch`'s deployable network (`family`'s, fresh weights, which do not
+// matter, in eval mode): what the evaluators report as latency_ms.
+double ArchitectureLatencyMs(const ModelFamily& family, const Architecture& arch, int runs);
 
 }  // namespace sculpt

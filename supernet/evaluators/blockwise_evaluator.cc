@@ -14,7 +14,6 @@
 #include <sstream>
 
 #include <ATen/Parallel.h>
-#include <torch/utils.h>
 
 #include "spaces/errors.h"
 #include "spaces/json_file.h"
@@ -162,13 +161,8 @@ class BlockwiseEvaluator final : public Evaluator {
     metrics["block_loss"] = sum;
     if (shrink_) metrics["dropped_blocks"] = dropped;
     if (latency_runs_ > 0) {
-      at::init_num_threads();
-      torch::NoGradGuard no_grad;
-      const std::shared_ptr<Network> network = setup_.family->BuildNetwork(arch, 0);
-      network->Module().eval();
-      metrics["latency_ms"] = MeasureLatencyMs(
-          [&](const at::Tensor& x) { return network->Forward(x); }, setup_.family->InputShape(),
-          latency_runs_);
+      at::init_num_threads();  // this worker's share of the threads
+      metrics["latency_ms"] = ArchitectureLatencyMs(*setup_.family, arch, latency_runs_);
     }
     return metrics;
   }

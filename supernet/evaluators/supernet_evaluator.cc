@@ -112,12 +112,7 @@ class SupernetEvaluator final : public Evaluator {
         Split::kValidation, eval_images_, eval_batch_size_);
     Metrics metrics = {{"accuracy", score.accuracy}, {"loss", score.loss}};
     if (latency_runs_ > 0) {
-      // The deployable network (eval mode): its weights do not matter.
-      const std::shared_ptr<Network> network = setup_.family->BuildNetwork(arch, 0);
-      network->Module().eval();
-      metrics["latency_ms"] = MeasureLatencyMs(
-          [&](const at::Tensor& x) { return network->Forward(x); }, setup_.family->InputShape(),
-          latency_runs_);
+      metrics["latency_ms"] = ArchitectureLatencyMs(*setup_.family, arch, latency_runs_);
     }
     return metrics;
   }
