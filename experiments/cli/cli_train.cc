@@ -36,8 +36,8 @@ StoredCandidate HandPicked(const SearchSpace& space, const Architecture& arch) {
 
 int TrainCommand(const std::vector<std::string>& args, Streams io) {
   CommandLine command_line(
-      "train DB (--candidate ID | --arch STRING [--experiment ID|NAME]) [--epochs E] [--out DIR]\n"
-      "             [--threads T] [--resume] [--quiet]",
+      "train DB (--candidate ID | --arch STRING [--experiment ID|NAME]) [--epochs E] [--seed S]\n"
+      "             [--out DIR] [--threads T] [--resume] [--quiet]",
       "Trains the architecture of candidate ID (an id that `sculpt query DB --top K` shows)\n"
       "from scratch, stand-alone, with the settings stored with its experiment: the data set,\n"
       "the space's skeleton and the training options of the config's \"final\" block (without\n"
@@ -55,6 +55,9 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
        {"arch", "STRING", "a hand-picked architecture of the experiment's space to train"},
        {"experiment", "ID|NAME", "with --arch: the experiment whose settings to use (newest)"},
        {"epochs", "E", "train for E epochs instead of the stored setting"},
+       {"seed", "S",
+        "seed of the weights' initialisation and the data order instead of the stored one "
+        "(final.seed): other seeds of the same training, to see how much a result varies"},
        {"out", "DIR", "export architecture.json and model.pt to DIR"},
        {"threads", "T",
         "LibTorch intra-op threads (default: as `sculpt run` retrained: final.threads, else "
@@ -99,6 +102,10 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
   RetrainPlan plan = PlanFromStoredConfig(experiment->config, {});
   if (command_line.Has("epochs")) {
     plan.training.epochs = command_line.Int("epochs", 1, 1, 100000);
+  }
+  if (command_line.Has("seed")) {
+    plan.training.seed = static_cast<std::uint64_t>(
+        command_line.Int("seed", 0, 0, std::numeric_limits<std::int64_t>::max()));
   }
   Architecture arch;
   if (candidate) {

@@ -117,6 +117,9 @@ std::string TrainingRunTitle(const TrainingRunInfo& run) {
     return "supernet training" + id;
   }
   if (run.kind == "retrain") {
+    if (run.config.is_object() && run.config.value("blockwise_teacher", false)) {
+      return "training of the block-wise teacher" + id;
+    }
     return (run.candidate_id ? "retraining of candidate #" + std::to_string(*run.candidate_id)
                              : std::string("training of a hand-picked network")) +
            id;

@@ -1,6 +1,7 @@
 // The "supernet" evaluator of kind "blockwise" (see evaluators.h): a supernet distilled block by
-// block from a trained teacher (supernet/blockwise/block_distiller.h) and candidates scored by
-// the sum of their blocks' losses, looked up in a table scored once
+// block from a trained teacher (supernet/blockwise/block_distiller.h), an export folder or a
+// network of the space the run trains first (supernet/blockwise/block_teacher.h), and
+// candidates scored by the sum of their blocks' losses, looked up in a table scored once
 // (supernet/blockwise/block_score_table.h).
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 #include "supernet/blockwise/block_score_cache.h"
 #include "supernet/blockwise/block_score_table.h"
 #include "supernet/blockwise/block_shrinking.h"
+#include "supernet/blockwise/block_teacher.h"
 #include "supernet/data/data_setup.h"
 #include "supernet/evaluators/evaluators.h"
 #include "supernet/latency.h"
@@ -48,6 +50,7 @@ class BlockwiseEvaluator final : public Evaluator {
  public:
   BlockwiseEvaluator(DataSetup setup, SposOptions training, DistillationLoss loss,
                      std::optional<ShrinkOptions> shrink, ExportedModel teacher,
+                     std::optional<TeacherTraining> teacher_training,
                      std::unique_ptr<BlockDistiller> distiller, const SearchSpace& space,
                      bool side_by_side, bool on_demand, std::int64_t eval_images, std::int64_t eval_batch_size,
                      int latency_runs, int threads_per_worker)
@@ -57,6 +60,7 @@ class BlockwiseEvaluator final : public Evaluator {
         shrink_(std::move(shrink)),
         space_(space),
         teacher_(std::move(teacher)),
+        teacher_training_(std::move(teacher_training)),
         distiller_(std::move(distiller)),
         side_by_side_(side_by_side),
         on_demand_(on_demand),
@@ -79,6 +83,7 @@ class BlockwiseEvaluator final : public Evaluator {
   }
 
   void Prepare(PrepareContext& context) override {
+    if (teacher_training_ && !TrainTeacherFirst(context)) return;  // stopped
     std::filesystem::path dir;
     if (!context.checkpoint_dir.empty()) {
       dir = context.checkpoint_dir / ("blockwise-" + HashToHex(HashText(Fingerprint())));
@@ -168,6 +173,39 @@ class BlockwiseEvaluator final : public Evaluator {
   }
 
  private:
+  // Trains the teacher the config asks for (or reuses one an earlier run trained): the
+  // distiller holds the same network, so it distils from the trained weights. False when a stop
+  // request interrupted the training.
+  bool TrainTeacherFirst(PrepareContext& context) {
+    const std::filesystem::path folder =
+        TeacherFolder(context.checkpoint_dir, *setup_.family, *teacher_training_,
+                      DescribeDataset(setup_.dataset));
+    if (context.progress != nullptr) {
+      context.progress->Note("training the teacher first: " + teacher_training_->arch + ", " +
+                             std::to_string(teacher_training_->training.epochs) + " epochs");
+    }
+    const TrainedTeacher trained =
+        TrainTeacher(*teacher_.network, *setup_.data, *teacher_training_, folder,
+                     {{"skeleton", setup_.family->Skeleton()},
+                      {"dataset", DescribeDataset(setup_.dataset)}},
+                     context);
+    if (!trained.finished) return false;
+    teacher_.folder = trained.folder;
+    if (context.progress != nullptr) {
+      std::ostringstream note;
+      note.precision(4);
+      note << (trained.reused ? "reusing the teacher trained in " + folder.string()
+                              : "the teacher is trained")
+           << ": validation accuracy " << 100 * trained.result.at("valid_accuracy") << " %";
+      if (trained.result.count("test_accuracy") != 0) {
+        note << ", test " << 100 * trained.result.at("test_accuracy") << " %";
+      }
+      context.progress->Note(note.str());
+    }
+    teacher_training_.reset();  // trained: a second Prepare distils from it as it is
+    return true;
+  }
+
   // The table of every block's entries, read from `dir` when an earlier run of the same
   // settings scored it, else scored now on the teacher's activations of the fixed validation
   // batches (and kept in `dir`).
@@ -289,7 +327,8 @@ class BlockwiseEvaluator final : public Evaluator {
            DistillationLossName(loss_) + " shrink " + ShrinkJson().dump() + " teacher " +
            teacher_.space + " " + teacher_.arch +
            " " + teacher_.family->Skeleton().dump() + " " +
-           FileHash(teacher_.folder / "model.pt");
+           (teacher_.folder.empty() ? std::string("in memory")
+                                    : FileHash(teacher_.folder / "model.pt"));
   }
 
   DataSetup setup_;
@@ -298,6 +337,7 @@ class BlockwiseEvaluator final : public Evaluator {
   std::optional<ShrinkOptions> shrink_;
   const SearchSpace& space_;
   ExportedModel teacher_;
+  std::optional<TeacherTraining> teacher_training_;  // until Prepare has trained the teacher
   std::unique_ptr<BlockDistiller> distiller_;
   bool side_by_side_;
   bool on_demand_;  // score block choices as candidates need them, not all up front
@@ -319,10 +359,31 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
   const SposOptions training = ReadSposOptions(training_block, context.seed);
   training_block.Finish();
   Options block = options.Child("blockwise");
-  const std::string teacher_text = block.RequiredString("teacher");
+  // The teacher: an export folder, or {"arch", "epochs"} for one this run trains first.
+  std::string teacher_text;
+  std::optional<TeacherTraining> teacher_training;
+  const nlohmann::json* teacher_raw = block.Raw("teacher");
+  if (teacher_raw != nullptr && teacher_raw->is_object()) {
+    Options teacher_block = block.Child("teacher");
+    TeacherTraining plan;
+    plan.arch = teacher_block.String("arch", "largest");
+    teacher_block.Describe("arch",
+                           "the architecture of the teacher the run trains first: \"largest\" "
+                           "(the space's largest network) or an architecture of the space");
+    plan.training = training;
+    plan.training.epochs = teacher_block.Int("epochs", training.epochs, 1, 100000);
+    teacher_block.Describe("epochs", "epochs of the teacher's training (default: training.epochs; "
+                                     "the rest of the evaluator's training options apply)");
+    teacher_block.Finish();
+    teacher_training = plan;
+  } else {
+    teacher_text = block.RequiredString("teacher");
+  }
   block.Describe("teacher",
                  "the trained teacher: an export folder Sculpt wrote (architecture.json and "
-                 "model.pt), e.g. a run's final export of the space's largest network");
+                 "model.pt), e.g. a run's final export of the space's largest network; or "
+                 "{\"arch\": \"largest\", \"epochs\": N} to train one of the space first, in "
+                 "this run, with the evaluator's training options");
   const std::string loss_name = block.String(
       "loss", DistillationLossName(DistillationLoss::kNormalisedSquaredError),
       {DistillationLossName(DistillationLoss::kNormalisedSquaredError),
@@ -352,6 +413,7 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
   block.Finish();
   const std::int64_t eval_images = options.Int("eval_images", 1000, 0);
   const std::int64_t eval_batch_size = options.Int("eval_batch_size", 250, 2);
+  if (teacher_training) teacher_training->eval_batch_size = eval_batch_size;
   const int latency_runs = static_cast<int>(options.Int("latency_runs", 0, 0, 10000));
   DataSetup setup = ReadDataSetup(options, std::move(family), SpaceName(context), context.base_dir);
   CheckSplitSizes(options, setup, training.batch_size, "training.batch_size", eval_images);
@@ -363,13 +425,39 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
 
   // The teacher, and whether it fits the space and the data: config errors (exit 2).
   std::filesystem::path folder = teacher_text;
-  if (folder.is_relative()) folder = context.base_dir / folder;
+  if (folder.is_relative() && !teacher_text.empty()) folder = context.base_dir / folder;
   ExportedModel teacher;
-  try {
-    teacher = read_model(folder);
-  } catch (const UserError& e) {
-    options.Error("blockwise.teacher", e.what());
-    return nullptr;
+  if (teacher_training) {
+    // A network of the student's own space, untrained until Prepare.
+    Architecture arch;
+    if (teacher_training->arch == "largest") {
+      const std::optional<Architecture> largest = context.space->Largest();
+      if (!largest) {
+        options.Error("blockwise.teacher.arch", "space '" + SpaceName(context) +
+                                                    "' has no largest network: name one");
+        return nullptr;
+      }
+      arch = *largest;
+    } else {
+      try {
+        arch = context.space->Parse(teacher_training->arch);
+      } catch (const UserError& e) {
+        options.Error("blockwise.teacher.arch", e.what());
+        return nullptr;
+      }
+    }
+    teacher_training->arch = context.space->Format(arch);
+    teacher.space = SpaceName(context);
+    teacher.arch = teacher_training->arch;
+    teacher.family = setup.family;
+    teacher.network = setup.family->BuildNetwork(arch, training.seed);
+  } else {
+    try {
+      teacher = read_model(folder);
+    } catch (const UserError& e) {
+      options.Error("blockwise.teacher", e.what());
+      return nullptr;
+    }
   }
   const std::string mismatch = teacher.family->DataMismatch(ShapeOf(*setup.data));
   if (!mismatch.empty()) {
@@ -384,11 +472,13 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
                                                  setup.family->BuildSupernet(training.seed),
                                                  *teacher.family, teacher.network, training, loss);
   } catch (const UserError& e) {
-    options.Error("blockwise.teacher", folder.string() + ": " + e.what());
+    options.Error("blockwise.teacher",
+                  (teacher_training ? teacher.arch : folder.string()) + ": " + e.what());
     return nullptr;
   }
   return std::make_unique<BlockwiseEvaluator>(std::move(setup), training, loss, shrink,
-                                              std::move(teacher), std::move(distiller),
+                                              std::move(teacher), std::move(teacher_training),
+                                              std::move(distiller),
                                               *context.space, side_by_side, on_demand, eval_images, eval_batch_size,
                                               latency_runs, context.threads_per_worker);
 }

@@ -1,7 +1,8 @@
 // The blockwise supernet kind end to end through the real `sculpt` binary, on the tiny IDX
 // data set: a teacher exported by the tiny main job on a transformer space, the blocks distilled side by side, the
 // candidates scored by block look-ups, the blocks and the table reused by a second run, and
-// teachers that cannot be read or do not fit refused as config errors (exit 2).
+// teachers that cannot be read or do not fit refused as config errors (exit 2), and a teacher
+// the run trains first.
 
 #include <gtest/gtest.h>
 
@@ -74,7 +75,7 @@ class BlockwiseCliTest : public ::testing::Test {
   static void TearDownTestSuite() { fs::remove_all(dir_); }
 
   // The tiny main job with a blockwise supernet distilled from `teacher` (relative to dir_).
-  static nlohmann::json Config(const std::string& name, const std::string& teacher,
+  static nlohmann::json Config(const std::string& name, const nlohmann::json& teacher,
                                int layers = 4) {
     nlohmann::json config = TransformerJob(name, layers);
     nlohmann::json& evaluator = config["evaluator"];
@@ -185,6 +186,65 @@ TEST_F(BlockwiseCliTest, TeachersThatCannotBeReadOrDoNotFitAreConfigErrors) {
   EXPECT_NE(wrong_kind.out.find("is read only with \"kind\": \"blockwise\""), std::string::npos)
       << wrong_kind.out;
   EXPECT_FALSE(fs::exists(dir_ / "runs/missing.sqlite"));
+}
+
+TEST_F(BlockwiseCliTest, TrainsTheSpacesLargestNetworkFirstAsTheTeacherAndReusesIt) {
+  const nlohmann::json teacher = {{"arch", "largest"}, {"epochs", 2}};
+  const fs::path config = WriteConfig("same.json", Config("same", teacher));
+  const Result run = Sculpt("run " + config.string());
+  ASSERT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("training the teacher first: d16|h2:f16|h2:f16|h2:f16|h2:f16, 2 epochs"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("the teacher is trained: validation accuracy"), std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("2 blocks distilled"), std::string::npos) << run.out;
+  const fs::path db = dir_ / "runs/same.sqlite";
+  // The teacher's training: a finished run of 2 epochs, tagged, with a test accuracy.
+  EXPECT_EQ(QueryValue(db, "SELECT json_extract(config, '$.arch') || ' ' || status || ' ' || "
+                           "json_extract(result, '$.epochs') || ' ' || "
+                           "(json_extract(result, '$.test_accuracy') >= 0) FROM training_runs "
+                           "WHERE json_extract(config, '$.blockwise_teacher')"),
+            "d16|h2:f16|h2:f16|h2:f16|h2:f16 finished 2.0 1");
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_epochs e JOIN training_runs r ON "
+                           "r.id = e.run_id WHERE json_extract(r.config, '$.blockwise_teacher')"),
+            "2");
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'supernet'"), "2");
+
+  // Again: the teacher and the blocks distilled from it are reused, nothing trains.
+  const Result again = Sculpt("run " + config.string() + " --quiet");
+  ASSERT_EQ(again.status, 0) << again.out;
+  EXPECT_NE(again.out.find("reusing the teacher trained in"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("reusing the distilled block layers3-4"), std::string::npos)
+      << again.out;
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'supernet' OR "
+                           "json_extract(config, '$.blockwise_teacher')"),
+            "3");
+
+  // Longer teacher training: another teacher, and blocks distilled from it.
+  const Result longer = Sculpt(
+      "run " +
+      WriteConfig("same.json", Config("same", {{"arch", "largest"}, {"epochs", 3}})).string() +
+      " --quiet");
+  ASSERT_EQ(longer.status, 0) << longer.out;
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE "
+                           "json_extract(config, '$.blockwise_teacher')"),
+            "2");
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'supernet'"), "4");
+
+  // A named architecture of the space trains instead; one outside the space is refused.
+  const Result bad = Sculpt(
+      "run " +
+      WriteConfig("bad.json", Config("bad", {{"arch", "d99|h2:f16|h2:f16|h2:f16|h2:f16"}}))
+          .string());
+  EXPECT_EQ(bad.status, 2) << bad.out;
+  EXPECT_NE(bad.out.find("blockwise.teacher.arch"), std::string::npos) << bad.out;
+  const Result typo = Sculpt(
+      "run " + WriteConfig("typo.json", Config("typo", {{"arch", "largest"}, {"epoch", 3}}))
+                   .string());
+  EXPECT_EQ(typo.status, 2) << typo.out;
+  EXPECT_NE(typo.out.find("blockwise.teacher.epoch"), std::string::npos) << typo.out;
+  EXPECT_FALSE(fs::exists(dir_ / "runs/bad.sqlite"));
 }
 
 TEST_F(BlockwiseCliTest, ShrinkingIsRecordedInTheDatabase) {

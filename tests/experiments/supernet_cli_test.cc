@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
@@ -376,6 +377,23 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
   EXPECT_EQ(picked_document["arch"], "d16|h2:f16|h2:f16");
   EXPECT_TRUE(picked_document["metrics"].contains("test_accuracy"));
   EXPECT_TRUE(fs::exists(baseline / kModelFile));
+  // Another seed of the same training: recorded with it, and other weights.
+  const fs::path reseeded = dir_ / "vit-baseline-seed5";
+  const Result seed5 = Sculpt("train " + db.string() + " --arch \"d16|h2:f16|h2:f16\" -e vit "
+                              "--epochs 1 --seed 5 --quiet --out " + reseeded.string());
+  ASSERT_EQ(seed5.status, 0) << seed5.out;
+  EXPECT_EQ(QueryValue(db, "SELECT json_extract(config, '$.training.seed') FROM training_runs "
+                           "WHERE candidate_id IS NULL AND kind = 'retrain' ORDER BY id DESC "
+                           "LIMIT 1"),
+            "5");
+  auto bytes = [](const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  EXPECT_NE(bytes(baseline / kModelFile), bytes(reseeded / kModelFile));
+  EXPECT_EQ(Sculpt("train " + db.string() + " --arch \"d16|h2:f16|h2:f16\" -e vit --seed -1")
+                .status,
+            2);
   // Not a member of the space, both or neither of --candidate and --arch: usage errors.
   EXPECT_EQ(Sculpt("train " + db.string() + " --arch \"d32|h2:f16\"").status, 2);
   EXPECT_EQ(Sculpt("train " + db.string() + " --arch \"d16|h2:f16\" --candidate " + id).status,

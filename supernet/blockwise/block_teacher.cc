@@ -1,0 +1,132 @@
+#include "supernet/blockwise/block_teacher.h"
+
+#include <optional>
+
+#include <ATen/Parallel.h>
+
+#include "spaces/errors.h"
+#include "spaces/json_file.h"
+#include "spaces/search_space.h"
+#include "supernet/training/network_trainer.h"
+
+namespace sculpt {
+namespace {
+
+constexpr const char* kModel = "model.pt";
+constexpr const char* kResult = "teacher.json";
+constexpr const char* kCheckpoint = "checkpoint.pt";
+
+Metrics ResultMetrics(const NetworkTrainingResult& result, bool has_test) {
+  Metrics metrics = {{"epochs", static_cast<double>(result.epochs_done)},
+                     {"seconds", result.seconds},
+                     {"train_loss", result.train_loss},
+                     {"train_accuracy", result.train_accuracy},
+                     {"valid_loss", result.valid_loss},
+                     {"valid_accuracy", result.valid_accuracy}};
+  if (has_test && !result.stopped) {
+    metrics["test_loss"] = result.test_loss;
+    metrics["test_accuracy"] = result.test_accuracy;
+  }
+  return metrics;
+}
+
+}  // namespace
+
+std::filesystem::path TeacherFolder(const std::filesystem::path& checkpoint_dir,
+                                    const ModelFamily& family, const TeacherTraining& plan,
+                                    const std::string& dataset) {
+  if (checkpoint_dir.empty()) return {};
+  const std::string fingerprint = family.Name() + "-teacher-v1 " + family.Skeleton().dump() +
+                                  " " + plan.arch + " " + SposOptionsJson(plan.training).dump() +
+                                  " " + dataset;
+  return checkpoint_dir / ("blockwise-teacher-" + HashToHex(HashText(fingerprint)));
+}
+
+TrainedTeacher TrainTeacher(Network& network, const ImageDataset& data, const TeacherTraining& plan,
+                            const std::filesystem::path& folder, const nlohmann::json& run_config,
+                            PrepareContext& context) {
+  TrainedTeacher trained;
+  trained.folder = folder;
+  if (!folder.empty() && std::filesystem::exists(folder / kModel) &&
+      std::filesystem::exists(folder / kResult)) {
+    LoadNetwork(network, folder / kModel);
+    network.Module().eval();
+    const nlohmann::json result = ReadJsonFile(folder / kResult, "the teacher's result");
+    for (const auto& [name, value] : result.items()) {
+      if (value.is_number()) trained.result[name] = value.get<double>();
+    }
+    trained.finished = true;
+    trained.reused = true;
+    return trained;
+  }
+
+  SposOptions training = plan.training;
+  if (!folder.empty()) {
+    std::filesystem::create_directories(folder);
+    training.checkpoint = folder / kCheckpoint;
+  }
+  nlohmann::json config = run_config;
+  config["blockwise_teacher"] = true;
+  config["arch"] = plan.arch;
+  config["training"] = SposOptionsJson(plan.training);
+  // The weights depend on it (oneDNN's summation order), so it is part of the record.
+  config["threads"] = at::get_num_threads();
+  const std::string title = "teacher " + plan.arch;
+
+  NetworkTrainingHooks hooks;
+  hooks.eval_batch_size = plan.eval_batch_size;
+  hooks.checkpoint_identity = config.dump();
+  std::optional<std::int64_t> run;
+  bool began = false;
+  hooks.on_step = [&](const TrainingStep& step) {
+    if (!began) {
+      began = true;
+      if (context.progress != nullptr) {
+        if (step.epoch > 1) {
+          context.progress->Note("resuming the teacher's training after epoch " +
+                                 std::to_string(step.epoch - 1) + " from " +
+                                 training.checkpoint.string());
+        }
+        context.progress->Begin(title, step.epoch, step.epochs, step.steps);
+      }
+      if (context.log != nullptr) {
+        nlohmann::json logged = config;
+        logged["first_epoch"] = step.epoch;
+        run = context.log->BeginRun("retrain", logged);
+      }
+    }
+    if (context.progress != nullptr) context.progress->Step(step);
+    return !context.StopRequested();
+  };
+  hooks.on_epoch = [&](const NetworkEpoch& epoch) {
+    const Metrics values = epoch.AsMetrics();
+    if (context.progress != nullptr) context.progress->EpochDone(epoch.epoch, values);
+    if (run) context.log->RecordEpoch(*run, static_cast<int>(epoch.epoch), values);
+    return !context.StopRequested();
+  };
+  NetworkTrainingResult result;
+  try {
+    result = TrainNetwork(network, data, training, hooks);
+  } catch (...) {
+    if (began && context.progress != nullptr) context.progress->End();
+    if (run) context.log->FinishRun(*run, "failed", {});
+    throw;
+  }
+  if (began && context.progress != nullptr) context.progress->End();
+  trained.finished = !result.stopped;
+  trained.result = ResultMetrics(result, data.Size(Split::kTest) > 0);
+  if (trained.finished && !folder.empty()) {
+    // The weights before the result: a folder with teacher.json always has its model.
+    SaveNetwork(network, folder / kModel);
+    nlohmann::json document = nlohmann::json::object();
+    for (const auto& [name, value] : trained.result) document[name] = value;
+    WriteJsonFile(document, folder / kResult, "the teacher's result");
+    std::error_code ignored;
+    std::filesystem::remove(training.checkpoint, ignored);  // the optimizer state is not needed
+  }
+  if (run) context.log->FinishRun(*run, trained.finished ? "finished" : "interrupted",
+                                  trained.result);
+  return trained;
+}
+
+}  // namespace sculpt
