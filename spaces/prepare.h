@@ -28,7 +28,8 @@ struct TrainingStep {
   std::int64_t step = 0;    // 1-based, within the epoch
   std::int64_t steps = 0;   // per epoch
   double loss = 0;          // running mean over the epoch so far
-  double accuracy = 0;      // running mean over the epoch so far, in [0, 1]
+  double accuracy = 0;      // running mean over the epoch so far, in [0, 1]; NaN: none measured
+                            // (block-wise distillation has a loss, no accuracy)
   double images_per_second = 0;
 };
 

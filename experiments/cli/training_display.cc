@@ -1,6 +1,7 @@
 #include "experiments/cli/training_display.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <utility>
 #include <vector>
@@ -45,13 +46,17 @@ std::string TrainingDisplay::Line(const TrainingStep& s) const {
   const double left = static_cast<double>((s.epochs - s.epoch) * s.steps + (s.steps - s.step));
   const double elapsed = Elapsed();
   char buffer[200];
-  std::snprintf(buffer, sizeof(buffer),
-                "%s epoch %lld/%lld [%s%s] %lld/%lld | loss %.4f | acc %.2f%% | %.0f img/s",
+  std::snprintf(buffer, sizeof(buffer), "%s epoch %lld/%lld [%s%s] %lld/%lld | loss %.4f",
                 title_.c_str(), static_cast<long long>(s.epoch), static_cast<long long>(s.epochs),
                 std::string(filled, '#').c_str(), std::string(kWidth - filled, '.').c_str(),
-                static_cast<long long>(s.step), static_cast<long long>(s.steps), s.loss,
-                100.0 * s.accuracy, s.images_per_second);
+                static_cast<long long>(s.step), static_cast<long long>(s.steps), s.loss);
   std::string line = buffer;
+  if (!std::isnan(s.accuracy)) {  // NaN: the training measures none (distillation)
+    std::snprintf(buffer, sizeof(buffer), " | acc %.2f%%", 100.0 * s.accuracy);
+    line += buffer;
+  }
+  std::snprintf(buffer, sizeof(buffer), " | %.0f img/s", s.images_per_second);
+  line += buffer;
   if (done > 0) line += " | ETA " + FormatDuration(elapsed * left / done);
   return line;
 }

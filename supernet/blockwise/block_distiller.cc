@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <set>
 #include <sstream>
@@ -327,6 +328,7 @@ BlockTraining BlockDistiller::TrainBlock(int block, const ImageDataset& data,
         shown.step = step + 1;
         shown.steps = steps;
         shown.loss = loss_sum / static_cast<double>(step + 1);
+        shown.accuracy = std::numeric_limits<double>::quiet_NaN();  // a distillation loss only
         const double elapsed =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
         shown.images_per_second =

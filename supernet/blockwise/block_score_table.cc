@@ -44,8 +44,8 @@ BlockScoreTable BlockScoreTable::Build(const BlockDistiller& distiller, const Mo
       jobs.emplace_back(b, static_cast<std::int64_t>(e));
     }
   }
-  auto score = [&](std::size_t first, std::size_t end) {
-    for (std::size_t j = first; j < end; ++j) {
+  auto score = [&](std::size_t first, std::size_t stride) {
+    for (std::size_t j = first; j < jobs.size(); j += stride) {
       const auto [b, entry] = jobs[j];
       Block& block = table.blocks_[static_cast<std::size_t>(b)];
       Architecture arch = base;
@@ -58,14 +58,15 @@ BlockScoreTable BlockScoreTable::Build(const BlockDistiller& distiller, const Mo
   };
   const int count = workers != nullptr ? std::max(1, workers->Workers()) : 1;
   if (count > 1) {
-    // Contiguous shares, one per worker (entries of one block cost alike).
+    // Interleaved shares, one per worker: entries cost more in some blocks (the first runs the
+    // embedding) and for wider choices, which sit together in the job list, so contiguous shares
+    // left one worker the dear ones while the other finished early.
     workers->RunEach(count, [&](int w) {
       const ThisThreadsTorchThreads torch_threads(threads_per_worker);
-      score(jobs.size() * static_cast<std::size_t>(w) / static_cast<std::size_t>(count),
-            jobs.size() * static_cast<std::size_t>(w + 1) / static_cast<std::size_t>(count));
+      score(static_cast<std::size_t>(w), static_cast<std::size_t>(count));
     });
   } else {
-    score(0, jobs.size());
+    score(0, 1);
   }
   return table;
 }

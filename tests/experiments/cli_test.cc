@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -322,6 +323,16 @@ TEST(DisplayTest, FractionObjectivesShowAsPercentages) {
   training.EpochDone(1, {{"train_accuracy", 0.2945}, {"train_loss", 1.5}});
   EXPECT_NE(out.str().find("train_accuracy 29.45%"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("epoch 1/2"), std::string::npos) << out.str();
+
+  // A step's accuracy is shown when measured; distillation measures none (NaN).
+  TrainingDisplay bar(out, false, false);
+  bar.Begin("block layers1-2", 1, 2, 10);
+  TrainingStep step{1, 2, 3, 10, 0.25, 0.5, 100};
+  EXPECT_NE(bar.Line(step).find("| loss 0.2500 | acc 50.00% | 100 img/s"), std::string::npos)
+      << bar.Line(step);
+  step.accuracy = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_NE(bar.Line(step).find("| loss 0.2500 | 100 img/s"), std::string::npos)
+      << bar.Line(step);
 }
 
 TEST_F(CliTest, ListShowsRegisteredComponents) {
