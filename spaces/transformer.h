@@ -46,6 +46,9 @@ struct Skeleton {
   int head_dim = 16;     // per attention head
   int classes = 10;
   bool class_token = false;  // pooling "cls" (true) or "mean" (false)
+  // Layers per block of a block-wise supernet (the family's blocks: supernet/transformer/
+  // transformer_network.h); the last block takes what is left. Changes no network.
+  int block_layers = 2;
 
   int Patches() const { return (input_size / patch_size) * (input_size / patch_size); }
   // Sequence length: the patches, plus the class token when there is one.

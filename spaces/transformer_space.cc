@@ -582,6 +582,11 @@ Skeleton ReadSkeleton(Options& options) {
   skeleton.head_dim = read("head_dim", skeleton.head_dim, 1, 4096);
   skeleton.classes = read("classes", skeleton.classes, 1, 100000);
   skeleton.class_token = options.String("pooling", "mean", {"mean", "cls"}) == "cls";
+  // Optional, so that configs without it keep their canonical form (and unfinished runs their
+  // identity) and exports write it only when it is not the default.
+  if (const std::optional<std::int64_t> block_layers = options.OptionalInt("block_layers", 1, 1000)) {
+    skeleton.block_layers = static_cast<int>(*block_layers);
+  }
   const std::vector<Problem> problems = FindProblems(skeleton);
   for (const Problem& problem : problems) options.Error(problem.key, problem.message);
   // After an error the defaults, so that building the space (and validating the rest of the
@@ -590,7 +595,7 @@ Skeleton ReadSkeleton(Options& options) {
 }
 
 nlohmann::json SkeletonJson(const Skeleton& skeleton) {
-  return {{"input_channels", skeleton.input_channels},
+  nlohmann::json json = {{"input_channels", skeleton.input_channels},
           {"input_size", skeleton.input_size},
           {"patch_size", skeleton.patch_size},
           {"layers", skeleton.layers},
@@ -600,6 +605,10 @@ nlohmann::json SkeletonJson(const Skeleton& skeleton) {
           {"head_dim", skeleton.head_dim},
           {"classes", skeleton.classes},
           {"pooling", skeleton.class_token ? "cls" : "mean"}};
+  // Only when set: the skeletons (and the fingerprints made of them) of earlier runs stay as
+  // they were.
+  if (skeleton.block_layers != Skeleton{}.block_layers) json["block_layers"] = skeleton.block_layers;
+  return json;
 }
 
 std::unique_ptr<SearchSpace> MakeSpace(const Skeleton& skeleton) {

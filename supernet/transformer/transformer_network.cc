@@ -8,8 +8,9 @@ namespace sculpt {
 
 std::vector<TransformerBlock> TransformerBlocks(const transformer::Skeleton& skeleton) {
   std::vector<TransformerBlock> blocks;
-  for (int first = 0; first < skeleton.layers; first += 2) {
-    blocks.push_back({first, std::min(first + 2, skeleton.layers)});
+  const int size = std::max(1, skeleton.block_layers);
+  for (int first = 0; first < skeleton.layers; first += size) {
+    blocks.push_back({first, std::min(first + size, skeleton.layers)});
   }
   return blocks;  // a valid skeleton has at least one layer
 }

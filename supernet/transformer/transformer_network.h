@@ -9,8 +9,8 @@
 // path of the supernet copies in by name (CopyLeadingSlices).
 //
 // The network's blocks (for block-wise runs, see ModelFamily::BlockNames): the L layers of the
-// skeleton in consecutive pairs, ceil(L / 2) blocks named "layers1-2", "layers3-4", ... (the
-// last one "layers5" when L is odd). Block 0 also runs the embedding, the last block the head;
+// skeleton in consecutive groups of block_layers (2 by default), ceil(L / block_layers) blocks
+// named "layers1-2", "layers3-4", ... (a block of one layer "layers5"). Block 0 also runs the embedding, the last block the head;
 // what passes between blocks is the token tensor [n, tokens, d].
 // Thread-safety: as any torch::nn::Module; forward() writes no module state (transformer_ops.h),
 // so after training it may run on several threads at once.

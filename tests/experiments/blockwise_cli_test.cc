@@ -149,6 +149,26 @@ TEST_F(BlockwiseCliTest, DistilsBlocksScoresByLookUpsAndReusesBoth) {
             "0");
 }
 
+TEST_F(BlockwiseCliTest, BlocksOfOneLayerCutTheExportedTeacherTheSameWay) {
+  nlohmann::json config = Config("single", "runs/teacher-best");
+  config["space"]["block_layers"] = 1;
+  const Result run = Sculpt("run " + WriteConfig("single.json", config).string() + " --quiet");
+  ASSERT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("4 blocks distilled"), std::string::npos) << run.out;
+  EXPECT_EQ(QueryRows(dir_ / "runs/single.sqlite",
+                      "SELECT json_extract(config, '$.blockwise_block') FROM training_runs "
+                      "WHERE kind = 'supernet' AND status = 'finished' ORDER BY 1"),
+            (std::vector<std::string>{"layers1", "layers2", "layers3", "layers4"}));
+  // The final export's skeleton keeps the blocks it was searched with.
+  const nlohmann::json exported =
+      nlohmann::json::parse(std::ifstream(dir_ / "runs/single-best/architecture.json"));
+  EXPECT_EQ(exported["skeleton"].value("block_layers", 0), 1);
+  config["space"]["block_layers"] = 0;
+  const Result zero = Sculpt("run " + WriteConfig("zero.json", config).string());
+  EXPECT_EQ(zero.status, 2) << zero.out;
+  EXPECT_NE(zero.out.find("block_layers"), std::string::npos) << zero.out;
+}
+
 TEST_F(BlockwiseCliTest, TeachersThatCannotBeReadOrDoNotFitAreConfigErrors) {
   // No such folder.
   const Result missing =

@@ -45,17 +45,9 @@ transformer::Skeleton Tiny(bool class_token = false) {
 }
 
 nlohmann::json SpaceBlock(const transformer::Skeleton& s) {
-  return {{"type", "transformer"},
-          {"input_channels", s.input_channels},
-          {"input_size", s.input_size},
-          {"patch_size", s.patch_size},
-          {"layers", s.layers},
-          {"embed_dims", s.embed_dims},
-          {"heads", s.heads},
-          {"ffn_dims", s.ffn_dims},
-          {"head_dim", s.head_dim},
-          {"classes", s.classes},
-          {"pooling", s.class_token ? "cls" : "mean"}};
+  nlohmann::json block = transformer::SkeletonJson(s);
+  block["type"] = "transformer";
+  return block;
 }
 
 std::unique_ptr<ModelFamily> Family(const transformer::Skeleton& skeleton) {
@@ -396,11 +388,13 @@ TEST_F(TransformerFamilyTest, ConcurrentForwardsEqualSerialOnes) {
 
 TEST_F(TransformerFamilyTest, ChainedBlocksEqualForward) {
   for (int layers : {1, 3, 4}) {
+   for (int block_layers : {1, 2, 3}) {
     transformer::Skeleton s = Tiny();
     s.layers = layers;
+    s.block_layers = block_layers;
     const auto family = Family(s);
     const std::vector<std::string> names = family->BlockNames();
-    ASSERT_EQ(names.size(), static_cast<std::size_t>((layers + 1) / 2));
+    ASSERT_EQ(names.size(), static_cast<std::size_t>((layers + block_layers - 1) / block_layers));
     std::shared_ptr<Supernet> supernet = family->BuildSupernet(2);
     Perturb(supernet->Module());
     supernet->Module().eval();
@@ -422,11 +416,19 @@ TEST_F(TransformerFamilyTest, ChainedBlocksEqualForward) {
       EXPECT_TRUE(torch::allclose(via_supernet, supernet->Forward(x, arch), 0, 1e-6));
       EXPECT_TRUE(torch::allclose(via_network, network->Forward(x), 0, 1e-6));
     }
+   }
   }
   transformer::Skeleton five = Tiny();
   five.layers = 5;
   EXPECT_EQ(Family(five)->BlockNames(),
             (std::vector<std::string>{"layers1-2", "layers3-4", "layers5"}));
+  EXPECT_FALSE(Family(five)->Skeleton().contains("block_layers"));  // the default: not written
+  five.block_layers = 3;
+  EXPECT_EQ(Family(five)->BlockNames(), (std::vector<std::string>{"layers1-3", "layers4-5"}));
+  EXPECT_EQ(Family(five)->Skeleton().at("block_layers"), 3);
+  five.block_layers = 1;
+  EXPECT_EQ(Family(five)->BlockNames(),
+            (std::vector<std::string>{"layers1", "layers2", "layers3", "layers4", "layers5"}));
 }
 
 TEST_F(TransformerFamilyTest, DataMismatchNamesTheKeysToSet) {
