@@ -43,12 +43,15 @@ if [ ! -f "$DB" ]; then
   done
 fi
 
-# name budget kind arch: the zoo's models come from its database (`sculpt query --zoo`).
+# name budget kind arch: the zoo's models come from its database (`sculpt query --zoo`), of its
+# newest zoo run.
 NETWORKS="$WORK/networks.txt"
 "$SCULPT" query "$DB" --format csv --sql \
   "SELECT json_extract(r.config, '$.zoo.budget'), e.arch FROM training_runs r
    JOIN evaluations e ON e.id = r.candidate_id
-   WHERE json_extract(r.config, '$.zoo.stage') = 'model' ORDER BY 1" |
+   WHERE json_extract(r.config, '$.zoo.stage') = 'model' AND r.experiment_id =
+     (SELECT max(experiment_id) FROM training_runs
+      WHERE json_extract(config, '$.zoo.stage') = 'model') ORDER BY 1" |
   tail -n +2 | tr -d '"' |
   awk -F, '{ printf "zoo-%d %d zoo %s\n", $1, $1, $2 }' > "$NETWORKS"
 if [ "$(wc -l < "$NETWORKS")" -eq 0 ]; then
