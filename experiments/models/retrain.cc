@@ -165,18 +165,9 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
   }
   if (progress != nullptr) progress->End();
   outcome.finished = !result.stopped;
-  outcome.result = {{"epochs", static_cast<double>(result.epochs_done)},
-                    {"seconds", result.seconds},
-                    {"train_loss", result.train_loss},
-                    {"train_accuracy", result.train_accuracy},
-                    {"valid_loss", result.valid_loss},
-                    {"valid_accuracy", result.valid_accuracy}};
+  outcome.result = result.AsMetrics();  // test scores only when finished with a test split
   for (const auto& [name, value] : plan.space->Cost(arch)) {
     if (name == "params" || name == "flops") outcome.result[name] = value;
-  }
-  if (outcome.finished && plan.data->Size(Split::kTest) > 0) {
-    outcome.result["test_loss"] = result.test_loss;
-    outcome.result["test_accuracy"] = result.test_accuracy;
   }
   if (outcome.finished && !db.empty()) {
     // Kept before the run is marked finished: a finished retraining always has its weights.

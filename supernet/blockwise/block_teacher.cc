@@ -16,20 +16,6 @@ constexpr const char* kModel = "model.pt";
 constexpr const char* kResult = "teacher.json";
 constexpr const char* kCheckpoint = "checkpoint.pt";
 
-Metrics ResultMetrics(const NetworkTrainingResult& result, bool has_test) {
-  Metrics metrics = {{"epochs", static_cast<double>(result.epochs_done)},
-                     {"seconds", result.seconds},
-                     {"train_loss", result.train_loss},
-                     {"train_accuracy", result.train_accuracy},
-                     {"valid_loss", result.valid_loss},
-                     {"valid_accuracy", result.valid_accuracy}};
-  if (has_test && !result.stopped) {
-    metrics["test_loss"] = result.test_loss;
-    metrics["test_accuracy"] = result.test_accuracy;
-  }
-  return metrics;
-}
-
 }  // namespace
 
 std::filesystem::path TeacherFolder(const std::filesystem::path& checkpoint_dir,
@@ -114,7 +100,7 @@ TrainedTeacher TrainTeacher(Network& network, const ImageDataset& data, const Te
   }
   if (began && context.progress != nullptr) context.progress->End();
   trained.finished = !result.stopped;
-  trained.result = ResultMetrics(result, data.Size(Split::kTest) > 0);
+  trained.result = result.AsMetrics();
   if (trained.finished && !folder.empty()) {
     // The weights before the result: a folder with teacher.json always has its model.
     SaveNetwork(network, folder / kModel);

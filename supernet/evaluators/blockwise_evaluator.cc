@@ -425,9 +425,8 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
   if (!options.Errors().Empty() || context.space == nullptr) return nullptr;
 
   // The teacher, and whether it fits the space and the data: config errors (exit 2).
-  std::filesystem::path folder = teacher_text;
-  if (folder.is_relative() && !teacher_text.empty()) folder = context.base_dir / folder;
   ExportedModel teacher;
+  std::string teacher_name;  // for messages: its export folder, or the architecture to train
   if (teacher_training) {
     // A network of the student's own space, untrained until Prepare.
     Architecture arch;
@@ -452,7 +451,11 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
     teacher.arch = teacher_training->arch;
     teacher.family = setup.family;
     teacher.network = setup.family->BuildNetwork(arch, training.seed);
+    teacher_name = teacher.arch;
   } else {
+    std::filesystem::path folder = teacher_text;
+    if (folder.is_relative()) folder = context.base_dir / folder;
+    teacher_name = folder.string();
     try {
       teacher = read_model(folder);
     } catch (const UserError& e) {
@@ -462,7 +465,7 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
   }
   const std::string mismatch = teacher.family->DataMismatch(ShapeOf(*setup.data));
   if (!mismatch.empty()) {
-    options.Error("blockwise.teacher", "the teacher " + folder.string() +
+    options.Error("blockwise.teacher", "the teacher " + teacher_name +
                                            " does not take the data set's images: " + mismatch);
     return nullptr;
   }
@@ -486,7 +489,7 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
                                                  *teacher.family, teacher.network, training, loss);
   } catch (const UserError& e) {
     options.Error("blockwise.teacher",
-                  (teacher_training ? teacher.arch : folder.string()) + ": " + e.what());
+                  teacher_name + ": " + e.what());
     return nullptr;
   }
   return std::make_unique<BlockwiseEvaluator>(std::move(setup), training, loss, shrink,

@@ -48,6 +48,20 @@ nlohmann::json Note(const NetworkTrainingResult& result, double seconds) {
 
 }  // namespace
 
+Metrics NetworkTrainingResult::AsMetrics() const {
+  Metrics metrics = {{"epochs", static_cast<double>(epochs_done)},
+                     {"seconds", seconds},
+                     {"train_loss", train_loss},
+                     {"train_accuracy", train_accuracy},
+                     {"valid_loss", valid_loss},
+                     {"valid_accuracy", valid_accuracy}};
+  if (!std::isnan(test_accuracy)) {
+    metrics["test_loss"] = test_loss;
+    metrics["test_accuracy"] = test_accuracy;
+  }
+  return metrics;
+}
+
 Metrics NetworkEpoch::AsMetrics() const {
   return {{"train_loss", train_loss},         {"train_accuracy", train_accuracy},
           {"valid_loss", valid_loss},         {"valid_accuracy", valid_accuracy},

@@ -67,6 +67,10 @@ struct NetworkTrainingResult {
   double test_loss = std::numeric_limits<double>::quiet_NaN();
   double test_accuracy = std::numeric_limits<double>::quiet_NaN();
   double seconds = 0;  // of every process that trained it, when resumed
+
+  // epochs, seconds, train_loss, train_accuracy, valid_loss, valid_accuracy, and test_loss and
+  // test_accuracy when measured (not NaN).
+  Metrics AsMetrics() const;
 };
 
 // Trains `network` (freshly built) for options.epochs epochs and leaves it in eval mode.
