@@ -136,6 +136,15 @@ class ModelFamily {
   // in `arch`'s network: channels of nb201's [n, C, H, W] maps (axis 1), the embedding dimension
   // of a transformer's [n, tokens, d] tokens (the last axis).
   virtual std::int64_t BlockInputFeatures(int block, const Architecture& arch) const = 0;
+  // Cuts `network`, one of this family's networks (a block-wise teacher), into the blocks of
+  // `student`'s skeleton where the two differ only in where blocks end (a transformer's
+  // block_layers): adjusts `network` in place without changing a weight and returns the family
+  // that now describes it. Null when nothing changes, when this family's blocks are fixed
+  // (nb201: its stages) or when `student` is another family; the teacher is then used as it is.
+  virtual std::unique_ptr<ModelFamily> RecutBlocks(Network& /*network*/,
+                                                   const ModelFamily& /*student*/) const {
+    return nullptr;
+  }
 
   // Times every part of the family's networks on this machine (batch 1, eval mode, LibTorch's
   // current thread count) and returns the table document the space's "latency_table" option

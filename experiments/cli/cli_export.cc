@@ -104,11 +104,7 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
   if (chosen != 1) throw UsageError("give exactly one of --best, --answer and --candidate ID");
   const std::optional<std::string> out = command_line.Value("out");
   if (!out || out->empty()) throw UsageError("--out DIR is required");
-  const std::string format = command_line.Value("format").value_or("pt");
-  if (format != "pt" && format != "onnx") {
-    throw UsageError("--format: unknown format '" + format + "' (pt, onnx)");
-  }
-  const bool onnx = format == "onnx";
+  const bool onnx = command_line.Choice("format", "pt", {"pt", "onnx"}) == "onnx";
 
   const std::string& db = command_line.Positional().front();
   const std::unique_ptr<ResultStore> store = ResultStore::OpenReadOnly(db);

@@ -84,10 +84,7 @@ int ListCommand(const std::vector<std::string>& args, Streams io) {
       1, 1);
   if (!command_line.Parse(args, io.out)) return 0;
   const std::string& what = command_line.Positional().front();
-  const std::string format = command_line.Value("format").value_or("text");
-  if (format != "text" && format != "markdown") {
-    throw UsageError("--format must be text or markdown, got '" + format + "'");
-  }
+  const std::string format = command_line.Choice("format", "text", {"text", "markdown"});
   if (command_line.Has("format") && !command_line.Has("options")) {
     throw UsageError("--format goes with --options");
   }

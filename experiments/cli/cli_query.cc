@@ -640,15 +640,8 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
       1, 1);
   if (!command_line.Parse(args, io.out)) return 0;
 
-  TableFormat format = TableFormat::kTable;
-  if (const std::optional<std::string> name = command_line.Value("format")) {
-    const std::optional<TableFormat> parsed = ParseTableFormat(*name);
-    if (!parsed) {
-      throw UsageError("option --format: unknown format '" + *name +
-                       "'; expected table, csv or json");
-    }
-    format = *parsed;
-  }
+  const TableFormat format =
+      *ParseTableFormat(command_line.Choice("format", "table", {"table", "csv", "json"}));
   const std::vector<std::string> list_flags = {"experiment", "top",    "sort",
                                                "where",      "pareto", "by-strategy"};
   std::vector<std::string> not_with_sql = list_flags;

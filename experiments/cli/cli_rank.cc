@@ -108,12 +108,8 @@ int RankCommand(const std::vector<std::string>& args, Streams io) {
   const std::optional<std::string> column = command_line.Value("column");
   if (!truth_path || truth_path->empty()) throw UsageError("--truth TABLE.csv is required");
   if (!column || column->empty()) throw UsageError("--column COLUMN is required");
-  TableFormat format = TableFormat::kTable;
-  if (const std::optional<std::string> name = command_line.Value("format")) {
-    const std::optional<TableFormat> parsed = ParseTableFormat(*name);
-    if (!parsed) throw UsageError("--format: unknown format '" + *name + "' (table, csv, json)");
-    format = *parsed;
-  }
+  const TableFormat format =
+      *ParseTableFormat(command_line.Choice("format", "table", {"table", "csv", "json"}));
   const Goal truth_goal =
       ParseGoal("--truth-goal", command_line.Value("truth-goal").value_or("maximize"));
 

@@ -249,13 +249,22 @@ bool RunZoo(const Experiment& e, std::int64_t experiment_id, ResultStore& store,
         line << "  " << e.zoo->metric << " <= " << BudgetText(model.budget) << ": ";
         nlohmann::json json = {{"budget", model.budget}};
         if (!model.candidate) {
-          line << "no evaluated candidate fits";
+          line << "no evaluated candidate fits (a search with " << e.zoo->metric
+               << " as a second objective, e.g. nsga2, covers every budget)";
         } else {
           const Metrics& r = model.outcome.result;
           line << "candidate #" << model.candidate->id << " " << model.candidate->arch << ", "
                << e.zoo->metric << " " << model.candidate->metrics.at(e.zoo->metric)
                << ", test accuracy " << FormatPercent(r, "test_accuracy") << " (best of "
                << model.trials << " trials) -> " << model.export_dir.string();
+          if (model.trials < e.zoo->top) {
+            // The search's candidates are the zoo's only pool: a single-objective search
+            // gathers near its best and seldom visits small budgets.
+            line << "\n    only " << model.trials << " evaluated candidate"
+                 << (model.trials == 1 ? "" : "s") << " of the " << e.zoo->top
+                 << " asked for fit: the search seldom went there; one with " << e.zoo->metric
+                 << " as a second objective (e.g. nsga2) covers every budget";
+          }
           json["candidate"] = model.candidate->id;
           json["training_run"] = model.outcome.run_id;
           json["test_accuracy"] = r.at("test_accuracy");

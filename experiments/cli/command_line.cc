@@ -1,5 +1,6 @@
 #include "experiments/cli/command_line.h"
 
+#include <algorithm>
 #include <cctype>
 #include <sstream>
 
@@ -123,6 +124,18 @@ std::optional<std::string> CommandLine::Value(const std::string& name) const {
   auto it = values_.find(name);
   if (it == values_.end()) return std::nullopt;
   return it->second;
+}
+
+std::string CommandLine::Choice(const std::string& name, const std::string& fallback,
+                                const std::vector<std::string>& choices) const {
+  const std::optional<std::string> text = Value(name);
+  if (!text) return fallback;
+  if (std::find(choices.begin(), choices.end(), *text) != choices.end()) return *text;
+  std::string expected;
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    expected += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
+  }
+  throw UsageError("option --" + name + ": unknown value '" + *text + "'; expected " + expected);
 }
 
 std::int64_t CommandLine::Int(const std::string& name, std::int64_t fallback, std::int64_t min,

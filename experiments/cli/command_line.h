@@ -54,6 +54,9 @@ class CommandLine {
   // The flag's value as an integer in [min, max], or `fallback` when absent.
   std::int64_t Int(const std::string& name, std::int64_t fallback, std::int64_t min,
                    std::int64_t max) const;
+  // The flag's value, which must be one of `choices`, or `fallback` when absent.
+  std::string Choice(const std::string& name, const std::string& fallback,
+                     const std::vector<std::string>& choices) const;
   const std::vector<std::string>& Positional() const { return positional_; }
 
   std::string Help() const;

@@ -26,7 +26,6 @@
 #include "supernet/blockwise/block_shrinking.h"
 #include "supernet/blockwise/block_teacher.h"
 #include "supernet/data/data_setup.h"
-#include "supernet/families.h"
 #include "supernet/evaluators/evaluators.h"
 #include "supernet/latency.h"
 #include "supernet/torch_threads.h"
@@ -469,17 +468,11 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
                                            " does not take the data set's images: " + mismatch);
     return nullptr;
   }
-  // A transformer teacher is cut into the student's blocks (the space's block_layers), whatever
-  // its own export says: where blocks end changes no network.
-  if (teacher.family->Name() == "transformer" && setup.family->Name() == "transformer") {
-    const int wanted = setup.family->Skeleton().value("block_layers", transformer::Skeleton{}.block_layers);
-    TransformerNetwork network = AsTransformer(*teacher.network);
-    transformer::Skeleton skeleton = network->options.skeleton();
-    if (skeleton.block_layers != wanted) {
-      skeleton.block_layers = wanted;
-      network->options.skeleton(skeleton);
-      teacher.family = MakeTransformerFamilyFor(skeleton);
-    }
+  // The teacher is cut into the student's blocks (a transformer's block_layers), whatever its
+  // own export says: where blocks end changes no network.
+  if (std::unique_ptr<ModelFamily> recut = teacher.family->RecutBlocks(*teacher.network,
+                                                                       *setup.family)) {
+    teacher.family = std::move(recut);
   }
   const DistillationLoss loss = *ParseDistillationLoss(loss_name);
   std::unique_ptr<BlockDistiller> distiller;

@@ -164,6 +164,17 @@ class TransformerFamily final : public ModelFamily {
     BlockLayers(block);
     return transformer::Decode(arch, skeleton_).embed;
   }
+  std::unique_ptr<ModelFamily> RecutBlocks(Network& network,
+                                           const ModelFamily& student) const override {
+    const auto* other = dynamic_cast<const TransformerFamily*>(&student);
+    if (other == nullptr || other->skeleton_.block_layers == skeleton_.block_layers) return nullptr;
+    // Where blocks end changes no weight and no forward pass: only the network's skeleton.
+    TransformerNetwork ours = AsTransformer(network);
+    transformer::Skeleton skeleton = ours->options.skeleton();
+    skeleton.block_layers = other->skeleton_.block_layers;
+    ours->options.skeleton(skeleton);
+    return std::make_unique<TransformerFamily>(skeleton);
+  }
   bool ExportsOnnx() const override { return true; }
 
   nlohmann::json MeasureLatencyTable(const LatencyTableOptions& options) const override;

@@ -16,6 +16,7 @@
 #include "spaces/transformer.h"
 #include "supernet/families.h"
 #include "supernet/model_family.h"
+#include "supernet/nb201/nb201_family.h"
 #include "supernet/torch_threads.h"
 #include "supernet/transformer/transformer_network.h"
 #include "supernet/transformer/transformer_ops.h"
@@ -429,6 +430,36 @@ TEST_F(TransformerFamilyTest, ChainedBlocksEqualForward) {
   five.block_layers = 1;
   EXPECT_EQ(Family(five)->BlockNames(),
             (std::vector<std::string>{"layers1", "layers2", "layers3", "layers4", "layers5"}));
+}
+
+// A teacher exported with one block size is cut into a student's: the family it returns names
+// the student's blocks, the network's blocks chain to the same output, and no weight changes.
+TEST_F(TransformerFamilyTest, RecutBlocksCutsATeacherIntoTheStudentsBlocks) {
+  transformer::Skeleton teacher_skeleton = Tiny();
+  teacher_skeleton.layers = 4;  // blocks of 2 layers: layers1-2, layers3-4
+  transformer::Skeleton student_skeleton = teacher_skeleton;
+  student_skeleton.block_layers = 1;
+  const auto teacher_family = Family(teacher_skeleton);
+  const auto student_family = Family(student_skeleton);
+  const Architecture arch = SomePaths(teacher_skeleton, 1).front();
+  std::shared_ptr<Network> network = teacher_family->BuildNetwork(arch, 3);
+  network->Module().eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x = torch::randn({3, 2, 8, 8});
+  const torch::Tensor before = network->Forward(x);
+
+  EXPECT_EQ(teacher_family->RecutBlocks(*network, *teacher_family), nullptr);  // same blocks
+  const std::unique_ptr<ModelFamily> recut = teacher_family->RecutBlocks(*network, *student_family);
+  ASSERT_NE(recut, nullptr);
+  EXPECT_EQ(recut->BlockNames(), student_family->BlockNames());
+  EXPECT_EQ(recut->Skeleton(), student_family->Skeleton());
+  torch::Tensor chained = x;
+  for (int b = 0; b < 4; ++b) chained = network->ForwardBlock(b, chained);
+  EXPECT_TRUE(torch::allclose(chained, before, 0, 1e-6));
+  EXPECT_TRUE(torch::equal(network->Forward(x), before));
+  // Another family's student leaves the teacher as it is.
+  const auto nb201 = MakeNb201Family(testing::TinySkeleton());
+  EXPECT_EQ(teacher_family->RecutBlocks(*network, *nb201), nullptr);
 }
 
 TEST_F(TransformerFamilyTest, DataMismatchNamesTheKeysToSet) {
