@@ -82,11 +82,8 @@ while read -r name budget kind arch; do
 done < "$NETWORKS"
 
 echo "measuring latency (batch 1 and 64, 2 threads) ..." >&2
-# glibc's malloc otherwise maps and unmaps every buffer over its mmap threshold (a batch of 64
-# makes many) at each call: batch-64 times then varied 2-5x between calls, most of it in the
-# kernel. Raised thresholds keep freed buffers for reuse, as a long-running server's would be.
-MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=268435456 \
-  "$LATENCY" "${DIRS[@]}" --runs 200 --threads 2 | tee "$WORK/latency.txt" >&2
+# (The program raises glibc's mmap and trim thresholds itself: see prune_latency.cc.)
+"$LATENCY" "${DIRS[@]}" --runs 200 --threads 2 | tee "$WORK/latency.txt" >&2
 
 python3 - "$WORK" "$SEEDS" <<'PY'
 import json, statistics, sys
