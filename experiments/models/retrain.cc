@@ -102,7 +102,7 @@ int SetTrainingThreads(int threads, std::string_view activity, TrainingProgress&
 RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,
                        std::int64_t experiment_id, std::optional<std::int64_t> candidate_id,
                        TrainingProgress* progress, const std::atomic<bool>* stop,
-                       const std::filesystem::path& db, bool resume) {
+                       const std::filesystem::path& db, bool resume, bool reuse_finished) {
   SCULPT_ASSERT(plan.data != nullptr && plan.family != nullptr && plan.space != nullptr,
                 "Retrain needs a plan whose data, family and space are loaded");
   RetrainOutcome outcome;
@@ -115,6 +115,26 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
                                  {"input", InputDocument(*plan.family, *plan.data)},
                                  {"threads", at::get_num_threads()}};
   if (plan.run_tags.is_object()) config.update(plan.run_tags);
+  if (resume && reuse_finished && !db.empty()) {
+    const std::vector<TrainingRunInfo> runs = store.TrainingRuns(experiment_id);
+    for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
+      if (run->kind != "retrain" || run->status != "finished" ||
+          run->candidate_id != candidate_id || run->config != config ||
+          !std::filesystem::exists(TrainedModelPath(db, run->id))) {
+        continue;
+      }
+      LoadNetwork(*outcome.network, TrainedModelPath(db, run->id));
+      outcome.network->Module().eval();  // as a training leaves it
+      outcome.finished = true;
+      outcome.run_id = run->id;
+      outcome.result = run->result;
+      if (progress != nullptr) {
+        progress->Note("training run " + std::to_string(run->id) +
+                       " finished before the stop: its network is taken as it is");
+      }
+      return outcome;
+    }
+  }
   const std::optional<std::int64_t> unfinished =
       resume ? UnfinishedRetraining(store, experiment_id, candidate_id, config) : std::nullopt;
   outcome.run_id = unfinished ? *unfinished

@@ -118,11 +118,15 @@ std::optional<std::int64_t> UnfinishedRetraining(const ResultStore& store,
 // `db` not empty, every epoch is checkpointed next to it (TrainingCheckpointPath) and a finished
 // network's weights are saved to TrainedModelPath(db, run id). With `resume`, an unfinished
 // retraining of the same config (UnfinishedRetraining) is continued from its checkpoint instead
-// of starting a new run; the network it ends with is the one an uninterrupted run gives.
+// of starting a new run; the network it ends with is the one an uninterrupted run gives. With
+// `reuse_finished` too (a resumed `sculpt run`: its retrainings that finished before the stop
+// are part of the run it continues), the newest finished retraining of the same config whose
+// weights are kept is taken as it is: its run, results and network, nothing trained again.
 RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,
                        std::int64_t experiment_id, std::optional<std::int64_t> candidate_id,
                        TrainingProgress* progress, const std::atomic<bool>* stop,
-                       const std::filesystem::path& db, bool resume = false);
+                       const std::filesystem::path& db, bool resume = false,
+                       bool reuse_finished = false);
 
 // Writes out_dir/architecture.json (export.h's document plus "retrain": the outcome's results
 // and run id, "family", "skeleton" and "input": shape and normalisation), out_dir/model.pt, and

@@ -90,7 +90,8 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
                          ": trial of candidate #" + std::to_string(c->id) + " " + c->arch);
         }
         const RetrainOutcome outcome = Retrain(trial, final.space->Parse(c->arch), store,
-                                               experiment_id, c->id, progress, stop, db, resume);
+                                               experiment_id, c->id, progress, stop, db, resume,
+                                               /*reuse_finished=*/true);
         if (!outcome.finished) return models;
         found = tried.emplace(c->id, outcome.result.at("valid_accuracy")).first;
       }
@@ -104,7 +105,7 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
       model.candidate = *best;
       model.outcome = Retrain(tagged("model", final.training.epochs),
                               final.space->Parse(best->arch), store, experiment_id, best->id,
-                              progress, stop, db, resume);
+                              progress, stop, db, resume, /*reuse_finished=*/true);
       if (!model.outcome.finished) return models;
       model.export_dir = ExportRetrained(*info, *best, best->metrics, final, model.outcome,
                                          ZooExportDir(final.export_dir, zoo.metric, budget));

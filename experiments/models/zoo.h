@@ -55,6 +55,8 @@ struct ZooModel {
 // Builds the zoo of experiment `experiment_id` (its search done) as `zoo` says, training with
 // `final` (its export_dir names the models' folders). `on_model` is called after each budget's
 // model (for a display). Returns the budgets done; fewer than asked when `stop` became true.
+// With `resume` (a resumed run), trainings that finished before the stop are taken as they are
+// and an unfinished one continues from its checkpoint (Retrain): nothing is trained twice.
 std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, ResultStore& store,
                                std::int64_t experiment_id, TrainingProgress* progress,
                                const std::atomic<bool>* stop, const std::filesystem::path& db,

@@ -211,6 +211,44 @@ TEST_F(ResumeCliTest, MainJobKilledInTrainingSearchOrRetrainingResumesToTheSameN
   }
 }
 
+// A run killed in its zoo, after the final retraining and the first budget's model finished:
+// the resume takes every finished training as it is (none is trained again, no run is logged
+// twice) and ends with the models and results of the uninterrupted run.
+TEST_F(ResumeCliTest, ZooKilledAfterItsFirstModelResumesWithoutTrainingAgain) {
+  nlohmann::json config = SupernetConfig();
+  config["final"]["epochs"] = 4;  // long enough for the kill to land within the zoo
+  // Every candidate fits both budgets: 2 trials, then a model per budget.
+  config["zoo"] = {{"metric", "params"}, {"budgets", {1e12, 2e12}}, {"top", 2},
+                   {"trial_epochs", 1}};
+  const fs::path whole_db = dir_ / "zoo-whole.sqlite";
+  const Result whole = Sculpt("run " + Write("zoo-whole.json", config, whole_db).string() + " --quiet");
+  ASSERT_EQ(whole.status, 0) << whole.out;
+  const std::string runs =
+      "SELECT ifnull(json_extract(config, '$.zoo.stage'), 'final'), "
+      "json_extract(config, '$.zoo.budget'), candidate_id, status, "
+      "json_extract(result, '$.test_accuracy'), json_extract(result, '$.valid_loss') "
+      "FROM training_runs WHERE kind = 'retrain' ORDER BY id";
+  const std::string expected = Query(whole_db, runs);
+  ASSERT_EQ(std::count(expected.begin(), expected.end(), '\n'), 1 + 5) << expected;
+
+  const fs::path db = dir_ / "zoo-killed.sqlite";
+  const fs::path killed_config = Write("zoo.json", config, db);
+  Kill(killed_config, db,
+       "count(*) >= 1 FROM training_runs WHERE json_extract(config, '$.zoo.stage') = 'model' "
+       "AND status = 'finished'");
+  const std::string before = Query(db, "SELECT count(*) FROM training_runs WHERE kind = 'retrain' "
+                                       "AND status = 'finished'");
+  const Result resumed = Sculpt("run " + killed_config.string() + " --resume");
+  ASSERT_EQ(resumed.status, 0) << resumed.out;
+  if (before == "count(*)\n4\n") {  // the kill struck where it was meant to
+    EXPECT_NE(resumed.out.find("finished before the stop: its network is taken as it is"),
+              std::string::npos)
+        << resumed.out;
+  }
+  EXPECT_EQ(Query(db, runs), expected);
+  EXPECT_TRUE(fs::exists(dir_ / "zoo-killed-best-params-2000000000000" / "model.pt"));
+}
+
 TEST_F(ResumeCliTest, QueryShowsAKilledRunAsGoneAndRunSaysHowToResume) {
   const fs::path db = dir_ / "gone.sqlite";
   const fs::path config = Write("gone.json", TableConfig(), db);
