@@ -199,7 +199,7 @@ bool RunFinal(const Experiment& e, std::int64_t experiment_id, ResultStore& stor
                      display);
   const RetrainOutcome outcome =
       Retrain(plan, arch, store, experiment_id, candidate.id, &display, &stop, e.storage, resume,
-              /*reuse_finished=*/true);
+              EarlierRetrainings::kTakeSameConfig);
   nlohmann::json final_json = {{"candidate", candidate.id}, {"training_run", outcome.run_id}};
   for (const auto& [name, value] : outcome.result) {
     if (std::isfinite(value)) final_json[name] = value;

@@ -99,10 +99,65 @@ int SetTrainingThreads(int threads, std::string_view activity, TrainingProgress&
   return set;
 }
 
+namespace {
+
+// The finished retraining of the experiment Retrain may take instead of training (see
+// EarlierRetrainings), newest first, its weights kept: one of exactly `config`, else, with
+// `same_training`, one whose `training_config` keys are equal, recorded anew under `config`.
+// Its outcome without the network; nullopt when there is none.
+std::optional<RetrainOutcome> TakeEarlierRetraining(
+    ResultStore& store, std::int64_t experiment_id, std::optional<std::int64_t> candidate_id,
+    const nlohmann::json& training_config, const nlohmann::json& config, bool same_training,
+    const std::filesystem::path& db, TrainingProgress* progress) {
+  const std::vector<TrainingRunInfo> runs = store.TrainingRuns(experiment_id);
+  auto finished = [&](const TrainingRunInfo& run) {
+    return run.kind == "retrain" && run.status == "finished" &&
+           run.candidate_id == candidate_id &&
+           std::filesystem::exists(TrainedModelPath(db, run.id));
+  };
+  auto note = [progress](const std::string& text) {
+    if (progress != nullptr) progress->Note(text);
+  };
+  // A run recorded as the same training as another is that config too (a resume finds it).
+  auto same_config = [&config](nlohmann::json recorded) {
+    recorded.erase("same_training_as");
+    return recorded == config;
+  };
+  for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
+    if (!finished(*run) || !same_config(run->config)) continue;
+    note("training run " + std::to_string(run->id) +
+         " finished before the stop: its network is taken as it is");
+    return RetrainOutcome{true, run->id, run->result, nullptr};
+  }
+  if (!same_training) return std::nullopt;
+  for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
+    if (!finished(*run)) continue;
+    const bool same = std::all_of(
+        training_config.items().begin(), training_config.items().end(), [&](const auto& item) {
+          return run->config.contains(item.key()) && run->config.at(item.key()) == item.value();
+        });
+    if (!same) continue;
+    nlohmann::json recorded = config;
+    recorded["same_training_as"] = run->id;
+    const std::int64_t id = store.BeginTrainingRun(experiment_id, candidate_id, "retrain", recorded);
+    std::filesystem::create_directories(TrainedModelPath(db, id).parent_path());
+    std::filesystem::copy_file(TrainedModelPath(db, run->id), TrainedModelPath(db, id),
+                               std::filesystem::copy_options::overwrite_existing);
+    store.FinishTrainingRun(id, "finished", run->result);
+    note("the same training as run " + std::to_string(run->id) +
+         ": its network is taken (run " + std::to_string(id) + ")");
+    return RetrainOutcome{true, id, run->result, nullptr};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,
                        std::int64_t experiment_id, std::optional<std::int64_t> candidate_id,
                        TrainingProgress* progress, const std::atomic<bool>* stop,
-                       const std::filesystem::path& db, bool resume, bool reuse_finished) {
+                       const std::filesystem::path& db, bool resume,
+                       EarlierRetrainings reuse) {
   SCULPT_ASSERT(plan.data != nullptr && plan.family != nullptr && plan.space != nullptr,
                 "Retrain needs a plan whose data, family and space are loaded");
   RetrainOutcome outcome;
@@ -114,25 +169,17 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
                                  {"family", plan.family->Name()},
                                  {"input", InputDocument(*plan.family, *plan.data)},
                                  {"threads", at::get_num_threads()}};
+  // What makes the network: the config without run tags.
+  const nlohmann::json training_config = config;
   if (plan.run_tags.is_object()) config.update(plan.run_tags);
-  if (resume && reuse_finished && !db.empty()) {
-    const std::vector<TrainingRunInfo> runs = store.TrainingRuns(experiment_id);
-    for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
-      if (run->kind != "retrain" || run->status != "finished" ||
-          run->candidate_id != candidate_id || run->config != config ||
-          !std::filesystem::exists(TrainedModelPath(db, run->id))) {
-        continue;
-      }
-      LoadNetwork(*outcome.network, TrainedModelPath(db, run->id));
-      outcome.network->Module().eval();  // as a training leaves it
-      outcome.finished = true;
-      outcome.run_id = run->id;
-      outcome.result = run->result;
-      if (progress != nullptr) {
-        progress->Note("training run " + std::to_string(run->id) +
-                       " finished before the stop: its network is taken as it is");
-      }
-      return outcome;
+  if (reuse != EarlierRetrainings::kTrainAnew && !db.empty()) {
+    if (std::optional<RetrainOutcome> taken =
+            TakeEarlierRetraining(store, experiment_id, candidate_id, training_config, config,
+                                  reuse == EarlierRetrainings::kTakeSameTraining, db, progress)) {
+      taken->network = outcome.network;
+      LoadNetwork(*taken->network, TrainedModelPath(db, taken->run_id));
+      taken->network->Module().eval();  // as a training leaves it
+      return *taken;
     }
   }
   const std::optional<std::int64_t> unfinished =

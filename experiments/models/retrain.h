@@ -118,15 +118,26 @@ std::optional<std::int64_t> UnfinishedRetraining(const ResultStore& store,
 // `db` not empty, every epoch is checkpointed next to it (TrainingCheckpointPath) and a finished
 // network's weights are saved to TrainedModelPath(db, run id). With `resume`, an unfinished
 // retraining of the same config (UnfinishedRetraining) is continued from its checkpoint instead
-// of starting a new run; the network it ends with is the one an uninterrupted run gives. With
-// `reuse_finished` too (a resumed `sculpt run`: its retrainings that finished before the stop
-// are part of the run it continues), the newest finished retraining of the same config whose
-// weights are kept is taken as it is: its run, results and network, nothing trained again.
+// of starting a new run; the network it ends with is the one an uninterrupted run gives.
+// `reuse` (with `db`) lets it take an earlier finished retraining of the experiment whose weights
+// are kept instead of training (see EarlierRetrainings).
+enum class EarlierRetrainings {
+  kTrainAnew,  // never (`sculpt train`: a user who asks to train again means it)
+  // One of the same config (run tags included) is taken as it is: its run, results and network.
+  // For a resumed `sculpt run`, whose retrainings that finished before the stop are part of the
+  // run it continues.
+  kTakeSameConfig,
+  // Also one of the same training under other run tags (the same architecture, skeleton,
+  // training options, data, input and threads give the same network): recorded as a run of its
+  // own with this config, "same_training_as" its run id, and a copy of its results and weights.
+  // For the zoo: a budget whose model the final retraining or another budget already trained.
+  kTakeSameTraining,
+};
 RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, ResultStore& store,
                        std::int64_t experiment_id, std::optional<std::int64_t> candidate_id,
                        TrainingProgress* progress, const std::atomic<bool>* stop,
                        const std::filesystem::path& db, bool resume = false,
-                       bool reuse_finished = false);
+                       EarlierRetrainings reuse = EarlierRetrainings::kTrainAnew);
 
 // Writes out_dir/architecture.json (export.h's document plus "retrain": the outcome's results
 // and run id, "family", "skeleton" and "input": shape and normalisation), out_dir/model.pt, and

@@ -91,7 +91,7 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
         }
         const RetrainOutcome outcome = Retrain(trial, final.space->Parse(c->arch), store,
                                                experiment_id, c->id, progress, stop, db, resume,
-                                               /*reuse_finished=*/true);
+                                               EarlierRetrainings::kTakeSameTraining);
         if (!outcome.finished) return models;
         found = tried.emplace(c->id, outcome.result.at("valid_accuracy")).first;
       }
@@ -105,7 +105,8 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
       model.candidate = *best;
       model.outcome = Retrain(tagged("model", final.training.epochs),
                               final.space->Parse(best->arch), store, experiment_id, best->id,
-                              progress, stop, db, resume, /*reuse_finished=*/true);
+                              progress, stop, db, resume,
+                              EarlierRetrainings::kTakeSameTraining);
       if (!model.outcome.finished) return models;
       model.export_dir = ExportRetrained(*info, *best, best->metrics, final, model.outcome,
                                          ZooExportDir(final.export_dir, zoo.metric, budget));

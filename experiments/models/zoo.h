@@ -6,7 +6,9 @@
 // (trials: the search's scores, e.g. block-wise distillation losses, only rank; a short real
 // training picks among the best few; a candidate that fits several budgets is tried once),
 // and the trial with the best validation accuracy is
-// retrained with the full "final" schedule and exported to "<final export>-<metric>-<budget>".
+// retrained with the full "final" schedule and exported to "<final export>-<metric>-<budget>"
+// (a model the final retraining or another budget already trained is taken, not trained again:
+// EarlierRetrainings::kTakeSameTraining).
 // Every training is a run of kind "retrain" whose config carries {"zoo": {"metric", "budget",
 // "stage": "trial" | "model"}}, so `sculpt query DB --zoo` lists budget -> model from the
 // database alone (experiments/store/zoo_query.h).

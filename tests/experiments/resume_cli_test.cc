@@ -211,36 +211,50 @@ TEST_F(ResumeCliTest, MainJobKilledInTrainingSearchOrRetrainingResumesToTheSameN
   }
 }
 
-// A run killed in its zoo, after the final retraining and the first budget's model finished:
-// the resume takes every finished training as it is (none is trained again, no run is logged
-// twice) and ends with the models and results of the uninterrupted run.
-TEST_F(ResumeCliTest, ZooKilledAfterItsFirstModelResumesWithoutTrainingAgain) {
+// The zoo trains nothing twice: a budget whose model another budget (or the final retraining)
+// already trained takes that network, recorded as a run of its own. A run killed in its zoo,
+// after the final retraining and the first trial finished, resumes taking every finished
+// training as it is (none is trained again, no run is logged twice) and ends with the runs,
+// results and models of the uninterrupted run.
+TEST_F(ResumeCliTest, ZooTrainsNothingTwiceAndResumesWithoutTrainingAgain) {
   nlohmann::json config = SupernetConfig();
-  config["final"]["epochs"] = 4;  // long enough for the kill to land within the zoo
-  // Every candidate fits both budgets: 2 trials, then a model per budget.
+  config["final"]["epochs"] = 2;
+  // Every candidate fits both budgets: 2 trials, then the same model for both budgets. Trials
+  // long enough for the kill to land in the second one.
   config["zoo"] = {{"metric", "params"}, {"budgets", {1e12, 2e12}}, {"top", 2},
-                   {"trial_epochs", 1}};
+                   {"trial_epochs", 6}};
   const fs::path whole_db = dir_ / "zoo-whole.sqlite";
-  const Result whole = Sculpt("run " + Write("zoo-whole.json", config, whole_db).string() + " --quiet");
+  const Result whole = Sculpt("run " + Write("zoo-whole.json", config, whole_db).string());
   ASSERT_EQ(whole.status, 0) << whole.out;
   const std::string runs =
-      "SELECT ifnull(json_extract(config, '$.zoo.stage'), 'final'), "
-      "json_extract(config, '$.zoo.budget'), candidate_id, status, "
-      "json_extract(result, '$.test_accuracy'), json_extract(result, '$.valid_loss') "
-      "FROM training_runs WHERE kind = 'retrain' ORDER BY id";
+      "SELECT id, ifnull(json_extract(config, '$.zoo.stage'), 'final'), "
+      "json_extract(config, '$.zoo.budget'), json_extract(config, '$.same_training_as'), "
+      "candidate_id, status, json_extract(result, '$.test_accuracy'), "
+      "json_extract(result, '$.valid_loss') FROM training_runs WHERE kind = 'retrain' ORDER BY id";
   const std::string expected = Query(whole_db, runs);
   ASSERT_EQ(std::count(expected.begin(), expected.end(), '\n'), 1 + 5) << expected;
+  // The second budget's model is the first's (or the final's) network, not trained again.
+  EXPECT_EQ(Query(whole_db, "SELECT count(*) FROM training_runs r WHERE json_extract(r.config, "
+                            "'$.zoo.budget') = 2e12 AND json_extract(r.config, "
+                            "'$.same_training_as') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+                            "training_epochs e WHERE e.run_id = r.id)"),
+            "count(*)\n1\n")
+      << expected;
+  EXPECT_NE(whole.out.find("its network is taken"), std::string::npos) << whole.out;
+  for (const char* budget : {"1000000000000", "2000000000000"}) {
+    EXPECT_TRUE(fs::exists(dir_ / ("zoo-whole-best-params-" + std::string(budget)) / "model.pt"));
+  }
 
   const fs::path db = dir_ / "zoo-killed.sqlite";
   const fs::path killed_config = Write("zoo.json", config, db);
   Kill(killed_config, db,
-       "count(*) >= 1 FROM training_runs WHERE json_extract(config, '$.zoo.stage') = 'model' "
+       "count(*) >= 1 FROM training_runs WHERE json_extract(config, '$.zoo.stage') = 'trial' "
        "AND status = 'finished'");
   const std::string before = Query(db, "SELECT count(*) FROM training_runs WHERE kind = 'retrain' "
                                        "AND status = 'finished'");
   const Result resumed = Sculpt("run " + killed_config.string() + " --resume");
   ASSERT_EQ(resumed.status, 0) << resumed.out;
-  if (before == "count(*)\n4\n") {  // the kill struck where it was meant to
+  if (before == "count(*)\n2\n") {  // the kill struck where it was meant to
     EXPECT_NE(resumed.out.find("finished before the stop: its network is taken as it is"),
               std::string::npos)
         << resumed.out;
