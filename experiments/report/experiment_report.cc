@@ -141,6 +141,9 @@ ExperimentReport ReadExperimentReport(const ResultStore& store, const Experiment
   ChooseModel(store, report);
   ChooseTradeOff(report);
   for (TrainingRunInfo& run : store.TrainingRuns(info.id)) {
+    // A run that took an earlier run's network (a zoo model for two budgets) trained nothing:
+    // its curves are that run's, shown once.
+    if (run.config.is_object() && run.config.contains("same_training_as")) continue;
     std::vector<TrainingEpoch> epochs = store.TrainingEpochs(run.id);
     report.training.push_back({std::move(run), std::move(epochs)});
   }

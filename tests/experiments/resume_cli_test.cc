@@ -241,6 +241,10 @@ TEST_F(ResumeCliTest, ZooTrainsNothingTwiceAndResumesWithoutTrainingAgain) {
             "count(*)\n1\n")
       << expected;
   EXPECT_NE(whole.out.find("its network is taken"), std::string::npos) << whole.out;
+  // The report shows the curves of each network trained, not an empty chart for the copy.
+  const Result report = Sculpt("report " + whole_db.string() + " --text");
+  ASSERT_EQ(report.status, 0) << report.out;
+  EXPECT_EQ(report.out.find(": 0 epochs"), std::string::npos) << report.out;
   for (const char* budget : {"1000000000000", "2000000000000"}) {
     EXPECT_TRUE(fs::exists(dir_ / ("zoo-whole-best-params-" + std::string(budget)) / "model.pt"));
   }
