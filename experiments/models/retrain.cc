@@ -138,13 +138,14 @@ std::optional<RetrainOutcome> TakeEarlierRetraining(
         });
     if (!same) continue;
     nlohmann::json recorded = config;
-    recorded["same_training_as"] = run->id;
+    // The run that trained it (a copy names its original), whose curves show the training.
+    recorded["same_training_as"] = run->config.value("same_training_as", run->id);
     const std::int64_t id = store.BeginTrainingRun(experiment_id, candidate_id, "retrain", recorded);
     std::filesystem::create_directories(TrainedModelPath(db, id).parent_path());
     std::filesystem::copy_file(TrainedModelPath(db, run->id), TrainedModelPath(db, id),
                                std::filesystem::copy_options::overwrite_existing);
     store.FinishTrainingRun(id, "finished", run->result);
-    note("the same training as run " + std::to_string(run->id) +
+    note("the same training as run " + recorded["same_training_as"].dump() +
          ": its network is taken (run " + std::to_string(id) + ")");
     return RetrainOutcome{true, id, run->result, nullptr};
   }
