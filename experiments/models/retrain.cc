@@ -140,7 +140,13 @@ std::optional<RetrainOutcome> TakeEarlierRetraining(
     nlohmann::json recorded = config;
     // The run that trained it (a copy names its original), whose curves show the training.
     recorded["same_training_as"] = run->config.value("same_training_as", run->id);
-    const std::int64_t id = store.BeginTrainingRun(experiment_id, candidate_id, "retrain", recorded);
+    // A copy that a kill interrupted is finished now rather than left beside a second one.
+    const std::optional<std::int64_t> unfinished =
+        UnfinishedRetraining(store, experiment_id, candidate_id, recorded);
+    const std::int64_t id = unfinished ? *unfinished
+                                       : store.BeginTrainingRun(experiment_id, candidate_id,
+                                                                "retrain", recorded);
+    if (unfinished) store.ReopenTrainingRun(id);
     std::filesystem::create_directories(TrainedModelPath(db, id).parent_path());
     std::filesystem::copy_file(TrainedModelPath(db, run->id), TrainedModelPath(db, id),
                                std::filesystem::copy_options::overwrite_existing);
