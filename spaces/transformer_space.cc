@@ -596,18 +596,20 @@ Skeleton ReadSkeleton(Options& options) {
 
 nlohmann::json SkeletonJson(const Skeleton& skeleton) {
   nlohmann::json json = {{"input_channels", skeleton.input_channels},
-          {"input_size", skeleton.input_size},
-          {"patch_size", skeleton.patch_size},
-          {"layers", skeleton.layers},
-          {"embed_dims", skeleton.embed_dims},
-          {"heads", skeleton.heads},
-          {"ffn_dims", skeleton.ffn_dims},
-          {"head_dim", skeleton.head_dim},
-          {"classes", skeleton.classes},
-          {"pooling", skeleton.class_token ? "cls" : "mean"}};
+                         {"input_size", skeleton.input_size},
+                         {"patch_size", skeleton.patch_size},
+                         {"layers", skeleton.layers},
+                         {"embed_dims", skeleton.embed_dims},
+                         {"heads", skeleton.heads},
+                         {"ffn_dims", skeleton.ffn_dims},
+                         {"head_dim", skeleton.head_dim},
+                         {"classes", skeleton.classes},
+                         {"pooling", skeleton.class_token ? "cls" : "mean"}};
   // Only when set: the skeletons (and the fingerprints made of them) of earlier runs stay as
   // they were.
-  if (skeleton.block_layers != Skeleton{}.block_layers) json["block_layers"] = skeleton.block_layers;
+  if (skeleton.block_layers != Skeleton{}.block_layers) {
+    json["block_layers"] = skeleton.block_layers;
+  }
   return json;
 }
 

@@ -101,6 +101,22 @@ int SetTrainingThreads(int threads, std::string_view activity, TrainingProgress&
 
 namespace {
 
+// The newest retraining of `candidate_id` among `runs` (oldest first) that `wanted` accepts.
+template <typename Wanted>
+const TrainingRunInfo* NewestRetraining(const std::vector<TrainingRunInfo>& runs,
+                                        std::optional<std::int64_t> candidate_id,
+                                        Wanted wanted) {
+  for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
+    if (run->kind == "retrain" && run->candidate_id == candidate_id && wanted(*run)) return &*run;
+  }
+  return nullptr;
+}
+
+// Killed (its process gone while running) or stopped by Ctrl-C: a retraining to continue.
+bool Unfinished(const TrainingRunInfo& run) {
+  return run.status == "running" || run.status == "interrupted";
+}
+
 // The finished retraining of the experiment Retrain may take instead of training (see
 // EarlierRetrainings), newest first, its weights kept: one of exactly `config`, else, with
 // `same_training`, one whose `training_config` keys are equal, recorded anew under `config`.
@@ -110,52 +126,50 @@ std::optional<RetrainOutcome> TakeEarlierRetraining(
     const nlohmann::json& training_config, const nlohmann::json& config, bool same_training,
     const std::filesystem::path& db, TrainingProgress* progress) {
   const std::vector<TrainingRunInfo> runs = store.TrainingRuns(experiment_id);
-  auto finished = [&](const TrainingRunInfo& run) {
-    return run.kind == "retrain" && run.status == "finished" &&
-           run.candidate_id == candidate_id &&
-           std::filesystem::exists(TrainedModelPath(db, run.id));
+  auto kept = [&db](const TrainingRunInfo& run) {
+    return run.status == "finished" && std::filesystem::exists(TrainedModelPath(db, run.id));
   };
   auto note = [progress](const std::string& text) {
     if (progress != nullptr) progress->Note(text);
   };
   // A run recorded as the same training as another is that config too (a resume finds it).
-  auto same_config = [&config](nlohmann::json recorded) {
+  const TrainingRunInfo* taken = NewestRetraining(runs, candidate_id, [&](const auto& run) {
+    nlohmann::json recorded = run.config;
     recorded.erase("same_training_as");
-    return recorded == config;
-  };
-  for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
-    if (!finished(*run) || !same_config(run->config)) continue;
-    note("training run " + std::to_string(run->id) +
+    return kept(run) && recorded == config;
+  });
+  if (taken != nullptr) {
+    note("training run " + std::to_string(taken->id) +
          " finished before the stop: its network is taken as it is");
-    return RetrainOutcome{true, run->id, run->result, nullptr};
+    return RetrainOutcome{true, taken->id, taken->result, nullptr};
   }
   if (!same_training) return std::nullopt;
-  for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
-    if (!finished(*run)) continue;
-    const bool same = std::all_of(
-        training_config.items().begin(), training_config.items().end(), [&](const auto& item) {
-          return run->config.contains(item.key()) && run->config.at(item.key()) == item.value();
-        });
-    if (!same) continue;
-    nlohmann::json recorded = config;
-    // The run that trained it (a copy names its original), whose curves show the training.
-    recorded["same_training_as"] = run->config.value("same_training_as", run->id);
-    // A copy that a kill interrupted is finished now rather than left beside a second one.
-    const std::optional<std::int64_t> unfinished =
-        UnfinishedRetraining(store, experiment_id, candidate_id, recorded);
-    const std::int64_t id = unfinished ? *unfinished
-                                       : store.BeginTrainingRun(experiment_id, candidate_id,
-                                                                "retrain", recorded);
-    if (unfinished) store.ReopenTrainingRun(id);
-    std::filesystem::create_directories(TrainedModelPath(db, id).parent_path());
-    std::filesystem::copy_file(TrainedModelPath(db, run->id), TrainedModelPath(db, id),
-                               std::filesystem::copy_options::overwrite_existing);
-    store.FinishTrainingRun(id, "finished", run->result);
-    note("the same training as run " + recorded["same_training_as"].dump() +
-         ": its network is taken (run " + std::to_string(id) + ")");
-    return RetrainOutcome{true, id, run->result, nullptr};
-  }
-  return std::nullopt;
+  taken = NewestRetraining(runs, candidate_id, [&](const auto& run) {
+    return kept(run) && std::all_of(training_config.items().begin(), training_config.items().end(),
+                                    [&run](const auto& item) {
+                                      return run.config.contains(item.key()) &&
+                                             run.config.at(item.key()) == item.value();
+                                    });
+  });
+  if (taken == nullptr) return std::nullopt;
+  nlohmann::json recorded = config;
+  // The run that trained it (a copy names its original), whose curves show the training.
+  recorded["same_training_as"] = taken->config.value("same_training_as", taken->id);
+  // A copy that a kill interrupted is finished now rather than left beside a second one.
+  const TrainingRunInfo* unfinished = NewestRetraining(runs, candidate_id, [&](const auto& run) {
+    return Unfinished(run) && run.config == recorded;
+  });
+  const std::int64_t id =
+      unfinished != nullptr ? unfinished->id
+                            : store.BeginTrainingRun(experiment_id, candidate_id, "retrain", recorded);
+  if (unfinished != nullptr) store.ReopenTrainingRun(id);
+  std::filesystem::create_directories(TrainedModelPath(db, id).parent_path());
+  std::filesystem::copy_file(TrainedModelPath(db, taken->id), TrainedModelPath(db, id),
+                             std::filesystem::copy_options::overwrite_existing);
+  store.FinishTrainingRun(id, "finished", taken->result);
+  note("the same training as run " + recorded["same_training_as"].dump() +
+       ": its network is taken (run " + std::to_string(id) + ")");
+  return RetrainOutcome{true, id, taken->result, nullptr};
 }
 
 }  // namespace
@@ -271,13 +285,10 @@ std::optional<std::int64_t> UnfinishedRetraining(const ResultStore& store,
                                                  std::optional<std::int64_t> candidate_id,
                                                  const nlohmann::json& config) {
   const std::vector<TrainingRunInfo> runs = store.TrainingRuns(experiment_id);
-  for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
-    if (run->kind == "retrain" && run->candidate_id == candidate_id && run->config == config &&
-        (run->status == "running" || run->status == "interrupted")) {
-      return run->id;
-    }
-  }
-  return std::nullopt;
+  const TrainingRunInfo* run = NewestRetraining(runs, candidate_id, [&config](const auto& r) {
+    return Unfinished(r) && r.config == config;
+  });
+  return run != nullptr ? std::optional<std::int64_t>(run->id) : std::nullopt;
 }
 
 nlohmann::json RetrainDocument(std::int64_t run_id, const nlohmann::json& training,

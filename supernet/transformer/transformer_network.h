@@ -10,8 +10,9 @@
 //
 // The network's blocks (for block-wise runs, see ModelFamily::BlockNames): the L layers of the
 // skeleton in consecutive groups of block_layers (2 by default), ceil(L / block_layers) blocks
-// named "layers1-2", "layers3-4", ... (a block of one layer "layers5"). Block 0 also runs the embedding, the last block the head;
-// what passes between blocks is the token tensor [n, tokens, d].
+// named "layers1-2", "layers3-4", ... (a block of one layer "layers5"). Block 0 also runs the
+// embedding, the last block the head; what passes between blocks is the token tensor
+// [n, tokens, d].
 // Thread-safety: as any torch::nn::Module; forward() writes no module state (transformer_ops.h),
 // so after training it may run on several threads at once.
 
