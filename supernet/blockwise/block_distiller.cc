@@ -119,6 +119,20 @@ BlockDistiller::BlockDistiller(const SearchSpace& space, const ModelFamily& fami
   std::vector<at::Tensor> all = student_->Module().parameters();
   std::vector<int> owner(all.size(), -1);
   for (at::Tensor& p : all) p.mutable_grad().reset();
+  // The feature sizes the space offers at each block's input (block 0's: the images').
+  std::vector<std::set<std::int64_t>> offered(static_cast<std::size_t>(count));
+  for (const Architecture& arch : paths) {
+    for (int b = 1; b < count; ++b) {
+      offered[static_cast<std::size_t>(b)].insert(family_.BlockInputFeatures(b, arch));
+    }
+  }
+  // Where the space offers several sizes, every one is bridged, the teacher's own included: a
+  // bridge pair is a learned linear layer around the block that the real network does not have
+  // (a skipped block scores as that layer's fit to the teacher's block), so a size without one
+  // would be scored with less help than the others, and its members ranked below their worth.
+  auto bridged = [&](int b, std::int64_t size, std::int64_t teacher_size) {
+    return size != teacher_size || offered[static_cast<std::size_t>(b)].size() > 1;
+  };
   for (int b = 0; b < count; ++b) {
     auto block = std::make_unique<Block>();
     block->name = names[static_cast<std::size_t>(b)];
@@ -130,7 +144,7 @@ BlockDistiller::BlockDistiller(const SearchSpace& space, const ModelFamily& fami
       if (b > 0) {
         const std::int64_t size = family_.BlockInputFeatures(b, arch);
         const std::int64_t from = t_in.size(FeatureAxis(t_in));
-        if (size != from && !block->in_maps.count(size)) {
+        if (bridged(b, size, from) && !block->in_maps.count(size)) {
           block->in_maps.emplace(size, LeadingSliceMap(from, size));
         }
         x = Bridge(block->in_maps, size, t_in);
@@ -153,7 +167,7 @@ BlockDistiller::BlockDistiller(const SearchSpace& space, const ModelFamily& fami
         SCULPT_ASSERT(size == family_.BlockInputFeatures(b + 1, arch),
                       "block " + block->name + " gives another feature size than the next takes");
         const std::int64_t to = t_out.size(FeatureAxis(t_out));
-        if (size != to && !block->out_maps.count(size)) {
+        if (bridged(b + 1, size, to) && !block->out_maps.count(size)) {
           block->out_maps.emplace(size, LeadingSliceMap(size, to));
         }
       }

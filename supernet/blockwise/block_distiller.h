@@ -11,7 +11,10 @@
 // Where the student's feature size differs from the teacher's (a transformer of another
 // embedding dimension than the teacher's), learned linear maps on the feature axis bridge them
 // (NAS-BERT's): teacher -> student at a block's input, student -> teacher at its output, one per
-// (block, student size), trained with the block. The feature axis is axis 1 of [n, C, H, W]
+// (block, student size), trained with the block. Where a block boundary offers several sizes,
+// the teacher's size is bridged too (starting as the identity), so that every size is scored
+// with the same help (docs/BENCHMARKS.md 11.3: without it, members of the teacher's width ranked
+// below their worth). The feature axis is axis 1 of [n, C, H, W]
 // maps and the last axis otherwise; the logits must match exactly.
 //
 // Why blocks can train side by side: once the teacher's activations are known a block needs
@@ -148,7 +151,7 @@ class BlockDistiller {
 
  private:
   struct Block;
-  // `x` through the map for student size `size`; `x` itself where the sizes agree (no map).
+  // `x` through the map for student size `size`; `x` itself where there is none.
   static at::Tensor Bridge(const std::map<std::int64_t, torch::nn::Linear>& maps, std::int64_t size,
                            const at::Tensor& x);
   at::Tensor StudentBlock(int block, const Architecture& arch,

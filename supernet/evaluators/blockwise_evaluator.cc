@@ -322,7 +322,8 @@ class BlockwiseEvaluator final : public Evaluator {
 
   // Names the checkpoint folder: everything that changes the trained blocks.
   std::string Fingerprint() const {
-    return setup_.family->Name() + "-blockwise-v1 " + setup_.family->Skeleton().dump() + " " +
+    // v2: the teacher's size is bridged too where a boundary offers several (BlockDistiller).
+    return setup_.family->Name() + "-blockwise-v2 " + setup_.family->Skeleton().dump() + " " +
            SposOptionsJson(training_).dump() + " " + DescribeDataset(setup_.dataset) + " " +
            DistillationLossName(loss_) + " shrink " + ShrinkJson().dump() + " teacher " +
            teacher_.space + " " + teacher_.arch +

@@ -123,6 +123,32 @@ TEST_F(BlockwiseTest, BlockTrainingLowersTheBlockLossOnATinySet) {
   }
 }
 
+// A skipped block scores as its bridges' fit to the teacher's block. Where the space offers the
+// teacher's width beside others, that width is bridged too (so a skipped block of it learns like
+// any other width's); where it is the only width, nothing is bridged and a skipped block is the
+// identity, its loss fixed.
+TEST_F(BlockwiseTest, TheTeachersWidthIsBridgedWhereTheSpaceOffersOthers) {
+  transformer::Skeleton teacher = Teacher();
+  teacher.block_layers = 1;
+  const auto teacher_family = MakeTransformerFamilyFor(teacher);
+  const std::shared_ptr<Network> teacher_network =
+      teacher_family->BuildNetwork(*transformer::MakeSpace(teacher)->Largest(), 7);
+  auto skipped_block_loss = [&](const std::vector<int>& widths, bool train) {
+    transformer::Skeleton skeleton = Student();
+    skeleton.embed_dims = widths;
+    skeleton.block_layers = 1;  // 4 blocks: block 1 (the second layer) is neither first nor last
+    const auto space = transformer::MakeSpace(skeleton);
+    const auto family = MakeTransformerFamilyFor(skeleton);
+    BlockDistiller distiller(*space, *family, family->BuildSupernet(3), *teacher_family,
+                             teacher_network, Small(3));
+    if (train) distiller.TrainBlocks(*data_, nullptr, 1, nullptr, nullptr, nullptr);
+    const TeacherActivations batch = ValidationBatches(distiller).front();
+    return distiller.BlockLoss(1, space->Parse("d24|h1:f16|h0:f0|h2:f0|h1:f16"), batch);
+  };
+  EXPECT_LT(skipped_block_loss({8, 24}, true), 0.9 * skipped_block_loss({8, 24}, false));
+  EXPECT_DOUBLE_EQ(skipped_block_loss({24}, true), skipped_block_loss({24}, false));
+}
+
 TEST_F(BlockwiseTest, BlocksTrainedSideBySideEqualBlocksTrainedInTurn) {
   const auto in_turn = Distiller(Small(2));
   const auto side_by_side = Distiller(Small(2));
