@@ -13,7 +13,7 @@
 // (NAS-BERT's): teacher -> student at a block's input, student -> teacher at its output, one per
 // (block, student size), trained with the block. Where a block boundary offers several sizes,
 // the teacher's size is bridged too (starting as the identity), so that every size is scored
-// with the same help (docs/BENCHMARKS.md 11.3: without it, members of the teacher's width ranked
+// with the same help (docs/BENCHMARKS.md 11.4: without it, members of the teacher's width ranked
 // below their worth). The feature axis is axis 1 of [n, C, H, W]
 // maps and the last axis otherwise; the logits must match exactly.
 //
