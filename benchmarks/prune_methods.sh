@@ -14,7 +14,8 @@
 # Environment: ASTAR_EVALUATIONS (default 150) caps the astar run that proposes every child at
 # once, ASTAR_PARTIAL_EVALUATIONS (default: the same) the partial one; ASTAR_EXPAND (default 4);
 # EVAL_IMAGES (default 0: the whole validation split) the validation images every mask is
-# scored on.
+# scored on; HEADS_ONLY=1 runs only part 1's methods that answer (astar with partial expansion,
+# the importance orders, the Fisher heads search), to compare two models in less time.
 set -euo pipefail
 MODEL=$(realpath "$1")
 WORK=${2:-/tmp/prune-bench}
@@ -72,7 +73,7 @@ TUNED='{"type": "prune", "tune": true, "eval_images": '$EVAL_IMAGES'}'
 echo "name,full_valid,answer_valid,heads,flops,params,export_valid,export_test,evaluations,seconds"
 # 1. Heads within 0.5 points.
 run astar-partial "$HEADS" "$EVAL" '{"type": "astar", "max_drop": 0.005, "expand": '"$ASTAR_EXPAND"'}' "$ASTAR_PARTIAL_EVALUATIONS"
-run astar "$HEADS" "$EVAL" '{"type": "astar", "max_drop": 0.005}' "$ASTAR_EVALUATIONS"
+[ "${HEADS_ONLY:-0}" = 1 ] || run astar "$HEADS" "$EVAL" '{"type": "astar", "max_drop": 0.005}' "$ASTAR_EVALUATIONS"
 run michel "$HEADS" "$EVAL" '{"type": "importance", "scores": "gradient", "max_drop": 0.005}' "$((HEAD_COUNT + 2))"
 run fisher-order "$HEADS" "$EVAL" '{"type": "importance", "scores": "fisher", "max_drop": 0.005}' "$((HEAD_COUNT + 2))"
 for seed in 0 1 2; do
@@ -82,6 +83,7 @@ done
 HEAD_BUDGETS=$(python3 -c 'import sys; h=int(sys.argv[1]); print("[" + ", ".join("%.4f" % (min(1.0, k / h + 1e-4)) for k in range(h - 1, h // 2 - 1, -1)) + "]")' "$HEAD_COUNT")
 run fisher-heads "$HEADS" "$EVAL" '{"type": "fisher", "metric": "heads", "budget": '"$HEAD_BUDGETS"', "max_drop": 0.005}' "$((HEAD_COUNT / 2 + 5))"
 run fisher-heads-tuned "$HEADS" "$TUNED" '{"type": "fisher", "metric": "heads", "budget": '"$HEAD_BUDGETS"', "max_drop": 0.005}' "$((HEAD_COUNT / 2 + 5))"
+[ "${HEADS_ONLY:-0}" = 1 ] && exit 0
 # 2. Accuracy against relative FLOPs.
 FLOPS='[0.9, 0.8, 0.7, 0.6, 0.5]'
 run flops-plain "$GROUPS8" "$EVAL" '{"type": "fisher", "budget": '"$FLOPS"', "rearrange": false}' 10

@@ -61,6 +61,13 @@ class Network {
   // returns the logits' value. Throws UserError when it cannot be exported: the default, for a
   // family without an ONNX exporter, and a network with no fixed eval-mode function.
   virtual std::string ExportOnnx(OnnxGraph& graph, const std::string& input);
+  // Structured dropout (LayerDrop, Fan et al. 2019, at the grain of attention heads): from now
+  // on every training-mode Forward drops each head for each image with `probability`, its output
+  // zeroed and the others left unscaled, as pruning will leave them; the draws come from a
+  // generator seeded with `seed`. Eval mode never drops. A training-mode Forward then changes the
+  // generator's state: one thread at a time. Does nothing for families without heads
+  // (ModelFamily::HasAttentionHeads).
+  virtual void SetHeadDrop(double /*probability*/, std::uint64_t /*seed*/) {}
 };
 
 // The weight-sharing supernet of a space: one set of weights from which every architecture's
@@ -123,6 +130,8 @@ class ModelFamily {
 
   // Whether Network::ExportOnnx works for this family's retrained networks (an exporter exists).
   virtual bool ExportsOnnx() const { return false; }
+  // Whether the networks have attention heads that Network::SetHeadDrop drops.
+  virtual bool HasAttentionHeads() const { return false; }
 
   // The network's blocks in order (e.g. nb201 "stage1".."stage3"); at least one.
   virtual std::vector<std::string> BlockNames() const = 0;

@@ -45,6 +45,7 @@ RetrainPlan ReadRetrainPlan(Options& block, const nlohmann::json& space_config,
   }
   DataSetup setup = ReadDataSetup(block, BuildFamily(space_config), space_type, base_dir);
   CheckSplitSizes(block, setup, plan.training.batch_size, "batch_size");
+  if (setup.family != nullptr) ReadHeadDrop(block, *setup.family, plan.training);
   plan.family = setup.family;
   plan.dataset = setup.dataset;
   plan.data = std::move(setup.data);

@@ -67,6 +67,7 @@ std::unique_ptr<Evaluator> MakeTrainEvaluator(Options& options, const EvaluatorC
                                               std::shared_ptr<const ModelFamily> family) {
   Options training_block = options.Child("training");
   SposOptions training = ReadSposOptions(training_block, context.seed);
+  if (family != nullptr) ReadHeadDrop(training_block, *family, training);
   training_block.Finish();
   const std::int64_t valid_images = options.Int("valid_images", 0, 0);
   const std::int64_t eval_batch_size = options.Int("eval_batch_size", 500, 1);

@@ -20,6 +20,9 @@
 namespace sculpt {
 namespace {
 
+// Tells head drop's draws from the shuffle's, which share the (seed, epoch) pair.
+constexpr std::uint64_t kHeadDropStream = 0x68656164'64726f70;  // "headdrop"
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -100,6 +103,13 @@ NetworkTrainingResult TrainNetwork(Network& network, const ImageDataset& data,
   for (std::int64_t epoch = result.epochs_done; epoch < options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     Rng rng(MixSeed(options.seed, static_cast<std::uint64_t>(epoch)));
+    // Head drop's draws of an epoch depend on the seed and the epoch alone, as the shuffle's,
+    // so that a resumed training drops what an uninterrupted one would have.
+    if (options.head_drop > 0) {
+      network.SetHeadDrop(options.head_drop,
+                          MixSeed(MixSeed(options.seed, static_cast<std::uint64_t>(epoch)),
+                                  kHeadDropStream));
+    }
     std::vector<std::int64_t> order(static_cast<std::size_t>(data.Size(Split::kTrain)));
     std::iota(order.begin(), order.end(), 0);
     for (std::int64_t i = static_cast<std::int64_t>(order.size()) - 1; i > 0; --i) {
@@ -186,6 +196,7 @@ NetworkTrainingResult TrainNetwork(Network& network, const ImageDataset& data,
     }
   }
   module.eval();
+  network.SetHeadDrop(0, 0);
   if (data.Size(Split::kTest) > 0) {
     torch::NoGradGuard no_grad;
     const SplitScore test = ScoreSplit(forward, data, Split::kTest, 0, hooks.eval_batch_size);

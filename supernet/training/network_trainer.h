@@ -4,7 +4,8 @@
 // deployment. Plain supervised training on the train split (SposOptions' optimizer and schedule,
 // supernet/training/optimizer.h; its sampling fields are ignored), with the data set's
 // augmentation, then scored on the validation split after every epoch and on the test split at
-// the end. Batch norm keeps running statistics (NAS-Bench-201's stand-alone setting), so scores
+// the end; with options.head_drop, attention heads are dropped at random while training
+// (Network::SetHeadDrop). Batch norm keeps running statistics (NAS-Bench-201's stand-alone setting), so scores
 // do not depend on how images are batched.
 // Reproducible: the shuffle and augmentation of epoch e come from an Rng seeded by (seed, e) and
 // the initial weights are the network's own (seeded) ones.

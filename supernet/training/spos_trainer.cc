@@ -54,6 +54,18 @@ void ReadPathSampling(Options& options, SposOptions& result) {
   result.sandwich_random = static_cast<int>(options.Int("sandwich_random", 2, 0, 64));
 }
 
+void ReadHeadDrop(Options& options, const ModelFamily& family, SposOptions& result) {
+  result.head_drop = options.Number("head_drop", 0.0, 0.0, 0.95);
+  options.Describe("head_drop",
+                   "the chance that a training step drops an attention head for one image "
+                   "(structured dropout: trains a network that loses little when heads are "
+                   "pruned; transformer only; 0 = off, at most 0.95)");
+  if (result.head_drop > 0 && !family.HasAttentionHeads()) {
+    options.Error("head_drop", "the " + family.Name() + " family's networks have no attention "
+                               "heads to drop; remove head_drop");
+  }
+}
+
 nlohmann::json SposOptionsJson(const SposOptions& o) {
   nlohmann::json json = {{"epochs", o.epochs},
                          {"batch_size", o.batch_size},
@@ -71,6 +83,7 @@ nlohmann::json SposOptionsJson(const SposOptions& o) {
     json["sampling"] = "sandwich";
     json["sandwich_random"] = o.sandwich_random;
   }
+  if (o.head_drop != 0) json["head_drop"] = o.head_drop;
   return json;
 }
 

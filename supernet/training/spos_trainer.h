@@ -64,6 +64,9 @@ struct SposOptions {
   // SPOS only: which paths a step trains (see the file comment).
   PathSampling sampling = PathSampling::kUniform;
   int sandwich_random = 2;
+  // Stand-alone training only (TrainNetwork): the chance that a training step drops an attention
+  // head for one image (Network::SetHeadDrop). 0: off.
+  double head_drop = 0;
   // Empty: no checkpoints (nothing survives the process).
   std::filesystem::path checkpoint;
 };
@@ -76,6 +79,9 @@ SposOptions ReadSposOptions(Options& options, std::uint64_t default_seed);
 // Reads the SPOS-only "sampling" ("uniform" | "sandwich") and "sandwich_random" (2) into
 // `result`.
 void ReadPathSampling(Options& options, SposOptions& result);
+// Reads the stand-alone-training-only "head_drop" (0, below 1) into `result`; an error when it
+// is positive and `family` has no attention heads (ModelFamily::HasAttentionHeads).
+void ReadHeadDrop(Options& options, const ModelFamily& family, SposOptions& result);
 
 // The options as a JSON object of their config keys (the checkpoint path left out). Keys added
 // after the first release appear only when they differ from their default, so that records and

@@ -40,6 +40,9 @@ class TransformerNetworkHandle final : public Network {
   std::string ExportOnnx(OnnxGraph& graph, const std::string& input) override {
     return TransformerToOnnx(*network_, graph, input);
   }
+  void SetHeadDrop(double probability, std::uint64_t seed) override {
+    network_->set_head_drop(probability, seed);
+  }
   const TransformerNetwork& Get() const { return network_; }
 
  private:
@@ -176,6 +179,7 @@ class TransformerFamily final : public ModelFamily {
     return std::make_unique<TransformerFamily>(skeleton);
   }
   bool ExportsOnnx() const override { return true; }
+  bool HasAttentionHeads() const override { return true; }
 
   nlohmann::json MeasureLatencyTable(const LatencyTableOptions& options) const override;
 

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/ops/empty.h>
+
 #include "spaces/errors.h"
 
 namespace sculpt {
@@ -69,12 +72,30 @@ void TransformerNetworkImpl::reset() {
   InitializeTransformerWeights(*this, options.seed());
 }
 
-at::Tensor TransformerNetworkImpl::forward(const at::Tensor& images) {
-  at::Tensor x = embedding->forward(images, sizes.embed);
+void TransformerNetworkImpl::set_head_drop(double probability, std::uint64_t seed) {
+  SCULPT_ASSERT(probability >= 0 && probability <= 1, "head drop is a probability");
+  head_drop_ = probability;
+  head_drop_generator_ = at::make_generator<at::CPUGeneratorImpl>(seed);
+}
+
+at::Tensor TransformerNetworkImpl::HeadKeepMask(std::int64_t n, std::int64_t heads) {
+  if (head_drop_ <= 0 || !is_training()) return {};
+  return at::empty({n, heads}).bernoulli_(1.0 - head_drop_, head_drop_generator_);
+}
+
+at::Tensor TransformerNetworkImpl::RunLayers(at::Tensor x, int first, int end) {
   for (auto& [l, layer] : layers) {
-    x = layer->forward(x, sizes.layers[l].heads, sizes.layers[l].ffn);
+    if (l < first || l >= end) continue;
+    const transformer::Layer& size = sizes.layers[l];
+    const at::Tensor keep = size.heads > 0 ? HeadKeepMask(x.size(0), size.heads) : at::Tensor();
+    x = layer->forward(x, size.heads, size.ffn, keep);
   }
-  return head->forward(x);
+  return x;
+}
+
+at::Tensor TransformerNetworkImpl::forward(const at::Tensor& images) {
+  const at::Tensor x = embedding->forward(images, sizes.embed);
+  return head->forward(RunLayers(x, 0, static_cast<int>(sizes.layers.size())));
 }
 
 at::Tensor TransformerNetworkImpl::forward_block(int block, const at::Tensor& input) {
@@ -83,11 +104,7 @@ at::Tensor TransformerNetworkImpl::forward_block(int block, const at::Tensor& in
                 "no transformer block " + std::to_string(block));
   const TransformerBlock range = blocks[block];
   at::Tensor x = block == 0 ? embedding->forward(input, sizes.embed) : input;
-  for (auto& [l, layer] : layers) {
-    if (l >= range.first && l < range.end) {
-      x = layer->forward(x, sizes.layers[l].heads, sizes.layers[l].ffn);
-    }
-  }
+  x = RunLayers(std::move(x), range.first, range.end);
   return block + 1 == static_cast<int>(blocks.size()) ? head->forward(x) : x;
 }
 

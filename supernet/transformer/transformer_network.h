@@ -13,14 +13,18 @@
 // named "layers1-2", "layers3-4", ... (a block of one layer "layers5"). Block 0 also runs the
 // embedding, the last block the head; what passes between blocks is the token tensor
 // [n, tokens, d].
-// Thread-safety: as any torch::nn::Module; forward() writes no module state (transformer_ops.h),
-// so after training it may run on several threads at once.
+// Head drop (set_head_drop, for training): in training mode each layer's heads are dropped per
+// image at random, so the network learns to do without any of them (see Network::SetHeadDrop).
+// Thread-safety: as any torch::nn::Module; forward() writes no module state (transformer_ops.h)
+// except head drop's generator in training mode, so after training it may run on several
+// threads at once.
 
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 #include <torch/nn/cloneable.h>
 #include <torch/nn/pimpl.h>
@@ -62,6 +66,10 @@ class TransformerNetworkImpl : public torch::nn::Cloneable<TransformerNetworkImp
   // Block `block` alone (see the file comment): images -> tokens for block 0, tokens -> logits
   // for the last one, tokens -> tokens between.
   at::Tensor forward_block(int block, const at::Tensor& input);
+  // Training-mode forwards from now on drop each head for each image with `probability` (0:
+  // never), drawing from a generator seeded with `seed`. Not part of the weights: a clone or a
+  // loaded copy does not drop until told.
+  void set_head_drop(double probability, std::uint64_t seed);
 
   Architecture arch;
   TransformerNetworkOptions options;
@@ -70,6 +78,16 @@ class TransformerNetworkImpl : public torch::nn::Cloneable<TransformerNetworkImp
   // The layers that are not the identity, in order, with their index in the skeleton.
   std::vector<std::pair<int, TransformerLayer>> layers;
   TransformerHead head{nullptr};
+
+ private:
+  // The next keep mask of a layer of `heads` heads for a batch of n images ([n, heads] of 0 and
+  // 1), or an undefined tensor when nothing is dropped (eval mode, or head drop off).
+  at::Tensor HeadKeepMask(std::int64_t n, std::int64_t heads);
+  // The layers [first, end) of the skeleton that are built, in order, on tokens x.
+  at::Tensor RunLayers(at::Tensor x, int first, int end);
+
+  double head_drop_ = 0;
+  at::Generator head_drop_generator_;
 };
 TORCH_MODULE(TransformerNetwork);
 

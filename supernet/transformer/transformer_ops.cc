@@ -293,14 +293,21 @@ void TransformerAttentionImpl::reset() {
   proj = register_module("proj", torch::nn::Linear(width, e));
 }
 
-at::Tensor TransformerAttentionImpl::forward(const at::Tensor& x, std::int64_t heads) {
+at::Tensor TransformerAttentionImpl::forward(const at::Tensor& x, std::int64_t heads,
+                                             const at::Tensor& keep) {
   SCULPT_ASSERT(heads > 0 && heads <= options.heads(), "attention run with too many heads");
   const std::int64_t d = x.size(2);
   const std::int64_t head_dim = options.head_dim();
   const std::int64_t width = heads * head_dim;
   const at::Tensor qkv_out =
       Dense(Norm(x, norm), Leading2(qkv->weight, 3 * width, d), Leading(qkv->bias, 0, 3 * width));
-  const at::Tensor joined = MultiHeadAttention(qkv_out, heads, head_dim);
+  at::Tensor joined = MultiHeadAttention(qkv_out, heads, head_dim);
+  if (keep.defined()) {
+    const std::int64_t n = joined.size(0);
+    const std::int64_t tokens = joined.size(1);
+    joined = (joined.reshape({n, tokens, heads, head_dim}) * keep.view({n, 1, heads, 1}))
+                 .reshape({n, tokens, width});
+  }
   return x + Dense(joined, Leading2(proj->weight, d, width), Leading(proj->bias, 0, d));
 }
 
@@ -339,11 +346,11 @@ void TransformerLayerImpl::reset() {
 }
 
 at::Tensor TransformerLayerImpl::forward(const at::Tensor& x, std::int64_t heads,
-                                         std::int64_t hidden) {
+                                         std::int64_t hidden, const at::Tensor& keep) {
   at::Tensor h = x;
   if (heads > 0) {
     SCULPT_ASSERT(!attn.is_empty(), "a layer without attention run with heads");
-    h = attn->forward(h, heads);
+    h = attn->forward(h, heads, keep);
   }
   if (hidden > 0) {
     SCULPT_ASSERT(!ffn.is_empty(), "a layer without an FFN run with hidden units");

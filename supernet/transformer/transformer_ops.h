@@ -99,7 +99,9 @@ class TransformerAttentionImpl : public torch::nn::Cloneable<TransformerAttentio
   explicit TransformerAttentionImpl(TransformerAttentionOptions options);
   void reset() override;
   // x [n, tokens, d] -> [n, tokens, d] with the first `heads` (1..options.heads()) heads.
-  at::Tensor forward(const at::Tensor& x, std::int64_t heads);
+  // `keep` ([n, heads] of 0 and 1, or undefined: all) zeroes head i's output for image j where
+  // keep[j][i] is 0 (head drop in training, transformer_network.h).
+  at::Tensor forward(const at::Tensor& x, std::int64_t heads, const at::Tensor& keep = {});
 
   TransformerAttentionOptions options;
   torch::nn::LayerNorm norm{nullptr};  // [E]
@@ -145,8 +147,10 @@ class TransformerLayerImpl : public torch::nn::Cloneable<TransformerLayerImpl> {
   explicit TransformerLayerImpl(TransformerLayerOptions options);
   void reset() override;
   // Runs the first `heads` heads (0: skips attention) and `ffn` units (0: skips the FFN); a
-  // positive size needs the sublayer to exist and be at least that large.
-  at::Tensor forward(const at::Tensor& x, std::int64_t heads, std::int64_t ffn);
+  // positive size needs the sublayer to exist and be at least that large. `keep`: the attention
+  // sublayer's (TransformerAttentionImpl::forward).
+  at::Tensor forward(const at::Tensor& x, std::int64_t heads, std::int64_t ffn,
+                     const at::Tensor& keep = {});
 
   TransformerLayerOptions options;
   TransformerAttention attn{nullptr};

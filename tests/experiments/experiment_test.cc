@@ -235,6 +235,37 @@ TEST_F(ExperimentTest, AMissingLatencyMetricIsReportedAtOnceWithItsReason) {
   ExpectError(c, "evaluator.training.lr: unknown key; did you mean 'learning_rate'?");
 }
 
+// head_drop drops attention heads: a family without them, or a chance outside [0, 0.95], is
+// an error of the key that set it, in the train evaluator's training block and in "final".
+TEST_F(ExperimentTest, HeadDropNeedsHeadsAndAChanceBelowOne) {
+  testing::WriteIdxDataset(dir_ / "data", 64, 16, 8, 4);
+  nlohmann::json c = ValidConfig();
+  c["space"] = {{"type", "nb201"},       {"channels", 4},   {"cells_per_stage", 1},
+                {"input_channels", 1},   {"input_size", 8}, {"classes", 4}};
+  c["evaluator"] = {{"type", "train"},
+                    {"dataset", {{"path", "data"}, {"validation_size", 16}}},
+                    {"training", {{"epochs", 1}, {"batch_size", 16}, {"head_drop", 0.2}}}};
+  c["objectives"] = {{{"metric", "valid_accuracy"}}};
+  c.erase("constraints");
+  ExpectError(c, "evaluator.training.head_drop: the nb201 family's networks have no attention "
+                 "heads to drop");
+  c["evaluator"]["training"].erase("head_drop");
+  EXPECT_EQ(Errors(c), std::vector<std::string>());
+  c["final"] = {{"epochs", 1}, {"batch_size", 16}, {"head_drop", 0.2}};
+  ExpectError(c, "final.head_drop: the nb201 family's networks have no attention heads");
+
+  c["space"] = {{"type", "transformer"}, {"input_channels", 1}, {"input_size", 8},
+                {"patch_size", 4},       {"layers", 2},       {"embed_dims", {8}},
+                {"heads", {1, 2}},       {"head_dim", 4},     {"ffn_dims", {8}},
+                {"classes", 4}};
+  EXPECT_EQ(Errors(c), std::vector<std::string>());
+  c["final"]["head_drop"] = 1.5;
+  ExpectError(c, "final.head_drop:");
+  c["final"]["head_drop"] = 0.3;
+  c["evaluator"]["training"]["head_drop"] = -0.1;
+  ExpectError(c, "evaluator.training.head_drop:");
+}
+
 TEST_F(ExperimentTest, ABinaryTableGivesAShortPrintableError) {
   std::string bytes = "\x7f" "ELF\x02\x01";
   bytes += std::string(1, '\0');

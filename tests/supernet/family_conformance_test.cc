@@ -195,12 +195,20 @@ TEST_P(FamilyConformance, StoppedTrainingResumesFromItsCheckpointExactly) {
   training.optimizer = "adamw";
   training.learning_rate = 3e-3;
   training.seed = 4;
+  // Head drop's draws must resume exactly too, where a family has heads to drop.
+  if (family_->HasAttentionHeads()) training.head_drop = 0.3;
   const Architecture arch = Members(1).front();
   NetworkTrainingHooks hooks;
   hooks.checkpoint_identity = family_->Fingerprint() + " " + space_->Format(arch);
 
   const std::shared_ptr<Network> whole = family_->BuildNetwork(arch, 4);
   const NetworkTrainingResult uninterrupted = TrainNetwork(*whole, data, training, hooks);
+  if (training.head_drop > 0) {  // it does drop heads
+    SposOptions no_drop = training;
+    no_drop.head_drop = 0;
+    const std::shared_ptr<Network> plain = family_->BuildNetwork(arch, 4);
+    EXPECT_NE(TrainNetwork(*plain, data, no_drop, hooks).train_loss, uninterrupted.train_loss);
+  }
 
   training.checkpoint = dir / "checkpoint.pt";
   NetworkTrainingHooks stop_after_one = hooks;

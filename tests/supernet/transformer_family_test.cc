@@ -350,6 +350,53 @@ TEST_F(TransformerFamilyTest, ForwardWritesNoModuleState) {
   for (std::size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(torch::equal(before[i], after[i]));
 }
 
+// Head drop's keep mask acts per image and per head: a row of ones is the plain sublayer, a row
+// of zeros leaves only the output projection's bias, and keeping the first head alone is the
+// sublayer run with one head.
+TEST_F(TransformerFamilyTest, HeadDropKeepMaskZeroesWholeHeadsPerImage) {
+  TransformerAttention attention(TransformerAttentionOptions(16, 2, 4));
+  Perturb(*attention);
+  const torch::Tensor x = torch::randn({3, 5, 16});
+  const torch::Tensor keep = torch::tensor({1.0f, 1.0f, 0.0f, 0.0f, 1.0f, 0.0f}).view({3, 2});
+  const torch::Tensor y = attention->forward(x, 2, keep);
+  const torch::Tensor all = attention->forward(x, 2);
+  const torch::Tensor first = attention->forward(x, 1);
+  EXPECT_LT(MaxAbsDiff(y[0], all[0]), 1e-5);
+  EXPECT_LT(MaxAbsDiff(y[1], x[1] + attention->proj->bias), 1e-5);
+  EXPECT_LT(MaxAbsDiff(y[2], first[2]), 1e-5);
+  EXPECT_GT(MaxAbsDiff(all[1], x[1] + attention->proj->bias), 1e-2);  // the heads matter
+}
+
+// Head drop is seeded, acts in training mode only, and dropping every head leaves a network
+// whose attention sublayers add nothing (their output biases zeroed): the same function as the
+// network without attention.
+TEST_F(TransformerFamilyTest, HeadDropIsSeededAndOnlyInTraining) {
+  const transformer::Skeleton s = Tiny();
+  TransformerNetwork network(Largest(s), TransformerNetworkOptions(s).seed(3));
+  Perturb(*network);
+  const torch::Tensor x = torch::randn({6, 2, 8, 8});
+  torch::NoGradGuard no_grad;
+  network->eval();
+  const torch::Tensor plain = network->forward(x);
+  network->set_head_drop(0.5, 7);
+  EXPECT_TRUE(torch::equal(network->forward(x), plain));  // eval mode never drops
+
+  network->train();
+  const torch::Tensor dropped = network->forward(x);
+  EXPECT_GT(MaxAbsDiff(dropped, plain), 1e-3);
+  EXPECT_FALSE(torch::equal(network->forward(x), dropped));  // new draws every forward
+  network->set_head_drop(0.5, 7);
+  EXPECT_TRUE(torch::equal(network->forward(x), dropped));  // the same seed, the same draws
+  network->set_head_drop(0, 0);
+  EXPECT_TRUE(torch::equal(network->forward(x), plain));
+
+  for (auto& [l, layer] : network->layers) layer->attn->proj->bias.zero_();
+  TransformerNetwork headless(Uniform(s, 1, 0, 2), TransformerNetworkOptions(s));
+  CopyLeadingSlices(*network, *headless);
+  network->set_head_drop(1.0, 7);
+  EXPECT_LT(MaxAbsDiff(network->forward(x), headless->forward(x)), 1e-5);
+}
+
 TEST_F(TransformerFamilyTest, ConcurrentForwardsEqualSerialOnes) {
   const transformer::Skeleton s = Tiny(/*class_token=*/true);
   const auto family = Family(s);
