@@ -47,9 +47,8 @@ fi
 # newest zoo run.
 NETWORKS="$WORK/networks.txt"
 "$SCULPT" query "$DB" --format csv --sql \
-  "SELECT json_extract(r.config, '$.zoo.budget'), e.arch FROM training_runs r
-   JOIN evaluations e ON e.id = r.candidate_id
-   WHERE json_extract(r.config, '$.zoo.stage') = 'model' AND r.experiment_id =
+  "SELECT json_extract(r.config, '$.zoo.budget'), json_extract(r.config, '$.arch')
+   FROM training_runs r WHERE json_extract(r.config, '$.zoo.stage') = 'model' AND r.experiment_id =
      (SELECT max(experiment_id) FROM training_runs
       WHERE json_extract(config, '$.zoo.stage') = 'model') ORDER BY 1" |
   tail -n +2 | tr -d '"' |

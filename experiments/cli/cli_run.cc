@@ -250,14 +250,21 @@ bool RunZoo(const Experiment& e, std::int64_t experiment_id, ResultStore& store,
         line << "  " << e.zoo->metric << " <= " << BudgetText(model.budget) << ": ";
         nlohmann::json json = {{"budget", model.budget}};
         if (!model.candidate) {
-          line << "no evaluated candidate fits (a search with " << e.zoo->metric
+          line << "no evaluated candidate or reference fits (a search with " << e.zoo->metric
                << " as a second objective, e.g. nsga2, covers every budget)";
         } else {
           const Metrics& r = model.outcome.result;
-          line << "candidate #" << model.candidate->id << " " << model.candidate->arch << ", "
-               << e.zoo->metric << " " << model.candidate->metrics.at(e.zoo->metric)
-               << ", test accuracy " << FormatPercent(r, "test_accuracy") << " (best of "
-               << model.trials << " trials) -> " << model.export_dir.string();
+          const bool reference = model.candidate->step < 0;
+          line << (reference ? std::string("reference")
+                             : "candidate #" + std::to_string(model.candidate->id))
+               << " " << model.candidate->arch << ", " << e.zoo->metric << " "
+               << model.candidate->metrics.at(e.zoo->metric) << ", test accuracy "
+               << FormatPercent(r, "test_accuracy") << " (best of " << model.trials
+               << " trials";
+          if (model.reference_trials > 0) {
+            line << " and " << model.reference_trials << " of references";
+          }
+          line << ") -> " << model.export_dir.string();
           if (model.trials < e.zoo->top) {
             // The search's candidates are the zoo's only pool: a single-objective search
             // gathers near its best and seldom visits small budgets.
@@ -266,7 +273,9 @@ bool RunZoo(const Experiment& e, std::int64_t experiment_id, ResultStore& store,
                  << " asked for fit: the search seldom went there; one with " << e.zoo->metric
                  << " as a second objective (e.g. nsga2) covers every budget";
           }
-          json["candidate"] = model.candidate->id;
+          json["candidate"] = reference ? nlohmann::json(nullptr)
+                                        : nlohmann::json(model.candidate->id);
+          json["reference"] = reference;
           json["training_run"] = model.outcome.run_id;
           json["test_accuracy"] = r.at("test_accuracy");
           json["export"] = model.export_dir.string();

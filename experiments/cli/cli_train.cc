@@ -11,6 +11,7 @@
 #include "experiments/cli/command_line.h"
 #include "experiments/cli/interrupt.h"
 #include "experiments/cli/progress_display.h"
+#include "experiments/models/export.h"
 #include "experiments/models/retrain.h"
 #include "experiments/store/store.h"
 #include "experiments/cli/training_display.h"
@@ -18,21 +19,6 @@
 #include "supernet/torch_threads.h"
 
 namespace sculpt {
-namespace {
-
-// A hand-picked architecture as export.h's document describes candidates: no id, no step, no
-// search behind it (origin "hand-picked").
-StoredCandidate HandPicked(const SearchSpace& space, const Architecture& arch) {
-  StoredCandidate candidate;
-  candidate.step = -1;
-  candidate.arch = space.Format(arch);
-  candidate.hash = HashToHex(space.CanonicalHash(arch));
-  candidate.origin = "hand-picked";
-  candidate.status = "ok";
-  return candidate;
-}
-
-}  // namespace
 
 int TrainCommand(const std::vector<std::string>& args, Streams io) {
   CommandLine command_line(
@@ -151,7 +137,7 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
   if (const std::optional<std::string> out = command_line.Value("out")) {
     const std::filesystem::path dir =
         candidate ? ExportRetrained(*experiment, *candidate, candidate->metrics, plan, outcome, *out)
-                  : ExportRetrained(*experiment, HandPicked(*plan.space, arch), outcome.result,
+                  : ExportRetrained(*experiment, HandPickedCandidate(*plan.space, arch, "hand-picked"), outcome.result,
                                     plan, outcome, *out);
     io.out << "Exported to " << dir.string() << " (architecture.json, model.pt"
            << (plan.family->ExportsOnnx() ? ", model.onnx" : "") << ")\n";

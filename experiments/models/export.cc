@@ -60,6 +60,18 @@ nlohmann::json ArchitectureDocument(const ExperimentInfo& experiment,
   return document;
 }
 
+StoredCandidate HandPickedCandidate(const SearchSpace& space, const Architecture& arch,
+                                    const std::string& origin, Metrics metrics) {
+  StoredCandidate candidate;
+  candidate.step = -1;
+  candidate.arch = space.Format(arch);
+  candidate.hash = HashToHex(space.CanonicalHash(arch));
+  candidate.origin = origin;
+  candidate.status = "ok";
+  candidate.metrics = std::move(metrics);
+  return candidate;
+}
+
 std::filesystem::path WriteExportDocument(const nlohmann::json& document,
                                           const std::filesystem::path& out_dir) {
   std::error_code error;

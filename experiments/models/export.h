@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "experiments/store/store.h"
+#include "spaces/search_space.h"
 
 namespace sculpt {
 
@@ -20,6 +21,12 @@ inline constexpr int kExportFormatVersion = 1;
 // step is a hand-picked architecture (`sculpt train --arch`): "candidate" is null.
 nlohmann::json ArchitectureDocument(const ExperimentInfo& experiment,
                                     const StoredCandidate& candidate, const Metrics& metrics);
+
+// A hand-picked architecture as ArchitectureDocument describes candidates: no id, no step, no
+// search behind it; `origin` says who picked it ("hand-picked" for `sculpt train --arch`,
+// "zoo-reference" for a zoo's reference), `metrics` are its costs.
+StoredCandidate HandPickedCandidate(const SearchSpace& space, const Architecture& arch,
+                                    const std::string& origin, Metrics metrics = {});
 
 // Writes `document` to out_dir/architecture.json (beside and renamed), creating out_dir when
 // needed. Returns the file's path. Throws UserError when it cannot be written.

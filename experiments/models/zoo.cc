@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "experiments/models/export.h"
 #include "spaces/errors.h"
 
 namespace sculpt {
@@ -31,6 +32,27 @@ ZooPlan ReadZooPlan(Options& block, const SearchSpace& space) {
   }
   plan.top = static_cast<int>(block.Int("top", plan.top, 1, 1000));
   plan.trial_epochs = block.Int("trial_epochs", plan.trial_epochs, 1, 100000);
+  if (const nlohmann::json* references = block.Raw("references")) {
+    if (!references->is_array()) {
+      block.Error("references", "expected a list of architectures of the space (strings)");
+    } else {
+      for (const nlohmann::json& reference : *references) {
+        if (!reference.is_string()) {
+          block.Error("references", "expected architecture strings, got " + reference.dump());
+          break;
+        }
+        try {
+          const Architecture arch = space.Parse(reference.get<std::string>());
+          if (!space.IsValid(arch)) throw UserError("not a valid member of the space");
+          plan.references.push_back(space.Format(arch));
+        } catch (const UserError& error) {
+          block.Error("references", "'" + reference.get<std::string>() +
+                                        "' is not an architecture of the space: " + error.what());
+          break;
+        }
+      }
+    }
+  }
   block.Finish();
   return plan;
 }
@@ -59,43 +81,76 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
   SCULPT_ASSERT(info.has_value(), "the zoo's experiment is missing from its store");
   // Every evaluated candidate, best first: each budget takes its best few that fit.
   const std::vector<StoredCandidate> ranked = store.Top(experiment_id, 1 << 30);
+  // The references, each as the search's candidate of the same architecture where there is
+  // one (its trials and model are then the candidate's), else hand-picked with its costs.
+  std::vector<StoredCandidate> references;
+  for (const std::string& text : zoo.references) {
+    const auto searched = std::find_if(ranked.begin(), ranked.end(),
+                                       [&](const StoredCandidate& c) { return c.arch == text; });
+    const Architecture arch = final.space->Parse(text);
+    references.push_back(searched != ranked.end()
+                             ? *searched
+                             : HandPickedCandidate(*final.space, arch, "zoo-reference",
+                                                   final.space->Cost(arch)));
+  }
   std::vector<ZooModel> models;
-  // Trials are the same training whatever the budget: each candidate is tried once.
-  std::map<std::int64_t, double> tried;  // candidate id -> validation accuracy
+  // Trials are the same training whatever the budget: each architecture is tried once.
+  std::map<std::string, double> tried;  // architecture -> validation accuracy
   for (const double budget : zoo.budgets) {
     if (stop != nullptr && stop->load()) break;
     ZooModel model;
     model.budget = budget;
+    auto fits = [&](const StoredCandidate& c) {
+      const auto cost = c.metrics.find(zoo.metric);
+      return cost != c.metrics.end() && cost->second <= budget;
+    };
     std::vector<const StoredCandidate*> fitting;
     for (const StoredCandidate& c : ranked) {
-      const auto cost = c.metrics.find(zoo.metric);
-      if (cost != c.metrics.end() && cost->second <= budget) fitting.push_back(&c);
       if (static_cast<int>(fitting.size()) == zoo.top) break;
+      if (fits(c)) fitting.push_back(&c);
     }
-    auto tagged = [&](const char* stage, std::int64_t epochs) {
+    const std::size_t searched = fitting.size();
+    for (const StoredCandidate& reference : references) {
+      const bool listed = std::any_of(fitting.begin(), fitting.end(), [&](const auto* c) {
+        return c->arch == reference.arch;
+      });
+      if (!listed && fits(reference)) fitting.push_back(&reference);
+    }
+    auto tagged = [&](const StoredCandidate& c, const char* stage, std::int64_t epochs) {
       RetrainPlan plan = final;
       plan.training.epochs = epochs;
       plan.run_tags = {{"zoo", {{"metric", zoo.metric}, {"stage", stage}}}};
       // A trial serves every budget its candidate fits; a model is its budget's.
       if (std::string(stage) == "model") plan.run_tags["zoo"]["budget"] = budget;
+      // A hand-picked reference has no candidate row to keep its cost: its runs do.
+      if (c.step < 0) {
+        plan.run_tags["zoo"]["reference"] = true;
+        plan.run_tags["zoo"]["cost"] = c.metrics.at(zoo.metric);
+      }
       return plan;
     };
+    auto candidate_id = [](const StoredCandidate& c) {
+      return c.step < 0 ? std::nullopt : std::optional<std::int64_t>(c.id);
+    };
     const StoredCandidate* best = nullptr;
-    const RetrainPlan trial = tagged("trial", zoo.trial_epochs);
-    for (const StoredCandidate* c : fitting) {
-      auto found = tried.find(c->id);
+    for (std::size_t i = 0; i < fitting.size(); ++i) {
+      const StoredCandidate* c = fitting[i];
+      auto found = tried.find(c->arch);
       if (found == tried.end()) {
         if (progress != nullptr) {
-          progress->Note("zoo, " + zoo.metric + " <= " + BudgetText(budget) +
-                         ": trial of candidate #" + std::to_string(c->id) + " " + c->arch);
+          progress->Note("zoo, " + zoo.metric + " <= " + BudgetText(budget) + ": trial of " +
+                         (i < searched ? "candidate #" + std::to_string(c->id)
+                                       : std::string("reference")) +
+                         " " + c->arch);
         }
-        const RetrainOutcome outcome = Retrain(trial, final.space->Parse(c->arch), store,
-                                               experiment_id, c->id, progress, stop, db, resume,
-                                               EarlierRetrainings::kTakeSameTraining);
+        const RetrainOutcome outcome =
+            Retrain(tagged(*c, "trial", zoo.trial_epochs), final.space->Parse(c->arch), store,
+                    experiment_id, candidate_id(*c), progress, stop, db, resume,
+                    EarlierRetrainings::kTakeSameTraining);
         if (!outcome.finished) return models;
-        found = tried.emplace(c->id, outcome.result.at("valid_accuracy")).first;
+        found = tried.emplace(c->arch, outcome.result.at("valid_accuracy")).first;
       }
-      ++model.trials;
+      ++(i < searched ? model.trials : model.reference_trials);
       if (best == nullptr || found->second > model.trial_valid_accuracy) {
         best = c;
         model.trial_valid_accuracy = found->second;
@@ -103,8 +158,9 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
     }
     if (best != nullptr) {
       model.candidate = *best;
-      model.outcome = Retrain(tagged("model", final.training.epochs),
-                              final.space->Parse(best->arch), store, experiment_id, best->id,
+      model.outcome = Retrain(tagged(*best, "model", final.training.epochs),
+                              final.space->Parse(best->arch), store, experiment_id,
+                              candidate_id(*best),
                               progress, stop, db, resume,
                               EarlierRetrainings::kTakeSameTraining);
       if (!model.outcome.finished) return models;

@@ -14,9 +14,17 @@
 // database alone (experiments/store/zoo_query.h).
 // Why trials from scratch, not fine-tuning with distillation: it needs nothing but the final
 // block, works for every evaluator (not only block-wise ones), and is what the model will get.
+// References (Optuna's enqueue_trial, for the zoo): architectures the user names, e.g. a
+// hand-designed network or the teacher scaled down, join the trials of every budget they fit
+// besides the search's best. Why: a score that ranks sizes well can still rank a whole kind of
+// member low (block-wise distillation punishes networks that leave layers out, BENCHMARKS 11.3),
+// and the trials, which do rank them, only see what they are offered. A reference that wins
+// its budget's trial is that budget's model, recorded as a hand-picked training (no candidate;
+// "zoo": {"reference": true, "cost"} in its config), so `--zoo` says where each model came from.
 //
 // The "zoo" block: "metric" (default "params"), "budgets" (a non-empty list of positive
-// numbers), "top" (3), "trial_epochs" (2). It needs a "final" block.
+// numbers), "top" (3), "trial_epochs" (2), "references" (a list of architecture strings of the
+// space, default none). It needs a "final" block.
 // Thread-safety: one thread (the command's).
 
 #include <atomic>
@@ -38,6 +46,7 @@ struct ZooPlan {
   std::vector<double> budgets;  // increasing
   int top = 3;
   std::int64_t trial_epochs = 2;
+  std::vector<std::string> references;  // the space's string forms (Format), as read
 };
 
 // Reads a "zoo" block against `space`'s cost metrics; errors go to `block` (Finish included).
@@ -46,9 +55,11 @@ ZooPlan ReadZooPlan(Options& block, const SearchSpace& space);
 // One budget's outcome.
 struct ZooModel {
   double budget = 0;
-  // Empty when no evaluated candidate fits the budget.
+  // Empty when no evaluated candidate or reference fits the budget. A reference's has no id
+  // (step -1, origin "zoo-reference", its costs as metrics).
   std::optional<StoredCandidate> candidate;
-  int trials = 0;
+  int trials = 0;            // of the search's candidates
+  int reference_trials = 0;  // of the references that fit
   double trial_valid_accuracy = 0;
   RetrainOutcome outcome;          // the model's retraining (finished unless stopped)
   std::filesystem::path export_dir;

@@ -1,9 +1,11 @@
 #pragma once
 // The SQL `sculpt query DB --zoo` runs (experiments/models/zoo.h builds the zoo): one row per
 // zoo model of every experiment in the database, newest experiment first, by budget: its
-// metric and budget, candidate, architecture, cost, the search's objective, the best trial's
-// validation accuracy, the model's validation and test accuracy and its training run. Read
-// from training_runs (kind retrain, config.zoo) alone. Header-only: `sculpt query` is built
+// metric and budget, where the model came from ("search": a candidate of the search, or
+// "reference": one the zoo block named, with no candidate), candidate, architecture, cost, the
+// search's objective, the best trial's validation accuracy, the model's validation and test
+// accuracy and its training run. Read from training_runs (kind retrain, config.zoo) and the
+// candidates they name. Header-only: `sculpt query` is built
 // without LibTorch.
 
 #include <string>
@@ -12,12 +14,15 @@ namespace sculpt {
 
 inline std::string ZooQuery() {
   return "SELECT r.experiment_id AS experiment, json_extract(r.config, '$.zoo.metric') AS metric, "
-         "json_extract(r.config, '$.zoo.budget') AS budget, r.candidate_id AS candidate, "
-         "json_extract(r.config, '$.arch') AS arch, "
-         "json_extract(c.metrics, '$.' || json_extract(r.config, '$.zoo.metric')) AS cost, "
+         "json_extract(r.config, '$.zoo.budget') AS budget, "
+         "CASE WHEN r.candidate_id IS NULL THEN 'reference' ELSE 'search' END AS source, "
+         "r.candidate_id AS candidate, json_extract(r.config, '$.arch') AS arch, "
+         "coalesce(json_extract(c.metrics, '$.' || json_extract(r.config, '$.zoo.metric')), "
+         "json_extract(r.config, '$.zoo.cost')) AS cost, "
          "c.objective AS objective, "
          "(SELECT max(json_extract(t.result, '$.valid_accuracy')) FROM training_runs t WHERE "
-         "t.experiment_id = r.experiment_id AND t.candidate_id = r.candidate_id AND "
+         "t.experiment_id = r.experiment_id AND t.candidate_id IS r.candidate_id AND "
+         "json_extract(t.config, '$.arch') = json_extract(r.config, '$.arch') AND "
          "json_extract(t.config, '$.zoo.stage') = 'trial') AS trial_valid_accuracy, "
          "json_extract(r.result, '$.valid_accuracy') AS valid_accuracy, "
          "json_extract(r.result, '$.test_accuracy') AS test_accuracy, r.id AS training_run "

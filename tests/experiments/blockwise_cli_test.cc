@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -311,7 +312,7 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
                    {"trial_epochs", 1}};
   const Result run = Sculpt("run " + WriteConfig("zoo.json", config).string());
   ASSERT_EQ(run.status, 0) << run.out;
-  EXPECT_NE(run.out.find("params <= 1: no evaluated candidate fits"), std::string::npos)
+  EXPECT_NE(run.out.find("params <= 1: no evaluated candidate or reference fits"), std::string::npos)
       << run.out;
   const fs::path db = dir_ / "runs/zoo.sqlite";
   for (const char* budget : {"2500", "100000"}) {
@@ -335,14 +336,62 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
   // Its model for the bigger budget is the search's best that fits after 1-epoch trials; it
   // may equal the smaller budget's, but never costs more than its budget (checked above).
 
-  // A zoo without a final block, or with a cost the space has not, is a config error.
+  // A zoo without a final block, with a cost the space has not, or with a reference that is
+  // not a member of the space is a config error.
   nlohmann::json bad = config;
   bad.erase("final");
   bad["zoo"]["metric"] = "latency_lut_ms";
+  bad["zoo"]["references"] = {"d8|h1:f16", "d8|h0:f0|h0:f0|h0:f0|h0:f0"};
   const Result refused = Sculpt("run " + WriteConfig("bad-zoo.json", bad).string());
   EXPECT_EQ(refused.status, 2) << refused.out;
   EXPECT_NE(refused.out.find("needs a \"final\" block"), std::string::npos) << refused.out;
   EXPECT_NE(refused.out.find("zoo.metric"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.out.find("zoo.references"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.out.find("d8|h1:f16"), std::string::npos) << refused.out;
+}
+
+TEST_F(BlockwiseCliTest, TheZooTriesItsReferencesWhereTheyFitAndSaysWhereEachModelCameFrom) {
+  // The space's smallest member, which 12 evaluations of its 2,592 members do not reach: every
+  // layer left out.
+  const std::string smallest = "d8|h0:f0|h0:f0|h0:f0|h0:f0";
+  nlohmann::json config = Config("zoo-references", "runs/teacher-best");
+  config["budget"] = {{"evaluations", 12}};
+  config["final"]["epochs"] = 1;
+  config["zoo"] = {{"metric", "params"}, {"budgets", {100000, 1}}, {"top", 1},
+                   {"trial_epochs", 1}, {"references", {smallest}}};
+  const Result run = Sculpt("run " + WriteConfig("zoo-references.json", config).string());
+  ASSERT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("params <= 1: no evaluated candidate or reference fits"),
+            std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("(best of 1 trials and 1 of references)"), std::string::npos)
+      << run.out;
+  const fs::path db = dir_ / "runs/zoo-references.sqlite";
+  ASSERT_EQ(QueryValue(db, "SELECT count(*) FROM candidates WHERE arch = '" + smallest + "'"),
+            "0");
+  // The reference's trial: a hand-picked training (no candidate) that keeps its cost.
+  const std::string cost =
+      QueryValue(db, "SELECT json_extract(config, '$.zoo.cost') FROM training_runs WHERE "
+                     "candidate_id IS NULL AND json_extract(config, '$.zoo.stage') = 'trial' "
+                     "AND json_extract(config, '$.arch') = '" + smallest + "'");
+  ASSERT_GT(std::stod(cost), 0) << cost;
+  const std::string params = std::to_string(std::llround(std::stod(cost)));  // a count
+
+  // A budget only the reference fits: it is the model, and `--zoo` says so.
+  config["name"] = "zoo-reference-only";
+  config["storage"] = "runs/zoo-reference-only.sqlite";
+  config["zoo"]["budgets"] = {std::stod(params)};
+  const Result only = Sculpt("run " + WriteConfig("zoo-reference-only.json", config).string());
+  ASSERT_EQ(only.status, 0) << only.out;
+  EXPECT_NE(only.out.find(": reference " + smallest), std::string::npos) << only.out;
+  const fs::path out = dir_ / ("runs/zoo-reference-only-best-params-" + params);
+  ASSERT_TRUE(fs::exists(out / "model.pt")) << out << "\n" << only.out;
+  const nlohmann::json document = nlohmann::json::parse(std::ifstream(out / "architecture.json"));
+  EXPECT_EQ(document["arch"], smallest);
+  EXPECT_TRUE(document["candidate"].is_null());
+  const Result zoo = Sculpt("query " + (dir_ / "runs/zoo-reference-only.sqlite").string() +
+                            " --zoo --format csv");
+  ASSERT_EQ(zoo.status, 0) << zoo.out;
+  EXPECT_NE(zoo.out.find("reference,," + smallest + "," + params), std::string::npos) << zoo.out;
 }
 
 }  // namespace
