@@ -68,9 +68,15 @@ width-20000 20000 width d32|h1:f0|h1:f64|h1:f0|h1:f64
 EOF
 
 DIRS=()
+declare -A FIRST  # architecture -> the first network of the list with it
 while read -r name budget kind arch; do
   for seed in $SEEDS; do
     out="$WORK/models/$name-s$seed"
+    # A zoo model that is a baseline too (a zoo reference) is the same training: copied.
+    same="${FIRST[$arch]:-}"
+    if [ ! -f "$out/model.pt" ] && [ -n "$same" ] && [ -f "$WORK/models/$same-s$seed/model.pt" ]; then
+      cp -r "$WORK/models/$same-s$seed" "$out"
+    fi
     if [ ! -f "$out/model.pt" ]; then
       echo "training $name (seed $seed): $arch" >&2
       "$SCULPT" train "$DB" --arch "$arch" --seed "$seed" --out "$out" --quiet \
@@ -78,6 +84,7 @@ while read -r name budget kind arch; do
     fi
   done
   DIRS+=("$WORK/models/$name-s${SEEDS%% *}")
+  FIRST[$arch]=${FIRST[$arch]:-$name}
 done < "$NETWORKS"
 
 echo "measuring latency (batch 1 and 64, 2 threads) ..." >&2
