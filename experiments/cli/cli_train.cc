@@ -137,8 +137,9 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
   if (const std::optional<std::string> out = command_line.Value("out")) {
     const std::filesystem::path dir =
         candidate ? ExportRetrained(*experiment, *candidate, candidate->metrics, plan, outcome, *out)
-                  : ExportRetrained(*experiment, HandPickedCandidate(*plan.space, arch, "hand-picked"), outcome.result,
-                                    plan, outcome, *out);
+                  : ExportRetrained(*experiment,
+                                    HandPickedCandidate(*plan.space, arch, "hand-picked"),
+                                    outcome.result, plan, outcome, *out);
     io.out << "Exported to " << dir.string() << " (architecture.json, model.pt"
            << (plan.family->ExportsOnnx() ? ", model.onnx" : "") << ")\n";
   }

@@ -160,8 +160,7 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
       model.candidate = *best;
       model.outcome = Retrain(tagged(*best, "model", final.training.epochs),
                               final.space->Parse(best->arch), store, experiment_id,
-                              candidate_id(*best),
-                              progress, stop, db, resume,
+                              candidate_id(*best), progress, stop, db, resume,
                               EarlierRetrainings::kTakeSameTraining);
       if (!model.outcome.finished) return models;
       model.export_dir = ExportRetrained(*info, *best, best->metrics, final, model.outcome,

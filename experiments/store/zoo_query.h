@@ -5,8 +5,7 @@
 // "reference": one the zoo block named, with no candidate), candidate, architecture, cost, the
 // search's objective, the best trial's validation accuracy, the model's validation and test
 // accuracy and its training run. Read from training_runs (kind retrain, config.zoo) and the
-// candidates they name. Header-only: `sculpt query` is built
-// without LibTorch.
+// candidates they name. Header-only: `sculpt query` is built without LibTorch.
 
 #include <string>
 
