@@ -15,7 +15,11 @@
 # once, ASTAR_PARTIAL_EVALUATIONS (default: the same) the partial one; ASTAR_EXPAND (default 4);
 # EVAL_IMAGES (default 0: the whole validation split) the validation images every mask is
 # scored on; HEADS_ONLY=1 runs only part 1's methods that answer (astar with partial expansion,
-# the importance orders, the Fisher heads search), to compare two models in less time.
+# the importance orders, the Fisher heads search), to compare two models in less time;
+# CONFIRM_IMAGES=N (default 0: not run) adds, first, astar with partial expansion confirmed on
+# the validation split's last N images (`astar-confirmed`: the evaluator's confirm_images, the
+# strategy's confirm) and the same search on the same images unconfirmed (`astar-search-part`);
+# METHODS="NAME ..." runs only the runs of those names.
 set -euo pipefail
 MODEL=$(realpath "$1")
 WORK=${2:-/tmp/prune-bench}
@@ -23,12 +27,14 @@ SCULPT=$(realpath build/sculpt)
 mkdir -p "$WORK"
 cd "$WORK"
 
-# run NAME SPACE_JSON EVALUATOR_JSON STRATEGY_JSON EVALUATIONS
+ACCURACY='[{"metric": "accuracy", "goal": "maximize"}]'
+# run NAME SPACE_JSON EVALUATOR_JSON STRATEGY_JSON EVALUATIONS [OBJECTIVES_JSON]
 run() {
   local name=$1
+  [[ -z "${METHODS:-}" || " $METHODS " == *" $name "* ]] || return 0
   cat > "$name.json" <<JSON
 {"name": "$name", "seed": ${SEED:-0}, "space": $2, "evaluator": $3,
- "objectives": [{"metric": "accuracy", "goal": "maximize"}],
+ "objectives": ${6:-$ACCURACY},
  "strategy": $4, "budget": {"evaluations": $5}, "workers": 2, "batch": 2,
  "storage": "$name.sqlite"}
 JSON
@@ -72,6 +78,13 @@ EVAL='{"type": "prune", "eval_images": '$EVAL_IMAGES'}'
 TUNED='{"type": "prune", "tune": true, "eval_images": '$EVAL_IMAGES'}'
 echo "name,full_valid,answer_valid,heads,flops,params,export_valid,export_test,evaluations,seconds"
 # 1. Heads within 0.5 points.
+CONFIRM_IMAGES=${CONFIRM_IMAGES:-0}
+if [ "$CONFIRM_IMAGES" -gt 0 ]; then
+  HELD_OUT='{"type": "prune", "eval_images": '$EVAL_IMAGES', "confirm_images": '$CONFIRM_IMAGES'}'
+  run astar-confirmed "$HEADS" "$HELD_OUT" '{"type": "astar", "max_drop": 0.005, "expand": '"$ASTAR_EXPAND"', "confirm": "confirm_accuracy"}' "$ASTAR_PARTIAL_EVALUATIONS" \
+    '[{"metric": "accuracy", "goal": "maximize"}, {"metric": "confirm_accuracy", "goal": "maximize"}]'
+  run astar-search-part "$HEADS" "$HELD_OUT" '{"type": "astar", "max_drop": 0.005, "expand": '"$ASTAR_EXPAND"'}' "$ASTAR_PARTIAL_EVALUATIONS"
+fi
 run astar-partial "$HEADS" "$EVAL" '{"type": "astar", "max_drop": 0.005, "expand": '"$ASTAR_EXPAND"'}' "$ASTAR_PARTIAL_EVALUATIONS"
 [ "${HEADS_ONLY:-0}" = 1 ] || run astar "$HEADS" "$EVAL" '{"type": "astar", "max_drop": 0.005}' "$ASTAR_EVALUATIONS"
 run michel "$HEADS" "$EVAL" '{"type": "importance", "scores": "gradient", "max_drop": 0.005}' "$((HEAD_COUNT + 2))"

@@ -172,6 +172,16 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
           << MetricText(e.evaluator_type, name, value) << "\n";
     }
   }
+  // Answers a confirming strategy (astar's `confirm`) turned down on its held-out data.
+  const Table turned_down = store.Sql("SELECT count(*) FROM candidates WHERE experiment_id = " +
+                                      std::to_string(experiment_id) +
+                                      " AND origin LIKE '%-unconfirmed'");
+  if (const std::int64_t count = std::get<std::int64_t>(turned_down.rows.front().front());
+      count > 0) {
+    out << "  " << count << " earlier answer" << (count == 1 ? " was" : "s were")
+        << " turned down: within max_drop on the searched images, not on the held-out ones"
+        << " (origin " << e.strategy_type << "-unconfirmed)\n";
+  }
   const std::string db = e.storage.string();
   out << "Results: " << db << " (experiment " << experiment_id << ")\n"
       << "  sculpt query " << db << " --experiment " << experiment_id

@@ -11,8 +11,8 @@
 namespace sculpt {
 
 SplitScore ScoreSplit(const ForwardFunction& forward, const ImageDataset& data, Split split,
-                      std::int64_t limit, std::int64_t batch_size) {
-  const std::int64_t available = data.Size(split);
+                      std::int64_t limit, std::int64_t batch_size, std::int64_t first) {
+  const std::int64_t available = data.Size(split) - first;
   const std::int64_t total = limit > 0 ? std::min(limit, available) : available;
   if (total <= 0) {
     throw UserError(std::string("cannot score on the ") + SplitName(split) +
@@ -23,10 +23,10 @@ SplitScore ScoreSplit(const ForwardFunction& forward, const ImageDataset& data, 
   double loss_sum = 0;
   std::int64_t correct = 0;
   for (std::int64_t b = 0; b < batches; ++b) {
-    const std::int64_t first = b * batch_size;
-    const std::int64_t end = b + 1 == batches ? total : first + batch_size;
-    std::vector<std::int64_t> positions(static_cast<std::size_t>(end - first));
-    std::iota(positions.begin(), positions.end(), first);
+    const std::int64_t begin = b * batch_size;
+    const std::int64_t end = b + 1 == batches ? total : begin + batch_size;
+    std::vector<std::int64_t> positions(static_cast<std::size_t>(end - begin));
+    std::iota(positions.begin(), positions.end(), first + begin);
     const Batch batch = data.GetBatch(split, positions, nullptr);
     const at::Tensor logits = forward(batch.images);
     loss_sum += torch::nn::functional::cross_entropy(

@@ -25,8 +25,10 @@ struct SplitScore {
   std::int64_t images = 0;
 };
 
-// `limit` 0 means the whole split. Throws UserError when the split is empty.
+// `limit` 0 means the whole split. With `first`, the images from position `first` on (the
+// batches cut from there): a part of a split held out from the rest (the prune evaluator's
+// confirmation images). Throws UserError when no image is left to score.
 SplitScore ScoreSplit(const ForwardFunction& forward, const ImageDataset& data, Split split,
-                      std::int64_t limit, std::int64_t batch_size);
+                      std::int64_t limit, std::int64_t batch_size, std::int64_t first = 0);
 
 }  // namespace sculpt

@@ -3,6 +3,9 @@
 // space's UnitGradientSource (spaces/unit_gradients.h): the gate gradients of the trained model on
 // a sample of its training split, for the importance and fisher strategies, and a
 // PrunedNetworkSource (the network of a mask as scored, tuned with option "tune").
+// With "confirm_images" N, the validation split's last N images are held out of "accuracy" and
+// "loss" and scored as "confirm_accuracy" and "confirm_loss": data a strategy that picks among
+// many masks (astar) did not pick on, to confirm its answer with (astar's `confirm`).
 
 #include <algorithm>
 #include <mutex>
@@ -32,7 +35,7 @@ class PruneEvaluator final : public Evaluator,
   PruneEvaluator(const prune::PruneSpace& space, TransformerNetwork trained, DataSetup setup,
                  std::int64_t eval_images, std::int64_t eval_batch_size,
                  GateGradientOptions gradient_options, at::Tensor tuning_images,
-                 TuningTarget tuning_target, bool report_test)
+                 TuningTarget tuning_target, bool report_test, std::int64_t confirm_images)
       : space_(space),
         trained_(std::move(trained)),
         setup_(std::move(setup)),
@@ -41,7 +44,8 @@ class PruneEvaluator final : public Evaluator,
         gradient_options_(gradient_options),
         tuning_images_(std::move(tuning_images)),
         tuning_target_(tuning_target),
-        report_test_(report_test) {}
+        report_test_(report_test),
+        confirm_images_(confirm_images) {}
 
   TransformerNetwork PrunedNetwork(const Architecture& arch) const override {
     torch::NoGradGuard no_grad;
@@ -67,10 +71,20 @@ class PruneEvaluator final : public Evaluator,
     at::init_num_threads();
     torch::NoGradGuard no_grad;
     TransformerNetwork pruned = PrunedNetwork(arch);
+    const auto forward = [&](const at::Tensor& x) { return pruned->forward(x); };
+    // The search's images come first; the confirmation's are the split's last ones.
+    const std::int64_t searched = setup_.data->Size(Split::kValidation) - confirm_images_;
     const SplitScore score =
-        ScoreSplit([&](const at::Tensor& x) { return pruned->forward(x); }, *setup_.data,
-                   Split::kValidation, eval_images_, eval_batch_size_);
+        ScoreSplit(forward, *setup_.data, Split::kValidation,
+                   eval_images_ > 0 ? std::min(eval_images_, searched) : searched,
+                   eval_batch_size_);
     Metrics metrics = {{"accuracy", score.accuracy}, {"loss", score.loss}};
+    if (confirm_images_ > 0) {
+      const SplitScore confirm = ScoreSplit(forward, *setup_.data, Split::kValidation,
+                                            confirm_images_, eval_batch_size_, searched);
+      metrics["confirm_accuracy"] = confirm.accuracy;
+      metrics["confirm_loss"] = confirm.loss;
+    }
     if (report_test_) {
       const SplitScore test =
           ScoreSplit([&](const at::Tensor& x) { return pruned->forward(x); }, *setup_.data,
@@ -81,7 +95,10 @@ class PruneEvaluator final : public Evaluator,
     return metrics;
   }
 
-  std::vector<std::string> VisibleMetrics() const override { return {"accuracy", "loss"}; }
+  std::vector<std::string> VisibleMetrics() const override {
+    if (confirm_images_ == 0) return {"accuracy", "loss"};
+    return {"accuracy", "loss", "confirm_accuracy", "confirm_loss"};
+  }
   std::vector<std::string> ReportedMetrics() const override {
     if (!report_test_) return {};
     return {"test_accuracy", "test_loss"};
@@ -97,6 +114,7 @@ class PruneEvaluator final : public Evaluator,
   at::Tensor tuning_images_;  // undefined: no mask tuning
   TuningTarget tuning_target_;
   bool report_test_;
+  std::int64_t confirm_images_;  // the validation split's last ones; 0: none held out
   mutable std::once_flag gradients_once_;
   mutable UnitGradients gradients_;
 };
@@ -126,6 +144,10 @@ std::unique_ptr<Evaluator> MakePruneEvaluator(Options& options, const EvaluatorC
   options.Describe("test_accuracy", "also score every mask on the whole test split (stored as "
                                     "test_accuracy and test_loss, never shown to a strategy)");
   options.Describe("tune_images", "training images mask tuning fits on (a fixed sample)");
+  const std::int64_t confirm_images = options.Int("confirm_images", 0, 0);
+  options.Describe("confirm_images",
+                   "the validation split's last N images held out of accuracy and loss and "
+                   "scored as confirm_accuracy and confirm_loss, for astar's confirm (0: none)");
   const auto* space = dynamic_cast<const prune::PruneSpace*>(context.space);
   if (space == nullptr) {
     if (context.space != nullptr) {
@@ -153,6 +175,13 @@ std::unique_ptr<Evaluator> MakePruneEvaluator(Options& options, const EvaluatorC
     setup = ReadDataSetup(fallback, family, "prune", context.base_dir);
   }
   if (!options.Errors().Empty() || !setup.data) return nullptr;
+  if (confirm_images >= setup.data->Size(Split::kValidation)) {
+    options.Error("confirm_images", "is " + std::to_string(confirm_images) +
+                                        ": the validation split has only " +
+                                        std::to_string(setup.data->Size(Split::kValidation)) +
+                                        " images, and the search needs some of them");
+    return nullptr;
+  }
   if (report_test && setup.data->Size(Split::kTest) == 0) {
     options.Error("test_accuracy", "the data set has no test split to score");
     return nullptr;
@@ -183,7 +212,7 @@ std::unique_ptr<Evaluator> MakePruneEvaluator(Options& options, const EvaluatorC
                                           std::move(tuning_images),
                                           tune_target == "trained" ? TuningTarget::kTrained
                                                                    : TuningTarget::kSublayer,
-                                          report_test);
+                                          report_test, confirm_images);
 }
 
 }  // namespace sculpt

@@ -446,6 +446,61 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
   wrong["space"] = config["space"];
   EXPECT_EQ(Sculpt("run " + WriteConfig("vit-prune-wrong.json", wrong).string()).status, 2);
 
+  // Confirmed: the validation split's last 32 of 64 images held out of accuracy, and astar takes
+  // only an answer whose drop on them is within max_drop too.
+  nlohmann::json confirmed = prune;
+  confirmed["name"] = "vit-prune-confirmed";
+  confirmed["storage"] = "runs/vit-prune-confirmed.sqlite";
+  confirmed["evaluator"]["confirm_images"] = 32;
+  confirmed["objectives"].push_back({{"metric", "confirm_accuracy"}, {"goal", "maximize"}});
+  confirmed["strategy"]["confirm"] = "confirm_accuracy";
+  confirmed["budget"]["evaluations"] = 40;
+  const Result confirming =
+      Sculpt("run " + WriteConfig("vit-prune-confirmed.json", confirmed).string() + " --quiet");
+  ASSERT_EQ(confirming.status, 0) << confirming.out;
+  const fs::path confirmed_db = dir_ / "runs/vit-prune-confirmed.sqlite";
+  // The two parts are the whole split: 32 images each, their correct answers adding up.
+  EXPECT_EQ(QueryValue(confirmed_db, "SELECT abs(32 * json_extract(metrics, '$.accuracy') + 32 * "
+                                     "json_extract(metrics, '$.confirm_accuracy') - 64 * " +
+                                         std::to_string(full) + ") < 1e-6 FROM candidates "
+                                         "WHERE step = 0"),
+            "1");
+  const std::string full_confirm = QueryValue(
+      confirmed_db,
+      "SELECT json_extract(metrics, '$.confirm_accuracy') FROM candidates WHERE step = 0");
+  // The answer is within the drop on both parts; every answer turned down was not, on the
+  // held-out one.
+  EXPECT_EQ(QueryValue(confirmed_db, "SELECT count(*) FROM candidates c JOIN candidates e ON "
+                                     "e.step = c.parent_step WHERE c.origin = 'astar-goal' AND "
+                                     "json_extract(e.metrics, '$.confirm_accuracy') < " +
+                                         full_confirm + " - 0.05 - 1e-9"),
+            "0");
+  EXPECT_EQ(QueryValue(confirmed_db, "SELECT count(*) FROM candidates c JOIN candidates e ON "
+                                     "e.step = c.parent_step WHERE c.origin = "
+                                     "'astar-unconfirmed' AND json_extract(e.metrics, "
+                                     "'$.confirm_accuracy') >= " + full_confirm + " - 0.05"),
+            "0");
+  // The run says how many answers it turned down, where there were any.
+  const std::string refused = QueryValue(
+      confirmed_db, "SELECT count(*) FROM candidates WHERE origin = 'astar-unconfirmed'");
+  if (refused != "0") {
+    EXPECT_NE(confirming.out.find(refused + " earlier answer"), std::string::npos)
+        << confirming.out;
+  }
+  // Holding out the whole split, or confirming on what is not an objective: config errors.
+  nlohmann::json all_held_out = confirmed;
+  all_held_out["evaluator"]["confirm_images"] = 64;
+  const Result held_out =
+      Sculpt("run " + WriteConfig("vit-prune-held-out.json", all_held_out).string());
+  EXPECT_EQ(held_out.status, 2) << held_out.out;
+  EXPECT_NE(held_out.out.find("evaluator.confirm_images"), std::string::npos) << held_out.out;
+  nlohmann::json not_an_objective = confirmed;
+  not_an_objective["objectives"] = prune["objectives"];
+  const Result unknown =
+      Sculpt("run " + WriteConfig("vit-prune-unconfirmed.json", not_an_objective).string());
+  EXPECT_EQ(unknown.status, 2) << unknown.out;
+  EXPECT_NE(unknown.out.find("strategy.confirm"), std::string::npos) << unknown.out;
+
   // Gradient-based pruning: Michel's importance order, and Kwon's Fisher search with mask
   // tuning; each answer exports as the pruned network itself, which scores what was measured:
   // pruned again, its unpruned self (step 0) has the answer's accuracy.

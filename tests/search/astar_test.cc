@@ -258,6 +258,86 @@ TEST(AStarTest, SaveAndRestoreContinueIdentically) {
   }
 }
 
+// The toy score, and a second objective that disagrees where a position was cut to 0: the search
+// data says such a state lost little, the held-out data that it lost 100 more.
+class ConfirmedToyEvaluator final : public Evaluator {
+ public:
+  Metrics Evaluate(const Architecture& arch, const EvalContext& /*context*/) const override {
+    const bool cut_to_zero =
+        std::find(arch.choices.begin(), arch.choices.end(), 0) != arch.choices.end();
+    return {{"score", ToyScore(arch)}, {"held_out", ToyScore(arch) - (cut_to_zero ? 100 : 0)}};
+  }
+  std::vector<std::string> VisibleMetrics() const override { return {"score", "held_out"}; }
+};
+
+TEST(AStarTest, AConfirmedAnswerStaysWithinTheDropOnHeldOutDataToo) {
+  ToySpace space(5, 4);  // largest 33333, score 67.5, params 15
+  ConfirmedToyEvaluator evaluator;
+  const std::vector<Objective> objectives = {{"score", Goal::kMaximize},
+                                             {"held_out", Goal::kMaximize}};
+  EngineOptions options;
+  options.batch = 4;
+  options.budget.evaluations = 5000;
+  const double budget = 15.5;
+  auto held_out_drop = [&](const Architecture& arch) {
+    return 67.5 - evaluator.Evaluate(arch, {}).at("held_out");
+  };
+  const SearchRun plain = testing::RunStrategy(MakeAStar, space, evaluator, objectives,
+                                               {{"max_drop", budget}}, options);
+  const CandidateRecord* unconfirmed = CheckRun(plain);
+  ASSERT_NE(unconfirmed, nullptr);
+  // Without confirmation the cheapest state within the budget on the search's data: a 3 cut to
+  // 0 (drop 13.5, params 12), which loses 113.5 on the held-out data.
+  EXPECT_EQ(space.Cost(unconfirmed->arch).at("params"), 12);
+
+  // With max_drop alone: the answer turned down, then the cheapest state on its path from the
+  // start within the budget on the held-out data too.
+  const SearchRun confirmed = testing::RunStrategy(
+      MakeAStar, space, evaluator, objectives, {{"max_drop", budget}, {"confirm", "held_out"}},
+      options);
+  const CandidateRecord* answer = CheckRun(confirmed);
+  ASSERT_NE(answer, nullptr);
+  EXPECT_LE(held_out_drop(answer->arch), budget);
+  std::map<std::int64_t, const CandidateRecord*> by_step;
+  const CandidateRecord* turned_down = nullptr;
+  for (const CandidateRecord& r : confirmed.records) {
+    by_step[r.step] = &r;
+    if (r.origin == "astar-unconfirmed") {
+      EXPECT_EQ(turned_down, nullptr) << "a second answer turned down";
+      turned_down = &r;
+    }
+  }
+  ASSERT_NE(turned_down, nullptr);
+  EXPECT_EQ(turned_down->arch, unconfirmed->arch);
+  EXPECT_GT(held_out_drop(turned_down->arch), budget);
+  // Walk up from the state turned down: every state before the answer fails, the answer is on
+  // the path.
+  const CandidateRecord* state = by_step.at(turned_down->parent);
+  while (state->step != answer->parent) {
+    EXPECT_GT(held_out_drop(state->arch), budget) << "a cheaper confirmed state on the path";
+    ASSERT_GE(state->parent, 0) << "the answer is not on the path of the one turned down";
+    state = by_step.at(state->parent);
+  }
+
+  // With a target: answers that fail are turned down and the search goes on; the one it takes
+  // reaches the target and is confirmed.
+  const SearchRun targeted = testing::RunStrategy(
+      MakeAStar, space, evaluator, objectives,
+      {{"target", {{"max", 12}}}, {"max_drop", 30.0}, {"confirm", "held_out"}}, options);
+  const CandidateRecord* reached = CheckRun(targeted);
+  ASSERT_NE(reached, nullptr);
+  EXPECT_LE(space.Cost(reached->arch).at("params"), 12);
+  EXPECT_LE(held_out_drop(reached->arch), 30.0);
+  int refused = 0;
+  for (const CandidateRecord& r : targeted.records) {
+    if (r.origin != "astar-unconfirmed") continue;
+    ++refused;
+    EXPECT_GE(r.repeat_of, 0);
+    EXPECT_GT(held_out_drop(r.arch), 30.0);
+  }
+  EXPECT_GE(refused, 1);
+}
+
 TEST(AStarTest, RejectsBadOptionsAndSpacesWithoutAReductionGraph) {
   ToySpace space(4, 4);
   {
@@ -281,6 +361,26 @@ TEST(AStarTest, RejectsBadOptionsAndSpacesWithoutAReductionGraph) {
     EXPECT_NE(errors.Messages()[1].find("strategy.target.mx: unknown key"), std::string::npos)
         << errors.Messages()[1];
     EXPECT_NE(errors.Messages()[2].find("strategy.max_drop"), std::string::npos);
+  }
+  {
+    // A confirming objective must be one of the experiment's after the first, with max_drop.
+    ConfigErrors errors;
+    const nlohmann::json config = {{"max_drop", 1.0}, {"confirm", "held_out"}};
+    Options opts(config, "strategy", errors, nullptr);
+    MakeAStar(opts, {&space, kScore, 1, {}, {}});
+    ASSERT_EQ(errors.Messages().size(), 1U);
+    EXPECT_NE(errors.Messages()[0].find("strategy.confirm: 'held_out' is not one of the "
+                                        "experiment's objectives"),
+              std::string::npos)
+        << errors.Messages()[0];
+    ConfigErrors no_budget;
+    const nlohmann::json target = {{"target", {{"max", 3}}}, {"confirm", "held_out"}};
+    Options target_opts(target, "strategy", no_budget, nullptr);
+    MakeAStar(target_opts,
+              {&space, {{"score", Goal::kMaximize}, {"held_out", Goal::kMaximize}}, 1, {}, {}});
+    ASSERT_EQ(no_budget.Messages().size(), 1U);
+    EXPECT_NE(no_budget.Messages()[0].find("strategy.confirm: needs max_drop"), std::string::npos)
+        << no_budget.Messages()[0];
   }
 }
 
