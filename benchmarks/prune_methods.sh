@@ -18,7 +18,8 @@
 # the importance orders, the Fisher heads search), to compare two models in less time;
 # CONFIRM_IMAGES=N (default 0: not run) adds, first, astar with partial expansion confirmed on
 # the validation split's last N images (`astar-confirmed`: the evaluator's confirm_images, the
-# strategy's confirm) and the same search on the same images unconfirmed (`astar-search-part`);
+# strategy's confirm), the same search on the same images unconfirmed (`astar-search-part`) and
+# every mask of a random order scored on validation and test (`random-order-test`);
 # METHODS="NAME ..." runs only the runs of those names.
 set -euo pipefail
 MODEL=$(realpath "$1")
@@ -84,6 +85,13 @@ if [ "$CONFIRM_IMAGES" -gt 0 ]; then
   run astar-confirmed "$HEADS" "$HELD_OUT" '{"type": "astar", "max_drop": 0.005, "expand": '"$ASTAR_EXPAND"', "confirm": "confirm_accuracy"}' "$ASTAR_PARTIAL_EVALUATIONS" \
     '[{"metric": "accuracy", "goal": "maximize"}, {"metric": "confirm_accuracy", "goal": "maximize"}]'
   run astar-search-part "$HEADS" "$HELD_OUT" '{"type": "astar", "max_drop": 0.005, "expand": '"$ASTAR_EXPAND"'}' "$ASTAR_PARTIAL_EVALUATIONS"
+  # Masks no search chose: a random order to the end, each mask on validation and test, so the
+  # gap between the two splits is seen apart from what choosing adds to it.
+  run random-order-test "$HEADS" '{"type": "prune", "test_accuracy": true, "eval_images": '$EVAL_IMAGES'}' '{"type": "importance", "scores": "random"}' "$((HEAD_COUNT + 2))"
+  if [ -f random-order-test.sqlite ]; then
+    echo "# random-order-test: heads kept, valid accuracy, test accuracy"
+    "$SCULPT" query random-order-test.sqlite -f csv --sql "SELECT json_extract(metrics, '$.heads'), json_extract(metrics, '$.accuracy'), json_extract(metrics, '$.test_accuracy') FROM candidates WHERE repeat_of_step IS NULL ORDER BY step"
+  fi
 fi
 run astar-partial "$HEADS" "$EVAL" '{"type": "astar", "max_drop": 0.005, "expand": '"$ASTAR_EXPAND"'}' "$ASTAR_PARTIAL_EVALUATIONS"
 [ "${HEADS_ONLY:-0}" = 1 ] || run astar "$HEADS" "$EVAL" '{"type": "astar", "max_drop": 0.005}' "$ASTAR_EVALUATIONS"
