@@ -87,8 +87,7 @@ class PruneEvaluator final : public Evaluator,
     }
     if (report_test_) {
       const SplitScore test =
-          ScoreSplit([&](const at::Tensor& x) { return pruned->forward(x); }, *setup_.data,
-                     Split::kTest, 0, eval_batch_size_);
+          ScoreSplit(forward, *setup_.data, Split::kTest, 0, eval_batch_size_);
       metrics["test_accuracy"] = test.accuracy;
       metrics["test_loss"] = test.loss;
     }
