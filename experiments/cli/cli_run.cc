@@ -128,6 +128,15 @@ void PrintParetoFront(const Experiment& e, std::int64_t experiment_id, const Res
   }
 }
 
+// A candidate's metrics, one a line, the values in a column (a longer name still gets a space).
+void PrintMetrics(const Experiment& e, const StoredCandidate& c, std::ostream& out) {
+  for (const auto& [name, value] : c.metrics) {
+    const int width = static_cast<int>(std::max<std::size_t>(16, name.size() + 1));
+    out << "  " << std::left << std::setw(width) << name
+        << MetricText(e.evaluator_type, name, value) << "\n";
+  }
+}
+
 void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSummary& summary,
                   const ResultStore& store, std::ostream& out) {
   const EngineProgress& p = summary.progress;
@@ -144,10 +153,7 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
   } else {
     const StoredCandidate& c = best.front();
     out << "Best candidate #" << c.id << " (step " << c.step << "): " << c.arch << "\n";
-    for (const auto& [name, value] : c.metrics) {
-      out << "  " << std::left << std::setw(16) << name
-          << MetricText(e.evaluator_type, name, value) << "\n";
-    }
+    PrintMetrics(e, c, out);
   }
   const std::optional<StoredCandidate> answer = StrategyAnswer(store, experiment_id);
   // A goal-seeking strategy (its first proposal's origin "<strategy>-start") that stopped
@@ -167,10 +173,7 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
   if (answer) {
     out << "Answer of " << e.strategy_type << ": candidate #" << answer->id << " (step "
         << answer->step << "): " << answer->arch << "\n";
-    for (const auto& [name, value] : answer->metrics) {
-      out << "  " << std::left << std::setw(16) << name
-          << MetricText(e.evaluator_type, name, value) << "\n";
-    }
+    PrintMetrics(e, *answer, out);
   }
   // Answers a confirming strategy (astar's `confirm`) turned down on its held-out data.
   const Table turned_down = store.Sql("SELECT count(*) FROM candidates WHERE experiment_id = " +
