@@ -158,11 +158,13 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
   const std::optional<StoredCandidate> answer = StrategyAnswer(store, experiment_id);
   // A goal-seeking strategy (its first proposal's origin "<strategy>-start") that stopped
   // without an answer: say so, or the best candidate (for pruning, the unpruned model) would
-  // read as its result.
-  const Table started = store.Sql("SELECT count(*) FROM candidates WHERE experiment_id = " +
-                                  std::to_string(experiment_id) + " AND origin LIKE '%-start'");
-  const bool seeks_goal = !started.rows.empty() &&
-                          std::get<std::int64_t>(started.rows.front().front()) > 0;
+  // read as its result. And the answers a confirming strategy (astar's `confirm`) turned down on
+  // its held-out data. One pass over the candidates for both.
+  const Table origins = store.Sql(
+      "SELECT coalesce(sum(origin LIKE '%-start'), 0), coalesce(sum(origin LIKE '%-unconfirmed'), "
+      "0) FROM candidates WHERE experiment_id = " + std::to_string(experiment_id));
+  const bool seeks_goal = std::get<std::int64_t>(origins.rows.front().at(0)) > 0;
+  const std::int64_t turned_down = std::get<std::int64_t>(origins.rows.front().at(1));
   if (!answer && seeks_goal) {
     out << "No answer: " << e.strategy_type << " stopped without reaching its goal ("
         << (summary.reason == StopReason::kStrategyFinished
@@ -175,13 +177,8 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
         << answer->step << "): " << answer->arch << "\n";
     PrintMetrics(e, *answer, out);
   }
-  // Answers a confirming strategy (astar's `confirm`) turned down on its held-out data.
-  const Table turned_down = store.Sql("SELECT count(*) FROM candidates WHERE experiment_id = " +
-                                      std::to_string(experiment_id) +
-                                      " AND origin LIKE '%-unconfirmed'");
-  if (const std::int64_t count = std::get<std::int64_t>(turned_down.rows.front().front());
-      count > 0) {
-    out << "  " << count << " earlier answer" << (count == 1 ? " was" : "s were")
+  if (turned_down > 0) {
+    out << "  " << turned_down << " earlier answer" << (turned_down == 1 ? " was" : "s were")
         << " turned down: within max_drop on the searched images, not on the held-out ones"
         << " (origin " << e.strategy_type << "-unconfirmed)\n";
   }
