@@ -1,6 +1,8 @@
 #include "supernet/model_family.h"
 
+#include <fstream>
 #include <iomanip>
+#include <iterator>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -11,6 +13,7 @@
 
 #include "spaces/errors.h"
 #include "spaces/latency_lookup.h"
+#include "spaces/search_space.h"
 
 namespace sculpt {
 namespace {
@@ -153,6 +156,12 @@ void LoadNetwork(Network& network, const std::filesystem::path& path) {
   }
   torch::NoGradGuard no_grad;
   for (auto& [target, value] : reads) target.copy_(value);
+}
+
+std::string WeightsFileHash(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return HashToHex(HashText(bytes));
 }
 
 }  // namespace sculpt

@@ -193,5 +193,8 @@ void SaveNetwork(Network& network, const std::filesystem::path& path);
 // Loads `path` into `network`, refusing (UserError) a file whose tensors differ from the
 // network's in names or shapes: a model.pt of another architecture or skeleton.
 void LoadNetwork(Network& network, const std::filesystem::path& path);
+// A weights file's bytes as a hash (hex): a teacher's weights are part of what a network
+// distilled from it learns, so they belong in that training's identity.
+std::string WeightsFileHash(const std::filesystem::path& path);
 
 }  // namespace sculpt

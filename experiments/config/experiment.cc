@@ -312,6 +312,10 @@ Experiment BuildExperiment(const nlohmann::json& given_config,
       }
     }
   }
+  // So is the teacher the final block distils from (the plan holds the resolved folder).
+  if (e.final != nullptr && e.final->distillation != nullptr) {
+    canonical["final"]["distill"]["teacher"] = e.final->distillation_record["teacher"];
+  }
   canonical["seed"] = e.seed;
   canonical["workers"] = e.engine.workers;
   canonical["storage"] = e.storage.string();

@@ -10,6 +10,7 @@
 #include "experiments/models/export.h"
 #include "experiments/models/model_export.h"
 #include "spaces/errors.h"
+#include "spaces/json_file.h"
 #include "spaces/options.h"
 #include "supernet/data/data_setup.h"
 #include "supernet/training/network_trainer.h"
@@ -25,6 +26,81 @@ nlohmann::json FinalBlockWithDataset(const nlohmann::json& config) {
     block["dataset"] = (*evaluator)["dataset"];
   }
   return block;
+}
+
+namespace {
+
+// The "distill" block of `block` into `plan` (its data and family loaded): the teacher's export
+// folder, read and checked against the data now, so that a wrong one is a config error.
+void ReadDistillation(Options& block, const std::filesystem::path& base_dir, RetrainPlan& plan) {
+  block.Raw("distill");
+  if (!block.Has("distill")) return;
+  Options options = block.Child("distill");
+  const std::string teacher_text = options.RequiredString("teacher");
+  options.Describe("teacher", "the trained teacher the networks learn from besides the labels: "
+                              "an export folder Sculpt wrote (architecture.json and model.pt), "
+                              "of any space whose networks take the data's images");
+  const double weight = options.Number("weight", 0.5, 0.0, 1.0);
+  options.Describe("weight", "of the distillation term in the loss (the labels' cross-entropy "
+                             "gets 1 - weight; 0.5)");
+  const double temperature = options.Number("temperature", 4.0, 0.05, 100.0);
+  options.Describe("temperature", "softens the teacher's and the network's logits before they "
+                                  "are compared (4)");
+  options.Finish();
+  if (plan.data == nullptr || !options.Errors().Empty()) return;
+  std::filesystem::path folder = teacher_text;
+  if (folder.is_relative()) folder = base_dir / folder;
+  folder = std::filesystem::absolute(folder).lexically_normal();
+  ExportedModel teacher;
+  try {
+    teacher = ReadExportedModel(folder);
+  } catch (const UserError& e) {
+    options.Error("teacher", e.what());
+    return;
+  }
+  const std::string mismatch = teacher.family->DataMismatch(ShapeOf(*plan.data));
+  if (!mismatch.empty()) {
+    options.Error("teacher", "the teacher " + folder.string() +
+                                 " does not take the data set's images: " + mismatch);
+    return;
+  }
+  auto distillation = std::make_shared<LogitDistillation>();
+  distillation->teacher = teacher.network;
+  distillation->weight = weight;
+  distillation->temperature = temperature;
+  distillation->classes = plan.data->Classes();
+  distillation->student_mean = plan.data->Mean();
+  distillation->student_std = plan.data->Std();
+  // The teacher's own normalisation (its training split's); an export without one was
+  // normalised as this data is.
+  const nlohmann::json input =
+      ReadJsonFile(folder / "architecture.json", "the export").value("input", nlohmann::json());
+  if (input.is_object() && input.contains("mean") && input.contains("std")) {
+    distillation->teacher_mean = input["mean"].get<std::vector<float>>();
+    distillation->teacher_std = input["std"].get<std::vector<float>>();
+    if (distillation->teacher_mean.size() != distillation->student_mean.size() ||
+        distillation->teacher_std.size() != distillation->student_std.size()) {
+      options.Error("teacher", "the teacher " + folder.string() + " was trained on images of " +
+                                   std::to_string(distillation->teacher_mean.size()) +
+                                   " channels, the data set's have " +
+                                   std::to_string(distillation->student_mean.size()));
+      return;
+    }
+  }
+  plan.distillation = std::move(distillation);
+  plan.distillation_record = {{"teacher", folder.string()},
+                              {"teacher_arch", teacher.arch},
+                              {"teacher_weights", WeightsFileHash(folder / kModelFile)},
+                              {"weight", weight},
+                              {"temperature", temperature}};
+}
+
+}  // namespace
+
+nlohmann::json TrainingJson(const RetrainPlan& plan) {
+  nlohmann::json json = SposOptionsJson(plan.training);
+  if (plan.distillation != nullptr) json["distill"] = plan.distillation_record;
+  return json;
 }
 
 RetrainPlan ReadRetrainPlan(Options& block, const nlohmann::json& space_config,
@@ -49,6 +125,7 @@ RetrainPlan ReadRetrainPlan(Options& block, const nlohmann::json& space_config,
   plan.family = setup.family;
   plan.dataset = setup.dataset;
   plan.data = std::move(setup.data);
+  ReadDistillation(block, base_dir, plan);
   return plan;
 }
 
@@ -186,7 +263,7 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
   outcome.network = plan.family->BuildNetwork(arch, plan.training.seed);
   nlohmann::json config = {{"arch", plan.space->Format(arch)},
                                  {"skeleton", plan.family->Skeleton()},
-                                 {"training", SposOptionsJson(plan.training)},
+                                 {"training", TrainingJson(plan)},
                                  {"dataset", DescribeDataset(plan.dataset)},
                                  {"family", plan.family->Name()},
                                  {"input", InputDocument(*plan.family, *plan.data)},
@@ -227,6 +304,7 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
   NetworkTrainingHooks hooks;
   hooks.eval_batch_size = plan.eval_batch_size;
   hooks.checkpoint_identity = config.dump();
+  hooks.distillation = plan.distillation.get();
   // Begun at the first step, which knows the epoch a resumed training starts from (the
   // display's ETA counts this process's epochs only).
   bool began = false;
@@ -317,7 +395,7 @@ std::filesystem::path ExportRetrained(const ExperimentInfo& experiment,
   // export.h writes the candidate's document; the retraining adds what deployment needs.
   nlohmann::json document = ArchitectureDocument(experiment, candidate, metrics);
   document["retrain"] =
-      RetrainDocument(outcome.run_id, SposOptionsJson(plan.training), outcome.result);
+      RetrainDocument(outcome.run_id, TrainingJson(plan), outcome.result);
   document["family"] = plan.family->Name();
   document["skeleton"] = plan.family->Skeleton();
   document["input"] = InputDocument(*plan.family, *plan.data);

@@ -10,8 +10,10 @@
 //
 // The "final" block: "dataset" {...} (default: the evaluator's dataset block), the training keys
 // of SposOptions ("epochs", "batch_size", "learning_rate", ...), "eval_batch_size" (500) and
-// "export" (the output folder; default: next to the database, "<db name>-best"). The skeleton is
-// the space's.
+// "export" (the output folder; default: next to the database, "<db name>-best") and "distill"
+// {"teacher": an export folder, "weight" (0.5), "temperature" (4)}: train on the teacher's
+// softened logits besides the labels (supernet/training/logit_distillation.h; the zoo's trials and
+// models, and `sculpt train`, then all learn from it). The skeleton is the space's.
 // Thread-safety: one thread (the command's).
 
 #include <atomic>
@@ -31,6 +33,7 @@
 #include "spaces/search_space.h"
 #include "supernet/data/dataset.h"
 #include "supernet/model_family.h"
+#include "supernet/training/logit_distillation.h"
 #include "supernet/training/spos_trainer.h"
 
 namespace sculpt {
@@ -54,7 +57,15 @@ struct RetrainPlan {
   // Loaded while reading the plan (so a mismatch with the skeleton is a config error); null when
   // the config has errors.
   std::shared_ptr<const ImageDataset> data;
+  // "distill"'s teacher, loaded with the plan; null: the labels alone. Its record (teacher folder,
+  // architecture, weights hash, weight, temperature) joins the training options (TrainingJson).
+  std::shared_ptr<const LogitDistillation> distillation;
+  nlohmann::json distillation_record;
 };
+
+// The plan's training options as runs and exports record them: SposOptionsJson, plus "distill"
+// (the record above) when the networks are distilled from a teacher.
+nlohmann::json TrainingJson(const RetrainPlan& plan);
 
 // Reads a "final" block whose "dataset" was already filled in (see FinalBlockWithDataset);
 // errors go to `block`. `space_config` is the space's canonical block, `default_export` the

@@ -12,8 +12,10 @@
 // Every training is a run of kind "retrain" whose config carries {"zoo": {"metric", "budget",
 // "stage": "trial" | "model"}}, so `sculpt query DB --zoo` lists budget -> model from the
 // database alone (experiments/store/zoo_query.h).
-// Why trials from scratch, not fine-tuning with distillation: it needs nothing but the final
+// Why trials from scratch, not fine-tuning supernet weights: it needs nothing but the final
 // block, works for every evaluator (not only block-wise ones), and is what the model will get.
+// Distillation from the teacher is the final block's choice ("distill", retrain.h): with it,
+// trials and models alike learn from the teacher's logits (NAS-BERT's fine-tuning with KD).
 // References (Optuna's enqueue_trial, for the zoo): architectures the user names, e.g. a
 // hand-designed network or the teacher scaled down, join the trials of every budget they fit
 // besides the search's best. Why: a score that ranks sizes well can still rank a whole kind of

@@ -39,13 +39,6 @@ constexpr const char* kScoresFile = "block_scores.json";
 // The reported metric of block `b` (0-based): block1_loss, block2_loss, ...
 std::string BlockMetric(int b) { return "block" + std::to_string(b + 1) + "_loss"; }
 
-// A file's bytes as a hash: the teacher's weights are part of what the blocks learn.
-std::string FileHash(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return HashToHex(HashText(bytes));
-}
-
 class BlockwiseEvaluator final : public Evaluator {
  public:
   BlockwiseEvaluator(DataSetup setup, SposOptions training, DistillationLoss loss,
@@ -329,7 +322,7 @@ class BlockwiseEvaluator final : public Evaluator {
            teacher_.space + " " + teacher_.arch +
            " " + teacher_.family->Skeleton().dump() + " " +
            (teacher_.folder.empty() ? std::string("in memory")
-                                    : FileHash(teacher_.folder / "model.pt"));
+                                    : WeightsFileHash(teacher_.folder / "model.pt"));
   }
 
   DataSetup setup_;

@@ -38,7 +38,11 @@ void CheckFits(const ImageDataset& data, const SposOptions& options) {
 std::string Fingerprint(const ImageDataset& data, const SposOptions& options,
                         const NetworkTrainingHooks& hooks) {
   return hooks.checkpoint_identity + " " + SposOptionsJson(options).dump() + " " +
-         TrainDataFingerprint(data) + " valid_images=" + std::to_string(hooks.valid_images);
+         TrainDataFingerprint(data) + " valid_images=" + std::to_string(hooks.valid_images) +
+         (hooks.distillation != nullptr
+              ? " distilled weight=" + std::to_string(hooks.distillation->weight) +
+                    " temperature=" + std::to_string(hooks.distillation->temperature)
+              : std::string());
 }
 
 // What a checkpoint keeps besides the weights: the figures of the last epoch, for the result
@@ -128,7 +132,10 @@ NetworkTrainingResult TrainNetwork(Network& network, const ImageDataset& data,
       SetLearningRate(*optimizer, lr);
       optimizer->zero_grad();
       const torch::Tensor logits = network.Forward(batch.images);
-      const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels);
+      const torch::Tensor loss =
+          hooks.distillation != nullptr
+              ? DistilledLoss(*hooks.distillation, logits, batch.images, batch.labels)
+              : torch::nn::functional::cross_entropy(logits, batch.labels);
       const double loss_value = loss.item<double>();
       if (!std::isfinite(loss_value)) {
         throw UserError("training diverged at epoch " + std::to_string(epoch + 1) + ", step " +

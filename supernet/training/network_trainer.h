@@ -5,7 +5,8 @@
 // supernet/training/optimizer.h; its sampling fields are ignored), with the data set's
 // augmentation, then scored on the validation split after every epoch and on the test split at
 // the end; with options.head_drop, attention heads are dropped at random while training
-// (Network::SetHeadDrop). Batch norm keeps running statistics (NAS-Bench-201's stand-alone setting), so scores
+// (Network::SetHeadDrop); with hooks.distillation, the loss is distilled from a teacher's logits
+// (supernet/training/logit_distillation.h; the train loss reported is that loss). Batch norm keeps running statistics (NAS-Bench-201's stand-alone setting), so scores
 // do not depend on how images are batched.
 // Reproducible: the shuffle and augmentation of epoch e come from an Rng seeded by (seed, e) and
 // the initial weights are the network's own (seeded) ones.
@@ -24,6 +25,7 @@
 #include "spaces/prepare.h"
 #include "supernet/data/dataset.h"
 #include "supernet/model_family.h"
+#include "supernet/training/logit_distillation.h"
 #include "supernet/training/spos_trainer.h"
 
 namespace sculpt {
@@ -51,9 +53,12 @@ struct NetworkTrainingHooks {
   // Validation images scored after each epoch (0: the whole split) and the scoring batch.
   std::int64_t valid_images = 0;
   std::int64_t eval_batch_size = 500;
-  // What the network is (its family's fingerprint and architecture): with the training options
-  // and the data, the fingerprint a checkpoint must match to be continued.
+  // What the network is (its family's fingerprint and architecture) and, with a distillation,
+  // which teacher: with the training options and the data, the fingerprint a checkpoint must
+  // match to be continued.
   std::string checkpoint_identity;
+  // Null: plain supervised training on the labels. Not owned; outlives the call.
+  const LogitDistillation* distillation = nullptr;
 };
 
 struct NetworkTrainingResult {

@@ -1,8 +1,8 @@
 // The blockwise supernet kind end to end through the real `sculpt` binary, on the tiny IDX
 // data set: a teacher exported by the tiny main job on a transformer space, the blocks distilled side by side, the
 // candidates scored by block look-ups, the blocks and the table reused by a second run, and
-// teachers that cannot be read or do not fit refused as config errors (exit 2), and a teacher
-// the run trains first.
+// teachers that cannot be read or do not fit refused as config errors (exit 2), a teacher
+// the run trains first, and the final block's trainings distilled from a teacher's logits.
 
 #include <gtest/gtest.h>
 
@@ -392,6 +392,79 @@ TEST_F(BlockwiseCliTest, TheZooTriesItsReferencesWhereTheyFitAndSaysWhereEachMod
                             " --zoo --format csv");
   ASSERT_EQ(zoo.status, 0) << zoo.out;
   EXPECT_NE(zoo.out.find("reference,," + smallest + "," + params), std::string::npos) << zoo.out;
+}
+
+TEST_F(BlockwiseCliTest, TheFinalBlockDistilsFromATeacherAndRecordsWhichOne) {
+  nlohmann::json config = TransformerJob("kd");
+  config["budget"] = {{"evaluations", 4}};
+  config["final"]["epochs"] = 2;
+  config["final"]["distill"] = {{"teacher", "runs/teacher-best"}, {"temperature", 2}};
+  const Result run = Sculpt("run " + WriteConfig("kd.json", config).string() + " --quiet");
+  ASSERT_EQ(run.status, 0) << run.out;
+  const fs::path db = dir_ / "runs/kd.sqlite";
+  const std::string teacher = fs::absolute(dir_ / "runs/teacher-best").lexically_normal().string();
+  // The retraining's record names the teacher (its folder, architecture and weights) and the
+  // loss's settings; so does the export.
+  auto recorded = [&db](const std::string& key) {
+    return QueryValue(db, "SELECT json_extract(config, '$.training.distill." + key +
+                              "') FROM training_runs WHERE kind = 'retrain'");
+  };
+  EXPECT_EQ(recorded("teacher"), teacher);
+  EXPECT_EQ(std::stod(recorded("weight")), 0.5);
+  EXPECT_EQ(std::stod(recorded("temperature")), 2.0);
+  EXPECT_EQ(recorded("teacher_weights").size(), 16U) << recorded("teacher_weights");
+  const nlohmann::json teacher_document =
+      nlohmann::json::parse(std::ifstream(dir_ / "runs/teacher-best/architecture.json"));
+  EXPECT_EQ(recorded("teacher_arch"), teacher_document["arch"].get<std::string>());
+  const nlohmann::json exported =
+      nlohmann::json::parse(std::ifstream(dir_ / "runs/kd-best/architecture.json"));
+  EXPECT_EQ(exported["retrain"]["training"]["distill"]["teacher"], teacher);
+  EXPECT_EQ(exported["retrain"]["training"]["distill"]["teacher_weights"],
+            recorded("teacher_weights"));
+
+  // `sculpt train` of the stored experiment, from another folder, distils from the same
+  // teacher; the same architecture and seed on the labels alone (the teacher's own run, whose
+  // final block has no teacher) trains another network.
+  const std::string arch = exported["arch"];
+  const Result again = Sculpt("train " + db.string() + " --arch '" + arch + "' --epochs 2 --quiet");
+  ASSERT_EQ(again.status, 0) << again.out;
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'retrain' AND "
+                           "json_extract(config, '$.training.distill.teacher') = '" + teacher + "'"),
+            "2");
+  const fs::path plain_db = dir_ / "runs/teacher.sqlite";
+  const Result plain =
+      Sculpt("train " + plain_db.string() + " --arch '" + arch + "' --epochs 2 --quiet");
+  ASSERT_EQ(plain.status, 0) << plain.out;
+  auto train_loss = [&](const fs::path& from) {
+    return std::stod(QueryValue(from, "SELECT json_extract(result, '$.train_loss') FROM "
+                                      "training_runs WHERE kind = 'retrain' AND candidate_id IS "
+                                      "NULL AND json_extract(config, '$.arch') = '" + arch +
+                                      "' ORDER BY id DESC LIMIT 1"));
+  };
+  EXPECT_NE(train_loss(db), train_loss(plain_db));
+
+  // A teacher that is not an export folder, or of images the data has not, and settings out of
+  // range or misspelt are config errors, each named.
+  const fs::path big = dir_ / "runs/kd-big-teacher";
+  fs::create_directories(big);
+  fs::copy_file(dir_ / "runs/teacher-best/model.pt", big / "model.pt",
+                fs::copy_options::overwrite_existing);
+  nlohmann::json big_document = teacher_document;
+  big_document["skeleton"]["input_size"] = 16;
+  std::ofstream(big / "architecture.json") << big_document.dump();
+  for (const auto& [distill, expected] :
+       std::vector<std::pair<nlohmann::json, std::string>>{
+           {{{"teacher", "runs/no-such-teacher"}}, "final.distill.teacher"},
+           {{{"teacher", "runs/kd-big-teacher"}}, "final.distill.teacher"},
+           {{{"teacher", "runs/teacher-best"}, {"weight", 1.5}}, "final.distill.weight"},
+           {{{"teacher", "runs/teacher-best"}, {"temprature", 2}}, "temperature"},
+           {{{"weight", 0.5}}, "final.distill.teacher"}}) {
+    nlohmann::json bad = config;
+    bad["final"]["distill"] = distill;
+    const Result refused = Sculpt("run " + WriteConfig("kd-bad.json", bad).string());
+    EXPECT_EQ(refused.status, 2) << distill << "\n" << refused.out;
+    EXPECT_NE(refused.out.find(expected), std::string::npos) << distill << "\n" << refused.out;
+  }
 }
 
 }  // namespace
