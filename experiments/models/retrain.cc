@@ -76,8 +76,15 @@ void ReadDistillation(Options& block, const std::filesystem::path& base_dir, Ret
   const nlohmann::json input =
       ReadJsonFile(folder / "architecture.json", "the export").value("input", nlohmann::json());
   if (input.is_object() && input.contains("mean") && input.contains("std")) {
-    distillation->teacher_mean = input["mean"].get<std::vector<float>>();
-    distillation->teacher_std = input["std"].get<std::vector<float>>();
+    try {
+      distillation->teacher_mean = input["mean"].get<std::vector<float>>();
+      distillation->teacher_std = input["std"].get<std::vector<float>>();
+    } catch (const nlohmann::json::exception&) {
+      options.Error("teacher", (folder / "architecture.json").string() +
+                                   ": its input normalisation (\"mean\", \"std\") is not two "
+                                   "lists of numbers");
+      return;
+    }
     if (distillation->teacher_mean.size() != distillation->student_mean.size() ||
         distillation->teacher_std.size() != distillation->student_std.size()) {
       options.Error("teacher", "the teacher " + folder.string() + " was trained on images of " +

@@ -452,10 +452,18 @@ TEST_F(BlockwiseCliTest, TheFinalBlockDistilsFromATeacherAndRecordsWhichOne) {
   nlohmann::json big_document = teacher_document;
   big_document["skeleton"]["input_size"] = 16;
   std::ofstream(big / "architecture.json") << big_document.dump();
+  const fs::path odd = dir_ / "runs/kd-odd-teacher";  // its normalisation is not numbers
+  fs::create_directories(odd);
+  fs::copy_file(dir_ / "runs/teacher-best/model.pt", odd / "model.pt",
+                fs::copy_options::overwrite_existing);
+  nlohmann::json odd_document = teacher_document;
+  odd_document["input"]["mean"] = "bright";
+  std::ofstream(odd / "architecture.json") << odd_document.dump();
   for (const auto& [distill, expected] :
        std::vector<std::pair<nlohmann::json, std::string>>{
            {{{"teacher", "runs/no-such-teacher"}}, "final.distill.teacher"},
            {{{"teacher", "runs/kd-big-teacher"}}, "final.distill.teacher"},
+           {{{"teacher", "runs/kd-odd-teacher"}}, "is not two lists of numbers"},
            {{{"teacher", "runs/teacher-best"}, {"weight", 1.5}}, "final.distill.weight"},
            {{{"teacher", "runs/teacher-best"}, {"temprature", 2}}, "temperature"},
            {{{"weight", 0.5}}, "final.distill.teacher"}}) {
