@@ -4,9 +4,10 @@
 # width, all trained stand-alone with the same schedule (the config's `final` block: 10 epochs,
 # AdamW, the zoo's retraining) and the same seeds, then measured side by side for latency.
 #
-# The zoo retrains its models from scratch with `final`'s schedule, without distillation (README,
-# the zoo), so the baselines are trained exactly so: `sculpt train DB --arch A --seed S` on a copy
-# of the zoo's database, which trains with the settings stored with its experiment.
+# The zoo retrains its models from scratch with `final`'s schedule, distilled from the teacher's
+# logits when `final` has a `distill` block (BENCHMARKS 11.7 added one), so the
+# baselines are trained exactly so: `sculpt train DB --arch A --seed S` on a copy of the zoo's
+# database, which trains with the settings stored with its experiment, teacher included.
 #
 # Baselines of the teacher d48|h4:f0|h1:f128|h2:f0|h1:f128 (54,410 params), for each budget the
 # largest of each ladder that fits:
