@@ -28,14 +28,14 @@ torch::Tensor ForTeacher(const LogitDistillation& d, const torch::Tensor& images
 
 torch::Tensor DistilledLoss(const LogitDistillation& d, const torch::Tensor& student_logits,
                             const torch::Tensor& images, const torch::Tensor& labels) {
+  namespace F = torch::nn::functional;
+  const torch::Tensor hard = F::cross_entropy(student_logits, labels);
+  if (d.weight == 0) return hard;  // the teacher's forward pass would be wasted
   torch::Tensor teacher_logits;
   {
     torch::NoGradGuard no_grad;
     teacher_logits = d.teacher->Forward(ForTeacher(d, images));
   }
-  namespace F = torch::nn::functional;
-  const torch::Tensor hard = F::cross_entropy(student_logits, labels);
-  if (d.weight == 0) return hard;
   const double t = d.temperature;
   const torch::Tensor student = student_logits.narrow(1, 0, d.classes) / t;
   const torch::Tensor teacher = teacher_logits.narrow(1, 0, d.classes) / t;
