@@ -52,6 +52,7 @@ ExportedModel ReadExportedModel(const std::filesystem::path& folder) {
   model.folder = folder;
   model.space = document["family"].get<std::string>();
   model.arch = document["arch"].get<std::string>();
+  model.input = document.value("input", nlohmann::json());
   nlohmann::json space_block = document["skeleton"];
   space_block["type"] = model.space;
   std::shared_ptr<const SearchSpace> space;

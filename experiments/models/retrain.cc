@@ -10,7 +10,6 @@
 #include "experiments/models/export.h"
 #include "experiments/models/model_export.h"
 #include "spaces/errors.h"
-#include "spaces/json_file.h"
 #include "spaces/options.h"
 #include "supernet/data/data_setup.h"
 #include "supernet/training/network_trainer.h"
@@ -73,8 +72,7 @@ void ReadDistillation(Options& block, const std::filesystem::path& base_dir, Ret
   distillation->student_std = plan.data->Std();
   // The teacher's own normalisation (its training split's); an export without one was
   // normalised as this data is.
-  const nlohmann::json input =
-      ReadJsonFile(folder / "architecture.json", "the export").value("input", nlohmann::json());
+  const nlohmann::json& input = teacher.input;
   if (input.is_object() && input.contains("mean") && input.contains("std")) {
     try {
       distillation->teacher_mean = input["mean"].get<std::vector<float>>();

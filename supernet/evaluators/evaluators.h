@@ -60,6 +60,9 @@ struct ExportedModel {
   std::string arch;   // its architecture's string form
   std::shared_ptr<const ModelFamily> family;
   std::shared_ptr<Network> network;  // the trained weights, in eval mode
+  // architecture.json's "input" (shape and the normalisation its training applied); null in
+  // exports written before it was recorded.
+  nlohmann::json input;
 };
 // Reads an export folder; throws UserError naming the folder and what is wrong with it.
 using ExportedModelReader = std::function<ExportedModel(const std::filesystem::path& folder)>;

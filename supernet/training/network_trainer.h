@@ -6,8 +6,9 @@
 // augmentation, then scored on the validation split after every epoch and on the test split at
 // the end; with options.head_drop, attention heads are dropped at random while training
 // (Network::SetHeadDrop); with hooks.distillation, the loss is distilled from a teacher's logits
-// (supernet/training/logit_distillation.h; the train loss reported is that loss). Batch norm keeps running statistics (NAS-Bench-201's stand-alone setting), so scores
-// do not depend on how images are batched.
+// (supernet/training/logit_distillation.h; the train loss reported is that loss). Batch norm
+// keeps running statistics (NAS-Bench-201's stand-alone setting), so scores do not depend on how
+// images are batched.
 // Reproducible: the shuffle and augmentation of epoch e come from an Rng seeded by (seed, e) and
 // the initial weights are the network's own (seeded) ones.
 // Resumable: with options.checkpoint set, a checkpoint (supernet/training/training_checkpoint.h) is
