@@ -31,6 +31,10 @@ std::unique_ptr<Strategy> MakeCtnas(Options& options, const StrategyContext& con
 std::unique_ptr<Strategy> MakeImportancePruning(Options& options, const StrategyContext& context);
 std::unique_ptr<Strategy> MakeFisherPruning(Options& options, const StrategyContext& context);
 
+// Every member of the space once, in a fixed order, skipping those outside the constraints:
+// exact per-budget answers where scores are look-ups (the block-wise table). See search/exhaustive.cc.
+std::unique_ptr<Strategy> MakeExhaustive(Options& options, const StrategyContext& context);
+
 // The architectures of a CSV file, in file order or a seeded sample, then nothing: scores
 // exactly a ground-truth table's architectures with any evaluator (see `sculpt rank`).
 std::unique_ptr<Strategy> MakeListed(Options& options, const StrategyContext& context);

@@ -42,6 +42,9 @@ const Registry<StrategyFactory>& Strategies() {
           MakeImportancePruning);
     r.Add("fisher", "Fisher mask search and rearrangement under a cost budget (Kwon et al.)",
           MakeFisherPruning);
+    r.Add("exhaustive",
+          "every valid member of the space once, skipping those outside the constraints, then stops",
+          MakeExhaustive);
     r.Add("listed", "the architectures of a CSV file, in order or a seeded sample", MakeListed);
     return r;
   }();

@@ -335,6 +335,53 @@ TEST(DisplayTest, FractionObjectivesShowAsPercentages) {
       << bar.Line(step);
 }
 
+// The exhaustive strategy scores every valid cell within the constraint, so its best is the
+// table's best among those cells; cells of one canonical class are evaluated once.
+TEST_F(CliTest, ExhaustiveSearchFindsTheTablesBestWithinTheConstraint) {
+  constexpr double kMaxParams = 800000;
+  nlohmann::json config = Config("exhaustive");
+  config["strategy"] = {{"type", "exhaustive"}};
+  config["constraints"] = {{{"metric", "params"}, {"max", kMaxParams}}};
+  config["budget"] = {{"evaluations", 100000}};
+  config["batch"] = 64;
+  const Result run = Sculpt("run " + WriteConfig("exhaustive.json", config).string() + " -q");
+  ASSERT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("strategy finished"), std::string::npos) << run.out;
+
+  auto space = nb201::MakeSpace(nb201::Skeleton{});
+  std::ifstream table(dir_ / "table.csv");
+  std::string line;
+  std::getline(table, line);  // header: index,arch,cifar10_valid,cifar10_test
+  double best = -1;
+  std::set<std::string> classes;
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string index, arch_text, valid;
+    std::getline(fields, index, ',');
+    std::getline(fields, arch_text, ',');
+    std::getline(fields, valid, ',');
+    const Architecture arch = space->Parse(arch_text);
+    if (!space->IsValid(arch) || space->Cost(arch).at("params") > kMaxParams) continue;
+    classes.insert(space->CanonicalForm(arch));
+    best = std::max(best, std::stod(valid));
+  }
+  ASSERT_GT(classes.size(), 100U);
+  const std::string db = (dir_ / "runs/exhaustive.sqlite").string();
+  const Result found = Sculpt("query " + db +
+                              " --format csv --sql \"SELECT count(*) AS n, max(objective) AS best "
+                              "FROM candidates WHERE repeat_of_step IS NULL AND status = 'ok'\"");
+  ASSERT_EQ(found.status, 0) << found.out;
+  std::istringstream rows(found.out);
+  std::getline(rows, line);
+  ASSERT_TRUE(std::getline(rows, line)) << found.out;
+  EXPECT_EQ(std::stoul(line.substr(0, line.find(','))), classes.size()) << found.out;
+  EXPECT_NEAR(std::stod(line.substr(line.find(',') + 1)), best, 1e-9) << found.out;
+  const Result infeasible = Sculpt("query " + db +
+                                   " --format csv --sql \"SELECT count(*) AS n FROM candidates "
+                                   "WHERE status <> 'ok'\"");
+  EXPECT_EQ(infeasible.out, "n\n0\n");  // nothing outside the constraint is ever proposed
+}
+
 TEST_F(CliTest, ListShowsRegisteredComponents) {
   const Result strategies = Sculpt("list strategies");
   ASSERT_EQ(strategies.status, 0);
