@@ -90,18 +90,18 @@ nlohmann::json SummaryJson(const RunSummary& summary) {
 
 // A multi-objective search has no one best candidate: it ends with its Pareto front, at most
 // kShown of it, spread from one end of the trade-off to the other.
-void PrintParetoFront(const Experiment& e, std::int64_t experiment_id, const ResultStore& store,
-                      std::ostream& out) {
+void PrintParetoFront(const Experiment& e, const std::vector<Objective>& objectives,
+                      std::int64_t experiment_id, const ResultStore& store, std::ostream& out) {
   constexpr std::size_t kShown = 10;
   const std::vector<StoredCandidate> evaluated =
       store.Top(experiment_id, std::numeric_limits<int>::max());
-  const std::vector<StoredCandidate> front = ParetoFront(e.objectives, evaluated);
+  const std::vector<StoredCandidate> front = ParetoFront(objectives, evaluated);
   if (front.empty()) {
     out << "No candidate was evaluated successfully.\n";
     return;
   }
   std::string over;
-  for (const Objective& o : e.objectives) {
+  for (const Objective& o : objectives) {
     over += over.empty() ? "" : ", ";
     over += (o.goal == Goal::kMinimize ? "min " : "max ") + o.metric;
   }
@@ -115,8 +115,8 @@ void PrintParetoFront(const Experiment& e, std::int64_t experiment_id, const Res
     }
   }
   CandidateTableSpec spec;
-  for (const Objective& o : e.objectives) spec.metrics.push_back(o.metric);
-  spec.primary = e.objectives.front().metric;
+  for (const Objective& o : objectives) spec.metrics.push_back(o.metric);
+  spec.primary = objectives.front().metric;
   spec.evaluator_type = e.evaluator_type;
   std::ostringstream table;
   WriteTable(CandidateTable(shown, spec), TableFormat::kTable, table);
@@ -145,9 +145,12 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
       << p.infeasible << " infeasible, " << p.failed << " failed) in " << std::fixed
       << std::setprecision(2) << p.elapsed_seconds << " s.\n";
   out.unsetf(std::ios::floatfield);
-  const bool multi_objective = e.objectives.size() > 1;
+  // An objective the strategy only confirms with is not a trade-off: astar's answer with
+  // `confirm` ends as a single-objective run does.
+  const std::vector<Objective> traded = TradeOffObjectives(e.canonical_config, e.objectives);
+  const bool multi_objective = traded.size() > 1;
   if (multi_objective) {
-    PrintParetoFront(e, experiment_id, store, out);
+    PrintParetoFront(e, traded, experiment_id, store, out);
   } else if (const std::vector<StoredCandidate> best = store.Top(experiment_id, 1); best.empty()) {
     out << "No candidate was evaluated successfully.\n";
   } else {

@@ -35,8 +35,9 @@ void ChooseModel(const ResultStore& store, ExperimentReport& report) {
 }
 
 void ChooseTradeOff(ExperimentReport& report) {
-  if (report.objectives.size() >= 2) {
-    report.front_objectives = {report.objectives[0], report.objectives[1]};
+  const std::vector<Objective> traded = TradeOffObjectives(report.info.config, report.objectives);
+  if (traded.size() >= 2) {
+    report.front_objectives = {traded[0], traded[1]};
   } else if (report.objectives.front().metric != "params" &&
              std::any_of(report.evaluated.begin(), report.evaluated.end(),
                          [](const StoredCandidate& c) { return c.metrics.count("params") != 0; })) {

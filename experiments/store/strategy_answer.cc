@@ -15,4 +15,20 @@ std::optional<StoredCandidate> StrategyAnswer(const ResultStore& store, std::int
   return store.CandidateAtStep(experiment_id, std::get<std::int64_t>(table.rows.front().front()));
 }
 
+std::vector<Objective> TradeOffObjectives(const nlohmann::json& canonical_config,
+                                          const std::vector<Objective>& objectives) {
+  std::string confirming;
+  if (canonical_config.is_object() && canonical_config.contains("strategy")) {
+    const nlohmann::json& strategy = canonical_config["strategy"];
+    if (strategy.is_object() && strategy.contains("confirm") && strategy["confirm"].is_string()) {
+      confirming = strategy["confirm"].get<std::string>();
+    }
+  }
+  std::vector<Objective> traded;
+  for (const Objective& objective : objectives) {
+    if (traded.empty() || objective.metric != confirming) traded.push_back(objective);
+  }
+  return traded;
+}
+
 }  // namespace sculpt

@@ -7,6 +7,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "experiments/store/store.h"
 
@@ -14,5 +17,11 @@ namespace sculpt {
 
 // The evaluation the experiment's last "*-goal" record points at; nullopt when there is none.
 std::optional<StoredCandidate> StrategyAnswer(const ResultStore& store, std::int64_t experiment_id);
+
+// The objectives a run trades off against each other: `objectives` without the one its strategy
+// only checks its answer against (astar's `confirm`, the same accuracy on held-out images: a
+// check, never a trade-off), read from the canonical config. The first objective always stays.
+std::vector<Objective> TradeOffObjectives(const nlohmann::json& canonical_config,
+                                          const std::vector<Objective>& objectives);
 
 }  // namespace sculpt

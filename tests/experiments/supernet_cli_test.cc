@@ -459,6 +459,15 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
       Sculpt("run " + WriteConfig("vit-prune-confirmed.json", confirmed).string() + " --quiet");
   ASSERT_EQ(confirming.status, 0) << confirming.out;
   const fs::path confirmed_db = dir_ / "runs/vit-prune-confirmed.sqlite";
+  // confirm_accuracy is a check, not a trade-off: the run ends as unconfirmed runs do (the best
+  // candidate, then the answer or why there is none), not with a front of two accuracies, and
+  // the report weighs accuracy against params.
+  EXPECT_EQ(confirming.out.find("Pareto front"), std::string::npos) << confirming.out;
+  EXPECT_NE(confirming.out.find("Best candidate #"), std::string::npos) << confirming.out;
+  const Result confirmed_report = Sculpt("report " + confirmed_db.string() + " --text");
+  ASSERT_EQ(confirmed_report.status, 0) << confirmed_report.out;
+  EXPECT_NE(confirmed_report.out.find("Pareto front (accuracy against params)"), std::string::npos)
+      << confirmed_report.out;
   // The two parts are the whole split: 32 images each, their correct answers adding up.
   EXPECT_EQ(QueryValue(confirmed_db, "SELECT abs(32 * json_extract(metrics, '$.accuracy') + 32 * "
                                      "json_extract(metrics, '$.confirm_accuracy') - 64 * " +
