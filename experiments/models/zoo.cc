@@ -44,7 +44,7 @@ ZooPlan ReadZooPlan(Options& block, const SearchSpace& space) {
         try {
           const Architecture arch = space.Parse(reference.get<std::string>());
           if (!space.IsValid(arch)) throw UserError("not a valid member of the space");
-          plan.references.push_back(space.Format(arch));
+          plan.references.push_back({arch, space.Format(arch)});
         } catch (const UserError& error) {
           block.Error("references", "'" + reference.get<std::string>() +
                                         "' is not an architecture of the space: " + error.what());
@@ -84,14 +84,14 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
   // The references, each as the search's candidate of the same architecture where there is
   // one (its trials and model are then the candidate's), else hand-picked with its costs.
   std::vector<StoredCandidate> references;
-  for (const std::string& text : zoo.references) {
-    const auto searched = std::find_if(ranked.begin(), ranked.end(),
-                                       [&](const StoredCandidate& c) { return c.arch == text; });
-    const Architecture arch = final.space->Parse(text);
+  for (const ZooPlan::Reference& reference : zoo.references) {
+    const auto searched =
+        std::find_if(ranked.begin(), ranked.end(),
+                     [&](const StoredCandidate& c) { return c.arch == reference.text; });
     references.push_back(searched != ranked.end()
                              ? *searched
-                             : HandPickedCandidate(*final.space, arch, "zoo-reference",
-                                                   final.space->Cost(arch)));
+                             : HandPickedCandidate(*final.space, reference.arch, "zoo-reference",
+                                                   final.space->Cost(reference.arch)));
   }
   std::vector<ZooModel> models;
   // Trials are the same training whatever the budget: each architecture is tried once.

@@ -48,7 +48,12 @@ struct ZooPlan {
   std::vector<double> budgets;  // increasing
   int top = 3;
   std::int64_t trial_epochs = 2;
-  std::vector<std::string> references;  // the space's string forms (Format), as read
+  // Each parsed once, with its string form (Format) that stored candidates are matched by.
+  struct Reference {
+    Architecture arch;
+    std::string text;
+  };
+  std::vector<Reference> references;
 };
 
 // Reads a "zoo" block against `space`'s cost metrics; errors go to `block` (Finish included).
