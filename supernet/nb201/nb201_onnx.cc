@@ -139,13 +139,7 @@ class Writer {
     h = graph_.Node("GlobalAveragePool", {h}, "global_pool").Output();
     h = graph_.Node("Flatten", {h}, "flatten").Int("axis", 1).Output();
     torch::nn::LinearImpl& classifier = *network.classifier;
-    return graph_
-        .Node("Gemm",
-              {h, graph_.Constant("classifier.weight", classifier.weight),
-               graph_.Constant("classifier.bias", classifier.bias)},
-              "logits")
-        .Int("transB", 1)
-        .Output();
+    return graph_.Dense(h, classifier.weight, classifier.bias, "classifier", "logits");
   }
 
  private:

@@ -97,6 +97,14 @@ std::string OnnxGraph::Int64s(const std::string& name, const std::vector<std::in
   return tensor.name();
 }
 
+std::string OnnxGraph::Dense(const std::string& x, const at::Tensor& weight,
+                             const at::Tensor& bias, const std::string& weights_name,
+                             const std::string& name) {
+  const std::string w = Constant(weights_name + ".weight", weight);
+  const std::string b = Constant(weights_name + ".bias", bias);
+  return Node("Gemm", {x, w, b}, name).Int("transB", 1).Output();
+}
+
 OnnxNode OnnxGraph::Node(const std::string& op, const std::vector<std::string>& inputs,
                          const std::string& name) {
   onnx::NodeProto& node = *model_->mutable_graph()->add_node();

@@ -59,6 +59,11 @@ class OnnxGraph {
   // A node of `op` on `inputs`, its one output named after `name` (made unique).
   OnnxNode Node(const std::string& op, const std::vector<std::string>& inputs,
                 const std::string& name);
+  // A fully connected layer on the rows of `x` ([batch, in]): x weight^T + bias as one Gemm,
+  // its weight ([out, in], as torch::nn::Linear keeps it) and bias constants named
+  // `weights_name`.weight and .bias. Returns the output's name (after `name`).
+  std::string Dense(const std::string& x, const at::Tensor& weight, const at::Tensor& bias,
+                    const std::string& weights_name, const std::string& name);
   // Declares `value` the graph's float output [batch, dims...].
   void Output(const std::string& value, const std::vector<std::int64_t>& dims);
   // A metadata_props entry (e.g. the architecture's string form).

@@ -241,13 +241,7 @@ class Writer {
                    .Output();
     }
     const DenseWeights classifier = FoldNorm(head.norm, WeightsOf(head.classifier));
-    return graph_
-        .Node("Gemm",
-              {pooled, graph_.Constant("head.classifier.weight", classifier.weight),
-               graph_.Constant("head.classifier.bias", classifier.bias)},
-              "logits")
-        .Int("transB", 1)
-        .Output();
+    return graph_.Dense(pooled, classifier.weight, classifier.bias, "head.classifier", "logits");
   }
 
   OnnxGraph& graph_;
