@@ -13,6 +13,7 @@
 #include "spaces/options.h"
 #include "supernet/data/data_setup.h"
 #include "supernet/training/network_trainer.h"
+#include "supernet/training/shown_training.h"
 #include "supernet/torch_threads.h"
 
 namespace sculpt {
@@ -304,38 +305,25 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
                                    : " from the start (it stopped before its first epoch ended)"));
     }
   }
-  auto stopped = [stop] { return stop != nullptr && stop->load(); };
-
   NetworkTrainingHooks hooks;
   hooks.eval_batch_size = plan.eval_batch_size;
   hooks.checkpoint_identity = config.dump();
   hooks.distillation = plan.distillation.get();
-  // Begun at the first step, which knows the epoch a resumed training starts from (the
-  // display's ETA counts this process's epochs only).
-  bool began = false;
-  hooks.on_step = [&](const TrainingStep& step) {
-    if (progress != nullptr && !began) {
-      began = true;
-      progress->Begin("retrain", step.epoch, step.epochs, step.steps);
-    }
-    if (progress != nullptr) progress->Step(step);
-    return !stopped();
-  };
+  ShownTraining shown(progress, "retrain", stop);
+  hooks.on_step = [&](const TrainingStep& step) { return shown.Step(step); };
   hooks.on_epoch = [&](const NetworkEpoch& epoch) {
     const Metrics values = epoch.AsMetrics();
     store.RecordEpoch(outcome.run_id, static_cast<int>(epoch.epoch), values);
-    if (progress != nullptr) progress->EpochDone(epoch.epoch, values);
-    return !stopped();
+    return shown.EpochDone(epoch.epoch, values);
   };
   NetworkTrainingResult result;
   try {
     result = TrainNetwork(*outcome.network, *plan.data, training, hooks);
   } catch (...) {
-    if (progress != nullptr) progress->End();
     store.FinishTrainingRun(outcome.run_id, "failed", {});
-    throw;
+    throw;  // the display ends with `shown`
   }
-  if (progress != nullptr) progress->End();
+  shown.End();
   outcome.finished = !result.stopped;
   outcome.result = result.AsMetrics();  // test scores only when finished with a test split
   for (const auto& [name, value] : plan.space->Cost(arch)) {

@@ -8,6 +8,7 @@
 #include "spaces/json_file.h"
 #include "spaces/search_space.h"
 #include "supernet/training/network_trainer.h"
+#include "supernet/training/shown_training.h"
 
 namespace sculpt {
 namespace {
@@ -63,42 +64,33 @@ TrainedTeacher TrainTeacher(Network& network, const ImageDataset& data, const Te
   hooks.eval_batch_size = plan.eval_batch_size;
   hooks.checkpoint_identity = config.dump();
   std::optional<std::int64_t> run;
-  bool began = false;
-  hooks.on_step = [&](const TrainingStep& step) {
-    if (!began) {
-      began = true;
-      if (context.progress != nullptr) {
-        if (step.epoch > 1) {
-          context.progress->Note("resuming the teacher's training after epoch " +
-                                 std::to_string(step.epoch - 1) + " from " +
-                                 training.checkpoint.string());
-        }
-        context.progress->Begin(title, step.epoch, step.epochs, step.steps);
-      }
-      if (context.log != nullptr) {
-        nlohmann::json logged = config;
-        logged["first_epoch"] = step.epoch;
-        run = context.log->BeginRun("retrain", logged);
-      }
+  ShownTraining shown(context.progress, title, context.stop);
+  shown.BeforeFirstStep([&](const TrainingStep& step) {
+    if (context.progress != nullptr && step.epoch > 1) {
+      context.progress->Note("resuming the teacher's training after epoch " +
+                             std::to_string(step.epoch - 1) + " from " +
+                             training.checkpoint.string());
     }
-    if (context.progress != nullptr) context.progress->Step(step);
-    return !context.StopRequested();
-  };
+    if (context.log != nullptr) {
+      nlohmann::json logged = config;
+      logged["first_epoch"] = step.epoch;
+      run = context.log->BeginRun("retrain", logged);
+    }
+  });
+  hooks.on_step = [&](const TrainingStep& step) { return shown.Step(step); };
   hooks.on_epoch = [&](const NetworkEpoch& epoch) {
     const Metrics values = epoch.AsMetrics();
-    if (context.progress != nullptr) context.progress->EpochDone(epoch.epoch, values);
     if (run) context.log->RecordEpoch(*run, static_cast<int>(epoch.epoch), values);
-    return !context.StopRequested();
+    return shown.EpochDone(epoch.epoch, values);
   };
   NetworkTrainingResult result;
   try {
     result = TrainNetwork(network, data, training, hooks);
   } catch (...) {
-    if (began && context.progress != nullptr) context.progress->End();
     if (run) context.log->FinishRun(*run, "failed", {});
-    throw;
+    throw;  // the display ends with `shown`
   }
-  if (began && context.progress != nullptr) context.progress->End();
+  shown.End();
   trained.finished = !result.stopped;
   trained.result = result.AsMetrics();
   if (trained.finished && !folder.empty()) {

@@ -20,6 +20,7 @@
 #include "supernet/latency.h"
 #include "supernet/torch_threads.h"
 #include "supernet/training/side_by_side_reports.h"
+#include "supernet/training/shown_training.h"
 #include "supernet/training/spos_trainer.h"
 #include "supernet/data/split_scorer.h"
 
@@ -124,29 +125,22 @@ class SupernetEvaluator final : public Evaluator {
   static bool TrainShown(SposTrainer& trainer, const std::string& title, nlohmann::json config,
                          PrepareContext& context) {
     std::optional<std::int64_t> run;
-    bool began = false;
     EpochStats last;
-    auto on_step = [&](const TrainingStep& step) {
-      if (!began) {
-        began = true;
-        if (context.progress != nullptr) {
-          if (step.epoch > 1) {
-            context.progress->Note("resuming the " + title + "'s training after epoch " +
-                                   std::to_string(step.epoch - 1) + " from " +
-                                   config.value("checkpoint", std::string()));
-          }
-          context.progress->Begin(title, step.epoch, step.epochs, step.steps);
-        }
-        if (context.log != nullptr) {
-          config["first_epoch"] = step.epoch;
-          // The weights depend on it (oneDNN's summation order), so it is part of the record.
-          config["threads"] = at::get_num_threads();
-          run = context.log->BeginRun("supernet", config);
-        }
+    ShownTraining shown(context.progress, title, context.stop);
+    shown.BeforeFirstStep([&](const TrainingStep& step) {
+      if (context.progress != nullptr && step.epoch > 1) {
+        context.progress->Note("resuming the " + title + "'s training after epoch " +
+                               std::to_string(step.epoch - 1) + " from " +
+                               config.value("checkpoint", std::string()));
       }
-      if (context.progress != nullptr) context.progress->Step(step);
-      return !context.StopRequested();
-    };
+      if (context.log != nullptr) {
+        config["first_epoch"] = step.epoch;
+        // The weights depend on it (oneDNN's summation order), so it is part of the record.
+        config["threads"] = at::get_num_threads();
+        run = context.log->BeginRun("supernet", config);
+      }
+    });
+    auto on_step = [&](const TrainingStep& step) { return shown.Step(step); };
     auto on_epoch = [&](const EpochStats& stats) {
       last = stats;
       const Metrics values = {{"train_loss", stats.loss},
@@ -154,20 +148,18 @@ class SupernetEvaluator final : public Evaluator {
                               {"lr", stats.learning_rate},
                               {"seconds", stats.seconds},
                               {"images_per_second", stats.images_per_second}};
-      if (context.progress != nullptr) context.progress->EpochDone(stats.epoch, values);
       if (run) context.log->RecordEpoch(*run, static_cast<int>(stats.epoch), values);
-      return !context.StopRequested();
+      return shown.EpochDone(stats.epoch, values);
     };
     const std::string checkpoint = config.value("checkpoint", std::string());
     const bool existed = !checkpoint.empty() && std::filesystem::exists(checkpoint);
     try {
       trainer.Train(on_epoch, on_step);
     } catch (...) {
-      if (began && context.progress != nullptr) context.progress->End();
       if (run) context.log->FinishRun(*run, "failed", {});
-      throw;
+      throw;  // the display ends with `shown`
     }
-    if (began && context.progress != nullptr) context.progress->End();
+    shown.End();
     if (!trainer.Finished()) {
       if (run) {
         context.log->FinishRun(*run, "interrupted",
@@ -181,7 +173,7 @@ class SupernetEvaluator final : public Evaluator {
                               {"train_loss", last.loss},
                               {"train_accuracy", last.accuracy}});
     }
-    if (!began && context.progress != nullptr) {
+    if (!shown.Began() && context.progress != nullptr) {
       context.progress->Note(existed ? "reusing the trained " + title + " " + checkpoint
                                      : "the " + title + " needed no training");
     }
