@@ -16,6 +16,11 @@
 // block, works for every evaluator (not only block-wise ones), and is what the model will get.
 // Distillation from the teacher is the final block's choice ("distill", retrain.h): with it,
 // trials and models alike learn from the teacher's logits (NAS-BERT's fine-tuning with KD).
+// The finalists are the best the search evaluated, so what a budget can get depends on the
+// search: an evolution on one objective visits the budgets' bands only on its way to the best
+// overall, while the "exhaustive" strategy (every member, where scores are look-ups) makes
+// them each budget's exact best by score. That the exact best did not train better
+// (BENCHMARKS 11.8) says the block score ranks sizes, not networks of one size.
 // References (Optuna's enqueue_trial, for the zoo): architectures the user names, e.g. a
 // hand-designed network or the teacher scaled down, join the trials of every budget they fit
 // besides the search's best. Why: a score that ranks sizes well can still rank a whole kind of
