@@ -19,8 +19,9 @@
 // The finalists are the best the search evaluated, so what a budget can get depends on the
 // search: an evolution on one objective visits the budgets' bands only on its way to the best
 // overall, while the "exhaustive" strategy (every member, where scores are look-ups) makes
-// them each budget's exact best by score. That the exact best did not train better
-// (BENCHMARKS 11.8) says the block score ranks sizes, not networks of one size.
+// them each budget's exact best by score. The exact best did not train better (BENCHMARKS
+// 11.8): within one budget the block losses differ by thousandths and do not order the
+// networks by their trained accuracy, so the trials decide.
 // References (Optuna's enqueue_trial, for the zoo): architectures the user names, e.g. a
 // hand-designed network or the teacher scaled down, join the trials of every budget they fit
 // besides the search's best. Why: a score that ranks sizes well can still rank a whole kind of
