@@ -5,6 +5,7 @@
 
 #include "search/strategies.h"
 #include "spaces/nb201.h"
+#include "spaces/prune.h"
 #include "tests/search/toy_space.h"
 
 namespace sculpt {
@@ -76,6 +77,25 @@ TEST(ExhaustiveTest, SaveAndRestoreContinueWhereItStopped) {
   // Together, the first batch and the rest are every member once.
   std::set<Architecture> all(rest.begin(), rest.end());
   for (const Proposal& p : first) EXPECT_TRUE(all.insert(p.arch).second);
+}
+
+// A space whose members can only be listed (the prune space names no free decisions), too
+// large to list: a config error naming the strategy's block, not an allocation that never ends.
+TEST(ExhaustiveTest, ASpaceTooLargeToListIsAConfigError) {
+  prune::Model model;
+  model.folder = "/in/memory";
+  model.skeleton.layers = 6;
+  model.arch = "d64|h4:f128|h4:f128|h4:f128|h4:f128|h4:f128|h4:f128";
+  model.sizes = transformer::Decode(transformer::MakeSpace(model.skeleton)->Parse(model.arch),
+                                    model.skeleton);
+  const auto space = prune::MakeSpace(model, 2);  // 36 units: 2^36 masks
+  ASSERT_TRUE(space->Decisions().empty());
+  ConfigErrors errors;
+  EXPECT_EQ(BuildExhaustive(*space, {}, errors), nullptr);
+  ASSERT_EQ(errors.Messages().size(), 1U);
+  EXPECT_NE(errors.Messages()[0].find("strategy: exhaustive needs every member"),
+            std::string::npos)
+      << errors.Messages()[0];
 }
 
 }  // namespace
