@@ -5,7 +5,7 @@
 
 #include "search/strategies.h"
 #include "spaces/nb201.h"
-#include "spaces/prune.h"
+#include "tests/search/small_prune_space.h"
 #include "tests/search/toy_space.h"
 
 namespace sculpt {
@@ -82,13 +82,8 @@ TEST(ExhaustiveTest, SaveAndRestoreContinueWhereItStopped) {
 // A space whose members can only be listed (the prune space names no free decisions), too
 // large to list: a config error naming the strategy's block, not an allocation that never ends.
 TEST(ExhaustiveTest, ASpaceTooLargeToListIsAConfigError) {
-  prune::Model model;
-  model.folder = "/in/memory";
-  model.skeleton.layers = 6;
-  model.arch = "d64|h4:f128|h4:f128|h4:f128|h4:f128|h4:f128|h4:f128";
-  model.sizes = transformer::Decode(transformer::MakeSpace(model.skeleton)->Parse(model.arch),
-                                    model.skeleton);
-  const auto space = prune::MakeSpace(model, 2);  // 36 units: 2^36 masks
+  const auto space = testing::InMemoryPruneSpace(  // 36 units: 2^36 masks
+      6, "d64|h4:f128|h4:f128|h4:f128|h4:f128|h4:f128|h4:f128", 2);
   ASSERT_TRUE(space->Decisions().empty());
   ConfigErrors errors;
   EXPECT_EQ(BuildExhaustive(*space, {}, errors), nullptr);
