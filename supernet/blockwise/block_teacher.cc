@@ -65,12 +65,8 @@ TrainedTeacher TrainTeacher(Network& network, const ImageDataset& data, const Te
   hooks.checkpoint_identity = config.dump();
   std::optional<std::int64_t> run;
   ShownTraining shown(context.progress, title, context.stop);
+  shown.ResumesFrom("teacher", training.checkpoint.string());
   shown.BeforeFirstStep([&](const TrainingStep& step) {
-    if (context.progress != nullptr && step.epoch > 1) {
-      context.progress->Note("resuming the teacher's training after epoch " +
-                             std::to_string(step.epoch - 1) + " from " +
-                             training.checkpoint.string());
-    }
     if (context.log != nullptr) {
       nlohmann::json logged = config;
       logged["first_epoch"] = step.epoch;

@@ -127,12 +127,8 @@ class SupernetEvaluator final : public Evaluator {
     std::optional<std::int64_t> run;
     EpochStats last;
     ShownTraining shown(context.progress, title, context.stop);
+    shown.ResumesFrom(title, config.value("checkpoint", std::string()));
     shown.BeforeFirstStep([&](const TrainingStep& step) {
-      if (context.progress != nullptr && step.epoch > 1) {
-        context.progress->Note("resuming the " + title + "'s training after epoch " +
-                               std::to_string(step.epoch - 1) + " from " +
-                               config.value("checkpoint", std::string()));
-      }
       if (context.log != nullptr) {
         config["first_epoch"] = step.epoch;
         // The weights depend on it (oneDNN's summation order), so it is part of the record.

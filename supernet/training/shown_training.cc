@@ -1,5 +1,6 @@
 #include "supernet/training/shown_training.h"
 
+#include <string>
 #include <utility>
 
 namespace sculpt {
@@ -13,6 +14,10 @@ ShownTraining::~ShownTraining() { End(); }
 bool ShownTraining::Step(const TrainingStep& step) {
   if (!began_) {
     began_ = true;
+    if (progress_ != nullptr && !resumed_what_.empty() && step.epoch > 1) {
+      progress_->Note("resuming the " + resumed_what_ + "'s training after epoch " +
+                      std::to_string(step.epoch - 1) + " from " + checkpoint_);
+    }
     if (before_first_) before_first_(step);
     if (progress_ != nullptr) progress_->Begin(title_, step.epoch, step.epochs, step.steps);
   }

@@ -25,10 +25,16 @@ class ShownTraining {
   ShownTraining(const ShownTraining&) = delete;
   ShownTraining& operator=(const ShownTraining&) = delete;
 
-  // Runs once, at the first step, before the display begins: a note that the training resumes,
-  // the run's record in a log.
+  // Runs once, at the first step, before the display begins (the run's record in a log).
   void BeforeFirstStep(std::function<void(const TrainingStep&)> before) {
     before_first_ = std::move(before);
+  }
+
+  // A training that can resume from `checkpoint`: when its first step is past epoch 1, notes
+  // "resuming the <what>'s training after epoch N from <checkpoint>" before the display begins.
+  void ResumesFrom(std::string what, std::string checkpoint) {
+    resumed_what_ = std::move(what);
+    checkpoint_ = std::move(checkpoint);
   }
 
   // A step's hook: shows it. False when a stop was requested (the training then stops).
@@ -47,6 +53,8 @@ class ShownTraining {
   std::string title_;
   const std::atomic<bool>* stop_;
   std::function<void(const TrainingStep&)> before_first_;
+  std::string resumed_what_;  // empty: no resume note
+  std::string checkpoint_;
   bool began_ = false;
   bool ended_ = false;
 };

@@ -37,9 +37,10 @@ TEST(ShownTrainingTest, BeginsAtTheFirstStepWithItsEpochAndEndsOnce) {
   std::atomic<bool> stop{false};
   ShownTraining shown(&progress, "retrain", &stop);
   int before = 0;
+  shown.ResumesFrom("model", "run.ckpt");
   shown.BeforeFirstStep([&](const TrainingStep& step) {
     ++before;
-    progress.Note("resuming after epoch " + std::to_string(step.epoch - 1));
+    progress.Note("logged from epoch " + std::to_string(step.epoch));
   });
   EXPECT_FALSE(shown.Began());
   EXPECT_TRUE(shown.Step(StepOf(3, 1)));  // a training resumed after epoch 2
@@ -52,7 +53,9 @@ TEST(ShownTrainingTest, BeginsAtTheFirstStepWithItsEpochAndEndsOnce) {
   shown.End();
   EXPECT_EQ(before, 1);
   EXPECT_TRUE(shown.Began());
-  const std::vector<std::string> expected = {"note resuming after epoch 2", "begin retrain 3/4",
+  const std::vector<std::string> expected = {"note resuming the model's training after epoch 2 "
+                                             "from run.ckpt",
+                                             "note logged from epoch 3", "begin retrain 3/4",
                                              "step 3.1", "step 3.2", "epoch 3", "step 4.1",
                                              "epoch 4", "end"};
   EXPECT_EQ(progress.events, expected);
