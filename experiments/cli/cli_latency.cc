@@ -19,6 +19,7 @@
 #include "experiments/config/builtins.h"
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
+#include "experiments/cli/output_file.h"
 #include "predictors/ranking.h"
 #include "spaces/json_file.h"
 #include "spaces/machine.h"
@@ -168,6 +169,7 @@ int LatencyCommand(const std::vector<std::string>& args, Streams io) {
   const fs::path config_path = command_line.Positional().front();
   const LatencyConfig config = ReadLatencyConfig(config_path);
   const fs::path out_path = command_line.Value("out").value_or(config.default_table.string());
+  CheckOutputFile(out_path, {config_path});
   const ModelFamily& family = *config.family;
 
   SetTorchThreads(threads);

@@ -12,6 +12,7 @@
 
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
+#include "experiments/cli/output_file.h"
 #include "experiments/config/builtins.h"
 #include "experiments/report/experiment_report.h"
 #include "experiments/report/html_report.h"
@@ -113,6 +114,7 @@ int ReportCommand(const std::vector<std::string>& args, Streams io) {
                      (std::filesystem::path(*out_path) / "report.html").string());
   }
   const std::string& db = command_line.Positional().front();
+  if (out_path) CheckOutputFile(*out_path, {db});
   const std::unique_ptr<ResultStore> store = ResultStore::OpenReadOnly(db);
   std::vector<report::ExperimentReport> reports;
   for (const ExperimentInfo& info : ChooseExperiments(*store, db, command_line.Value("experiment"))) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <span>
+#include <sstream>
 
 #include "experiments/config/experiment.h"
 #include "search/engine.h"
@@ -104,6 +105,19 @@ TEST_F(LatencyCliTest, UsageAndConfigErrorsExitWithTwo) {
   EXPECT_NE(result.out.find("space.input_size"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("did you mean 'channels'"), std::string::npos) << result.out;
   EXPECT_EQ(Sculpt("latency " + (dir_ / "nowhere.json").string()).status, 2);
+  // --out never replaces the config it reads.
+  const auto read = [](const fs::path& path) {
+    std::ostringstream text;
+    text << std::ifstream(path).rdbuf();
+    return text.str();
+  };
+  const std::string config_text = read(config);
+  const auto over_config =
+      Sculpt("latency " + config.string() + " --samples 0 --runs 2 --out " + config.string());
+  EXPECT_EQ(over_config.status, 2) << over_config.out;
+  EXPECT_NE(over_config.out.find("the file this command reads"), std::string::npos)
+      << over_config.out;
+  EXPECT_EQ(read(config), config_text);
 }
 
 TEST_F(LatencyCliTest, ConstraintOnLatencyRejectsCandidatesBeforeEvaluation) {

@@ -308,6 +308,16 @@ TEST_F(ReportTest, BadRequestsAreUsageErrorsAndWriteNothing) {
   EXPECT_NE(said.find("is a folder"), std::string::npos) << said;
   EXPECT_EQ(Report({"--out", (dir_ / "no" / "such" / "r.html").string()}, &said), 1);
   EXPECT_FALSE(fs::exists(dir_ / "no"));
+  // Never over a database: the one it reads (by another name too), or any other.
+  const auto db_bytes = fs::file_size(db_);
+  EXPECT_EQ(Report({"--out", db_}, &said), 2);
+  EXPECT_NE(said.find("the file this command reads"), std::string::npos) << said;
+  EXPECT_EQ(Report({"--out", (dir_ / "." / fs::path(db_).filename()).string()}, &said), 2);
+  fs::copy_file(db_, dir_ / "other.sqlite", fs::copy_options::overwrite_existing);
+  EXPECT_EQ(Report({"--out", (dir_ / "other.sqlite").string()}, &said), 2);
+  EXPECT_NE(said.find("is an SQLite database"), std::string::npos) << said;
+  EXPECT_EQ(fs::file_size(db_), db_bytes);
+  EXPECT_EQ(fs::file_size(dir_ / "other.sqlite"), db_bytes);
   const fs::path missing = dir_ / "missing.sqlite";
   std::ostringstream out, err;
   EXPECT_EQ(CallCommand(ReportCommand, "report", {missing.string(), "--text"}, Streams{out, err}), 1);
