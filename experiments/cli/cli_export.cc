@@ -71,7 +71,14 @@ std::optional<std::filesystem::path> FindWeights(const std::string& db,
 ExperimentInfo FindExperimentOrThrow(const ResultStore& store, const std::string& db,
                                      const std::string& wanted) {
   if (std::optional<ExperimentInfo> found = store.FindExperiment(wanted)) return *found;
-  throw UserError("no experiment '" + wanted + "' in " + db);
+  throw UsageError("no experiment '" + wanted + "' in " + db);
+}
+
+// Names the files of the folder's earlier export that this one replaced by nothing.
+void SayRemoved(const WrittenExport& written, std::ostream& out) {
+  for (const std::filesystem::path& file : written.removed) {
+    out << "Removed " << file.string() << ": the folder's earlier export had it\n";
+  }
 }
 
 }  // namespace
@@ -139,7 +146,7 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
     const std::int64_t id =
         command_line.Int("candidate", 0, 1, std::numeric_limits<std::int64_t>::max());
     std::optional<StoredCandidate> found = store->Candidate(id);
-    if (!found) throw UserError("no candidate " + std::to_string(id) + " in " + db);
+    if (!found) throw UsageError("no candidate " + std::to_string(id) + " in " + db);
     candidate = std::move(*found);
     std::optional<ExperimentInfo> owner =
         store->FindExperiment(std::to_string(candidate.experiment_id));
@@ -196,8 +203,13 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
     }
     const PrunedExport pruned = ExportPrunedNetwork(*prune_space, arch, *networks, document, *out);
     document["encoding"] = EncodingJson(*pruned.space, pruned.arch);
-    if (onnx) WriteOnnxExport(*pruned.network, *pruned.family, document, *out);
-    const std::filesystem::path path = WriteExportDocument(document, *out);
+    std::vector<std::string> written{kModelFile};
+    if (onnx) {
+      WriteOnnxExport(*pruned.network, *pruned.family, document, *out);
+      written.emplace_back(kOnnxModelFile);
+    }
+    const WrittenExport export_written = WriteExportDocument(document, *out, written);
+    const std::filesystem::path& path = export_written.document;
     io.out << "Wrote " << path.string() << ": candidate " << candidate.id << " (step "
            << candidate.step << ") of " << Describe(experiment) << "\n  " << candidate.arch
            << "\nWrote " << (std::filesystem::path(*out) / kModelFile).string()
@@ -208,6 +220,7 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
       io.out << "Wrote " << (std::filesystem::path(*out) / kOnnxModelFile).string()
              << ": the same network as an ONNX model (docs/EXPORT.md)\n";
     }
+    SayRemoved(export_written, io.out);
     return 0;
   }
   const std::optional<TrainingRunInfo> run = NewestRetraining(*store, candidate.id);
@@ -221,11 +234,18 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
                              : "the " + experiment.space + " space has no networks, only architectures") +
                      "; --format pt writes what there is");
   }
+  // `sculpt train` needs a data set, named by the evaluator or the "final" block.
+  const bool trainable = family && FinalBlockWithDataset(experiment.config).contains("dataset");
+  const std::string retrain_hint =
+      trainable ? "`sculpt train " + db + " --candidate " + std::to_string(candidate.id) +
+                      " --out DIR` retrains it"
+                : "its experiment names no data set to train on (its evaluator trains no "
+                  "networks and its config has no \"final\" block)";
   if (onnx && !weights) {
     throw UsageError("--format onnx: candidate " + std::to_string(candidate.id) +
-                     " has no trained weights to export; `sculpt train " + db + " --candidate " +
-                     std::to_string(candidate.id) + " --out DIR` retrains it");
+                     " has no trained weights to export; " + retrain_hint);
   }
+  std::vector<std::string> written;  // the model files written beside architecture.json
   if (run && family) {
     document["retrain"] =
         RetrainDocument(run->id, run->config.value("training", nlohmann::json::object()),
@@ -237,20 +257,24 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
       // Loaded into the architecture's network first: a file that does not fit is refused here,
       // not by the user's deployment.
       const std::shared_ptr<Network> network = ReadModel(*family, arch, *weights);
-      if (onnx) WriteOnnxExport(*network, *family, document, *out);
+      if (onnx) {
+        WriteOnnxExport(*network, *family, document, *out);
+        written.emplace_back(kOnnxModelFile);
+      }
       WriteModel(*network, std::filesystem::path(*out) / kModelFile);
+      written.emplace_back(kModelFile);
     } else {
       document["retrain"].erase("model");
     }
   }
-  const std::filesystem::path path = WriteExportDocument(document, *out);
+  const WrittenExport export_written = WriteExportDocument(document, *out, written);
+  const std::filesystem::path& path = export_written.document;
   io.out << "Wrote " << path.string() << ": candidate " << candidate.id << " (step "
          << candidate.step << ") of " << Describe(experiment) << "\n  " << candidate.arch << "\n";
-  const std::string retrain_hint = "`sculpt train " + db + " --candidate " +
-                                   std::to_string(candidate.id) + " --out DIR` retrains it";
   if (!run) {
     io.out << "No weights: candidate " << candidate.id << " has never been trained stand-alone"
-           << (family ? "; " + retrain_hint + " and exports its weights" : "") << ".\n";
+           << (family ? "; " + retrain_hint + (trainable ? " and exports its weights" : "") : "")
+           << ".\n";
   } else if (!weights) {
     io.out << "No weights: training run " << run->id << " of this candidate finished, but its "
            << "weights are not in " << TrainedModelPath(db, run->id).string()
@@ -264,6 +288,7 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
              << ": the same network as an ONNX model (docs/EXPORT.md)\n";
     }
   }
+  SayRemoved(export_written, io.out);
   return 0;
 }
 

@@ -167,7 +167,7 @@ ExperimentInfo ChooseExperiment(const ResultStore& store, const std::string& db,
     for (const ExperimentInfo& e : store.Experiments()) {
       known += (known.empty() ? "" : ", ") + std::to_string(e.id) + " (" + e.name + ")";
     }
-    throw UserError("no experiment '" + *wanted + "' in " + db + "; it holds " +
+    throw UsageError("no experiment '" + *wanted + "' in " + db + "; it holds " +
                     (known.empty() ? std::string("none") : known));
   }
   if (std::optional<ExperimentInfo> newest = store.NewestExperiment()) return *newest;
@@ -432,6 +432,13 @@ Table CandidateList(const ResultStore& store, const std::string& db,
                          "' is not a fraction (it is stored as is, e.g. a table's own unit); "
                          "compare it without '%'");
       }
+      // A fraction is never above 1: "accuracy >= 77" would silently match nothing.
+      if (!condition.percent && std::abs(condition.value) > 1 &&
+          IsFractionMetric(context.evaluator_type, condition.name)) {
+        throw UsageError("--where: '" + condition.name + "' is stored as a fraction (0.773 for " +
+                         "77.30%); write " + FormatNumber(condition.value) + "% or " +
+                         FormatNumber(condition.value / 100));
+      }
     }
     std::erase_if(candidates, [&](const StoredCandidate& c) {
       return !std::all_of(conditions.begin(), conditions.end(),
@@ -488,7 +495,7 @@ Table Lineage(const ResultStore& store, const std::string& db, const std::string
   const std::int64_t id = ParseId("--lineage", id_text, "a candidate id");
   std::optional<StoredCandidate> candidate = store.Candidate(id);
   if (!candidate) {
-    throw UserError("no candidate " + id_text + " in " + db +
+    throw UsageError("no candidate " + id_text + " in " + db +
                     " (ids are in the id column of `sculpt query DB --top K`)");
   }
   const std::optional<ExperimentInfo> experiment =
@@ -667,8 +674,11 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
   Table table;
   bool any_gone = false;  // an experiment shown as gone gets a note
   if (const std::optional<std::string> sql = command_line.Value("sql")) {
+    const auto seconds = static_cast<double>(command_line.Int("timeout", 60, 0, 1'000'000'000));
     try {
-      table = store->Sql(*sql, static_cast<double>(command_line.Int("timeout", 60, 0, 1'000'000'000)));
+      table = store->Sql(*sql, seconds);
+    } catch (const InvalidSql& error) {
+      throw UsageError(std::string("--sql: ") + error.what());
     } catch (const UserError& error) {
       throw UserError(std::string("--sql: ") + error.what());
     }

@@ -118,7 +118,7 @@ int RankCommand(const std::vector<std::string>& args, Streams io) {
   std::optional<ExperimentInfo> experiment;
   if (const std::optional<std::string> wanted = command_line.Value("experiment")) {
     experiment = store->FindExperiment(*wanted);
-    if (!experiment) throw UserError("no experiment '" + *wanted + "' in " + db);
+    if (!experiment) throw UsageError("no experiment '" + *wanted + "' in " + db);
   } else {
     experiment = store->NewestExperiment();
     if (!experiment) throw UserError(db + " holds no experiment yet");

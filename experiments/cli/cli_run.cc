@@ -429,7 +429,8 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
     if (interrupt.Raised()) {
       store->FinishExperiment(experiment_id, "interrupted",
                               {{"stop_reason", "interrupted during preparation"}});
-      io.out << "Interrupted while preparing the evaluator; the same command with --resume "
+      io.out << "Interrupted while preparing the evaluator (training its supernet or teacher, "
+                "or scoring its blocks); the same command with --resume "
                 "continues from its last checkpoint.\n";
       return 130;
     }

@@ -44,7 +44,7 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
        {"seed", "S",
         "seed of the weights' initialisation and the data order instead of the stored one "
         "(final.seed): other seeds of the same training, to see how much a result varies"},
-       {"out", "DIR", "export architecture.json and model.pt to DIR"},
+       {"out", "DIR", "export architecture.json, model.pt and (where the family has one) model.onnx to DIR"},
        {"threads", "T",
         "LibTorch intra-op threads (default: as `sculpt run` retrained: final.threads, else "
         "workers x threads_per_worker of the experiment; at most this machine's cores)"},
@@ -74,12 +74,12 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
     const std::int64_t id =
         command_line.Int("candidate", 0, 1, std::numeric_limits<std::int64_t>::max());
     candidate = store->Candidate(id);
-    if (!candidate) throw UserError("no candidate " + std::to_string(id) + " in " + db);
+    if (!candidate) throw UsageError("no candidate " + std::to_string(id) + " in " + db);
     experiment = store->FindExperiment(std::to_string(candidate->experiment_id));
     if (!experiment) throw UserError("candidate " + std::to_string(id) + " has no experiment");
   } else if (const std::optional<std::string> wanted = command_line.Value("experiment")) {
     experiment = store->FindExperiment(*wanted);
-    if (!experiment) throw UserError("no experiment '" + *wanted + "' in " + db);
+    if (!experiment) throw UsageError("no experiment '" + *wanted + "' in " + db);
   } else {
     experiment = store->NewestExperiment();
     if (!experiment) throw UserError("no experiment in " + db);
@@ -115,7 +115,8 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
   InterruptFlag interrupt;
   io.err << "sculpt: training " << what << " with the settings of experiment '"
          << experiment->name << "' for " << plan.training.epochs
-         << " epochs: " << plan.space->Format(arch) << "\n";
+         << (plan.training.epochs == 1 ? " epoch: " : " epochs: ") << plan.space->Format(arch)
+         << "\n";
   const std::optional<std::int64_t> candidate_id =
       candidate ? std::optional<std::int64_t>(candidate->id) : std::nullopt;
   const RetrainOutcome outcome = Retrain(plan, arch, *store, experiment->id, candidate_id,
@@ -130,7 +131,8 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
   auto percent = [&r](const char* name) { return FormatPercent(r, name); };
   std::string sentence_start = what;
   sentence_start[0] = static_cast<char>(std::toupper(sentence_start[0]));
-  io.out << sentence_start << " trained for " << r.at("epochs") << " epochs in "
+  io.out << sentence_start << " trained for " << r.at("epochs")
+         << (r.at("epochs") == 1 ? " epoch in " : " epochs in ")
          << FormatDuration(r.at("seconds")) << ": test accuracy " << percent("test_accuracy")
          << ", validation " << percent("valid_accuracy") << " (" << r.at("params")
          << " params)\nRecorded as training run " << outcome.run_id << " in " << db << "\n";

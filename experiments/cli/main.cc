@@ -31,7 +31,7 @@ constexpr Subcommand kSubcommands[] = {
      sculpt::QueryCommand},
     {"export", "export a chosen architecture for deployment", nullptr},
     {"train", "retrain a logged candidate from scratch and record it", nullptr},
-    {"list", "list registered spaces, strategies or evaluators", nullptr},
+    {"list", "list registered spaces, strategies, evaluators or comparators", nullptr},
     {"latency", "build a latency lookup table; predicted vs measured latency", nullptr},
     {"rank", "how well an experiment's evaluator ranks, against a ground-truth table", nullptr},
     {"report", "a run as an HTML report with charts, or as a terminal summary", nullptr},

@@ -1,9 +1,12 @@
 #include "experiments/models/export.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
+#include "experiments/models/model_export.h"
 #include "sculpt/version.h"
+#include "supernet/onnx/onnx_export.h"
 #include "spaces/errors.h"
 
 namespace sculpt {
@@ -72,14 +75,16 @@ StoredCandidate HandPickedCandidate(const SearchSpace& space, const Architecture
   return candidate;
 }
 
-std::filesystem::path WriteExportDocument(const nlohmann::json& document,
-                                          const std::filesystem::path& out_dir) {
+WrittenExport WriteExportDocument(const nlohmann::json& document,
+                                  const std::filesystem::path& out_dir,
+                                  const std::vector<std::string>& written) {
   std::error_code error;
   std::filesystem::create_directories(out_dir, error);
   if (error) {
     throw UserError("cannot create output folder " + out_dir.string() + ": " + error.message());
   }
-  std::filesystem::path path = out_dir / "architecture.json";
+  WrittenExport result;
+  result.document = out_dir / "architecture.json";
   // Written beside and renamed, so a reader never sees half a file.
   const std::filesystem::path partial = out_dir / "architecture.json.partial";
   {
@@ -88,9 +93,15 @@ std::filesystem::path WriteExportDocument(const nlohmann::json& document,
     file.close();
     if (!file) throw UserError("cannot write " + partial.string());
   }
-  std::filesystem::rename(partial, path, error);
-  if (error) throw UserError("cannot write " + path.string() + ": " + error.message());
-  return path;
+  std::filesystem::rename(partial, result.document, error);
+  if (error) throw UserError("cannot write " + result.document.string() + ": " + error.message());
+  for (const char* name : {kModelFile, kOnnxModelFile}) {
+    if (std::find(written.begin(), written.end(), name) != written.end()) continue;
+    const std::filesystem::path stale = out_dir / name;
+    if (std::filesystem::remove(stale, error)) result.removed.push_back(stale);
+    if (error) throw UserError("cannot remove " + stale.string() + ", left by an earlier export: " + error.message());
+  }
+  return result;
 }
 
 }  // namespace sculpt

@@ -6,6 +6,9 @@
 // Thread-safety: stateless functions.
 
 #include <filesystem>
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "experiments/store/store.h"
@@ -28,9 +31,23 @@ nlohmann::json ArchitectureDocument(const ExperimentInfo& experiment,
 StoredCandidate HandPickedCandidate(const SearchSpace& space, const Architecture& arch,
                                     const std::string& origin, Metrics metrics = {});
 
+// What WriteExportDocument did: the document's path, and the files of the folder's earlier
+// export that it removed.
+struct WrittenExport {
+  std::filesystem::path document;
+  std::vector<std::filesystem::path> removed;
+};
+
 // Writes `document` to out_dir/architecture.json (beside and renamed), creating out_dir when
-// needed. Returns the file's path. Throws UserError when it cannot be written.
-std::filesystem::path WriteExportDocument(const nlohmann::json& document,
-                                          const std::filesystem::path& out_dir);
+// needed: the last step of every export. `written` names the model files (model.pt, model.onnx)
+// this export has already written to out_dir. A folder holds one export, so the model files it
+// did not write are an earlier export's, of another network or another training, and are
+// removed once the document is in place: a folder never pairs one network's description with
+// another's weights. (Nothing is lost: a training's weights are kept beside its database, and
+// `sculpt export` writes them again.) Other files in out_dir are left alone. Throws UserError
+// when the document cannot be written.
+WrittenExport WriteExportDocument(const nlohmann::json& document,
+                                  const std::filesystem::path& out_dir,
+                                  const std::vector<std::string>& written);
 
 }  // namespace sculpt

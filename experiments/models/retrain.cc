@@ -12,6 +12,7 @@
 #include "spaces/errors.h"
 #include "spaces/options.h"
 #include "supernet/data/data_setup.h"
+#include "supernet/onnx/onnx_export.h"
 #include "supernet/training/network_trainer.h"
 #include "supernet/training/shown_training.h"
 #include "supernet/torch_threads.h"
@@ -392,9 +393,13 @@ std::filesystem::path ExportRetrained(const ExperimentInfo& experiment,
   document["family"] = plan.family->Name();
   document["skeleton"] = plan.family->Skeleton();
   document["input"] = InputDocument(*plan.family, *plan.data);
+  std::vector<std::string> written{kModelFile};
   WriteModel(*outcome.network, out_dir / kModelFile);
-  if (plan.family->ExportsOnnx()) WriteOnnxExport(*outcome.network, *plan.family, document, out_dir);
-  WriteExportDocument(document, out_dir);
+  if (plan.family->ExportsOnnx()) {
+    WriteOnnxExport(*outcome.network, *plan.family, document, out_dir);
+    written.emplace_back(kOnnxModelFile);
+  }
+  WriteExportDocument(document, out_dir, written);
   return out_dir;
 }
 

@@ -316,13 +316,21 @@ class SqliteStore final : public ResultStore {
 
   Table RunSql(const std::string& sql) const {
     std::string_view tail;
-    Statement statement(db_, sql, false, &tail);
-    if (statement.Empty()) throw UserError("the SQL holds no statement");
-    if (!Statement(db_, tail).Empty()) {
-      throw UserError("the SQL holds more than one statement; give one at a time");
+    std::optional<Statement> compiled;
+    try {
+      compiled.emplace(db_, sql, false, &tail);
+      if (!Statement(db_, tail).Empty()) {
+        throw InvalidSql("the SQL holds more than one statement; give one at a time");
+      }
+    } catch (const InvalidSql&) {
+      throw;
+    } catch (const UserError& error) {
+      throw InvalidSql(error.what());  // SQLite could not compile it
     }
+    Statement& statement = *compiled;
+    if (statement.Empty()) throw InvalidSql("the SQL holds no statement");
     if (!statement.ReadOnly()) {
-      throw UserError("the SQL would change the database; queries are read-only");
+      throw InvalidSql("the SQL would change the database; queries are read-only");
     }
     Table table;
     const int columns = statement.ColumnCount();
@@ -340,7 +348,7 @@ class SqliteStore final : public ResultStore {
       row.reserve(static_cast<std::size_t>(columns));
       bytes += static_cast<std::int64_t>(sizeof(Cell)) * columns;
       if (bytes > kMaxSqlResultBytes) {
-        throw UserError("the result is larger than " + std::to_string(kMaxSqlResultBytes / 1000000) +
+        throw InvalidSql("the result is larger than " + std::to_string(kMaxSqlResultBytes / 1000000) +
                         " MB; add a LIMIT, or aggregate in the SQL");
       }
       for (int c = 0; c < columns; ++c) {

@@ -23,6 +23,7 @@
 #include "search/objective.h"
 #include "search/result_sink.h"
 #include "search/stored_run.h"
+#include "spaces/errors.h"
 #include "spaces/metrics.h"
 #include "spaces/prepare.h"
 
@@ -113,6 +114,13 @@ inline constexpr std::int64_t kDefaultStoredRepeats = 1'000'000;
 inline constexpr std::int64_t kMaxSqlValueBytes = 100'000'000;
 inline constexpr std::int64_t kMaxSqlResultBytes = 1'000'000'000;
 
+// SQL given to ResultStore::Sql that is not one read-only statement SQLite can run within the
+// limits above: the query's fault, not the database's (the CLI answers it as bad input).
+class InvalidSql : public UserError {
+ public:
+  using UserError::UserError;
+};
+
 class ResultStore {
  public:
   virtual ~ResultStore() = default;
@@ -164,10 +172,10 @@ class ResultStore {
 
   // ---- User SQL ----
   // Runs one read-only statement (SELECT, WITH, read-only PRAGMAs). Anything that would write,
-  // several statements, or SQL that SQLite rejects is a UserError with SQLite's message. So is
-  // a statement still running after `seconds` (> 0; 0: no limit), a string or blob over
-  // kMaxSqlValueBytes, and a result over kMaxSqlResultBytes: a user's query must end, and
-  // within memory.
+  // several statements, SQL that SQLite cannot compile and a result over kMaxSqlResultBytes are
+  // an InvalidSql, with SQLite's message or the limit. A statement still running after
+  // `seconds` (> 0; 0: no limit), or making a string or blob over kMaxSqlValueBytes, is a
+  // UserError: a user's query must end, and within memory.
   virtual Table Sql(const std::string& sql, double seconds = 0) const = 0;
 
   // ---- Training runs (supernet training, retraining, train-and-evaluate) ----

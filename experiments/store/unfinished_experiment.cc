@@ -24,13 +24,19 @@ UnfinishedExperiment FindUnfinishedExperiment(const ResultStore& store,
                                               const nlohmann::json& canonical_config,
                                               const std::string& name) {
   UnfinishedExperiment found;
+  // Where nothing of this config is found, the newest unfinished experiment of this name
+  // explains the miss (it may be the one meant), else the newest finished one.
+  std::string finished_of_name;
   const std::vector<ExperimentInfo> experiments = store.Experiments();
   for (auto e = experiments.rbegin(); e != experiments.rend(); ++e) {
     if (e->config != canonical_config) {
-      if (found.why_not.empty() && e->name == name && e->status != "finished") {
-        found.why_not = "experiment " + std::to_string(e->id) + " of this name stopped unfinished "
-                        "but had another config (differs in: " +
-                        DifferingKeys(e->config, canonical_config) + ")";
+      const bool finished = e->status == "finished";
+      std::string& why = finished ? finished_of_name : found.why_not;
+      if (why.empty() && e->name == name) {
+        why = "experiment " + std::to_string(e->id) + " of this name " +
+              (finished ? "finished" : "stopped unfinished") +
+              " but had another config (differs in: " +
+              DifferingKeys(e->config, canonical_config) + ")";
       }
       continue;
     }
@@ -49,6 +55,7 @@ UnfinishedExperiment FindUnfinishedExperiment(const ResultStore& store,
     found.experiment = *e;
     return found;
   }
+  if (found.why_not.empty()) found.why_not = std::move(finished_of_name);
   return found;
 }
 

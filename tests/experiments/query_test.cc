@@ -249,16 +249,19 @@ TEST_F(QueryTest, RunsUserSql) {
   EXPECT_EQ(rows[0]["n"], 5);  // four evaluations and the failed one, not the repeat
   EXPECT_EQ(rows[0]["top"], 91.0);
 
+  // SQL that cannot run as given is bad input (exit status 2), as a bad --where is.
   try {
     Run(QueryCommand, {db_, "--sql", "SELECT nope FROM candidates"});
-    FAIL() << "expected a UserError";
-  } catch (const UsageError&) {
-    FAIL() << "a bad query is a runtime error, not a usage error";
-  } catch (const UserError& error) {
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& error) {
     EXPECT_NE(std::string(error.what()).find("no such column: nope"), std::string::npos)
         << error.what();
   }
-  EXPECT_THROW(Run(QueryCommand, {db_, "--sql", "DELETE FROM candidates"}), UserError);
+  EXPECT_THROW(Run(QueryCommand, {db_, "--sql", "SELEC 1"}), UsageError);
+  EXPECT_THROW(Run(QueryCommand, {db_, "--sql", "SELECT 1; SELECT 2"}), UsageError);
+  EXPECT_THROW(Run(QueryCommand, {db_, "--sql", "DELETE FROM candidates"}), UsageError);
+  EXPECT_THROW(Run(QueryCommand, {db_, "--sql", "SELECT 1", "--timeout", "-1"}), UsageError);
+  EXPECT_THROW(Run(QueryCommand, {db_, "--sql", "SELECT 1", "--timeout", "abc"}), UsageError);
   EXPECT_EQ(ResultStore::OpenReadOnly(db_)->Stats(search_).candidates, 6);
 }
 
@@ -267,7 +270,7 @@ TEST_F(QueryTest, RejectsBadUsage) {
   EXPECT_THROW(Run(QueryCommand, {db_, "--top", "0"}), UsageError);
   EXPECT_THROW(Run(QueryCommand, {db_, "--sql", "SELECT 1", "--top", "3"}), UsageError);
   EXPECT_THROW(Run(QueryCommand, {}), UsageError);
-  EXPECT_THROW(Run(QueryCommand, {db_, "--experiment", "nothing", "--top", "3"}), UserError);
+  EXPECT_THROW(Run(QueryCommand, {db_, "--experiment", "nothing", "--top", "3"}), UsageError);
   const std::string help = Run(QueryCommand, {"--help"});
   EXPECT_NE(help.find("usage: sculpt query DB"), std::string::npos);
 }
@@ -302,6 +305,9 @@ TEST_F(QueryTest, ExportBestWritesArchitectureJson) {
       Run(ExportCommand, {db_, "--best", "--experiment", "cells", "--out", out.string()});
   EXPECT_NE(text.find("architecture.json"), std::string::npos);
   EXPECT_NE(text.find("has never been trained"), std::string::npos) << text;
+  // Its experiment names no data set: `sculpt train` could not train it, so it is not offered.
+  EXPECT_NE(text.find("names no data set to train on"), std::string::npos) << text;
+  EXPECT_EQ(text.find("sculpt train"), std::string::npos) << text;
   std::ifstream file(out / "architecture.json");
   const json doc = json::parse(file);
   EXPECT_EQ(doc["space"], "nb201");
@@ -349,7 +355,9 @@ TEST_F(QueryTest, ExportCandidateChecksOwnerAndStatus) {
   } catch (const UserError& error) {
     EXPECT_NE(std::string(error.what()).find("belongs to experiment"), std::string::npos);
   }
-  EXPECT_THROW(Run(ExportCommand, {db_, "--candidate", "99999", "--out", out.string()}), UserError);
+  EXPECT_THROW(Run(ExportCommand, {db_, "--candidate", "99999", "--out", out.string()}), UsageError);
+  EXPECT_THROW(Run(ExportCommand, {db_, "--best", "--experiment", "nothing", "--out", out.string()}),
+               UsageError);
   EXPECT_THROW(Run(ExportCommand, {db_, "--best"}), UsageError);
   EXPECT_THROW(Run(ExportCommand, {db_, "--best", "--candidate", "1", "--out", "x"}), UsageError);
   EXPECT_THROW(Run(ExportCommand, {db_, "--out", "x"}), UsageError);
@@ -393,6 +401,14 @@ TEST_F(QueryTest, WhereFiltersOnMetricsWithoutSql) {
     EXPECT_THROW(FamilyJson({"--where", bad}), UsageError) << bad;
   }
   EXPECT_THROW(FamilyJson({"--where", "params < 50%"}), UsageError);  // params is no fraction
+  // An accuracy is a fraction: compared with 77 it would match nothing, silently.
+  try {
+    FamilyJson({"--where", "accuracy >= 77"});
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& error) {
+    EXPECT_NE(std::string(error.what()).find("write 77% or 0.77"), std::string::npos)
+        << error.what();
+  }
   EXPECT_THROW(FamilyJson({"--where", "parms < 1e5"}), UsageError);
   EXPECT_EQ(ResultStore::OpenReadOnly(db_)->Stats(family_).candidates, 6);
 }

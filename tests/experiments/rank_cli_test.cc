@@ -159,7 +159,7 @@ TEST_F(RankCliTest, ListedSampleIsSeededAndBadInputIsAClearError) {
            {truth + " --column accuracy --metric nope", 2, "no evaluated candidate"},
            {" --truth " + (dir_ / "bad-row.csv").string() + " --column arch", 1,
             "not an architecture of the experiment's space"},
-           {" --truth " + (dir_ / "scores.csv").string() + " --column score --experiment 9", 1,
+           {" --truth " + (dir_ / "scores.csv").string() + " --column score --experiment 9", 2,
             "no experiment '9'"}}) {
     const auto result = Sculpt("rank " + Db("all") + args);
     EXPECT_EQ(result.status, status) << args << "\n" << result.out;

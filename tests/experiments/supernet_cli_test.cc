@@ -197,6 +197,28 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
   EXPECT_EQ(bare_onnx.status, 2) << bare_onnx.out;
   EXPECT_NE(bare_onnx.out.find("no trained weights"), std::string::npos) << bare_onnx.out;
   EXPECT_FALSE(fs::exists(dir_ / "bare-onnx"));
+  // Into the folder of the best's ONNX export: the untrained candidate's document replaces the
+  // best's, and the best's weights go with it (never one network's document beside another's
+  // weights); the user's own files stay.
+  std::ofstream(onnx / "notes.txt") << "mine\n";
+  const Result replaced =
+      Sculpt("export " + db.string() + " --candidate " + untrained + " --out " + onnx.string());
+  ASSERT_EQ(replaced.status, 0) << replaced.out;
+  EXPECT_NE(replaced.out.find("Removed " + (onnx / kModelFile).string()), std::string::npos)
+      << replaced.out;
+  EXPECT_NE(replaced.out.find("Removed " + (onnx / kOnnxModelFile).string()), std::string::npos)
+      << replaced.out;
+  EXPECT_FALSE(fs::exists(onnx / kModelFile));
+  EXPECT_FALSE(fs::exists(onnx / kOnnxModelFile));
+  EXPECT_TRUE(fs::exists(onnx / "notes.txt"));
+  EXPECT_EQ(nlohmann::json::parse(std::ifstream(onnx / "architecture.json"))["candidate"]["id"]
+                .get<std::int64_t>(),
+            std::stoll(untrained));
+  // And the best again: its weights are back, nothing removed.
+  const Result best_again = Sculpt("export " + db.string() + " --best --out " + onnx.string());
+  ASSERT_EQ(best_again.status, 0) << best_again.out;
+  EXPECT_EQ(best_again.out.find("Removed"), std::string::npos) << best_again.out;
+  EXPECT_TRUE(fs::exists(onnx / kModelFile));
 
   // The same config again: the finished supernet is reused, not retrained.
   const Result again = Sculpt("run " + config.string() + " --quiet");
@@ -253,7 +275,7 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
                            "candidate_id = " + winner),
             "1 2");
 
-  EXPECT_EQ(Sculpt("train " + db.string() + " --candidate 99999").status, 1);
+  EXPECT_EQ(Sculpt("train " + db.string() + " --candidate 99999").status, 2);
   EXPECT_EQ(Sculpt("train " + db.string()).status, 2);
 }
 
@@ -365,7 +387,7 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
   const Result picked = Sculpt("train " + db.string() + " --arch \"d16|h2:f16|h2:f16\" -e vit "
                                "--epochs 1 --quiet --out " + baseline.string());
   ASSERT_EQ(picked.status, 0) << picked.out;
-  EXPECT_NE(picked.out.find("The hand-picked architecture trained for 1 epochs"),
+  EXPECT_NE(picked.out.find("The hand-picked architecture trained for 1 epoch in"),
             std::string::npos)
       << picked.out;
   EXPECT_EQ(QueryValue(db, "SELECT json_extract(config, '$.arch') FROM training_runs WHERE "
@@ -399,7 +421,7 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
   EXPECT_EQ(Sculpt("train " + db.string() + " --arch \"d16|h2:f16\" --candidate " + id).status,
             2);
   EXPECT_EQ(Sculpt("train " + db.string() + " --candidate " + id + " -e vit").status, 2);
-  EXPECT_EQ(Sculpt("train " + db.string() + " --arch \"d16|h2:f16\" -e nope").status, 1);
+  EXPECT_EQ(Sculpt("train " + db.string() + " --arch \"d16|h2:f16\" -e nope").status, 2);
 
   // That trained network pruned: masks of its heads and FFN halves scored with its weights on
   // the validation split of its own training, astar within a drop budget.
