@@ -639,7 +639,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
        {"pareto", "", "the non-dominated candidates over every objective of the experiment"},
        {"lineage", "ID", "a candidate's ancestry through its parents"},
        {"curves", "RUN", "a training run's per-epoch values"},
-       {"zoo", "", "the zoo's models, budget by budget"},
+       {"zoo", "", "the zoo's models, budget by budget (of every experiment, or of --experiment)"},
        {"sql", "QUERY", "run one read-only SQL statement"},
        {"timeout", "SECONDS", "with --sql: stop a statement still running after SECONDS "
                               "(default 60; 0: no limit)"},
@@ -659,7 +659,9 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
   RejectCombination(command_line, "lineage", not_with_lineage);
   RejectCombination(command_line, "curves", list_flags);
   RejectCombination(command_line, "pareto", {"top", "by-strategy"});
+  // --zoo takes --experiment (one experiment's zoo), nothing else of the lists.
   std::vector<std::string> not_with_zoo = not_with_sql;
+  std::erase(not_with_zoo, "experiment");
   not_with_zoo.push_back("sql");
   RejectCombination(command_line, "zoo", not_with_zoo);
   if (command_line.Has("timeout") && !command_line.Has("sql")) {
@@ -683,9 +685,16 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
       throw UserError(std::string("--sql: ") + error.what());
     }
   } else if (command_line.Has("zoo")) {
-    table = store->Sql(ZooQuery(), 60);
+    std::optional<std::int64_t> experiment_id;
+    if (command_line.Has("experiment")) {
+      experiment_id = ChooseExperiment(*store, db, command_line.Value("experiment")).id;
+    }
+    table = store->Sql(ZooQuery(experiment_id), 60);
     if (table.rows.empty()) {
-      io.err << "no zoo in " << db << ": a run makes one when its config has a \"zoo\" block "
+      io.err << "no zoo in " << (experiment_id ? "experiment " + std::to_string(*experiment_id) +
+                                                     " of "
+                                               : std::string())
+             << db << ": a run makes one when its config has a \"zoo\" block "
              << "(README, block-wise supernets)\n";
     }
   } else if (const std::optional<std::string> id = command_line.Value("lineage")) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "experiments/models/export.h"
+#include "spaces/did_you_mean.h"
 #include "spaces/errors.h"
 
 namespace sculpt {
@@ -13,7 +14,15 @@ namespace sculpt {
 ZooPlan ReadZooPlan(Options& block, const SearchSpace& space) {
   ZooPlan plan;
   const std::vector<std::string> costs = space.CostMetricNames();
-  plan.metric = block.String("metric", plan.metric, costs);
+  const nlohmann::json* metric = block.Raw("metric");
+  if (metric != nullptr && *metric == "latency_lut_ms" &&
+      std::find(costs.begin(), costs.end(), "latency_lut_ms") == costs.end()) {
+    block.Error("metric", "latency_lut_ms needs a latency table: set the space's "
+                          "\"latency_table\" (`sculpt latency CONFIG` builds one); without it "
+                          "expected one of " + JoinNames(costs));
+  } else {
+    plan.metric = block.String("metric", plan.metric, costs);
+  }
   const nlohmann::json* budgets = block.Raw("budgets");
   if (budgets == nullptr) {
     block.Error("budgets", "is required: the list of budgets, each a model (e.g. [20000, 40000])");

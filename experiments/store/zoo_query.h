@@ -4,14 +4,17 @@
 // metric and budget, where the model came from ("search": a candidate of the search, or
 // "reference": one the zoo block named, with no candidate), candidate, architecture, cost, the
 // search's objective, the best trial's validation accuracy, the model's validation and test
-// accuracy and its training run. Read from training_runs (kind retrain, config.zoo) and the
-// candidates they name. Header-only: `sculpt query` is built without LibTorch.
+// accuracy and its training run; only `experiment`'s when given. Read from training_runs (kind
+// retrain, config.zoo) and the candidates they name. Header-only: `sculpt query` is built
+// without LibTorch.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace sculpt {
 
-inline std::string ZooQuery() {
+inline std::string ZooQuery(std::optional<std::int64_t> experiment = std::nullopt) {
   return "SELECT r.experiment_id AS experiment, json_extract(r.config, '$.zoo.metric') AS metric, "
          "json_extract(r.config, '$.zoo.budget') AS budget, "
          "CASE WHEN r.candidate_id IS NULL THEN 'reference' ELSE 'search' END AS source, "
@@ -27,7 +30,8 @@ inline std::string ZooQuery() {
          "json_extract(r.result, '$.test_accuracy') AS test_accuracy, r.id AS training_run "
          "FROM training_runs r LEFT JOIN candidates c ON c.id = r.candidate_id "
          "WHERE r.kind = 'retrain' AND r.status = 'finished' AND "
-         "json_extract(r.config, '$.zoo.stage') = 'model' "
+         "json_extract(r.config, '$.zoo.stage') = 'model' " +
+         (experiment ? "AND r.experiment_id = " + std::to_string(*experiment) + " " : "") +
          "ORDER BY r.experiment_id DESC, budget";
 }
 

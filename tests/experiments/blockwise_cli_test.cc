@@ -333,6 +333,11 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
   ASSERT_EQ(zoo.status, 0) << zoo.out;
   EXPECT_NE(zoo.out.find("budget"), std::string::npos) << zoo.out;
   EXPECT_EQ(std::count(zoo.out.begin(), zoo.out.end(), '\n'), 3) << zoo.out;  // header + 2
+  // One experiment's zoo: the same rows here (the database holds one experiment).
+  const Result zoo_of_one = Sculpt("query " + db.string() + " --zoo -e 1 --format csv");
+  ASSERT_EQ(zoo_of_one.status, 0) << zoo_of_one.out;
+  EXPECT_EQ(zoo_of_one.out, zoo.out);
+  EXPECT_EQ(Sculpt("query " + db.string() + " --zoo -e nope").status, 2);
   // Its model for the bigger budget is the search's best that fits after 1-epoch trials; it
   // may equal the smaller budget's, but never costs more than its budget (checked above).
 
@@ -346,6 +351,8 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
   EXPECT_EQ(refused.status, 2) << refused.out;
   EXPECT_NE(refused.out.find("needs a \"final\" block"), std::string::npos) << refused.out;
   EXPECT_NE(refused.out.find("zoo.metric"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.out.find("latency_lut_ms needs a latency table"), std::string::npos)
+      << refused.out;
   EXPECT_NE(refused.out.find("zoo.references"), std::string::npos) << refused.out;
   EXPECT_NE(refused.out.find("d8|h1:f16"), std::string::npos) << refused.out;
 }
