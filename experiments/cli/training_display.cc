@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <utility>
 #include <vector>
@@ -98,6 +99,8 @@ void TrainingDisplay::EpochDoneOf(std::string_view title, std::int64_t epoch, st
     // Training accuracies are fractions (metric_units.h), shown as percentages.
     if (ShowsAsPercent(IsFractionMetric("", name), value)) {
       out_ << " " << name << " " << PercentText(value);
+    } else if (value == std::trunc(value) && std::abs(value) < 1e15) {
+      out_ << " " << name << " " << static_cast<std::int64_t>(value);  // a count, in full
     } else {
       std::snprintf(buffer, sizeof(buffer), " %s %.4g", name.c_str(), value);
       out_ << buffer;
