@@ -14,6 +14,7 @@
 #include <torch/serialize.h>
 #include <torch/torch.h>
 
+#include "spaces/did_you_mean.h"
 #include "spaces/errors.h"
 #include "spaces/rng.h"
 #include "supernet/blockwise/block_shrinking.h"
@@ -93,11 +94,13 @@ BlockDistiller::BlockDistiller(const SearchSpace& space, const ModelFamily& fami
       decisions_(space.Decisions()) {
   const std::vector<std::string> names = family_.BlockNames();
   const int count = static_cast<int>(names.size());
-  const int teacher_count = static_cast<int>(teacher_family.BlockNames().size());
+  const std::vector<std::string> teacher_names = teacher_family.BlockNames();
+  const int teacher_count = static_cast<int>(teacher_names.size());
   if (teacher_count != count) {
-    throw UserError("the teacher has " + std::to_string(teacher_count) + " blocks and the " +
-                    family_.Name() + " space's networks " + std::to_string(count) +
-                    ": block-wise distillation pairs them one to one");
+    throw UserError("the teacher, a " + teacher_family.Name() + " network, has " +
+                    std::to_string(teacher_count) + " blocks (" + JoinNames(teacher_names) +
+                    ") and the " + family_.Name() + " space's networks " + std::to_string(count) +
+                    " (" + JoinNames(names) + "): block-wise distillation pairs them one to one");
   }
   if (decisions_.empty()) {
     throw UserError("block-wise distillation needs a space whose decisions are independent; '" +
@@ -158,8 +161,9 @@ BlockDistiller::BlockDistiller(const SearchSpace& space, const ModelFamily& fami
       if (!fits) {
         throw UserError(
             "the teacher does not fit the space: its block " + std::to_string(b + 1) + " (" +
-            block->name + ") gives " + ShapeText(t_out) + " for a batch of 2, " + "the space's " +
-            space_.Format(arch) + " gives " + ShapeText(y) +
+            teacher_names[static_cast<std::size_t>(b)] + " of a " + teacher_family.Name() +
+            " network) gives " + ShapeText(t_out) + " for a batch of 2, the space's " +
+            space_.Format(arch) + " (block " + block->name + ") gives " + ShapeText(y) +
             (last ? " (the logits must match)" : " (only the feature size may differ)"));
       }
       if (!last) {

@@ -197,7 +197,9 @@ TEST_F(BlockwiseCliTest, TeachersThatCannotBeReadOrDoNotFitAreConfigErrors) {
   const Result other =
       Sculpt("run " + WriteConfig("short.json", Config("short", "runs/teacher-best", 2)).string());
   EXPECT_EQ(other.status, 2) << other.out;
-  EXPECT_NE(other.out.find("the teacher has 2 blocks"), std::string::npos) << other.out;
+  EXPECT_NE(other.out.find("the teacher, a transformer network, has 2 blocks ("), std::string::npos)
+      << other.out;
+  EXPECT_NE(other.out.find("space's networks 1 ("), std::string::npos) << other.out;
 
   // Blockwise options with another kind.
   nlohmann::json one_shot = Config("one", "runs/teacher-best");

@@ -256,7 +256,7 @@ TEST_F(BlockwiseTest, ATeacherThatDoesNotFitIsRefusedWithItsShapes) {
   refused(patches, "only the feature size may differ");
   transformer::Skeleton deeper = Teacher();
   deeper.layers = 6;  // 3 blocks
-  refused(deeper, "the teacher has 3 blocks");
+  refused(deeper, "a transformer network, has 3 blocks (layers1-2, layers3-4, layers5-6)");
 }
 
 // Shrinking: the cost bins of block 0's alive choices before a round, as Shrink makes them.
