@@ -34,6 +34,17 @@ CandidateRecord Record(std::int64_t step, double accuracy, double params) {
   return r;
 }
 
+// The message of the UsageError `command` throws; "(no UsageError)" when it throws none.
+template <class Command>
+std::string UsageErrorOf(Command command) {
+  try {
+    command();
+  } catch (const UsageError& error) {
+    return error.what();
+  }
+  return "(no UsageError)";
+}
+
 constexpr const char* kRealCell =
     "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|none~0|avg_pool_3x3~1|nor_conv_3x3~2|";
 
@@ -250,13 +261,9 @@ TEST_F(QueryTest, RunsUserSql) {
   EXPECT_EQ(rows[0]["top"], 91.0);
 
   // SQL that cannot run as given is bad input (exit status 2), as a bad --where is.
-  try {
-    Run(QueryCommand, {db_, "--sql", "SELECT nope FROM candidates"});
-    FAIL() << "expected a UsageError";
-  } catch (const UsageError& error) {
-    EXPECT_NE(std::string(error.what()).find("no such column: nope"), std::string::npos)
-        << error.what();
-  }
+  const std::string bad_column =
+      UsageErrorOf([&] { Run(QueryCommand, {db_, "--sql", "SELECT nope FROM candidates"}); });
+  EXPECT_NE(bad_column.find("no such column: nope"), std::string::npos) << bad_column;
   EXPECT_THROW(Run(QueryCommand, {db_, "--sql", "SELEC 1"}), UsageError);
   EXPECT_THROW(Run(QueryCommand, {db_, "--sql", "SELECT 1; SELECT 2"}), UsageError);
   EXPECT_THROW(Run(QueryCommand, {db_, "--sql", "DELETE FROM candidates"}), UsageError);
@@ -374,13 +381,8 @@ TEST_F(QueryTest, SortsByAnyMetricInEitherDirection) {
   EXPECT_EQ(Steps(FamilyJson({"--sort", "accuracy", "--top", "2"})),
             (std::vector<std::int64_t>{4, 2}));
   EXPECT_EQ(Steps(FamilyJson({"--sort", "step:asc"})), (std::vector<std::int64_t>{0, 1, 2, 4, 5}));
-  try {
-    FamilyJson({"--sort", "acuracy"});
-    FAIL() << "expected a UsageError";
-  } catch (const UsageError& error) {
-    EXPECT_NE(std::string(error.what()).find("did you mean 'accuracy'?"), std::string::npos)
-        << error.what();
-  }
+  const std::string typo = UsageErrorOf([&] { FamilyJson({"--sort", "acuracy"}); });
+  EXPECT_NE(typo.find("did you mean 'accuracy'?"), std::string::npos) << typo;
   EXPECT_THROW(FamilyJson({"--sort", "params:up"}), UsageError);
 }
 
@@ -402,13 +404,8 @@ TEST_F(QueryTest, WhereFiltersOnMetricsWithoutSql) {
   }
   EXPECT_THROW(FamilyJson({"--where", "params < 50%"}), UsageError);  // params is no fraction
   // An accuracy is a fraction: compared with 77 it would match nothing, silently.
-  try {
-    FamilyJson({"--where", "accuracy >= 77"});
-    FAIL() << "expected a UsageError";
-  } catch (const UsageError& error) {
-    EXPECT_NE(std::string(error.what()).find("write 77% or 0.77"), std::string::npos)
-        << error.what();
-  }
+  const std::string percent = UsageErrorOf([&] { FamilyJson({"--where", "accuracy >= 77"}); });
+  EXPECT_NE(percent.find("write 77% or 0.77"), std::string::npos) << percent;
   EXPECT_THROW(FamilyJson({"--where", "parms < 1e5"}), UsageError);
   EXPECT_EQ(ResultStore::OpenReadOnly(db_)->Stats(family_).candidates, 6);
 }
