@@ -168,7 +168,7 @@ ExperimentInfo ChooseExperiment(const ResultStore& store, const std::string& db,
       known += (known.empty() ? "" : ", ") + std::to_string(e.id) + " (" + e.name + ")";
     }
     throw UsageError("no experiment '" + *wanted + "' in " + db + "; it holds " +
-                    (known.empty() ? std::string("none") : known));
+                     (known.empty() ? std::string("none") : known));
   }
   if (std::optional<ExperimentInfo> newest = store.NewestExperiment()) return *newest;
   throw UserError(db + " holds no experiment yet");
@@ -496,7 +496,7 @@ Table Lineage(const ResultStore& store, const std::string& db, const std::string
   std::optional<StoredCandidate> candidate = store.Candidate(id);
   if (!candidate) {
     throw UsageError("no candidate " + id_text + " in " + db +
-                    " (ids are in the id column of `sculpt query DB --top K`)");
+                     " (ids are in the id column of `sculpt query DB --top K`)");
   }
   const std::optional<ExperimentInfo> experiment =
       store.FindExperiment(std::to_string(candidate->experiment_id));
@@ -641,8 +641,9 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
        {"curves", "RUN", "a training run's per-epoch values"},
        {"zoo", "", "the zoo's models, budget by budget (of every experiment, or of --experiment)"},
        {"sql", "QUERY", "run one read-only SQL statement"},
-       {"timeout", "SECONDS", "with --sql: stop a statement still running after SECONDS "
-                              "(default 60; 0: no limit)"},
+       {"timeout", "SECONDS",
+        "with --sql: stop a statement still running after SECONDS "
+        "(default 60; 0: no limit)"},
        {"format", "FORMAT", "table (default), csv or json"}},
       1, 1);
   if (!command_line.Parse(args, io.out)) return 0;
@@ -691,9 +692,9 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
     }
     table = store->Sql(ZooQuery(experiment_id), 60);
     if (table.rows.empty()) {
-      io.err << "no zoo in " << (experiment_id ? "experiment " + std::to_string(*experiment_id) +
-                                                     " of "
-                                               : std::string())
+      io.err << "no zoo in "
+             << (experiment_id ? "experiment " + std::to_string(*experiment_id) + " of "
+                               : std::string())
              << db << ": a run makes one when its config has a \"zoo\" block "
              << "(README, block-wise supernets)\n";
     }

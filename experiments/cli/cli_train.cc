@@ -44,7 +44,8 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
        {"seed", "S",
         "seed of the weights' initialisation and the data order instead of the stored one "
         "(final.seed): other seeds of the same training, to see how much a result varies"},
-       {"out", "DIR", "export architecture.json, model.pt and (where the family has one) model.onnx to DIR"},
+       {"out", "DIR",
+        "export architecture.json, model.pt and (where the family has one) model.onnx to DIR"},
        {"threads", "T",
         "LibTorch intra-op threads (default: as `sculpt run` retrained: final.threads, else "
         "workers x threads_per_worker of the experiment; at most this machine's cores)"},
@@ -113,8 +114,8 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
   SetTrainingThreads(static_cast<int>(command_line.Int("threads", stored_threads, 1, cores)),
                      "training", display);
   InterruptFlag interrupt;
-  io.err << "sculpt: training " << what << " with the settings of experiment '"
-         << experiment->name << "' for " << plan.training.epochs
+  io.err << "sculpt: training " << what << " with the settings of experiment '" << experiment->name
+         << "' for " << plan.training.epochs
          << (plan.training.epochs == 1 ? " epoch: " : " epochs: ") << plan.space->Format(arch)
          << "\n";
   const std::optional<std::int64_t> candidate_id =
@@ -132,9 +133,9 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
   std::string sentence_start = what;
   sentence_start[0] = static_cast<char>(std::toupper(sentence_start[0]));
   io.out << sentence_start << " trained for " << r.at("epochs")
-         << (r.at("epochs") == 1 ? " epoch in " : " epochs in ")
-         << FormatDuration(r.at("seconds")) << ": test accuracy " << percent("test_accuracy")
-         << ", validation " << percent("valid_accuracy") << " (" << r.at("params")
+         << (r.at("epochs") == 1 ? " epoch in " : " epochs in ") << FormatDuration(r.at("seconds"))
+         << ": test accuracy " << percent("test_accuracy") << ", validation "
+         << percent("valid_accuracy") << " (" << r.at("params")
          << " params)\nRecorded as training run " << outcome.run_id << " in " << db << "\n";
   if (const std::optional<std::string> out = command_line.Value("out")) {
     const std::filesystem::path dir =

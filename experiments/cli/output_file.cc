@@ -14,7 +14,8 @@ bool IsSqliteDatabase(const std::filesystem::path& path) {
   static constexpr char kHeader[] = "SQLite format 3";  // with its '\0', 16 bytes
   std::array<char, sizeof(kHeader)> start{};
   std::ifstream file(path, std::ios::binary);
-  return file.read(start.data(), start.size()) && std::memcmp(start.data(), kHeader, sizeof(kHeader)) == 0;
+  return file.read(start.data(), start.size()) &&
+         std::memcmp(start.data(), kHeader, sizeof(kHeader)) == 0;
 }
 
 }  // namespace
@@ -30,7 +31,8 @@ void CheckOutputFile(const std::filesystem::path& out,
     }
   }
   if (IsSqliteDatabase(out)) {
-    throw UsageError("--out " + out.string() + " is an SQLite database; writing there would "
+    throw UsageError("--out " + out.string() +
+                     " is an SQLite database; writing there would "
                      "replace it and the results it holds: give another name");
   }
 }

@@ -6,8 +6,8 @@
 
 #include "experiments/models/model_export.h"
 #include "sculpt/version.h"
-#include "supernet/onnx/onnx_export.h"
 #include "spaces/errors.h"
+#include "supernet/onnx/onnx_export.h"
 
 namespace sculpt {
 namespace {
@@ -99,7 +99,10 @@ WrittenExport WriteExportDocument(const nlohmann::json& document,
     if (std::find(written.begin(), written.end(), name) != written.end()) continue;
     const std::filesystem::path stale = out_dir / name;
     if (std::filesystem::remove(stale, error)) result.removed.push_back(stale);
-    if (error) throw UserError("cannot remove " + stale.string() + ", left by an earlier export: " + error.message());
+    if (error) {
+      throw UserError("cannot remove " + stale.string() + ", left by an earlier export: " +
+                      error.message());
+    }
   }
   return result;
 }

@@ -17,9 +17,9 @@ ZooPlan ReadZooPlan(Options& block, const SearchSpace& space) {
   const nlohmann::json* metric = block.Raw("metric");
   if (metric != nullptr && *metric == "latency_lut_ms" &&
       std::find(costs.begin(), costs.end(), "latency_lut_ms") == costs.end()) {
-    block.Error("metric", "latency_lut_ms needs a latency table: set the space's "
-                          "\"latency_table\" (`sculpt latency CONFIG` builds one); without it "
-                          "expected one of " + JoinNames(costs));
+    block.Error("metric", "latency_lut_ms needs a latency table: set the space's \"latency_table\" "
+                          "(`sculpt latency CONFIG` builds one); without it expected one of " +
+                              JoinNames(costs));
   } else {
     plan.metric = block.String("metric", plan.metric, costs);
   }

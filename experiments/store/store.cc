@@ -348,8 +348,9 @@ class SqliteStore final : public ResultStore {
       row.reserve(static_cast<std::size_t>(columns));
       bytes += static_cast<std::int64_t>(sizeof(Cell)) * columns;
       if (bytes > kMaxSqlResultBytes) {
-        throw InvalidSql("the result is larger than " + std::to_string(kMaxSqlResultBytes / 1000000) +
-                        " MB; add a LIMIT, or aggregate in the SQL");
+        throw InvalidSql("the result is larger than " +
+                         std::to_string(kMaxSqlResultBytes / 1000000) +
+                         " MB; add a LIMIT, or aggregate in the SQL");
       }
       for (int c = 0; c < columns; ++c) {
         if (statement.IsNull(c)) {

@@ -35,8 +35,8 @@ UnfinishedExperiment FindUnfinishedExperiment(const ResultStore& store,
       if (why.empty() && e->name == name) {
         why = "experiment " + std::to_string(e->id) + " of this name " +
               (finished ? "finished" : "stopped unfinished") +
-              " but had another config (differs in: " +
-              DifferingKeys(e->config, canonical_config) + ")";
+              " but had another config (differs in: " + DifferingKeys(e->config, canonical_config) +
+              ")";
       }
       continue;
     }

@@ -320,8 +320,10 @@ TEST(DisplayTest, FractionObjectivesShowAsPercentages) {
   std::ostringstream out;
   TrainingDisplay training(out, false, true);
   training.Begin("supernet", 1, 2, 10);
-  training.EpochDone(1, {{"train_accuracy", 0.2945}, {"train_loss", 1.5},
-                        {"choices_alive", 15580}, {"lr", 0.0001234}});
+  training.EpochDone(1, {{"train_accuracy", 0.2945},
+                         {"train_loss", 1.5},
+                         {"choices_alive", 15580},
+                         {"lr", 0.0001234}});
   EXPECT_NE(out.str().find("train_accuracy 29.45%"), std::string::npos) << out.str();
   // A count in full, never 1.558e+04; other numbers to 4 digits.
   EXPECT_NE(out.str().find("choices_alive 15580"), std::string::npos) << out.str();

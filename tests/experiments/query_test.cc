@@ -261,8 +261,9 @@ TEST_F(QueryTest, RunsUserSql) {
   EXPECT_EQ(rows[0]["top"], 91.0);
 
   // SQL that cannot run as given is bad input (exit status 2), as a bad --where is.
-  const std::string bad_column =
-      UsageErrorOf([&] { Run(QueryCommand, {db_, "--sql", "SELECT nope FROM candidates"}); });
+  const std::string bad_column = UsageErrorOf([&] {
+    Run(QueryCommand, {db_, "--sql", "SELECT nope FROM candidates"});
+  });
   EXPECT_NE(bad_column.find("no such column: nope"), std::string::npos) << bad_column;
   EXPECT_THROW(Run(QueryCommand, {db_, "--sql", "SELEC 1"}), UsageError);
   EXPECT_THROW(Run(QueryCommand, {db_, "--sql", "SELECT 1; SELECT 2"}), UsageError);
@@ -362,9 +363,11 @@ TEST_F(QueryTest, ExportCandidateChecksOwnerAndStatus) {
   } catch (const UserError& error) {
     EXPECT_NE(std::string(error.what()).find("belongs to experiment"), std::string::npos);
   }
-  EXPECT_THROW(Run(ExportCommand, {db_, "--candidate", "99999", "--out", out.string()}), UsageError);
-  EXPECT_THROW(Run(ExportCommand, {db_, "--best", "--experiment", "nothing", "--out", out.string()}),
+  EXPECT_THROW(Run(ExportCommand, {db_, "--candidate", "99999", "--out", out.string()}),
                UsageError);
+  EXPECT_THROW(
+      Run(ExportCommand, {db_, "--best", "--experiment", "nothing", "--out", out.string()}),
+      UsageError);
   EXPECT_THROW(Run(ExportCommand, {db_, "--best"}), UsageError);
   EXPECT_THROW(Run(ExportCommand, {db_, "--best", "--candidate", "1", "--out", "x"}), UsageError);
   EXPECT_THROW(Run(ExportCommand, {db_, "--out", "x"}), UsageError);
