@@ -120,7 +120,11 @@ std::string Fixed(double value, int digits) {
 
 std::string SignedPercent(double predicted, double measured) {
   const double percent = 100.0 * (predicted - measured) / measured;
-  return (percent >= 0 ? "+" : "") + Fixed(percent, 1) + "%";
+  // Appended, not `"+" + Fixed(...)`: GCC 12 warns falsely (-Wrestrict) on that sum.
+  std::string text = percent >= 0 ? "+" : "";
+  text += Fixed(percent, 1);
+  text += '%';
+  return text;
 }
 
 // The 1-minute load average, or NaN where /proc/loadavg cannot be read.

@@ -53,7 +53,11 @@ std::string ProgressDisplay::Line(const EngineProgress& p) const {
   if (fraction >= 0) {
     constexpr int kWidth = 24;
     const int filled = static_cast<int>(fraction * kWidth);
-    line = "[" + std::string(filled, '#') + std::string(kWidth - filled, '.') + "] ";
+    // Appended, not summed: GCC 12 warns falsely (-Wrestrict) on the sum.
+    line += '[';
+    line.append(static_cast<std::size_t>(filled), '#');
+    line.append(static_cast<std::size_t>(kWidth - filled), '.');
+    line += "] ";
   }
   line += count + ", " + std::to_string(p.proposals) + " proposals";
   char buffer[160];

@@ -22,8 +22,10 @@ class RidgeComparator final : public Comparator {
   void Fit(std::span<const Architecture> archs, std::span<const double> scores) override {
     ++*fits_;
     const std::size_t d = space_.Encode(archs[0]).vector.size();
-    // Normal equations (X^T X + 0.1 I) w = X^T y, solved by Gauss-Jordan elimination.
-    std::vector<std::vector<double>> m(d, std::vector<double>(d + 1, 0.0));
+    // Normal equations (X^T X + 0.1 I) w = X^T y, solved by Gauss-Jordan elimination. The rows
+    // are sized one by one: GCC 12 warns falsely (-Walloc-size-larger-than) on m(d, row).
+    std::vector<std::vector<double>> m(d);
+    for (std::vector<double>& row : m) row.assign(d + 1, 0.0);
     for (std::size_t i = 0; i < archs.size(); ++i) {
       const std::vector<float> v = space_.Encode(archs[i]).vector;
       for (std::size_t r = 0; r < d; ++r) {

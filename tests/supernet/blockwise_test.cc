@@ -316,7 +316,9 @@ TEST_F(BlockwiseTest, ShrinkingDropsTheWorseHalfOfEachCostBinDownToTheStopSize) 
       worst_kept = std::max(worst_kept, sum / static_cast<double>(batches.size()));
     }
     for (const DroppedChoice& d : dropped) {
-      if (d.bin == static_cast<int>(k)) EXPECT_GE(d.score, worst_kept) << d.choice;
+      if (d.bin == static_cast<int>(k)) {
+        EXPECT_GE(d.score, worst_kept) << d.choice;
+      }
     }
   }
   EXPECT_EQ(dropped.front().block, "layers1-2");

@@ -1,7 +1,7 @@
 // Classifies images with a network Sculpt exported as ONNX, in OpenCV's DNN module (Debian:
 // libopencv-dnn-dev nlohmann-json3-dev zlib1g-dev). Build and run:
-//   g++ -std=c++17 -O2 classify_opencv.cc -o classify_opencv -I/usr/include/opencv4 \
-//       -lopencv_dnn -lopencv_core -lz
+//   g++ -std=c++17 -O2 classify_opencv.cc -o classify_opencv -I/usr/include/opencv4
+//       -lopencv_dnn -lopencv_core -lz     (one command)
 //   ./classify_opencv EXPORT_DIR IMAGES_IDX[.gz] [COUNT]
 // EXPORT_DIR holds model.onnx and architecture.json (whose "input" says how pixels are
 // normalised); IMAGES_IDX is an IDX file of 8-bit images (Fashion-MNIST's format). Prints one
