@@ -294,5 +294,20 @@ TEST_F(ResumeCliTest, QueryShowsAKilledRunAsGoneAndRunSaysHowToResume) {
       << other_run.out;
 }
 
+TEST_F(ResumeCliTest, NothingToResumeNamesAFinishedExperimentOfAnotherConfig) {
+  const fs::path db = dir_ / "finished.sqlite";
+  ASSERT_EQ(Sculpt("run " + Write("finished.json", TableConfig(), db).string() + " --quiet").status,
+            0);
+  nlohmann::json other = TableConfig();
+  other["seed"] = 7;
+  const Result other_run =
+      Sculpt("run " + Write("finished-other.json", other, db).string() + " --quiet --resume");
+  EXPECT_EQ(other_run.status, 0) << other_run.out;
+  EXPECT_NE(other_run.out.find("nothing to resume: experiment 1 of this name finished but had "
+                               "another config (differs in: seed)"),
+            std::string::npos)
+      << other_run.out;
+}
+
 }  // namespace
 }  // namespace sculpt
