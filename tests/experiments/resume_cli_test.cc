@@ -75,6 +75,13 @@ class ResumeCliTest : public ::testing::Test {
     return dir_ / file;
   }
 
+  // `sculpt run --resume` of TableConfig() with another seed, written to `file`, into `db`.
+  static Result ResumeWithSeed(const std::string& file, const fs::path& db, int seed) {
+    nlohmann::json other = TableConfig();
+    other["seed"] = seed;
+    return Sculpt("run " + Write(file, other, db).string() + " --quiet --resume");
+  }
+
   // Everything of the experiment that must not depend on interruptions, as CSV.
   static std::string Candidates(const fs::path& db) {
     const Result result = Sculpt(
@@ -283,10 +290,7 @@ TEST_F(ResumeCliTest, QueryShowsAKilledRunAsGoneAndRunSaysHowToResume) {
             std::string::npos)
       << again.out;
   // With another config, --resume finds nothing to continue and says why.
-  nlohmann::json other = TableConfig();
-  other["seed"] = 6;
-  const Result other_run =
-      Sculpt("run " + Write("gone-other.json", other, db).string() + " --quiet --resume");
+  const Result other_run = ResumeWithSeed("gone-other.json", db, 6);
   EXPECT_EQ(other_run.status, 0) << other_run.out;
   EXPECT_NE(other_run.out.find("nothing to resume: experiment 1 of this name stopped "
                                "unfinished but had another config (differs in: seed)"),
@@ -298,10 +302,7 @@ TEST_F(ResumeCliTest, NothingToResumeNamesAFinishedExperimentOfAnotherConfig) {
   const fs::path db = dir_ / "finished.sqlite";
   ASSERT_EQ(Sculpt("run " + Write("finished.json", TableConfig(), db).string() + " --quiet").status,
             0);
-  nlohmann::json other = TableConfig();
-  other["seed"] = 7;
-  const Result other_run =
-      Sculpt("run " + Write("finished-other.json", other, db).string() + " --quiet --resume");
+  const Result other_run = ResumeWithSeed("finished-other.json", db, 7);
   EXPECT_EQ(other_run.status, 0) << other_run.out;
   EXPECT_NE(other_run.out.find("nothing to resume: experiment 1 of this name finished but had "
                                "another config (differs in: seed)"),
