@@ -317,16 +317,14 @@ class SqliteStore final : public ResultStore {
   Table RunSql(const std::string& sql) const {
     std::string_view tail;
     std::optional<Statement> compiled;
+    bool several = false;
     try {
       compiled.emplace(db_, sql, false, &tail);
-      if (!Statement(db_, tail).Empty()) {
-        throw InvalidSql("the SQL holds more than one statement; give one at a time");
-      }
-    } catch (const InvalidSql&) {
-      throw;
+      several = !Statement(db_, tail).Empty();
     } catch (const UserError& error) {
       throw InvalidSql(error.what());  // SQLite could not compile it
     }
+    if (several) throw InvalidSql("the SQL holds more than one statement; give one at a time");
     Statement& statement = *compiled;
     if (statement.Empty()) throw InvalidSql("the SQL holds no statement");
     if (!statement.ReadOnly()) {
