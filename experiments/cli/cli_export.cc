@@ -12,6 +12,7 @@
 #include "experiments/config/experiment.h"
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
+#include "experiments/cli/experiment_choice.h"
 #include "experiments/models/export.h"
 #include "experiments/models/model_export.h"
 #include "experiments/models/pruned_export.h"
@@ -68,12 +69,6 @@ std::optional<std::filesystem::path> FindWeights(const std::string& db,
   return folder / kModelFile;
 }
 
-ExperimentInfo FindExperimentOrThrow(const ResultStore& store, const std::string& db,
-                                     const std::string& wanted) {
-  if (std::optional<ExperimentInfo> found = store.FindExperiment(wanted)) return *found;
-  throw UsageError("no experiment '" + wanted + "' in " + db);
-}
-
 // Names the files of the folder's earlier export that this one replaced by nothing.
 void SayRemoved(const WrittenExport& written, std::ostream& out) {
   for (const std::filesystem::path& file : written.removed) {
@@ -114,19 +109,13 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
   const bool onnx = command_line.Choice("format", "pt", {"pt", "onnx"}) == "onnx";
 
   const std::string& db = command_line.Positional().front();
-  const std::unique_ptr<ResultStore> store = ResultStore::OpenReadOnly(db);
+  const std::unique_ptr<ResultStore> store = OpenDatabaseToRead(db);
   const std::optional<std::string> wanted = command_line.Value("experiment");
 
   ExperimentInfo experiment;
   StoredCandidate candidate;
   if (!command_line.Has("candidate")) {
-    if (wanted) {
-      experiment = FindExperimentOrThrow(*store, db, *wanted);
-    } else if (std::optional<ExperimentInfo> newest = store->NewestExperiment()) {
-      experiment = *newest;
-    } else {
-      throw UserError(db + " holds no experiment yet");
-    }
+    experiment = ChooseExperiment(*store, db, wanted);
     if (command_line.Has("answer")) {
       std::optional<StoredCandidate> answer = StrategyAnswer(*store, experiment.id);
       if (!answer) {
@@ -152,7 +141,7 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
         store->FindExperiment(std::to_string(candidate.experiment_id));
     if (!owner) throw UserError("candidate " + std::to_string(id) + " has no experiment in " + db);
     if (wanted) {
-      experiment = FindExperimentOrThrow(*store, db, *wanted);
+      experiment = FindNamedExperiment(*store, db, *wanted);
       if (experiment.id != owner->id) {
         throw UserError("candidate " + std::to_string(id) + " belongs to " + Describe(*owner) +
                         ", not to " + Describe(experiment));

@@ -17,6 +17,7 @@
 #include "experiments/cli/candidate_tables.h"
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
+#include "experiments/cli/experiment_choice.h"
 #include "experiments/store/metric_units.h"
 #include "experiments/store/store.h"
 #include "experiments/store/table_format.h"
@@ -157,21 +158,6 @@ Table ExperimentTable(const ResultStore& store, const std::vector<ExperimentInfo
                           e.created_at});
   }
   return table;
-}
-
-ExperimentInfo ChooseExperiment(const ResultStore& store, const std::string& db,
-                                const std::optional<std::string>& wanted) {
-  if (wanted) {
-    if (std::optional<ExperimentInfo> found = store.FindExperiment(*wanted)) return *found;
-    std::string known;
-    for (const ExperimentInfo& e : store.Experiments()) {
-      known += (known.empty() ? "" : ", ") + std::to_string(e.id) + " (" + e.name + ")";
-    }
-    throw UsageError("no experiment '" + *wanted + "' in " + db + "; it holds " +
-                     (known.empty() ? std::string("none") : known));
-  }
-  if (std::optional<ExperimentInfo> newest = store.NewestExperiment()) return *newest;
-  throw UserError(db + " holds no experiment yet");
 }
 
 // What a candidate list is about: the experiment, its objectives, and how its metrics read.
@@ -673,7 +659,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
   }
 
   const std::string& db = command_line.Positional().front();
-  const std::unique_ptr<ResultStore> store = ResultStore::OpenReadOnly(db);
+  const std::unique_ptr<ResultStore> store = OpenDatabaseToRead(db);
   Table table;
   bool any_gone = false;  // an experiment shown as gone gets a note
   if (const std::optional<std::string> sql = command_line.Value("sql")) {

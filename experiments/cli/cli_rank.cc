@@ -17,6 +17,7 @@
 #include "experiments/cli/candidate_tables.h"
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
+#include "experiments/cli/experiment_choice.h"
 #include "experiments/config/builtins.h"
 #include "experiments/store/store.h"
 #include "experiments/store/table_format.h"
@@ -114,15 +115,9 @@ int RankCommand(const std::vector<std::string>& args, Streams io) {
       ParseGoal("--truth-goal", command_line.Value("truth-goal").value_or("maximize"));
 
   const std::string& db = command_line.Positional().front();
-  const std::unique_ptr<ResultStore> store = ResultStore::OpenReadOnly(db);
-  std::optional<ExperimentInfo> experiment;
-  if (const std::optional<std::string> wanted = command_line.Value("experiment")) {
-    experiment = store->FindExperiment(*wanted);
-    if (!experiment) throw UsageError("no experiment '" + *wanted + "' in " + db);
-  } else {
-    experiment = store->NewestExperiment();
-    if (!experiment) throw UserError(db + " holds no experiment yet");
-  }
+  const std::unique_ptr<ResultStore> store = OpenDatabaseToRead(db);
+  const std::optional<ExperimentInfo> experiment =
+      ChooseExperiment(*store, db, command_line.Value("experiment"));
   const std::vector<Objective> objectives = StoredObjectives(*experiment);
   const std::string metric = command_line.Value("metric").value_or(objectives.front().metric);
   Goal score_goal = Goal::kMaximize;

@@ -12,6 +12,7 @@
 
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
+#include "experiments/cli/experiment_choice.h"
 #include "experiments/cli/output_file.h"
 #include "experiments/config/builtins.h"
 #include "experiments/report/experiment_report.h"
@@ -35,12 +36,7 @@ std::vector<ExperimentInfo> ChooseExperiments(const ResultStore& store, const st
     const std::size_t comma = std::min(wanted->find(',', start), wanted->size());
     const std::string name = wanted->substr(start, comma - start);
     if (name.empty()) throw UsageError("--experiment: an empty name in '" + *wanted + "'");
-    std::optional<ExperimentInfo> found = store.FindExperiment(name);
-    if (!found) {
-      throw UsageError("--experiment: no experiment '" + name + "' in " + db +
-                       " (`sculpt query " + db + "` lists them)");
-    }
-    chosen.push_back(std::move(*found));
+    chosen.push_back(FindNamedExperiment(store, db, name));
     start = comma + 1;
   }
   return chosen;
@@ -115,7 +111,7 @@ int ReportCommand(const std::vector<std::string>& args, Streams io) {
   }
   const std::string& db = command_line.Positional().front();
   if (out_path) CheckOutputFile(*out_path, {db});
-  const std::unique_ptr<ResultStore> store = ResultStore::OpenReadOnly(db);
+  const std::unique_ptr<ResultStore> store = OpenDatabaseToRead(db);
   std::vector<report::ExperimentReport> reports;
   for (const ExperimentInfo& info : ChooseExperiments(*store, db, command_line.Value("experiment"))) {
     std::string note;

@@ -9,6 +9,7 @@
 
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
+#include "experiments/cli/experiment_choice.h"
 #include "experiments/cli/interrupt.h"
 #include "experiments/cli/progress_display.h"
 #include "experiments/models/export.h"
@@ -62,13 +63,7 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
     throw UsageError("--experiment goes with --arch (a candidate knows its experiment)");
   }
   const std::string& db = command_line.Positional().front();
-  if (!std::filesystem::exists(db)) throw UserError("no database " + db);
-  std::unique_ptr<ResultStore> store;
-  try {
-    store = ResultStore::Open(db);
-  } catch (const UserError& error) {
-    throw UsageError(error.what());  // not a Sculpt database, or a damaged one: bad input
-  }
+  const std::unique_ptr<ResultStore> store = OpenDatabaseToAddTo(db);
   std::optional<StoredCandidate> candidate;
   std::optional<ExperimentInfo> experiment;
   if (command_line.Has("candidate")) {
@@ -78,12 +73,8 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
     if (!candidate) throw UsageError("no candidate " + std::to_string(id) + " in " + db);
     experiment = store->FindExperiment(std::to_string(candidate->experiment_id));
     if (!experiment) throw UserError("candidate " + std::to_string(id) + " has no experiment");
-  } else if (const std::optional<std::string> wanted = command_line.Value("experiment")) {
-    experiment = store->FindExperiment(*wanted);
-    if (!experiment) throw UsageError("no experiment '" + *wanted + "' in " + db);
   } else {
-    experiment = store->NewestExperiment();
-    if (!experiment) throw UserError("no experiment in " + db);
+    experiment = ChooseExperiment(*store, db, command_line.Value("experiment"));
   }
 
   RetrainPlan plan = PlanFromStoredConfig(experiment->config, {});

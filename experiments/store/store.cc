@@ -576,7 +576,8 @@ std::unique_ptr<ResultStore> ResultStore::Open(const std::string& path) {
 std::unique_ptr<ResultStore> ResultStore::OpenReadOnly(const std::string& path) {
   std::error_code error;
   if (path != ":memory:" && !std::filesystem::is_regular_file(path, error)) {
-    throw UserError("no database at " + path + " (a Sculpt database is a file made by sculpt run)");
+    throw NotADatabase("no database at " + path +
+                       " (a Sculpt database is a file made by sculpt run)");
   }
   return std::make_unique<SqliteStore>(path, Database::Mode::kReadOnly);
 }

@@ -121,6 +121,14 @@ class InvalidSql : public UserError {
   using UserError::UserError;
 };
 
+// A path that names no Sculpt database: nothing there, or a file of another kind (text, another
+// program's SQLite database). The caller's input, not a failure (the CLI answers it as bad
+// input); a Sculpt database that is damaged or of a newer schema stays a plain UserError.
+class NotADatabase : public UserError {
+ public:
+  using UserError::UserError;
+};
+
 class ResultStore {
  public:
   virtual ~ResultStore() = default;
@@ -129,7 +137,7 @@ class ResultStore {
   // (":memory:" works). Refuses a file that is not a Sculpt database or has a newer schema.
   static std::unique_ptr<ResultStore> Open(const std::string& path);
   // Opens an existing database without ever writing to it (queries, export). A missing file is
-  // an error, never created.
+  // NotADatabase, never created.
   static std::unique_ptr<ResultStore> OpenReadOnly(const std::string& path);
 
   // ---- Experiments ----

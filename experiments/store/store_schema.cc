@@ -474,7 +474,7 @@ void CreateSchema(const sqlite::Database& db) {
 int CheckSchema(const sqlite::Database& db, std::int64_t application_id) {
   const std::string& path = db.Path();
   if (application_id != kApplicationId) {
-    throw UserError(path + " is not a Sculpt database (an SQLite database of another program)");
+    throw NotADatabase(path + " is not a Sculpt database (an SQLite database of another program)");
   }
   std::optional<std::string> version;
   try {
@@ -591,7 +591,7 @@ void Prepare(const sqlite::Database& db) {
     if (std::string_view(error.what()).find("malformed") != std::string_view::npos) {
       ThrowDamaged(db, error.what());  // e.g. a file cut short
     }
-    throw UserError(db.Path() + " is not a Sculpt database (" + error.what() + ")");
+    throw NotADatabase(db.Path() + " is not a Sculpt database (" + error.what() + ")");
   }
   if (read_only) {
     if (objects == 0 && application_id == 0) {

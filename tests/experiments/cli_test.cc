@@ -130,7 +130,7 @@ TEST_F(CliTest, UsageErrorsAndHelp) {
     EXPECT_NE(help.out.find("usage: sculpt " + std::string(command)), std::string::npos)
         << help.out;
   }
-  EXPECT_EQ(Sculpt("query " + (dir_ / "no-such.sqlite").string()).status, 1);
+  EXPECT_EQ(Sculpt("query " + (dir_ / "no-such.sqlite").string()).status, 2);  // a typo: bad input
   EXPECT_FALSE(fs::exists(dir_ / "no-such.sqlite"));
   // A database that is no file: an empty name (SQLite's throw-away database) or a device.
   const std::string config = WriteConfig("db.json", Config("db")).string();

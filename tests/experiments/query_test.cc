@@ -283,17 +283,29 @@ TEST_F(QueryTest, RejectsBadUsage) {
   EXPECT_NE(help.find("usage: sculpt query DB"), std::string::npos);
 }
 
-TEST_F(QueryTest, MissingDatabaseIsAnErrorAndNotCreated) {
+// A path that holds no Sculpt database is the user's input (a typo, the config instead of its
+// database), answered as `sculpt run` answers a storage path of another kind: exit status 2.
+TEST_F(QueryTest, MissingDatabaseOrAnotherFileIsAUsageErrorAndNothingIsCreated) {
   const fs::path missing = dir_ / "missing.sqlite";
   try {
     Run(QueryCommand, {missing.string()});
-    FAIL() << "expected a UserError";
-  } catch (const UsageError&) {
-    FAIL() << "a missing database is a runtime error";
-  } catch (const UserError& error) {
-    EXPECT_NE(std::string(error.what()).find(missing.string()), std::string::npos);
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& error) {
+    EXPECT_NE(std::string(error.what()).find("no database at " + missing.string()),
+              std::string::npos)
+        << error.what();
   }
   EXPECT_FALSE(fs::exists(missing));
+  const fs::path text = dir_ / "notes.txt";
+  std::ofstream(text) << std::string(4096, 'x');
+  try {
+    Run(QueryCommand, {text.string()});
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& error) {
+    EXPECT_NE(std::string(error.what()).find("is not a Sculpt database"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_EQ(fs::file_size(text), 4096u);
 }
 
 TEST_F(QueryTest, ExportBestWritesArchitectureJson) {

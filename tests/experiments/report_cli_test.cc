@@ -320,7 +320,7 @@ TEST_F(ReportTest, BadRequestsAreUsageErrorsAndWriteNothing) {
   EXPECT_EQ(fs::file_size(dir_ / "other.sqlite"), db_bytes);
   const fs::path missing = dir_ / "missing.sqlite";
   std::ostringstream out, err;
-  EXPECT_EQ(CallCommand(ReportCommand, "report", {missing.string(), "--text"}, Streams{out, err}), 1);
+  EXPECT_EQ(CallCommand(ReportCommand, "report", {missing.string(), "--text"}, Streams{out, err}), 2);
   EXPECT_FALSE(fs::exists(missing));
 }
 

@@ -422,6 +422,14 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
             2);
   EXPECT_EQ(Sculpt("train " + db.string() + " --candidate " + id + " -e vit").status, 2);
   EXPECT_EQ(Sculpt("train " + db.string() + " --arch \"d16|h2:f16\" -e nope").status, 2);
+  // A database path with nothing there is a typo: exit 2, and no file is made of it.
+  const fs::path no_db = dir_ / "runs/missing.sqlite";
+  EXPECT_EQ(Sculpt("train " + no_db.string() + " --arch \"d16|h2:f16\"").status, 2);
+  EXPECT_EQ(Sculpt("export " + no_db.string() + " --best --out " + (dir_ / "nowhere").string())
+                .status,
+            2);
+  EXPECT_FALSE(fs::exists(no_db));
+  EXPECT_FALSE(fs::exists(dir_ / "nowhere"));
 
   // That trained network pruned: masks of its heads and FFN halves scored with its weights on
   // the validation split of its own training, astar within a drop budget.

@@ -1,0 +1,55 @@
+#include "experiments/cli/experiment_choice.h"
+
+#include <filesystem>
+
+#include "experiments/cli/command_line.h"
+
+namespace sculpt {
+namespace {
+
+void RequireDatabaseFile(const std::string& db) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(db, error)) {
+    throw UsageError("no database at " + db + " (a Sculpt database is a file made by sculpt run)");
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<ResultStore> OpenDatabaseToRead(const std::string& db) {
+  RequireDatabaseFile(db);
+  try {
+    return ResultStore::OpenReadOnly(db);
+  } catch (const NotADatabase& error) {
+    throw UsageError(error.what());
+  }
+}
+
+std::unique_ptr<ResultStore> OpenDatabaseToAddTo(const std::string& db) {
+  RequireDatabaseFile(db);
+  try {
+    return ResultStore::Open(db);
+  } catch (const UserError& error) {
+    throw UsageError(error.what());
+  }
+}
+
+ExperimentInfo FindNamedExperiment(const ResultStore& store, const std::string& db,
+                                   const std::string& wanted) {
+  if (std::optional<ExperimentInfo> found = store.FindExperiment(wanted)) return *found;
+  std::string known;
+  for (const ExperimentInfo& e : store.Experiments()) {
+    known += (known.empty() ? "" : ", ") + std::to_string(e.id) + " (" + e.name + ")";
+  }
+  throw UsageError("no experiment '" + wanted + "' in " + db + "; it holds " +
+                   (known.empty() ? std::string("none") : known));
+}
+
+ExperimentInfo ChooseExperiment(const ResultStore& store, const std::string& db,
+                                const std::optional<std::string>& wanted) {
+  if (wanted) return FindNamedExperiment(store, db, *wanted);
+  if (std::optional<ExperimentInfo> newest = store.NewestExperiment()) return *newest;
+  throw UserError(db + " holds no experiment yet");
+}
+
+}  // namespace sculpt

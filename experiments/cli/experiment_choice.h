@@ -1,0 +1,34 @@
+#pragma once
+// Which database and which of its experiments a command line names: the DB argument and
+// --experiment ID|NAME of query, export, rank, report and train. One place decides what each
+// mistake is: a path that holds no Sculpt database and an experiment the database lacks are bad
+// input (UsageError, exit status 2, saying what the database holds); a database with no
+// experiment yet is a plain UserError (exit 1: the input is right, the results are not there).
+// Thread-safety: stateless functions, called by the thread that runs the command.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "experiments/store/store.h"
+
+namespace sculpt {
+
+// ResultStore::OpenReadOnly, with a path that names no Sculpt database as a UsageError.
+std::unique_ptr<ResultStore> OpenDatabaseToRead(const std::string& db);
+
+// ResultStore::Open (an older schema is upgraded) of a database that exists: a missing path, and
+// a file the store refuses (not a Sculpt database, damaged, newer), are UsageErrors; nothing is
+// created.
+std::unique_ptr<ResultStore> OpenDatabaseToAddTo(const std::string& db);
+
+// The experiment `wanted` names (an id or a name), or a UsageError that lists the experiments
+// `db` holds.
+ExperimentInfo FindNamedExperiment(const ResultStore& store, const std::string& db,
+                                   const std::string& wanted);
+
+// The experiment `wanted` names, or the newest when it is empty.
+ExperimentInfo ChooseExperiment(const ResultStore& store, const std::string& db,
+                                const std::optional<std::string>& wanted);
+
+}  // namespace sculpt
