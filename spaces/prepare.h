@@ -76,6 +76,11 @@ class TrainingLog {
   // default.
   virtual void RecordDropped(std::int64_t /*run*/, int /*epoch*/,
                              const std::vector<DroppedChoice>& /*dropped*/) {}
+  // Whether the log already holds a finished run of `kind` whose config's "checkpoint" is
+  // `checkpoint` (a resumed run reading what its first attempt trained records it once).
+  virtual bool HasFinishedRun(std::string_view /*kind*/, const std::string& /*checkpoint*/) {
+    return false;
+  }
 };
 
 // The engine's worker threads, lent to Prepare for independent jobs (e.g. the sub-supernets of

@@ -114,6 +114,10 @@ std::string TrainingRunTitle(const TrainingRunInfo& run) {
              std::to_string(split.value("of", 0)) + ", " + split.value("decision", std::string()) +
              "=" + split.value("value", std::string()) + id;
     }
+    if (config.is_object() && config.contains("blockwise_block")) {
+      return "block " + config.value("blockwise_block", std::string()) + " distilled" +
+             (config.value("reused", false) ? " by an earlier run, reused" : "") + id;
+    }
     return "supernet training" + id;
   }
   if (run.kind == "retrain") {

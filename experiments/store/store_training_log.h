@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "experiments/store/store.h"
 #include "spaces/prepare.h"
@@ -32,6 +33,16 @@ class StoreTrainingLog final : public TrainingLog {
   void RecordDropped(std::int64_t run, int epoch,
                      const std::vector<DroppedChoice>& dropped) override {
     store_.RecordDropped(run, epoch, dropped);
+  }
+  bool HasFinishedRun(std::string_view kind, const std::string& checkpoint) override {
+    if (!experiment_id_) return false;
+    for (const TrainingRunInfo& run : store_.TrainingRuns(*experiment_id_)) {
+      if (run.kind == kind && run.status == "finished" && run.config.is_object() &&
+          run.config.value("checkpoint", std::string()) == checkpoint) {
+        return true;
+      }
+    }
+    return false;
   }
 
  private:

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include <torch/nn/utils/clip_grad.h>
@@ -25,6 +26,41 @@
 
 namespace sculpt {
 namespace {
+
+// A block's dropped choices per epoch, as its checkpoint keeps them.
+nlohmann::json DroppedJson(const std::vector<std::vector<DroppedChoice>>& per_epoch) {
+  nlohmann::json epochs = nlohmann::json::array();
+  for (const std::vector<DroppedChoice>& dropped : per_epoch) {
+    nlohmann::json& epoch = epochs.emplace_back(nlohmann::json::array());
+    for (const DroppedChoice& d : dropped) {
+      epoch.push_back({{"block", d.block}, {"choice", d.choice}, {"bin", d.bin},
+                       {"cost", d.cost}, {"score", d.score}});
+    }
+  }
+  return epochs;
+}
+
+// Throws UserError (with `error_prefix`) when `text` is not what DroppedJson wrote.
+std::vector<std::vector<DroppedChoice>> DroppedFromJson(const std::string& text,
+                                                        const std::string& error_prefix) {
+  const nlohmann::json epochs = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  std::vector<std::vector<DroppedChoice>> per_epoch;
+  try {
+    if (!epochs.is_array()) throw std::invalid_argument("not a list");
+    for (const nlohmann::json& epoch : epochs) {
+      std::vector<DroppedChoice>& dropped = per_epoch.emplace_back();
+      for (const nlohmann::json& d : epoch) {
+        dropped.push_back({d.at("block").get<std::string>(), d.at("choice").get<std::string>(),
+                           d.at("bin").get<int>(), d.at("cost").get<double>(),
+                           d.at("score").get<double>()});
+      }
+    }
+  } catch (const std::exception& error) {
+    throw UserError(error_prefix + "its dropped choices cannot be read (" + error.what() +
+                    "; delete it to train the block again)");
+  }
+  return per_epoch;
+}
 
 // The axis a bridge maps: channels of [n, C, H, W] maps, otherwise the last.
 int FeatureAxis(const at::Tensor& x) { return x.dim() == 4 ? 1 : static_cast<int>(x.dim()) - 1; }
@@ -399,6 +435,7 @@ void BlockDistiller::SaveBlock(int block, const BlockTraining& training,
     if (shrinking_ != nullptr) {
       archive.write("alive", torch::tensor(shrinking_->Alive(block), torch::kInt64), true);
       archive.write("alive_per_epoch", torch::tensor(training.alive, torch::kInt64), true);
+      archive.write("dropped_per_epoch", c10::IValue(DroppedJson(training.dropped).dump()));
     }
     archive.save_to(partial.string());
     std::filesystem::rename(partial, path);
@@ -439,6 +476,10 @@ bool BlockDistiller::LoadBlock(int block, const std::filesystem::path& path,
                                       alive.data_ptr<std::int64_t>() + alive.numel()));
       training.alive.assign(per_epoch.data_ptr<std::int64_t>(),
                             per_epoch.data_ptr<std::int64_t>() + per_epoch.numel());
+      // Files written before it was kept have none: a reuse then records no dropped choices.
+      if (c10::IValue dropped; archive.try_read("dropped_per_epoch", dropped)) {
+        training.dropped = DroppedFromJson(dropped.toStringRef(), error_prefix);
+      }
     } else if (at::Tensor alive; archive.try_read("alive", alive, true)) {
       throw UserError(error_prefix + "it was trained with shrinking");
     }
@@ -464,44 +505,59 @@ std::vector<BlockTraining> BlockDistiller::TrainBlocks(
   auto file = [&](int b) {
     return checkpoint_dir / ("block-" + std::to_string(b) + ".pt");
   };
+  // A block's run in the log: begun before it trains (so that a stopped run shows), its epochs
+  // and dropped choices after.
+  auto begin_run = [&](int b, TrainingLog& logged, bool reused) {
+    nlohmann::json config = log_config.is_object() ? log_config : nlohmann::json::object();
+    config["blockwise_block"] = BlockName(b);
+    config["training"] = SposOptionsJson(options_);
+    config["loss"] = DistillationLossName(loss_);
+    if (!checkpoint_dir.empty()) config["checkpoint"] = file(b).string();
+    config["threads"] = at::get_num_threads();
+    if (reused) config["reused"] = true;
+    return logged.BeginRun("supernet", config);
+  };
+  auto record_epochs = [&](std::int64_t run, const BlockTraining& r, TrainingLog& logged) {
+    for (std::size_t e = 0; e < r.epoch_losses.size(); ++e) {
+      Metrics values = {{"train_loss", r.epoch_losses[e]}};
+      if (e < r.alive.size()) values["choices_alive"] = static_cast<double>(r.alive[e]);
+      logged.RecordEpoch(run, static_cast<int>(e + 1), values);
+      if (e < r.dropped.size() && !r.dropped[e].empty()) {
+        logged.RecordDropped(run, static_cast<int>(e + 1), r.dropped[e]);
+      }
+    }
+  };
+  auto last_loss = [](const BlockTraining& r) {
+    return r.epoch_losses.empty() ? 0.0 : r.epoch_losses.back();
+  };
   // Blocks trained by an earlier run are read first, on this thread.
   std::vector<int> to_train;
   for (int b = 0; b < count; ++b) {
+    const BlockTraining& r = results[static_cast<std::size_t>(b)];
     if (!checkpoint_dir.empty() && LoadBlock(b, file(b), results[static_cast<std::size_t>(b)])) {
       if (progress != nullptr) {
         progress->Note("reusing the distilled block " + BlockName(b) + " " + file(b).string());
+      }
+      if (log != nullptr && !log->HasFinishedRun("supernet", file(b).string())) {
+        // No training here: 0 seconds; the file's training time is the run's that trained it.
+        const std::int64_t run = begin_run(b, *log, /*reused=*/true);
+        record_epochs(run, r, *log);
+        log->FinishRun(run, "finished", {{"seconds", 0.0}, {"train_loss", last_loss(r)}});
       }
     } else {
       to_train.push_back(b);
     }
   }
   auto train = [&](int b, TrainingProgress* shown, TrainingLog* logged) {
-    std::int64_t run = -1;
-    if (logged != nullptr) {
-      nlohmann::json config = log_config.is_object() ? log_config : nlohmann::json::object();
-      config["blockwise_block"] = BlockName(b);
-      config["training"] = SposOptionsJson(options_);
-      config["loss"] = DistillationLossName(loss_);
-      if (!checkpoint_dir.empty()) config["checkpoint"] = file(b).string();
-      config["threads"] = at::get_num_threads();
-      run = logged->BeginRun("supernet", config);
-    }
+    const std::int64_t run = logged != nullptr ? begin_run(b, *logged, /*reused=*/false) : -1;
     BlockTraining& r = results[static_cast<std::size_t>(b)];
     r = TrainBlock(b, data, shown, stop);
     const bool finished = static_cast<std::int64_t>(r.epoch_losses.size()) == options_.epochs;
     if (finished && !checkpoint_dir.empty()) SaveBlock(b, r, file(b));
     if (logged != nullptr) {
-      for (std::size_t e = 0; e < r.epoch_losses.size(); ++e) {
-        Metrics values = {{"train_loss", r.epoch_losses[e]}};
-        if (e < r.alive.size()) values["choices_alive"] = static_cast<double>(r.alive[e]);
-        logged->RecordEpoch(run, static_cast<int>(e + 1), values);
-        if (e < r.dropped.size() && !r.dropped[e].empty()) {
-          logged->RecordDropped(run, static_cast<int>(e + 1), r.dropped[e]);
-        }
-      }
+      record_epochs(run, r, *logged);
       logged->FinishRun(run, finished ? "finished" : "interrupted",
-                        {{"seconds", r.seconds},
-                         {"train_loss", r.epoch_losses.empty() ? 0.0 : r.epoch_losses.back()}});
+                        {{"seconds", r.seconds}, {"train_loss", last_loss(r)}});
     }
   };
   const int jobs = static_cast<int>(to_train.size());

@@ -135,8 +135,12 @@ class BlockDistiller {
   // and log as SideBySideReports shows them (a run of kind "supernet" per block trained, its
   // config {"blockwise_block": name, "training": ...} plus `log_config`'s keys). With a
   // `checkpoint_dir`, a block whose file block-<b>.pt is there is read instead of trained and
-  // each finished block is written there. Leaves the student in eval mode. Throws UserError
-  // when a block's file cannot be read or holds other tensors.
+  // each finished block is written there. A block read so gets a run too, finished at once, its
+  // config marked "reused": true, with the curve and dropped choices its file kept: each
+  // experiment's own records say what its blocks went through, whichever run trained them
+  // (unless the log holds the block's run already: a resumed experiment's first attempt).
+  // Leaves the student in eval mode. Throws UserError when a block's file cannot be read or
+  // holds other tensors.
   std::vector<BlockTraining> TrainBlocks(const ImageDataset& data, SideBySide* workers,
                                          int threads_per_worker, TrainingProgress* progress,
                                          TrainingLog* log, const std::atomic<bool>* stop,

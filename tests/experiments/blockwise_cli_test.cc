@@ -98,6 +98,11 @@ class BlockwiseCliTest : public ::testing::Test {
 
 fs::path BlockwiseCliTest::dir_;
 
+// The supernet runs that trained (a rerun that reads the blocks logs them as "reused" runs).
+constexpr const char* kTrainedBlocks =
+    "SELECT count(*) FROM training_runs WHERE kind = 'supernet' AND "
+    "json_extract(config, '$.reused') IS NULL";
+
 TEST_F(BlockwiseCliTest, DistilsBlocksScoresByLookUpsAndReusesBoth) {
   const fs::path config = WriteConfig("bw.json", Config("bw", "runs/teacher-best"));
   const Result run = Sculpt("run " + config.string());
@@ -130,7 +135,13 @@ TEST_F(BlockwiseCliTest, DistilsBlocksScoresByLookUpsAndReusesBoth) {
   EXPECT_NE(again.out.find("reusing the distilled block layers3-4"), std::string::npos)
       << again.out;
   EXPECT_NE(again.out.find("reusing the block score table"), std::string::npos) << again.out;
-  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'supernet'"), "2");
+  // Nothing trained again; the second experiment records the blocks it read, with their curves.
+  EXPECT_EQ(QueryValue(db, kTrainedBlocks), "2");
+  EXPECT_EQ(QueryRows(db, "SELECT json_extract(config, '$.blockwise_block') || ' ' || status || "
+                          "' ' || (SELECT count(*) FROM training_epochs WHERE run_id = id) FROM "
+                          "training_runs WHERE experiment_id = 2 AND json_extract(config, "
+                          "'$.reused') ORDER BY 1"),
+            (std::vector<std::string>{"layers1-2 finished 2", "layers3-4 finished 2"}));
   EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM candidates a JOIN candidates b ON a.step = "
                            "b.step AND a.experiment_id = 1 AND b.experiment_id = 2 WHERE a.arch "
                            "<> b.arch OR a.objective IS NOT b.objective"),
@@ -143,7 +154,7 @@ TEST_F(BlockwiseCliTest, DistilsBlocksScoresByLookUpsAndReusesBoth) {
   ASSERT_EQ(lazy.status, 0) << lazy.out;
   EXPECT_NE(lazy.out.find("scored as candidates first need them"), std::string::npos)
       << lazy.out;
-  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'supernet'"), "2");
+  EXPECT_EQ(QueryValue(db, kTrainedBlocks), "2");
   EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM candidates a JOIN candidates b ON a.step = "
                            "b.step AND a.experiment_id = 1 AND b.experiment_id = 3 WHERE a.arch "
                            "<> b.arch OR abs(a.objective - b.objective) > 1e-12"),
@@ -240,8 +251,9 @@ TEST_F(BlockwiseCliTest, TrainsTheSpacesLargestNetworkFirstAsTheTeacherAndReuses
   EXPECT_NE(again.out.find("reusing the teacher trained in"), std::string::npos) << again.out;
   EXPECT_NE(again.out.find("reusing the distilled block layers3-4"), std::string::npos)
       << again.out;
-  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'supernet' OR "
-                           "json_extract(config, '$.blockwise_teacher')"),
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE (kind = 'supernet' OR "
+                           "json_extract(config, '$.blockwise_teacher')) AND "
+                           "json_extract(config, '$.reused') IS NULL"),
             "3");
 
   // Longer teacher training: another teacher, and blocks distilled from it.
@@ -253,7 +265,7 @@ TEST_F(BlockwiseCliTest, TrainsTheSpacesLargestNetworkFirstAsTheTeacherAndReuses
   EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE "
                            "json_extract(config, '$.blockwise_teacher')"),
             "2");
-  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'supernet'"), "4");
+  EXPECT_EQ(QueryValue(db, kTrainedBlocks), "4");
 
   // A named architecture of the space trains instead; one outside the space is refused.
   const Result bad = Sculpt(
@@ -295,6 +307,22 @@ TEST_F(BlockwiseCliTest, ShrinkingIsRecordedInTheDatabase) {
                            "repeat_of_step IS NULL AND json_extract(metrics, '$.dropped_blocks') "
                            "NOT IN (0, 1, 2)"),
             "0");
+
+  // Again, the blocks read from their files: the second experiment's records hold the same
+  // dropped choices, each block's once, as the first's.
+  const Result again = Sculpt("run " + WriteConfig("shrink.json", config).string() + " --quiet");
+  ASSERT_EQ(again.status, 0) << again.out;
+  EXPECT_NE(again.out.find("reusing the distilled block layers3-4"), std::string::npos)
+      << again.out;
+  const std::string dropped_by_experiment =
+      "SELECT r.experiment_id || ' ' || d.block || ' ' || d.epoch || ' ' || d.bin || ' ' || "
+      "d.choice || ' ' || d.cost || ' ' || d.score FROM dropped_choices d JOIN training_runs r "
+      "ON r.id = d.run_id WHERE r.experiment_id = ";
+  std::vector<std::string> first = QueryRows(db, dropped_by_experiment + "1 ORDER BY 1");
+  std::vector<std::string> second = QueryRows(db, dropped_by_experiment + "2 ORDER BY 1");
+  ASSERT_EQ(first.size(), 108u);
+  ASSERT_EQ(second.size(), first.size());
+  for (std::size_t i = 0; i < first.size(); ++i) EXPECT_EQ(second[i].substr(1), first[i].substr(1));
 
   // Shrinking options that cannot work are config errors.
   config["evaluator"]["blockwise"]["shrink"] = {{"by", "latency_lut_ms"}, {"warmup_epochs", 3}};

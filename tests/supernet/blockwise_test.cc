@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
-#include <set>
 #include <numeric>
+#include <set>
 
 #include "spaces/errors.h"
 #include "spaces/nb201.h"
@@ -359,10 +359,17 @@ TEST_F(BlockwiseTest, ShrinkingScoresSamplesPerBinAndNeedsACostMetric) {
       UserError);
 }
 
-// A TrainingLog that keeps what shrinking recorded.
+// A TrainingLog that keeps what shrinking recorded, and says that the runs of `finished`'s
+// checkpoints are already recorded (as a resumed run's first attempt's are).
 class DroppedLog final : public TrainingLog {
  public:
-  std::int64_t BeginRun(std::string_view, const nlohmann::json&) override { return runs++; }
+  std::int64_t BeginRun(std::string_view, const nlohmann::json& config) override {
+    configs.push_back(config);
+    return runs++;
+  }
+  bool HasFinishedRun(std::string_view, const std::string& checkpoint) override {
+    return finished.count(checkpoint) > 0;
+  }
   void RecordEpoch(std::int64_t, int, const Metrics& values) override {
     alive.push_back(values.at("choices_alive"));
   }
@@ -371,8 +378,10 @@ class DroppedLog final : public TrainingLog {
     dropped[epoch] += static_cast<int>(d.size());
   }
   std::int64_t runs = 0;
+  std::vector<nlohmann::json> configs;
   std::vector<double> alive;
   std::map<int, int> dropped;
+  std::set<std::string> finished;
 };
 
 TEST_F(BlockwiseTest, TrainingWithShrinkingLogsTheDropsAndItsCheckpointsKeepTheAliveChoices) {
@@ -394,19 +403,46 @@ TEST_F(BlockwiseTest, TrainingWithShrinkingLogsTheDropsAndItsCheckpointsKeepTheA
   EXPECT_EQ(log.dropped, (std::map<int, int>{{1, 72}, {2, 32}}));
   EXPECT_EQ(trained[0].alive, (std::vector<std::int64_t>{36, 20}));
 
-  // A second run reads the blocks, and their alive choices, from the checkpoints.
+  // A second run reads the blocks, their alive choices and what was dropped from the
+  // checkpoints, and logs each block it read as a reused run with the same records.
   const auto second = Distiller(Small(2));
   BlockShrinking again(*second, *space_, *family_, ValidationBatches(*second), options);
   second->ShrinkWith(&again);
+  DroppedLog second_log;
   const std::vector<BlockTraining> read =
-      second->TrainBlocks(*data_, nullptr, 1, nullptr, nullptr, nullptr, dir);
+      second->TrainBlocks(*data_, nullptr, 1, nullptr, &second_log, nullptr, dir);
   second->ShrinkWith(nullptr);
   for (int b = 0; b < 2; ++b) {
-    EXPECT_TRUE(read[static_cast<std::size_t>(b)].reused);
+    const BlockTraining& r = read[static_cast<std::size_t>(b)];
+    const BlockTraining& t = trained[static_cast<std::size_t>(b)];
+    EXPECT_TRUE(r.reused);
     EXPECT_EQ(again.Alive(b), shrinking.Alive(b));
-    EXPECT_EQ(read[static_cast<std::size_t>(b)].epoch_losses,
-              trained[static_cast<std::size_t>(b)].epoch_losses);
+    EXPECT_EQ(r.epoch_losses, t.epoch_losses);
+    ASSERT_EQ(r.dropped.size(), t.dropped.size());
+    for (std::size_t e = 0; e < t.dropped.size(); ++e) {
+      ASSERT_EQ(r.dropped[e].size(), t.dropped[e].size());
+      for (std::size_t i = 0; i < t.dropped[e].size(); ++i) {
+        EXPECT_EQ(r.dropped[e][i].choice, t.dropped[e][i].choice);
+        EXPECT_EQ(r.dropped[e][i].bin, t.dropped[e][i].bin);
+        EXPECT_EQ(r.dropped[e][i].score, t.dropped[e][i].score);
+      }
+    }
   }
+  EXPECT_EQ(second_log.runs, 2);
+  EXPECT_EQ(second_log.configs.at(0).value("reused", false), true);
+  EXPECT_EQ(second_log.alive, log.alive);
+  EXPECT_EQ(second_log.dropped, log.dropped);
+  // Where the log already holds the blocks' runs (a resumed experiment), nothing is logged.
+  const auto third = Distiller(Small(2));
+  BlockShrinking resumed(*third, *space_, *family_, ValidationBatches(*third), options);
+  third->ShrinkWith(&resumed);
+  DroppedLog third_log;
+  for (const nlohmann::json& config : second_log.configs) {
+    third_log.finished.insert(config.at("checkpoint").get<std::string>());
+  }
+  third->TrainBlocks(*data_, nullptr, 1, nullptr, &third_log, nullptr, dir);
+  third->ShrinkWith(nullptr);
+  EXPECT_EQ(third_log.runs, 0);
   // Without shrinking the same files are refused: they were trained on the alive choices.
   const auto plain = Distiller(Small(2));
   EXPECT_THROW(plain->TrainBlocks(*data_, nullptr, 1, nullptr, nullptr, nullptr, dir),
