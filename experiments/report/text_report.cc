@@ -102,8 +102,8 @@ void Front(const ExperimentReport& r, std::ostream& out) {
 
 void Training(const ExperimentReport& r, std::ostream& out) {
   for (const TrainingCurve& curve : r.training) {
-    out << "  " << TrainingRunTitle(curve.run) << ": " << curve.epochs.size() << " epochs, "
-        << curve.run.status;
+    out << "  " << TrainingRunTitle(curve.run) << ": " << curve.epochs.size()
+        << (curve.epochs.size() == 1 ? " epoch, " : " epochs, ") << curve.run.status;
     if (!curve.epochs.empty()) {
       out << "; last epoch";
       for (const auto& [name, value] : curve.epochs.back().values) {

@@ -115,7 +115,11 @@ void SideBySideReports::Begin(int run, std::int64_t first_epoch, std::int64_t st
   state.done_steps = (first_epoch - 1) * steps;
   if (bar_open_) return;
   steps_ = steps;
-  shown_->Begin(title_, 1, epochs_ * static_cast<std::int64_t>(runs_.size()), steps_);
+  // The bar counts the epochs of every run (4 blocks of 4 epochs: 1..16); the title says what
+  // one run's are, so that the count does not read as the config's epochs.
+  shown_->Begin(title_ + " (" + std::to_string(epochs_) + (epochs_ == 1 ? " epoch" : " epochs") +
+                    " each)",
+                1, epochs_ * static_cast<std::int64_t>(runs_.size()), steps_);
   bar_open_ = true;
 }
 
