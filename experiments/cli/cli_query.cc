@@ -18,6 +18,7 @@
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
 #include "experiments/cli/experiment_choice.h"
+#include "experiments/cli/zoo_exports.h"
 #include "experiments/store/metric_units.h"
 #include "experiments/store/store.h"
 #include "experiments/store/table_format.h"
@@ -625,7 +626,8 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
        {"pareto", "", "the non-dominated candidates over every objective of the experiment"},
        {"lineage", "ID", "a candidate's ancestry through its parents"},
        {"curves", "RUN", "a training run's per-epoch values"},
-       {"zoo", "", "the zoo's models, budget by budget (of every experiment, or of --experiment)"},
+       {"zoo", "", "the zoo's models, budget by budget, with their export folders (of every "
+                   "experiment, or of --experiment)"},
        {"sql", "QUERY", "run one read-only SQL statement"},
        {"timeout", "SECONDS",
         "with --sql: stop a statement still running after SECONDS "
@@ -677,6 +679,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
       experiment_id = ChooseExperiment(*store, db, command_line.Value("experiment")).id;
     }
     table = store->Sql(ZooQuery(experiment_id), 60);
+    AddZooExportColumn(table, *store, db);
     if (table.rows.empty()) {
       io.err << "no zoo in "
              << (experiment_id ? "experiment " + std::to_string(*experiment_id) + " of "

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <sstream>
 
 #include "experiments/models/export.h"
 #include "spaces/did_you_mean.h"
@@ -64,22 +63,6 @@ ZooPlan ReadZooPlan(Options& block, const SearchSpace& space) {
   }
   block.Finish();
   return plan;
-}
-
-std::string BudgetText(double budget) {
-  if (budget == std::floor(budget) && std::abs(budget) < 1e15) {
-    return std::to_string(static_cast<std::int64_t>(budget));
-  }
-  std::ostringstream text;
-  text.precision(6);
-  text << budget;
-  return text.str();
-}
-
-std::filesystem::path ZooExportDir(const std::filesystem::path& final_export,
-                                   const std::string& metric, double budget) {
-  return final_export.parent_path() /
-         (final_export.filename().string() + "-" + metric + "-" + BudgetText(budget));
 }
 
 std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, ResultStore& store,

@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "experiments/models/retrain.h"
+#include "experiments/models/zoo_export_dir.h"
 #include "experiments/store/store.h"
 #include "spaces/options.h"
 #include "spaces/search_space.h"
@@ -87,12 +88,5 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
                                std::int64_t experiment_id, TrainingProgress* progress,
                                const std::atomic<bool>* stop, const std::filesystem::path& db,
                                bool resume, const std::function<void(const ZooModel&)>& on_model);
-
-// A budget as people write it: 20000, not 20000.0 or 2e+04.
-std::string BudgetText(double budget);
-
-// The folder budget `budget`'s model is exported to, beside `final_export`.
-std::filesystem::path ZooExportDir(const std::filesystem::path& final_export,
-                                   const std::string& metric, double budget);
 
 }  // namespace sculpt

@@ -368,6 +368,24 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
   ASSERT_EQ(zoo_of_one.status, 0) << zoo_of_one.out;
   EXPECT_EQ(zoo_of_one.out, zoo.out);
   EXPECT_EQ(Sculpt("query " + db.string() + " --zoo -e nope").status, 2);
+  // Each model's folder, from where the database was named; one moved away says so.
+  for (const char* budget : {"2500", "100000"}) {
+    const std::string folder = (dir_ / ("runs/zoo-best-params-" + std::string(budget))).string();
+    EXPECT_NE(zoo.out.find("," + folder + "\n"), std::string::npos) << zoo.out;
+  }
+  const fs::path moved = dir_ / "runs/zoo-best-params-2500";
+  fs::rename(moved, dir_ / "moved");
+  const Result gone = Sculpt("query " + db.string() + " --zoo --format csv");
+  EXPECT_NE(gone.out.find("," + moved.string() + " (missing)\n"), std::string::npos) << gone.out;
+  fs::rename(dir_ / "moved", moved);
+  // The same config again exports to the same folders: the first experiment's rows say that
+  // their folders hold the second's models now, the second's rows are plain paths.
+  ASSERT_EQ(Sculpt("run " + (dir_ / "zoo.json").string() + " --quiet").status, 0);
+  const Result first = Sculpt("query " + db.string() + " --zoo -e 1 --format csv");
+  EXPECT_EQ(std::count(first.out.begin(), first.out.end(), '('), 2) << first.out;
+  EXPECT_NE(first.out.find(" (now holds run "), std::string::npos) << first.out;
+  const Result second = Sculpt("query " + db.string() + " --zoo -e 2 --format csv");
+  EXPECT_EQ(second.out.find('('), std::string::npos) << second.out;
   // Its model for the bigger budget is the search's best that fits after 1-epoch trials; it
   // may equal the smaller budget's, but never costs more than its budget (checked above).
 
