@@ -1,23 +1,10 @@
 #include "experiments/cli/experiment_choice.h"
 
-#include <filesystem>
-
 #include "experiments/cli/command_line.h"
 
 namespace sculpt {
-namespace {
-
-void RequireDatabaseFile(const std::string& db) {
-  std::error_code error;
-  if (!std::filesystem::is_regular_file(db, error)) {
-    throw UsageError("no database at " + db + " (a Sculpt database is a file made by sculpt run)");
-  }
-}
-
-}  // namespace
 
 std::unique_ptr<ResultStore> OpenDatabaseToRead(const std::string& db) {
-  RequireDatabaseFile(db);
   try {
     return ResultStore::OpenReadOnly(db);
   } catch (const NotADatabase& error) {
@@ -26,9 +13,8 @@ std::unique_ptr<ResultStore> OpenDatabaseToRead(const std::string& db) {
 }
 
 std::unique_ptr<ResultStore> OpenDatabaseToAddTo(const std::string& db) {
-  RequireDatabaseFile(db);
   try {
-    return ResultStore::Open(db);
+    return ResultStore::OpenExisting(db);
   } catch (const UserError& error) {
     throw UsageError(error.what());
   }

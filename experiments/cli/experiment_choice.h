@@ -17,9 +17,9 @@ namespace sculpt {
 // ResultStore::OpenReadOnly, with a path that names no Sculpt database as a UsageError.
 std::unique_ptr<ResultStore> OpenDatabaseToRead(const std::string& db);
 
-// ResultStore::Open (an older schema is upgraded) of a database that exists: a missing path, and
-// a file the store refuses (not a Sculpt database, damaged, newer), are UsageErrors; nothing is
-// created.
+// ResultStore::OpenExisting (an older schema is upgraded; a missing or empty file is never given
+// one), with every refusal of the file (none there, not a Sculpt database, empty, damaged,
+// newer) as a UsageError: what train adds to must be a database of results.
 std::unique_ptr<ResultStore> OpenDatabaseToAddTo(const std::string& db);
 
 // The experiment `wanted` names (an id or a name), or a UsageError that lists the experiments

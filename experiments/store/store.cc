@@ -114,8 +114,9 @@ ExperimentInfo ReadExperiment(const Statement& row) {
 
 class SqliteStore final : public ResultStore {
  public:
-  SqliteStore(const std::string& path, Database::Mode mode) : db_(path, mode) {
-    store_schema::Prepare(db_);
+  SqliteStore(const std::string& path, Database::Mode mode, bool may_create = true)
+      : db_(path, mode) {
+    store_schema::Prepare(db_, may_create);
     Statement processes(db_, "SELECT 1 FROM sqlite_schema WHERE name = 'run_processes'");
     has_processes_ = processes.Step();
   }
@@ -573,13 +574,26 @@ std::unique_ptr<ResultStore> ResultStore::Open(const std::string& path) {
   return std::make_unique<SqliteStore>(path, Database::Mode::kReadWrite);
 }
 
-std::unique_ptr<ResultStore> ResultStore::OpenReadOnly(const std::string& path) {
+namespace {
+
+void RequireDatabaseFile(const std::string& path) {
   std::error_code error;
   if (path != ":memory:" && !std::filesystem::is_regular_file(path, error)) {
     throw NotADatabase("no database at " + path +
                        " (a Sculpt database is a file made by sculpt run)");
   }
+}
+
+}  // namespace
+
+std::unique_ptr<ResultStore> ResultStore::OpenReadOnly(const std::string& path) {
+  RequireDatabaseFile(path);
   return std::make_unique<SqliteStore>(path, Database::Mode::kReadOnly);
+}
+
+std::unique_ptr<ResultStore> ResultStore::OpenExisting(const std::string& path) {
+  RequireDatabaseFile(path);
+  return std::make_unique<SqliteStore>(path, Database::Mode::kReadWrite, /*may_create=*/false);
 }
 
 }  // namespace sculpt

@@ -139,6 +139,10 @@ class ResultStore {
   // Opens an existing database without ever writing to it (queries, export). A missing file is
   // NotADatabase, never created.
   static std::unique_ptr<ResultStore> OpenReadOnly(const std::string& path);
+  // Opens for reading and writing a database that exists and holds results (`sculpt train`
+  // adds its runs): an older schema is upgraded, but a missing file (NotADatabase) or an empty
+  // one (UserError) is refused, never given a schema.
+  static std::unique_ptr<ResultStore> OpenExisting(const std::string& path);
 
   // ---- Experiments ----
   // Starts a new experiment in status "running"; returns its id.

@@ -577,7 +577,7 @@ void CreateVersion1ForTesting(const sqlite::Database& db) {
   transaction.Commit();
 }
 
-void Prepare(const sqlite::Database& db) {
+void Prepare(const sqlite::Database& db, bool may_create) {
   const bool read_only = db.OpenMode() == sqlite::Database::Mode::kReadOnly;
   // Wait for a writer in another process rather than fail at once.
   db.Exec("PRAGMA busy_timeout = 10000");
@@ -593,12 +593,14 @@ void Prepare(const sqlite::Database& db) {
     }
     throw NotADatabase(db.Path() + " is not a Sculpt database (" + error.what() + ")");
   }
-  if (read_only) {
+  if (read_only || !may_create) {
     if (objects == 0 && application_id == 0) {
       throw UserError(db.Path() + " holds no results yet: it is empty (a run that was killed "
                       "before it wrote anything leaves such a file; running it again with "
                       "--resume starts it anew)");
     }
+  }
+  if (read_only) {
     const int version = CheckSchema(db, application_id);
     if (version < kStoreSchemaVersion) {
       throw UserError(db.Path() + " was written by an older Sculpt (schema version " +

@@ -13,11 +13,12 @@ namespace sculpt::store_schema {
 // recognisable even by `file(1)`: "SCLP".
 inline constexpr int kApplicationId = 0x53434C50;
 
-// Sets the connection's pragmas, then either creates the schema (an empty read-write database)
-// or checks the existing one, upgrading an older version in place (read-write only). Throws
-// UserError for a file that is not a Sculpt database, whose schema version is newer than
-// kStoreSchemaVersion, or (read-only) older.
-void Prepare(const sqlite::Database& db);
+// Sets the connection's pragmas, then either creates the schema (an empty read-write database,
+// when `may_create`) or checks the existing one, upgrading an older version in place (read-write
+// only). Throws UserError for a file that is not a Sculpt database (NotADatabase), whose schema
+// version is newer than kStoreSchemaVersion, or (read-only) older, and for an empty one that
+// is read-only or may not be created.
+void Prepare(const sqlite::Database& db, bool may_create = true);
 
 // Whether a result column holds one of the schema's JSON documents (metrics, config, ...): by
 // the table and column it reads when SQLite can tell (Statement::ColumnTable/ColumnOrigin), else

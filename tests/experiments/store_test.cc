@@ -453,6 +453,29 @@ TEST(StoreTest, OpenReadOnlyNeverCreatesAFile) {
   EXPECT_FALSE(fs::exists(path));
 }
 
+// `sculpt train` adds to a database of results: it never makes one of a missing or empty file.
+TEST(StoreTest, OpenExistingNeverCreatesAFileOrASchema) {
+  TempDir dir;
+  const fs::path missing = dir.Path() / "missing.sqlite";
+  EXPECT_THROW(ResultStore::OpenExisting(missing.string()), NotADatabase);
+  EXPECT_FALSE(fs::exists(missing));
+  const fs::path empty = dir.Path() / "empty.sqlite";
+  { std::ofstream file(empty); }
+  try {
+    ResultStore::OpenExisting(empty.string());
+    FAIL() << "expected a UserError";
+  } catch (const NotADatabase&) {
+    FAIL() << "an empty file is a database without results, not another kind of file";
+  } catch (const UserError& error) {
+    EXPECT_NE(std::string(error.what()).find("holds no results yet"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_EQ(fs::file_size(empty), 0u);
+  const fs::path made = dir.Path() / "made.sqlite";
+  NewExperiment(*ResultStore::Open(made.string()), "e", Goal::kMaximize);
+  EXPECT_EQ(ResultStore::OpenExisting(made.string())->Experiments().size(), 1u);
+}
+
 TEST(StoreTest, RefusesFilesThatAreNotSculptDatabases) {
   TempDir dir;
   const fs::path text = dir.Path() / "notes.sqlite";
