@@ -614,7 +614,8 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
       "  --curves RUN       a training run's values per epoch (run ids: sculpt run's summary,\n"
       "                     or --sql \"SELECT id, kind, candidate_id FROM training_runs\")\n"
       "  --zoo              the models a run's \"zoo\" block made, one per budget: candidate,\n"
-      "                     cost, trial and final accuracies, training run (every experiment)\n"
+      "                     cost, trial and final accuracies, training run, export folder and\n"
+      "                     whether it still holds the model (every experiment)\n"
       "  --sql QUERY        one read-only SQL statement; see docs/SCHEMA.md, e.g.\n"
       "  sculpt query runs.sqlite --sql \"SELECT metric, avg(value) FROM candidate_metrics\n"
       "                                   WHERE experiment_id = 1 GROUP BY metric\"",
@@ -626,8 +627,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
        {"pareto", "", "the non-dominated candidates over every objective of the experiment"},
        {"lineage", "ID", "a candidate's ancestry through its parents"},
        {"curves", "RUN", "a training run's per-epoch values"},
-       {"zoo", "", "the zoo's models, budget by budget, with their export folders (of every "
-                   "experiment, or of --experiment)"},
+       {"zoo", "", "the zoo's models, budget by budget (of every experiment, or of --experiment)"},
        {"sql", "QUERY", "run one read-only SQL statement"},
        {"timeout", "SECONDS",
         "with --sql: stop a statement still running after SECONDS "
@@ -679,7 +679,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
       experiment_id = ChooseExperiment(*store, db, command_line.Value("experiment")).id;
     }
     table = store->Sql(ZooQuery(experiment_id), 60);
-    AddZooExportColumn(table, *store, db);
+    AddZooExportColumns(table, *store, db);
     if (table.rows.empty()) {
       io.err << "no zoo in "
              << (experiment_id ? "experiment " + std::to_string(*experiment_id) + " of "

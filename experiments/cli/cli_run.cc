@@ -272,10 +272,12 @@ bool RunZoo(const Experiment& e, std::int64_t experiment_id, ResultStore& store,
                              : "candidate #" + std::to_string(model.candidate->id))
                << " " << model.candidate->arch << ", " << e.zoo->metric << " "
                << model.candidate->metrics.at(e.zoo->metric) << ", test accuracy "
-               << FormatPercent(r, "test_accuracy") << " (best of " << model.trials
-               << " trials";
+               << FormatPercent(r, "test_accuracy") << " (best of "
+               << model.trials + model.reference_trials << " trials";
           if (model.reference_trials > 0) {
-            line << " and " << model.reference_trials << " of references";
+            line << ": " << model.trials << " candidate" << (model.trials == 1 ? "" : "s")
+                 << " and " << model.reference_trials << " reference"
+                 << (model.reference_trials == 1 ? "" : "s");
           }
           line << ") -> " << model.export_dir.string();
           if (model.trials < e.zoo->top) {

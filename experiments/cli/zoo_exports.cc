@@ -27,42 +27,47 @@ std::optional<double> Number(const Cell& cell) {
   return std::nullopt;
 }
 
-// `folder`, which the run wrote beside its database `storage`, seen from where `db` is.
+// `folder` as the run named it, beside its database `storage`, seen from where `db` is.
 fs::path FromHere(const fs::path& folder, const fs::path& storage, const fs::path& db) {
+  if (folder.is_absolute()) return folder;
   auto anchored = [](const fs::path& p) {
     return (p.is_absolute() ? p : "." / p).lexically_normal();
   };
   const fs::path relative = anchored(folder).lexically_relative(anchored(storage).parent_path());
   if (relative.empty()) return folder;
-  return (anchored(db).parent_path() / relative).lexically_normal();
+  // A link to the database: its folders are beside the file it names.
+  std::error_code error;
+  const fs::path real = fs::is_symlink(db, error) ? fs::canonical(db, error) : db;
+  return (anchored(error ? db : real).parent_path() / relative).lexically_normal();
 }
 
-// The folder's text in the column: the path, and what is wrong with it.
-std::string Checked(const fs::path& folder, std::int64_t run) {
+// Whether `folder` holds training run `run`'s model: "ok", "missing" or "holds training run N".
+std::string State(const fs::path& folder, std::int64_t run) {
   std::ifstream in(folder / "architecture.json");
-  if (!in) return folder.string() + " (missing)";
+  if (!in) return "missing";
   const nlohmann::json document = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   const nlohmann::json* retrain =
       document.is_object() && document.contains("retrain") ? &document["retrain"] : nullptr;
   if (retrain != nullptr && retrain->is_object() && retrain->contains("training_run") &&
       (*retrain)["training_run"].is_number_integer()) {
     const auto holds = (*retrain)["training_run"].get<std::int64_t>();
-    if (holds == run) return folder.string();
-    return folder.string() + " (now holds run " + std::to_string(holds) + ")";
+    return holds == run ? "ok" : "holds training run " + std::to_string(holds);
   }
-  return folder.string() + " (now holds another export)";
+  return "holds another export";
 }
 
 }  // namespace
 
-void AddZooExportColumn(Table& zoo, const ResultStore& store, const std::string& db) {
+void AddZooExportColumns(Table& zoo, const ResultStore& store, const std::string& db) {
   const std::size_t experiment_column = ColumnOf(zoo, "experiment");
   const std::size_t metric_column = ColumnOf(zoo, "metric");
   const std::size_t budget_column = ColumnOf(zoo, "budget");
   const std::size_t run_column = ColumnOf(zoo, "training_run");
   zoo.columns.push_back("export");
+  zoo.columns.push_back("export_state");
   for (std::vector<Cell>& row : zoo.rows) {
-    Cell shown;  // NULL where the row or its experiment's config says too little
+    Cell folder_cell;  // NULL where the row or its experiment's config says too little
+    Cell state_cell;
     const std::optional<double> experiment = Number(row[experiment_column]);
     const std::optional<double> budget = Number(row[budget_column]);
     const std::optional<double> run = Number(row[run_column]);
@@ -78,10 +83,12 @@ void AddZooExportColumn(Table& zoo, const ResultStore& store, const std::string&
         const fs::path folder =
             FromHere(ZooExportDir(final_block["export"].get<std::string>(), *metric, *budget),
                      config["storage"].get<std::string>(), db);
-        shown = Checked(folder, static_cast<std::int64_t>(*run));
+        folder_cell = folder.string();
+        state_cell = State(folder, static_cast<std::int64_t>(*run));
       }
     }
-    row.push_back(std::move(shown));
+    row.push_back(std::move(folder_cell));
+    row.push_back(std::move(state_cell));
   }
 }
 

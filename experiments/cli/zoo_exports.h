@@ -1,10 +1,12 @@
 #pragma once
-// The `export` column of `sculpt query DB --zoo`: the folder each zoo model was exported to
-// (experiments/models/zoo_export_dir.h), as a path from where the user stands (the database's
-// path as given, with the folder where the run put it beside the database), and whether the
-// folder still holds that model. A later run of the same config exports to the same folders, so
-// an older experiment's row says "(now holds run N)" instead of pointing at another network;
-// "(missing)" when the folder or its architecture.json is gone.
+// The `export` and `export_state` columns of `sculpt query DB --zoo`: the folder each zoo model
+// was exported to (experiments/models/zoo_export_dir.h), and whether it still holds that model.
+// A folder the run named by an absolute path is shown as it is; a relative one is shown from
+// where the user named the database (the run put it beside its database, so a database moved
+// with its folders still finds them). The state, for scripts as much as people: "ok"; "missing"
+// (no architecture.json there, e.g. the database was copied without its folders); or "holds
+// training run N" when the folder holds another model now (a later run of the same config
+// exports to the same folders).
 // Thread-safety: a stateless function, called by the thread that runs the command.
 
 #include <string>
@@ -14,8 +16,8 @@
 
 namespace sculpt {
 
-// Adds the column to `zoo` (ZooQuery's table, experiments/store/zoo_query.h), read from the
+// Adds the columns to `zoo` (ZooQuery's table, experiments/store/zoo_query.h), read from the
 // experiments of `store`, opened from `db`.
-void AddZooExportColumn(Table& zoo, const ResultStore& store, const std::string& db);
+void AddZooExportColumns(Table& zoo, const ResultStore& store, const std::string& db);
 
 }  // namespace sculpt

@@ -115,8 +115,11 @@ std::string TrainingRunTitle(const TrainingRunInfo& run) {
              "=" + split.value("value", std::string()) + id;
     }
     if (config.is_object() && config.contains("blockwise_block")) {
-      return "block " + config.value("blockwise_block", std::string()) + " distilled" +
-             (config.value("reused", false) ? " by an earlier run, reused" : "") + id;
+      return "block " + config.value("blockwise_block", std::string()) +
+             (config.value("reused", false)
+                  ? ", distilled by an earlier experiment and read from its file"
+                  : " distilled") +
+             id;
     }
     return "supernet training" + id;
   }

@@ -38,7 +38,8 @@ enum class CurveKind { kLoss, kAccuracy };
 std::vector<ChartSeries> CurveSeries(const TrainingCurve& curve, CurveKind kind);
 
 // "supernet training (run 1)", "sub-supernet 2/5, edge0=skip_connect (run 3)", "block layers1
-// distilled (run 2)", "block layers1 distilled by an earlier run, reused (run 9)",
+// distilled (run 2)", "block layers1, distilled by an earlier experiment and read from its file
+// (run 9)",
 // "retraining of candidate #37 (run 4)".
 std::string TrainingRunTitle(const TrainingRunInfo& run);
 

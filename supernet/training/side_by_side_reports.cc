@@ -116,10 +116,11 @@ void SideBySideReports::Begin(int run, std::int64_t first_epoch, std::int64_t st
   if (bar_open_) return;
   steps_ = steps;
   // The bar counts the epochs of every run (4 blocks of 4 epochs: 1..16); the title says what
-  // one run's are, so that the count does not read as the config's epochs.
+  // one run's are and their sum, so that the count does not read as the config's epochs.
+  const std::int64_t all = epochs_ * static_cast<std::int64_t>(runs_.size());
   shown_->Begin(title_ + " (" + std::to_string(epochs_) + (epochs_ == 1 ? " epoch" : " epochs") +
-                    " each)",
-                1, epochs_ * static_cast<std::int64_t>(runs_.size()), steps_);
+                    " each, " + std::to_string(all) + " in all)",
+                1, all, steps_);
   bar_open_ = true;
 }
 

@@ -368,24 +368,28 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
   ASSERT_EQ(zoo_of_one.status, 0) << zoo_of_one.out;
   EXPECT_EQ(zoo_of_one.out, zoo.out);
   EXPECT_EQ(Sculpt("query " + db.string() + " --zoo -e nope").status, 2);
-  // Each model's folder, from where the database was named; one moved away says so.
+  // Each model's folder, from where the database was named, and whether it holds the model.
   for (const char* budget : {"2500", "100000"}) {
     const std::string folder = (dir_ / ("runs/zoo-best-params-" + std::string(budget))).string();
-    EXPECT_NE(zoo.out.find("," + folder + "\n"), std::string::npos) << zoo.out;
+    EXPECT_NE(zoo.out.find("," + folder + ",ok\n"), std::string::npos) << zoo.out;
   }
   const fs::path moved = dir_ / "runs/zoo-best-params-2500";
   fs::rename(moved, dir_ / "moved");
   const Result gone = Sculpt("query " + db.string() + " --zoo --format csv");
-  EXPECT_NE(gone.out.find("," + moved.string() + " (missing)\n"), std::string::npos) << gone.out;
+  EXPECT_NE(gone.out.find("," + moved.string() + ",missing\n"), std::string::npos) << gone.out;
   fs::rename(dir_ / "moved", moved);
-  // The same config again exports to the same folders: the first experiment's rows say that
-  // their folders hold the second's models now, the second's rows are plain paths.
+  // The same config again exports to the same folders: the first experiment's folders hold the
+  // second's models now.
   ASSERT_EQ(Sculpt("run " + (dir_ / "zoo.json").string() + " --quiet").status, 0);
   const Result first = Sculpt("query " + db.string() + " --zoo -e 1 --format csv");
-  EXPECT_EQ(std::count(first.out.begin(), first.out.end(), '('), 2) << first.out;
-  EXPECT_NE(first.out.find(" (now holds run "), std::string::npos) << first.out;
+  EXPECT_EQ(std::count(first.out.begin(), first.out.end(), '\n'), 3) << first.out;
+  const std::string replaced = ",holds training run ";
+  EXPECT_NE(first.out.find(replaced), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find(replaced, first.out.find(replaced) + 1), std::string::npos)
+      << first.out;
   const Result second = Sculpt("query " + db.string() + " --zoo -e 2 --format csv");
-  EXPECT_EQ(second.out.find('('), std::string::npos) << second.out;
+  EXPECT_EQ(second.out.find(replaced), std::string::npos) << second.out;
+  EXPECT_NE(second.out.find(",ok\n"), std::string::npos) << second.out;
   // Its model for the bigger budget is the search's best that fits after 1-epoch trials; it
   // may equal the smaller budget's, but never costs more than its budget (checked above).
 
@@ -418,7 +422,7 @@ TEST_F(BlockwiseCliTest, TheZooTriesItsReferencesWhereTheyFitAndSaysWhereEachMod
   ASSERT_EQ(run.status, 0) << run.out;
   EXPECT_NE(run.out.find("params <= 1: no evaluated candidate or reference fits"),
             std::string::npos) << run.out;
-  EXPECT_NE(run.out.find("(best of 1 trials and 1 of references)"), std::string::npos)
+  EXPECT_NE(run.out.find("(best of 2 trials: 1 candidate and 1 reference)"), std::string::npos)
       << run.out;
   const fs::path db = dir_ / "runs/zoo-references.sqlite";
   ASSERT_EQ(QueryValue(db, "SELECT count(*) FROM candidates WHERE arch = '" + smallest + "'"),
