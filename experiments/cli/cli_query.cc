@@ -539,8 +539,8 @@ Table Curves(const ResultStore& store, const std::string& db, const std::string&
       known += (known.empty() ? "" : ", ") + std::to_string(std::get<std::int64_t>(row[0])) +
                " (" + std::get<std::string>(row[1]) + ")";
     }
-    throw UserError("no training run " + run_text + " in " + db + "; it holds " +
-                    (known.empty() ? std::string("none") : known));
+    throw UsageError("no training run " + run_text + " in " + db + "; it holds " +
+                     (known.empty() ? std::string("none") : known));
   }
   const std::vector<TrainingEpoch> epochs = store.TrainingEpochs(run_id);
   std::vector<std::string> names;

@@ -484,8 +484,8 @@ TEST_F(QueryTest, CurvesOfATrainingRun) {
   EXPECT_NE(table.find("70.00%"), std::string::npos) << table;
   try {
     Run(QueryCommand, {db_, "--curves", "99"});
-    FAIL() << "expected a UserError";
-  } catch (const UserError& error) {
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& error) {  // an id the database lacks: bad input, as a candidate's
     EXPECT_NE(std::string(error.what()).find(std::to_string(run) + " (supernet)"),
               std::string::npos)
         << error.what();
