@@ -116,9 +116,8 @@ int RankCommand(const std::vector<std::string>& args, Streams io) {
 
   const std::string& db = command_line.Positional().front();
   const std::unique_ptr<ResultStore> store = OpenDatabaseToRead(db);
-  const std::optional<ExperimentInfo> experiment =
-      ChooseExperiment(*store, db, command_line.Value("experiment"));
-  const std::vector<Objective> objectives = StoredObjectives(*experiment);
+  const ExperimentInfo experiment = ChooseExperiment(*store, db, command_line.Value("experiment"));
+  const std::vector<Objective> objectives = StoredObjectives(experiment);
   const std::string metric = command_line.Value("metric").value_or(objectives.front().metric);
   Goal score_goal = Goal::kMaximize;
   for (const Objective& objective : objectives) {
@@ -127,16 +126,16 @@ int RankCommand(const std::vector<std::string>& args, Streams io) {
       break;
     }
   }
-  if (!experiment->config.contains("space")) {
-    throw UserError("experiment " + std::to_string(experiment->id) + " has no space in its config");
+  if (!experiment.config.contains("space")) {
+    throw UserError("experiment " + std::to_string(experiment.id) + " has no space in its config");
   }
-  const std::shared_ptr<const SearchSpace> space = BuildSpace(experiment->config["space"]);
+  const std::shared_ptr<const SearchSpace> space = BuildSpace(experiment.config["space"]);
   const Truth truth = ReadTruth(*truth_path, command_line.Value("key").value_or("arch"), *column,
                                 *space);
 
   // Matched pairs, signed so that higher is better on both sides.
   const std::vector<StoredCandidate> candidates =
-      store->Top(experiment->id, std::numeric_limits<int>::max());
+      store->Top(experiment.id, std::numeric_limits<int>::max());
   std::vector<double> scores, truths;
   std::vector<std::string> archs;
   std::size_t without_metric = 0;
@@ -159,7 +158,7 @@ int RankCommand(const std::vector<std::string>& args, Streams io) {
     archs.push_back(c.arch);
   }
   const std::string experiment_text =
-      "experiment " + std::to_string(experiment->id) + " ('" + experiment->name + "')";
+      "experiment " + std::to_string(experiment.id) + " ('" + experiment.name + "')";
   if (without_metric == candidates.size() && !candidates.empty()) {
     throw UsageError("--metric: no evaluated candidate of " + experiment_text + " has metric '" +
                      metric + "'");
