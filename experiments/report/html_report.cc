@@ -197,6 +197,12 @@ void TrainingCharts(const ExperimentReport& r, std::ostream& out) {
   out << "<div class=\"charts\">\n";
   for (const TrainingCurve& curve : r.training) {
     const std::string name = TrainingRunTitle(curve.run);
+    if (curve.epochs.empty()) {
+      // A run that took an earlier training's network (a reused teacher): no curve to draw.
+      out << "<p class=\"note\">" << EscapeHtml(name) << ": " << EscapeHtml(curve.run.status)
+          << ", no epochs of its own.</p>\n";
+      continue;
+    }
     for (const CurveKind kind : {CurveKind::kLoss, CurveKind::kAccuracy}) {
       XyChart chart;
       chart.title = name + (kind == CurveKind::kLoss ? ": loss" : ": accuracy");

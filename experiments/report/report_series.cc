@@ -125,7 +125,11 @@ std::string TrainingRunTitle(const TrainingRunInfo& run) {
   }
   if (run.kind == "retrain") {
     if (run.config.is_object() && run.config.value("blockwise_teacher", false)) {
-      return "training of the block-wise teacher" + id;
+      return (run.config.value("reused", false)
+                  ? "the block-wise teacher, trained by an earlier experiment and read from its "
+                    "folder"
+                  : "training of the block-wise teacher") +
+             id;
     }
     return (run.candidate_id ? "retraining of candidate #" + std::to_string(*run.candidate_id)
                              : std::string("training of a hand-picked network")) +

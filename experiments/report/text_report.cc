@@ -102,14 +102,22 @@ void Front(const ExperimentReport& r, std::ostream& out) {
 
 void Training(const ExperimentReport& r, std::ostream& out) {
   for (const TrainingCurve& curve : r.training) {
-    out << "  " << TrainingRunTitle(curve.run) << ": " << curve.epochs.size()
-        << (curve.epochs.size() == 1 ? " epoch, " : " epochs, ") << curve.run.status;
-    if (!curve.epochs.empty()) {
-      out << "; last epoch";
-      for (const auto& [name, value] : curve.epochs.back().values) {
+    auto losses_and_accuracies = [&out](const Metrics& values) {
+      for (const auto& [name, value] : values) {
         if (name.find("loss") == std::string::npos && name.find("accuracy") == std::string::npos) continue;
         out << " " << name << " " << MetricText("", name, value);
       }
+    };
+    out << "  " << TrainingRunTitle(curve.run) << ": ";
+    if (!curve.epochs.empty()) {
+      out << curve.epochs.size() << (curve.epochs.size() == 1 ? " epoch, " : " epochs, ")
+          << curve.run.status << "; last epoch";
+      losses_and_accuracies(curve.epochs.back().values);
+    } else {
+      // A run that took an earlier training's network (a reused teacher, the zoo's same
+      // training) has its result and no epochs of its own.
+      out << curve.run.status << ", no epochs of its own;";
+      losses_and_accuracies(curve.run.result);
     }
     out << "\n";
   }

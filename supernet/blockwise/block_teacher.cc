@@ -34,6 +34,16 @@ TrainedTeacher TrainTeacher(Network& network, const ImageDataset& data, const Te
                             PrepareContext& context) {
   TrainedTeacher trained;
   trained.folder = folder;
+  nlohmann::json config = run_config;
+  config["blockwise_teacher"] = true;
+  config["arch"] = plan.arch;
+  config["training"] = SposOptionsJson(plan.training);
+  // The weights depend on it (oneDNN's summation order), so it is part of the record.
+  config["threads"] = at::get_num_threads();
+  // What the log says of the run: the folder too, which tells a later experiment's reuse of it.
+  nlohmann::json logged = config;
+  if (!folder.empty()) logged["checkpoint"] = folder.string();
+
   if (!folder.empty() && std::filesystem::exists(folder / kModel) &&
       std::filesystem::exists(folder / kResult)) {
     LoadNetwork(network, folder / kModel);
@@ -44,6 +54,15 @@ TrainedTeacher TrainTeacher(Network& network, const ImageDataset& data, const Te
     }
     trained.finished = true;
     trained.reused = true;
+    // This experiment's record of the teacher it reads (as the blocks', block_distiller.h): its
+    // result, no training here (0 seconds), no curve (the folder keeps none); once, if resumed.
+    if (context.log != nullptr && !context.log->HasFinishedRun("retrain", folder.string())) {
+      logged["reused"] = true;
+      const std::int64_t run = context.log->BeginRun("retrain", logged);
+      Metrics result = trained.result;
+      result["seconds"] = 0;
+      context.log->FinishRun(run, "finished", result);
+    }
     return trained;
   }
 
@@ -52,12 +71,6 @@ TrainedTeacher TrainTeacher(Network& network, const ImageDataset& data, const Te
     std::filesystem::create_directories(folder);
     training.checkpoint = folder / kCheckpoint;
   }
-  nlohmann::json config = run_config;
-  config["blockwise_teacher"] = true;
-  config["arch"] = plan.arch;
-  config["training"] = SposOptionsJson(plan.training);
-  // The weights depend on it (oneDNN's summation order), so it is part of the record.
-  config["threads"] = at::get_num_threads();
   const std::string title = "teacher " + plan.arch;
 
   NetworkTrainingHooks hooks;
@@ -68,9 +81,9 @@ TrainedTeacher TrainTeacher(Network& network, const ImageDataset& data, const Te
   shown.ResumesFrom("teacher", training.checkpoint.string());
   shown.BeforeFirstStep([&](const TrainingStep& step) {
     if (context.log != nullptr) {
-      nlohmann::json logged = config;
-      logged["first_epoch"] = step.epoch;
-      run = context.log->BeginRun("retrain", logged);
+      nlohmann::json begun = logged;
+      begun["first_epoch"] = step.epoch;
+      run = context.log->BeginRun("retrain", begun);
     }
   });
   hooks.on_step = [&](const TrainingStep& step) { return shown.Step(step); };

@@ -9,7 +9,8 @@
 // that shapes its weights (family, skeleton, architecture, training options, data), with the
 // checkpoint of each epoch while it trains: a later run of the same settings reuses it, and a
 // killed one resumes it where it stopped. Its training is a run of kind `retrain` in the log,
-// tagged `blockwise_teacher` in its config.
+// tagged `blockwise_teacher` in its config, with its folder as `checkpoint`; a later experiment
+// that reads it logs a run of its own, marked `reused`, with the teacher's result.
 //
 // Thread-safety: one call at a time, from Evaluator::Prepare's thread (it trains with the
 // process's intra-op threads).

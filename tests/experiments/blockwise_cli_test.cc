@@ -255,6 +255,24 @@ TEST_F(BlockwiseCliTest, TrainsTheSpacesLargestNetworkFirstAsTheTeacherAndReuses
                            "json_extract(config, '$.blockwise_teacher')) AND "
                            "json_extract(config, '$.reused') IS NULL"),
             "3");
+  // The second experiment records the teacher it read: the first's result, no training.
+  EXPECT_EQ(QueryValue(db, "SELECT r.status || ' ' || json_extract(r.result, '$.seconds') || "
+                           "' ' || (json_extract(r.result, '$.test_accuracy') = "
+                           "json_extract(t.result, '$.test_accuracy')) FROM training_runs r "
+                           "JOIN training_runs t ON "
+                           "json_extract(t.config, '$.checkpoint') = json_extract(r.config, "
+                           "'$.checkpoint') AND t.experiment_id = 1 WHERE r.experiment_id = 2 AND "
+                           "json_extract(r.config, '$.blockwise_teacher') AND "
+                           "json_extract(r.config, '$.reused')"),
+            "finished 0.0 1");
+  const Result report = Sculpt("report " + db.string() + " --text -e 2");
+  ASSERT_EQ(report.status, 0) << report.out;
+  EXPECT_NE(report.out.find("the block-wise teacher, trained by an earlier experiment and read "
+                            "from its folder (run "),
+            std::string::npos)
+      << report.out;
+  EXPECT_NE(report.out.find("finished, no epochs of its own; test_accuracy"), std::string::npos)
+      << report.out;
 
   // Longer teacher training: another teacher, and blocks distilled from it.
   const Result longer = Sculpt(
@@ -263,7 +281,8 @@ TEST_F(BlockwiseCliTest, TrainsTheSpacesLargestNetworkFirstAsTheTeacherAndReuses
       " --quiet");
   ASSERT_EQ(longer.status, 0) << longer.out;
   EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE "
-                           "json_extract(config, '$.blockwise_teacher')"),
+                           "json_extract(config, '$.blockwise_teacher') AND "
+                           "json_extract(config, '$.reused') IS NULL"),
             "2");
   EXPECT_EQ(QueryValue(db, kTrainedBlocks), "4");
 
