@@ -533,8 +533,8 @@ std::vector<BlockTraining> BlockDistiller::TrainBlocks(
   // Blocks trained by an earlier run are read first, on this thread.
   std::vector<int> to_train;
   for (int b = 0; b < count; ++b) {
-    const BlockTraining& r = results[static_cast<std::size_t>(b)];
-    if (!checkpoint_dir.empty() && LoadBlock(b, file(b), results[static_cast<std::size_t>(b)])) {
+    BlockTraining& r = results[static_cast<std::size_t>(b)];
+    if (!checkpoint_dir.empty() && LoadBlock(b, file(b), r)) {
       if (progress != nullptr) {
         progress->Note("reusing the distilled block " + BlockName(b) + " " + file(b).string());
       }
