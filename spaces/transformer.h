@@ -49,6 +49,9 @@ struct Skeleton {
   // Layers per block of a block-wise supernet (the family's blocks: supernet/transformer/
   // transformer_network.h); the last block takes what is left. Changes no network.
   int block_layers = 2;
+  // Each block's layers, in order, when the blocks are not such equal groups (SetBlockSizes);
+  // empty otherwise. Adds up to `layers` in a valid skeleton.
+  std::vector<int> block_sizes;
 
   int Patches() const { return (input_size / patch_size) * (input_size / patch_size); }
   // Sequence length: the patches, plus the class token when there is one.
@@ -94,12 +97,18 @@ double CountFlops(const Architecture& arch, const Skeleton& skeleton);
 double CountParams(const Sizes& sizes, const Skeleton& skeleton);
 double CountFlops(const Sizes& sizes, const Skeleton& skeleton);
 
+// Sets the skeleton's blocks to `sizes` layers each, in order: as block_layers where they are
+// equal groups (so that such a skeleton, and the fingerprints made of it, read the same as one
+// given block_layers), as block_sizes otherwise. FindProblems reports sizes that do not add up.
+void SetBlockSizes(Skeleton& skeleton, const std::vector<int>& sizes);
+
 // Throws UserError naming the key when networks cannot be built on `skeleton` (a patch size
 // that does not divide the image, an empty or unsorted choice list, a size below its minimum).
 void ValidateSkeleton(const Skeleton& skeleton);
 
 // Reads input_channels, input_size, patch_size, layers, embed_dims, heads, ffn_dims, head_dim,
-// classes and pooling ("mean" | "cls"); errors go to `options`.
+// classes, pooling ("mean" | "cls") and block_layers (a count, or each block's layers as a
+// list); errors go to `options`.
 Skeleton ReadSkeleton(Options& options);
 
 // Latency lookup (spaces/latency_lookup.h): the parts of a network a table times, by key:

@@ -105,6 +105,22 @@ std::vector<Problem> FindProblems(const Skeleton& s) {
   CheckList(problems, "embed_dims", s.embed_dims, 1);
   CheckList(problems, "heads", s.heads, 0);
   CheckList(problems, "ffn_dims", s.ffn_dims, 0);
+  if (!s.block_sizes.empty()) {
+    int sum = 0;
+    for (int size : s.block_sizes) {
+      if (size < 1) {
+        problems.push_back({"block_layers", "every block has at least one layer, got [" +
+                                                JoinInts(s.block_sizes) + "]"});
+        return problems;
+      }
+      sum += size;
+    }
+    if (sum != s.layers) {
+      problems.push_back({"block_layers", "the blocks' layers [" + JoinInts(s.block_sizes) +
+                                              "] add up to " + std::to_string(sum) + ", not to the " +
+                                              std::to_string(s.layers) + " layers"});
+    }
+  }
   return problems;
 }
 
@@ -584,8 +600,15 @@ Skeleton ReadSkeleton(Options& options) {
   skeleton.class_token = options.String("pooling", "mean", {"mean", "cls"}) == "cls";
   // Optional, so that configs without it keep their canonical form (and unfinished runs their
   // identity) and exports write it only when it is not the default.
-  if (const std::optional<std::int64_t> block_layers = options.OptionalInt("block_layers", 1, 1000)) {
-    skeleton.block_layers = static_cast<int>(*block_layers);
+  const nlohmann::json* block_layers = options.Raw("block_layers");
+  if (block_layers != nullptr && block_layers->is_array()) {
+    const std::vector<std::int64_t> sizes = options.Ints("block_layers", {}, 1, 1000);
+    if (sizes.empty() && block_layers->empty()) {
+      options.Error("block_layers", "lists no block: give each block's layers, or a count");
+    }
+    SetBlockSizes(skeleton, std::vector<int>(sizes.begin(), sizes.end()));
+  } else if (const std::optional<std::int64_t> layers = options.OptionalInt("block_layers", 1, 1000)) {
+    skeleton.block_layers = static_cast<int>(*layers);
   }
   const std::vector<Problem> problems = FindProblems(skeleton);
   for (const Problem& problem : problems) options.Error(problem.key, problem.message);
@@ -607,10 +630,29 @@ nlohmann::json SkeletonJson(const Skeleton& skeleton) {
                          {"pooling", skeleton.class_token ? "cls" : "mean"}};
   // Only when set: the skeletons (and the fingerprints made of them) of earlier runs stay as
   // they were.
-  if (skeleton.block_layers != Skeleton{}.block_layers) {
+  if (!skeleton.block_sizes.empty()) {
+    json["block_layers"] = skeleton.block_sizes;
+  } else if (skeleton.block_layers != Skeleton{}.block_layers) {
     json["block_layers"] = skeleton.block_layers;
   }
   return json;
+}
+
+void SetBlockSizes(Skeleton& skeleton, const std::vector<int>& sizes) {
+  // Equal groups of n with the last taking what is left (0 < last <= n) are block_layers n.
+  bool equal_groups = !sizes.empty() && sizes.front() >= 1;
+  for (std::size_t i = 0; equal_groups && i < sizes.size(); ++i) {
+    const bool last = i + 1 == sizes.size();
+    equal_groups = last ? sizes[i] >= 1 && sizes[i] <= sizes.front() : sizes[i] == sizes.front();
+  }
+  int sum = 0;
+  for (int size : sizes) sum += size;
+  if (equal_groups && sum == skeleton.layers) {
+    skeleton.block_layers = sizes.front();
+    skeleton.block_sizes.clear();
+  } else {
+    skeleton.block_sizes = sizes;
+  }
 }
 
 std::unique_ptr<SearchSpace> MakeSpace(const Skeleton& skeleton) {

@@ -28,6 +28,15 @@ std::string ShapeText(const at::Tensor& tensor) {
 
 }  // namespace
 
+std::unique_ptr<ModelFamily> ModelFamily::WithBlocks(const std::vector<int>& sizes) const {
+  const std::vector<std::string> names = BlockNames();
+  if (sizes == std::vector<int>(names.size(), 1)) return nullptr;
+  std::string listed;
+  for (const std::string& name : names) listed += (listed.empty() ? "" : ", ") + name;
+  throw UserError("the blocks of " + Name() + " networks are fixed: " + listed + " (give " +
+                  std::to_string(names.size()) + " blocks of size 1, or leave the blocks out)");
+}
+
 std::string ModelFamily::DescribeLatencyTable(const nlohmann::json& table) const {
   const LatencyLookup lookup = LatencyLookupFromJson(table, Name());
   std::ostringstream out;

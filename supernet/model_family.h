@@ -145,6 +145,12 @@ class ModelFamily {
   // in `arch`'s network: channels of nb201's [n, C, H, W] maps (axis 1), the embedding dimension
   // of a transformer's [n, tokens, d] tokens (the last axis).
   virtual std::int64_t BlockInputFeatures(int block, const Architecture& arch) const = 0;
+  // This family with other blocks: `sizes` gives each block's size in order, in the family's
+  // units (a transformer's layers), adding up to the whole network. Changes no network, only
+  // where blocks end (a block-wise supernet's "blocks"). Null where the blocks stay as they are.
+  // Throws UserError for sizes that do not fit, and for other blocks where they are fixed (the
+  // default: nb201's stages, each of size 1).
+  virtual std::unique_ptr<ModelFamily> WithBlocks(const std::vector<int>& sizes) const;
   // Cuts `network`, one of this family's networks (a block-wise teacher), into the blocks of
   // `student`'s skeleton where the two differ only in where blocks end (a transformer's
   // block_layers): adjusts `network` in place without changing a weight and returns the family

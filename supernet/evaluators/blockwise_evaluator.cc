@@ -350,7 +350,7 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
                                                   std::shared_ptr<const ModelFamily> family,
                                                   const ExportedModelReader& read_model) {
   Options training_block = options.Child("training");
-  const SposOptions training = ReadSposOptions(training_block, context.seed);
+  SposOptions training = ReadSposOptions(training_block, context.seed);
   training_block.Finish();
   Options block = options.Child("blockwise");
   // The teacher: an export folder, or {"arch", "epochs"} for one this run trains first.
@@ -382,6 +382,26 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
       "loss", DistillationLossName(DistillationLoss::kNormalisedSquaredError),
       {DistillationLossName(DistillationLoss::kNormalisedSquaredError),
        DistillationLossName(DistillationLoss::kMeanSquaredError)});
+  // Epochs per block: the training block's unless given here (the teacher's default stays the
+  // training block's, read above).
+  training.epochs = block.Int("epochs", training.epochs, 1, 100000);
+  block.Describe("epochs", "epochs each block trains (default: training.epochs)");
+  // Where blocks end: the family's blocks unless given here.
+  if (block.Has("blocks")) {
+    const std::vector<std::int64_t> sizes = block.Ints("blocks", {}, 1, 100000);
+    block.Describe("blocks", "each block's size in order, in the family's units: a transformer's "
+                             "layers, adding up to its layers (e.g. [1, 1, 1, 1] or [1, 3]); "
+                             "default: the family's blocks (a transformer's groups of the "
+                             "space's block_layers, 2; nb201's 3 stages, which are fixed)");
+    try {
+      if (std::unique_ptr<ModelFamily> regrouped =
+              family->WithBlocks(std::vector<int>(sizes.begin(), sizes.end()))) {
+        family = std::move(regrouped);
+      }
+    } catch (const UserError& e) {
+      block.Error("blocks", e.what());
+    }
+  }
   const bool side_by_side = block.Bool("side_by_side", true);
   const bool on_demand = block.String("scoring", "table", {"table", "on_demand"}) == "on_demand";
   std::optional<ShrinkOptions> shrink;

@@ -170,12 +170,24 @@ class TransformerFamily final : public ModelFamily {
   std::unique_ptr<ModelFamily> RecutBlocks(Network& network,
                                            const ModelFamily& student) const override {
     const auto* other = dynamic_cast<const TransformerFamily*>(&student);
-    if (other == nullptr || other->skeleton_.block_layers == skeleton_.block_layers) return nullptr;
+    // A teacher of another depth keeps its blocks; the distiller then says they do not fit.
+    if (other == nullptr || other->skeleton_.layers != skeleton_.layers ||
+        TransformerBlocks(other->skeleton_) == TransformerBlocks(skeleton_)) {
+      return nullptr;
+    }
     // Where blocks end changes no weight and no forward pass: only the network's skeleton.
     TransformerNetwork ours = AsTransformer(network);
     transformer::Skeleton skeleton = ours->options.skeleton();
     skeleton.block_layers = other->skeleton_.block_layers;
+    skeleton.block_sizes = other->skeleton_.block_sizes;
     ours->options.skeleton(skeleton);
+    return std::make_unique<TransformerFamily>(skeleton);
+  }
+  std::unique_ptr<ModelFamily> WithBlocks(const std::vector<int>& sizes) const override {
+    if (sizes.empty()) throw UserError("lists no block: give each block's layers");
+    transformer::Skeleton skeleton = skeleton_;
+    transformer::SetBlockSizes(skeleton, sizes);
+    transformer::ValidateSkeleton(skeleton);  // sizes that do not add up to the layers
     return std::make_unique<TransformerFamily>(skeleton);
   }
   bool ExportsOnnx() const override { return true; }

@@ -11,6 +11,14 @@ namespace sculpt {
 
 std::vector<TransformerBlock> TransformerBlocks(const transformer::Skeleton& skeleton) {
   std::vector<TransformerBlock> blocks;
+  if (!skeleton.block_sizes.empty()) {
+    int first = 0;
+    for (int size : skeleton.block_sizes) {
+      blocks.push_back({first, first + size});
+      first += size;
+    }
+    return blocks;  // a valid skeleton's sizes add up to its layers
+  }
   const int size = std::max(1, skeleton.block_layers);
   for (int first = 0; first < skeleton.layers; first += size) {
     blocks.push_back({first, std::min(first + size, skeleton.layers)});

@@ -10,7 +10,8 @@
 //
 // The network's blocks (for block-wise runs, see ModelFamily::BlockNames): the L layers of the
 // skeleton in consecutive groups of block_layers (2 by default), ceil(L / block_layers) blocks
-// named "layers1-2", "layers3-4", ... (a block of one layer "layers5"). Block 0 also runs the
+// named "layers1-2", "layers3-4", ... (a block of one layer "layers5"), or groups of the
+// skeleton's block_sizes where it has them. Block 0 also runs the
 // embedding, the last block the head; what passes between blocks is the token tensor
 // [n, tokens, d].
 // Head drop (set_head_drop, for training): in training mode each layer's heads are dropped per
@@ -39,6 +40,7 @@ namespace sculpt {
 struct TransformerBlock {
   int first = 0;
   int end = 0;
+  bool operator==(const TransformerBlock&) const = default;
 };
 // The blocks of networks on `skeleton` (see the file comment); at least one.
 std::vector<TransformerBlock> TransformerBlocks(const transformer::Skeleton& skeleton);

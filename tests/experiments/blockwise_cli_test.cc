@@ -181,6 +181,40 @@ TEST_F(BlockwiseCliTest, BlocksOfOneLayerCutTheExportedTeacherTheSameWay) {
   EXPECT_NE(zero.out.find("block_layers"), std::string::npos) << zero.out;
 }
 
+TEST_F(BlockwiseCliTest, TheBlockwiseBlockSetsWhereBlocksEndAndHowLongEachTrains) {
+  // Blocks of 1 and 3 layers, each trained for 1 epoch (the training block says 2): the
+  // exported teacher, made with the family's blocks of 2, is cut the same way.
+  nlohmann::json config = Config("uneven", "runs/teacher-best");
+  config["evaluator"]["blockwise"]["blocks"] = {1, 3};
+  config["evaluator"]["blockwise"]["epochs"] = 1;
+  const Result run = Sculpt("run " + WriteConfig("uneven.json", config).string() + " --quiet");
+  ASSERT_EQ(run.status, 0) << run.out;
+  const fs::path db = dir_ / "runs/uneven.sqlite";
+  EXPECT_EQ(QueryRows(db, "SELECT json_extract(r.config, '$.blockwise_block') || ' ' || "
+                          "count(e.epoch) FROM training_runs r LEFT JOIN training_epochs e ON "
+                          "e.run_id = r.id WHERE r.kind = 'supernet' GROUP BY r.id ORDER BY 1"),
+            (std::vector<std::string>{"layers1 1", "layers2-4 1"}));
+  // A block's score is looked up by its own layers' choices: 2 widths x 6 choices for the
+  // first, 2 x 6^3 for the second.
+  EXPECT_NE(run.out.find("2 blocks distilled"), std::string::npos) << run.out;
+
+  // Blocks that do not add up to the layers, and blocks nb201 does not have: config errors.
+  config["evaluator"]["blockwise"]["blocks"] = {1, 2};
+  const Result short_blocks = Sculpt("run " + WriteConfig("short.json", config).string());
+  EXPECT_EQ(short_blocks.status, 2) << short_blocks.out;
+  EXPECT_NE(short_blocks.out.find("blockwise.blocks"), std::string::npos) << short_blocks.out;
+  EXPECT_NE(short_blocks.out.find("add up to 3, not to the 4 layers"), std::string::npos)
+      << short_blocks.out;
+  nlohmann::json nb201 = testing::TinyMainJobConfig("nb201-blocks");
+  nb201["evaluator"]["kind"] = "blockwise";
+  nb201["evaluator"]["blockwise"] = {{"teacher", "runs/teacher-best"}, {"blocks", {1, 2}}};
+  const Result fixed = Sculpt("run " + WriteConfig("fixed.json", nb201).string());
+  EXPECT_EQ(fixed.status, 2) << fixed.out;
+  EXPECT_NE(fixed.out.find("blocks of nb201 networks are fixed: stage1, stage2, stage3"),
+            std::string::npos)
+      << fixed.out;
+}
+
 TEST_F(BlockwiseCliTest, TeachersThatCannotBeReadOrDoNotFitAreConfigErrors) {
   // No such folder.
   const Result missing =

@@ -44,7 +44,7 @@ class ConfigFuzzer {
         {"space",
          {{"type", "transformer"}, {"input_channels", 1}, {"input_size", 8}, {"classes", 4},
           {"patch_size", 4}, {"layers", 2}, {"embed_dims", {8, 16}}, {"heads", {0, 1, 2}},
-          {"head_dim", 4}, {"ffn_dims", {0, 8}}}},
+          {"head_dim", 4}, {"ffn_dims", {0, 8}}, {"block_layers", {1, 1}}}},
         {"evaluator", {{"type", "cost"}}},
         {"objectives", {{{"metric", "params"}, {"goal", "minimize"}},
                         {{"metric", "flops"}, {"goal", "minimize"}}}},

@@ -675,6 +675,41 @@ TEST(TransformerSkeletonTest, ReadsEveryKeyWithDefaults) {
   EXPECT_TRUE(read.class_token);
 }
 
+// block_layers: a count (equal groups) or each block's layers; a list of equal groups reads as
+// the count, so that the skeleton (and what is fingerprinted from it) is the same.
+TEST(TransformerSkeletonTest, BlockLayersIsACountOrEachBlocksLayers) {
+  auto read = [](const char* text, ConfigErrors& errors) {
+    const nlohmann::json block = nlohmann::json::parse(text);
+    Options options(block, "space", errors, nullptr);
+    Skeleton skeleton = ReadSkeleton(options);
+    options.Finish();
+    return skeleton;
+  };
+  ConfigErrors fine;
+  const Skeleton uneven = read(R"({"layers": 4, "block_layers": [1, 3]})", fine);
+  EXPECT_EQ(uneven.block_sizes, (std::vector<int>{1, 3}));
+  EXPECT_EQ(SkeletonJson(uneven).at("block_layers"), nlohmann::json({1, 3}));
+  const Skeleton equal = read(R"({"layers": 5, "block_layers": [2, 2, 1]})", fine);
+  EXPECT_TRUE(equal.block_sizes.empty());
+  EXPECT_FALSE(SkeletonJson(equal).contains("block_layers"));  // groups of 2: the default
+  EXPECT_EQ(SkeletonJson(read(R"({"layers": 4, "block_layers": [1, 1, 1, 1]})", fine)),
+            SkeletonJson(read(R"({"layers": 4, "block_layers": 1})", fine)));
+  EXPECT_TRUE(fine.Empty()) << ::testing::PrintToString(fine.Messages());
+
+  ConfigErrors errors;
+  read(R"({"layers": 4, "block_layers": [1, 2]})", errors);
+  read(R"({"layers": 4, "block_layers": [0, 4]})", errors);
+  read(R"({"layers": 4, "block_layers": []})", errors);
+  ASSERT_EQ(errors.Messages().size(), 3u) << ::testing::PrintToString(errors.Messages());
+  EXPECT_EQ(errors.Messages()[2], "space.block_layers: lists no block: give each block's layers, "
+                                  "or a count");
+  EXPECT_EQ(errors.Messages()[0],
+            "space.block_layers: the blocks' layers [1, 2] add up to 3, not to the 4 layers");
+  EXPECT_EQ(errors.Messages()[1].rfind("space.block_layers[0]: expected an integer in [1, 1000]", 0),
+            0u)
+      << errors.Messages()[1];
+}
+
 TEST(TransformerSkeletonTest, OptionErrorsNameTheirPath) {
   const nlohmann::json block = nlohmann::json::parse(R"({
       "patch_size": 5, "layers": 0, "embed_dims": [96, 64], "heads": [0, -1],

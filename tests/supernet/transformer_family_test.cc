@@ -509,6 +509,56 @@ TEST_F(TransformerFamilyTest, RecutBlocksCutsATeacherIntoTheStudentsBlocks) {
   EXPECT_EQ(teacher_family->RecutBlocks(*network, *nb201), nullptr);
 }
 
+// A block-wise supernet's "blocks": blocks of any sizes that add up to the layers, chaining to
+// the whole network's output; equal groups read as block_layers; nb201's stages stay fixed.
+TEST_F(TransformerFamilyTest, WithBlocksMovesWhereBlocksEnd) {
+  transformer::Skeleton s = Tiny();
+  s.layers = 5;
+  const auto family = Family(s);
+  const std::unique_ptr<ModelFamily> uneven = family->WithBlocks({1, 3, 1});
+  ASSERT_NE(uneven, nullptr);
+  EXPECT_EQ(uneven->BlockNames(), (std::vector<std::string>{"layers1", "layers2-4", "layers5"}));
+  EXPECT_EQ(uneven->Skeleton().at("block_layers"), nlohmann::json({1, 3, 1}));
+  EXPECT_EQ(uneven->BlockDecisions(1), (std::vector<int>{0, 3, 4, 5, 6, 7, 8}));
+  // Equal groups are the skeleton's block_layers: the default's skeleton, a count's.
+  EXPECT_EQ(family->WithBlocks({2, 2, 1})->Skeleton(), family->Skeleton());
+  EXPECT_EQ(family->WithBlocks({3, 2})->Skeleton().at("block_layers"), 3);
+  EXPECT_THROW(family->WithBlocks({1, 3}), UserError);     // 4 layers of 5
+  EXPECT_THROW(family->WithBlocks({1, 0, 4}), UserError);  // an empty block
+  EXPECT_THROW(family->WithBlocks({}), UserError);         // no block
+
+  std::shared_ptr<Supernet> supernet = uneven->BuildSupernet(2);
+  Perturb(supernet->Module());
+  supernet->Module().eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x = torch::randn({3, 2, 8, 8});
+  for (const Architecture& arch : SomePaths(s, 4)) {
+    if (arch.choices.size() != 11) continue;  // the hand-picked ones of 3 layers
+    std::shared_ptr<Network> network = uneven->Extract(*supernet, arch);
+    torch::Tensor via_supernet = x;
+    torch::Tensor via_network = x;
+    for (int b = 0; b < 3; ++b) {
+      via_supernet = supernet->ForwardBlock(b, via_supernet, arch);
+      via_network = network->ForwardBlock(b, via_network);
+    }
+    EXPECT_TRUE(torch::allclose(via_supernet, supernet->Forward(x, arch), 0, 1e-6));
+    EXPECT_TRUE(torch::allclose(via_network, network->Forward(x), 0, 1e-6));
+    // A teacher with the family's blocks of 2 is cut into these.
+    std::shared_ptr<Network> teacher = family->BuildNetwork(arch, 5);
+    teacher->Module().eval();
+    const std::unique_ptr<ModelFamily> recut = family->RecutBlocks(*teacher, *uneven);
+    ASSERT_NE(recut, nullptr);
+    EXPECT_EQ(recut->BlockNames(), uneven->BlockNames());
+    torch::Tensor chained = x;
+    for (int b = 0; b < 3; ++b) chained = teacher->ForwardBlock(b, chained);
+    EXPECT_TRUE(torch::allclose(chained, teacher->Forward(x), 0, 1e-6));
+  }
+
+  const auto nb201 = MakeNb201Family(testing::TinySkeleton());
+  EXPECT_EQ(nb201->WithBlocks({1, 1, 1}), nullptr);  // its own stages
+  EXPECT_THROW(nb201->WithBlocks({1, 2}), UserError);
+}
+
 TEST_F(TransformerFamilyTest, DataMismatchNamesTheKeysToSet) {
   const auto family = Family(Tiny());  // 2 x 8 x 8, 3 classes
   EXPECT_EQ(family->DataMismatch({2, 8, 8, 3}), "");
