@@ -1,8 +1,10 @@
 #pragma once
 // Which database and which of its experiments a command line names: the DB argument and
 // --experiment ID|NAME of query, export, rank, report and train. One place decides what each
-// mistake is: a path that holds no Sculpt database and an experiment the database lacks are bad
-// input (UsageError, exit status 2, saying what the database holds); a database with no
+// mistake is: a path that holds no Sculpt database, or one that cannot be opened (a newer
+// schema; damage, which only opening to write checks for), and an experiment the database lacks
+// are bad input (UsageError, exit status 2, saying what
+// the database holds); a database with no
 // experiment yet is a plain UserError (exit 1: the input is right, the results are not there).
 // Thread-safety: stateless functions, called by the thread that runs the command.
 
@@ -14,7 +16,9 @@
 
 namespace sculpt {
 
-// ResultStore::OpenReadOnly, with a path that names no Sculpt database as a UsageError.
+// ResultStore::OpenReadOnly, with every refusal of the file (none there, not a Sculpt database,
+// a newer or, read-only, an older schema) as a UsageError. Damage found later, while reading,
+// stays a plain UserError: the file cannot be read.
 std::unique_ptr<ResultStore> OpenDatabaseToRead(const std::string& db);
 
 // ResultStore::OpenExisting (an older schema is upgraded; a missing or empty file is never given

@@ -122,8 +122,9 @@ class InvalidSql : public UserError {
 };
 
 // A path that names no Sculpt database: nothing there, or a file of another kind (text, another
-// program's SQLite database). The caller's input, not a failure (the CLI answers it as bad
-// input); a Sculpt database that is damaged or of a newer schema stays a plain UserError.
+// program's SQLite database); a Sculpt database that is damaged or of a newer schema is a plain
+// UserError. The CLI answers both, when opening, as bad input (experiments/cli/
+// experiment_choice.h); the type is for a caller that needs to tell them apart.
 class NotADatabase : public UserError {
  public:
   using UserError::UserError;

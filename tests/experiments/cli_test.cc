@@ -12,6 +12,8 @@
 
 #include "experiments/cli/progress_display.h"
 #include "experiments/cli/training_display.h"
+#include "experiments/store/sqlite_statement.h"
+#include "experiments/store/store.h"
 #include "tests/experiments/run_sculpt.h"
 #include "tests/experiments/test_table.h"
 
@@ -245,6 +247,30 @@ TEST_F(CliTest, ADamagedDatabaseIsRefusedAndLeftAsItWas) {
     std::ifstream in(db, std::ios::binary);
     EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), *damaged);
   }
+}
+
+// A database of a newer schema is bad input to every command, which changes nothing in it.
+TEST_F(CliTest, ADatabaseOfANewerSculptIsBadInputToEveryCommand) {
+  const fs::path config = WriteConfig("future.json", Config("future"));
+  ASSERT_EQ(Sculpt("run " + config.string() + " --quiet").status, 0);
+  const fs::path db = dir_ / "runs/future.sqlite";
+  {
+    sqlite::Database file(db.string(), sqlite::Database::Mode::kReadWrite);
+    file.Exec("UPDATE meta SET value = '" + std::to_string(kStoreSchemaVersion + 1) +
+              "' WHERE key = 'schema_version'");
+  }
+  const auto size = fs::file_size(db);
+  for (const std::string& command :
+       {"run " + config.string() + " --quiet", "query " + db.string(),
+        "report " + db.string() + " --text", "export " + db.string() + " --best --out " +
+        (dir_ / "future-export").string(), "train " + db.string() + " --candidate 1"}) {
+    const Result result = Sculpt(command);
+    EXPECT_EQ(result.status, 2) << command << "\n" << result.out;
+    EXPECT_NE(result.out.find("written by a newer Sculpt"), std::string::npos)
+        << command << "\n" << result.out;
+  }
+  EXPECT_EQ(fs::file_size(db), size);
+  EXPECT_FALSE(fs::exists(dir_ / "future-export"));
 }
 
 TEST_F(CliTest, CtrlCFinishesTheBatchWritesItAndStops) {
