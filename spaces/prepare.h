@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,13 @@ class TrainingLog {
   // `checkpoint` (a resumed run reading what its first attempt trained records it once).
   virtual bool HasFinishedRun(std::string_view /*kind*/, const std::string& /*checkpoint*/) {
     return false;
+  }
+  // The finished run of `kind`, of any experiment the log's database holds, that trained what
+  // `checkpoint` keeps (not one that read it: config "reused"), so that a run reading the file
+  // can name it; nullopt when there is none (a file from elsewhere, or a log that keeps none).
+  virtual std::optional<std::int64_t> RunThatTrained(std::string_view /*kind*/,
+                                                     const std::string& /*checkpoint*/) {
+    return std::nullopt;
   }
 };
 

@@ -14,6 +14,13 @@ bool EndsWith(const std::string& text, const std::string& suffix) {
 // The colour of the best-so-far and front lines: the palette's last, apart from the strategies.
 constexpr int kLineColor = 7;
 
+// Who trained what a reused run read: the run the database names, or "an earlier experiment".
+std::string EarlierRun(const nlohmann::json& config) {
+  const nlohmann::json* by = config.contains("trained_by_run") ? &config["trained_by_run"] : nullptr;
+  return by != nullptr && by->is_number_integer() ? "run " + std::to_string(by->get<std::int64_t>())
+                                                  : std::string("an earlier experiment");
+}
+
 }  // namespace
 
 std::vector<ChartSeries> TrajectorySeries(const ExperimentReport& report) {
@@ -117,7 +124,7 @@ std::string TrainingRunTitle(const TrainingRunInfo& run) {
     if (config.is_object() && config.contains("blockwise_block")) {
       return "block " + config.value("blockwise_block", std::string()) +
              (config.value("reused", false)
-                  ? ", distilled by an earlier experiment and read from its file"
+                  ? ", distilled by " + EarlierRun(config) + " and read from its file"
                   : " distilled") +
              id;
     }
@@ -126,8 +133,8 @@ std::string TrainingRunTitle(const TrainingRunInfo& run) {
   if (run.kind == "retrain") {
     if (run.config.is_object() && run.config.value("blockwise_teacher", false)) {
       return (run.config.value("reused", false)
-                  ? "the block-wise teacher, trained by an earlier experiment and read from its "
-                    "folder"
+                  ? "the block-wise teacher, trained by " + EarlierRun(run.config) +
+                        " and read from its folder"
                   : "training of the block-wise teacher") +
              id;
     }

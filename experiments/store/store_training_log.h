@@ -44,6 +44,19 @@ class StoreTrainingLog final : public TrainingLog {
     }
     return false;
   }
+  std::optional<std::int64_t> RunThatTrained(std::string_view kind,
+                                             const std::string& checkpoint) override {
+    for (const ExperimentInfo& experiment : store_.Experiments()) {
+      for (const TrainingRunInfo& run : store_.TrainingRuns(experiment.id)) {
+        if (run.kind == kind && run.status == "finished" && run.config.is_object() &&
+            !run.config.value("reused", false) &&
+            run.config.value("checkpoint", std::string()) == checkpoint) {
+          return run.id;
+        }
+      }
+    }
+    return std::nullopt;
+  }
 
  private:
   ResultStore& store_;

@@ -514,7 +514,12 @@ std::vector<BlockTraining> BlockDistiller::TrainBlocks(
     config["loss"] = DistillationLossName(loss_);
     if (!checkpoint_dir.empty()) config["checkpoint"] = file(b).string();
     config["threads"] = at::get_num_threads();
-    if (reused) config["reused"] = true;
+    if (reused) {
+      config["reused"] = true;
+      if (const std::optional<std::int64_t> by = logged.RunThatTrained("supernet", file(b).string())) {
+        config["trained_by_run"] = *by;
+      }
+    }
     return logged.BeginRun("supernet", config);
   };
   auto record_epochs = [&](std::int64_t run, const BlockTraining& r, TrainingLog& logged) {

@@ -58,6 +58,10 @@ TrainedTeacher TrainTeacher(Network& network, const ImageDataset& data, const Te
     // result, no training here (0 seconds), no curve (the folder keeps none); once, if resumed.
     if (context.log != nullptr && !context.log->HasFinishedRun("retrain", folder.string())) {
       logged["reused"] = true;
+      if (const std::optional<std::int64_t> by =
+              context.log->RunThatTrained("retrain", folder.string())) {
+        logged["trained_by_run"] = *by;
+      }
       const std::int64_t run = context.log->BeginRun("retrain", logged);
       Metrics result = trained.result;
       result["seconds"] = 0;

@@ -142,6 +142,14 @@ TEST_F(BlockwiseCliTest, DistilsBlocksScoresByLookUpsAndReusesBoth) {
                           "training_runs WHERE experiment_id = 2 AND json_extract(config, "
                           "'$.reused') ORDER BY 1"),
             (std::vector<std::string>{"layers1-2 finished 2", "layers3-4 finished 2"}));
+  // Each names the first experiment's run that trained its file.
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs r JOIN training_runs t ON t.id = "
+                           "json_extract(r.config, '$.trained_by_run') WHERE r.experiment_id = 2 "
+                           "AND json_extract(r.config, '$.reused') AND t.experiment_id = 1 AND "
+                           "json_extract(t.config, '$.reused') IS NULL AND "
+                           "json_extract(t.config, '$.checkpoint') = "
+                           "json_extract(r.config, '$.checkpoint')"),
+            "2");
   EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM candidates a JOIN candidates b ON a.step = "
                            "b.step AND a.experiment_id = 1 AND b.experiment_id = 2 WHERE a.arch "
                            "<> b.arch OR a.objective IS NOT b.objective"),
@@ -297,12 +305,16 @@ TEST_F(BlockwiseCliTest, TrainsTheSpacesLargestNetworkFirstAsTheTeacherAndReuses
                            "json_extract(t.config, '$.checkpoint') = json_extract(r.config, "
                            "'$.checkpoint') AND t.experiment_id = 1 WHERE r.experiment_id = 2 AND "
                            "json_extract(r.config, '$.blockwise_teacher') AND "
-                           "json_extract(r.config, '$.reused')"),
+                           "json_extract(r.config, '$.reused') AND "
+                           "json_extract(r.config, '$.trained_by_run') = t.id"),
             "finished 0.0 1");
+  const std::string teacher_run =
+      QueryValue(db, "SELECT id FROM training_runs WHERE experiment_id = 1 AND "
+                     "json_extract(config, '$.blockwise_teacher')");
   const Result report = Sculpt("report " + db.string() + " --text -e 2");
   ASSERT_EQ(report.status, 0) << report.out;
-  EXPECT_NE(report.out.find("the block-wise teacher, trained by an earlier experiment and read "
-                            "from its folder (run "),
+  EXPECT_NE(report.out.find("the block-wise teacher, trained by run " + teacher_run +
+                            " and read from its folder (run "),
             std::string::npos)
       << report.out;
   EXPECT_NE(report.out.find("finished, no epochs of its own; test_accuracy"), std::string::npos)
