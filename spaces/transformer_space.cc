@@ -117,8 +117,9 @@ std::vector<Problem> FindProblems(const Skeleton& s) {
     }
     if (sum != s.layers) {
       problems.push_back({"block_layers", "the blocks' layers [" + JoinInts(s.block_sizes) +
-                                              "] add up to " + std::to_string(sum) + ", not to the " +
-                                              std::to_string(s.layers) + " layers"});
+                                              "] add up to " + std::to_string(sum) +
+                                              ", not to the " + std::to_string(s.layers) +
+                                              " layers"});
     }
   }
   return problems;
@@ -607,8 +608,9 @@ Skeleton ReadSkeleton(Options& options) {
       options.Error("block_layers", "lists no block: give each block's layers, or a count");
     }
     SetBlockSizes(skeleton, std::vector<int>(sizes.begin(), sizes.end()));
-  } else if (const std::optional<std::int64_t> layers = options.OptionalInt("block_layers", 1, 1000)) {
-    skeleton.block_layers = static_cast<int>(*layers);
+  } else if (const std::optional<std::int64_t> count =
+                 options.OptionalInt("block_layers", 1, 1000)) {
+    skeleton.block_layers = static_cast<int>(*count);
   }
   const std::vector<Problem> problems = FindProblems(skeleton);
   for (const Problem& problem : problems) options.Error(problem.key, problem.message);

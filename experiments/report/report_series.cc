@@ -16,9 +16,9 @@ constexpr int kLineColor = 7;
 
 // Who trained what a reused run read: the run the database names, or "an earlier experiment".
 std::string EarlierRun(const nlohmann::json& config) {
-  const nlohmann::json* by = config.contains("trained_by_run") ? &config["trained_by_run"] : nullptr;
-  return by != nullptr && by->is_number_integer() ? "run " + std::to_string(by->get<std::int64_t>())
-                                                  : std::string("an earlier experiment");
+  const auto by = config.find("trained_by_run");
+  if (by == config.end() || !by->is_number_integer()) return "an earlier experiment";
+  return "run " + std::to_string(by->get<std::int64_t>());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // Thread-safety: as the store: one thread at a time.
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -37,8 +38,7 @@ class StoreTrainingLog final : public TrainingLog {
   bool HasFinishedRun(std::string_view kind, const std::string& checkpoint) override {
     if (!experiment_id_) return false;
     for (const TrainingRunInfo& run : store_.TrainingRuns(*experiment_id_)) {
-      if (run.kind == kind && run.status == "finished" && run.config.is_object() &&
-          run.config.value("checkpoint", std::string()) == checkpoint) {
+      if (run.kind == kind && run.status == "finished" && SameCheckpoint(run, checkpoint)) {
         return true;
       }
     }
@@ -48,9 +48,8 @@ class StoreTrainingLog final : public TrainingLog {
                                              const std::string& checkpoint) override {
     for (const ExperimentInfo& experiment : store_.Experiments()) {
       for (const TrainingRunInfo& run : store_.TrainingRuns(experiment.id)) {
-        if (run.kind == kind && run.status == "finished" && run.config.is_object() &&
-            !run.config.value("reused", false) &&
-            run.config.value("checkpoint", std::string()) == checkpoint) {
+        if (run.kind == kind && run.status == "finished" && !run.config.value("reused", false) &&
+            SameCheckpoint(run, checkpoint)) {
           return run.id;
         }
       }
@@ -59,6 +58,19 @@ class StoreTrainingLog final : public TrainingLog {
   }
 
  private:
+  // Whether `run`'s config names `checkpoint` as its checkpoint. A path is kept as the run was
+  // given it, relative to that run's working directory ("runs/x.sqlite.supernet/..." or
+  // "experiments/runs/..."), so two paths name the same file when their last two parts agree:
+  // the fingerprinted folder and the file, or the database's checkpoint folder and the
+  // fingerprinted one (a fingerprint names one set of settings).
+  static bool SameCheckpoint(const TrainingRunInfo& run, const std::string& checkpoint) {
+    if (!run.config.is_object()) return false;
+    const std::filesystem::path logged = run.config.value("checkpoint", std::string());
+    const std::filesystem::path given = checkpoint;
+    return !logged.empty() && logged.filename() == given.filename() &&
+           logged.parent_path().filename() == given.parent_path().filename();
+  }
+
   ResultStore& store_;
   std::optional<std::int64_t> experiment_id_;
   std::optional<std::int64_t> candidate_id_;

@@ -516,9 +516,8 @@ std::vector<BlockTraining> BlockDistiller::TrainBlocks(
     config["threads"] = at::get_num_threads();
     if (reused) {
       config["reused"] = true;
-      if (const std::optional<std::int64_t> by = logged.RunThatTrained("supernet", file(b).string())) {
-        config["trained_by_run"] = *by;
-      }
+      const std::optional<std::int64_t> by = logged.RunThatTrained("supernet", file(b).string());
+      if (by) config["trained_by_run"] = *by;
     }
     return logged.BeginRun("supernet", config);
   };

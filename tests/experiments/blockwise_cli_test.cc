@@ -155,14 +155,26 @@ TEST_F(BlockwiseCliTest, DistilsBlocksScoresByLookUpsAndReusesBoth) {
                            "<> b.arch OR a.objective IS NOT b.objective"),
             "0");
 
-  // Scored on demand instead of from the table: the same blocks (reused), the same scores.
+  // Scored on demand instead of from the table: the same blocks (reused), the same scores. Run
+  // from the config's folder, so the blocks' paths are relative this time (the data's stays
+  // absolute: its path is part of the blocks' settings); the runs that trained them are still
+  // found.
   nlohmann::json on_demand = Config("bw", "runs/teacher-best");
   on_demand["evaluator"]["blockwise"]["scoring"] = "on_demand";
-  const Result lazy = Sculpt("run " + WriteConfig("bw.json", on_demand).string() + " --quiet");
+  on_demand["evaluator"]["dataset"]["path"] = (dir_ / "data").string();
+  WriteConfig("bw-lazy.json", on_demand);
+  const Result lazy = testing::RunCommand("cd " + dir_.string() + " && " + SCULPT_BINARY +
+                                          " run bw-lazy.json --quiet");
   ASSERT_EQ(lazy.status, 0) << lazy.out;
   EXPECT_NE(lazy.out.find("scored as candidates first need them"), std::string::npos)
       << lazy.out;
   EXPECT_EQ(QueryValue(db, kTrainedBlocks), "2");
+  EXPECT_EQ(QueryRows(db, "SELECT (json_extract(r.config, '$.checkpoint') LIKE 'runs/%') || ' ' || "
+                          "(json_extract(r.config, '$.trained_by_run') = t.id) FROM training_runs "
+                          "r JOIN training_runs t ON t.experiment_id = 1 AND "
+                          "json_extract(t.config, '$.blockwise_block') = "
+                          "json_extract(r.config, '$.blockwise_block') WHERE r.experiment_id = 3"),
+            (std::vector<std::string>{"1 1", "1 1"}));
   EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM candidates a JOIN candidates b ON a.step = "
                            "b.step AND a.experiment_id = 1 AND b.experiment_id = 3 WHERE a.arch "
                            "<> b.arch OR abs(a.objective - b.objective) > 1e-12"),

@@ -705,7 +705,8 @@ TEST(TransformerSkeletonTest, BlockLayersIsACountOrEachBlocksLayers) {
                                   "or a count");
   EXPECT_EQ(errors.Messages()[0],
             "space.block_layers: the blocks' layers [1, 2] add up to 3, not to the 4 layers");
-  EXPECT_EQ(errors.Messages()[1].rfind("space.block_layers[0]: expected an integer in [1, 1000]", 0),
+  EXPECT_EQ(errors.Messages()[1].rfind("space.block_layers[0]: expected an integer in [1, 1000]",
+                                       0),
             0u)
       << errors.Messages()[1];
 }
