@@ -3,8 +3,7 @@
 // --experiment ID|NAME of query, export, rank, report and train. One place decides what each
 // mistake is: a path that holds no Sculpt database, or one that cannot be opened (a newer
 // schema; damage, which only opening to write checks for), and an experiment the database lacks
-// are bad input (UsageError, exit status 2, saying what
-// the database holds); a database with no
+// are bad input (UsageError, exit status 2, saying what the database holds); a database with no
 // experiment yet is a plain UserError (exit 1: the input is right, the results are not there).
 // Thread-safety: stateless functions, called by the thread that runs the command.
 

@@ -387,15 +387,17 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
   training.epochs = block.Int("epochs", training.epochs, 1, 100000);
   block.Describe("epochs", "epochs each block trains (default: training.epochs)");
   // Where blocks end: the family's blocks unless given here.
-  if (block.Has("blocks")) {
+  if (const nlohmann::json* given = block.Raw("blocks")) {
     const std::vector<std::int64_t> sizes = block.Ints("blocks", {}, 1, 100000);
+    // An element out of range or of another kind is reported by Ints; [] is WithBlocks' to say.
+    const bool read = !sizes.empty() || (given->is_array() && given->empty());
     block.Describe("blocks", "each block's size in order, in the family's units: a transformer's "
                              "layers, adding up to its layers (e.g. [1, 1, 1, 1] or [1, 3]); "
                              "default: the family's blocks (a transformer's groups of the "
                              "space's block_layers, 2; nb201's 3 stages, which are fixed)");
     try {
       if (std::unique_ptr<ModelFamily> regrouped =
-              family->WithBlocks(std::vector<int>(sizes.begin(), sizes.end()))) {
+              read ? family->WithBlocks(std::vector<int>(sizes.begin(), sizes.end())) : nullptr) {
         family = std::move(regrouped);
       }
     } catch (const UserError& e) {

@@ -225,6 +225,17 @@ TEST_F(BlockwiseCliTest, TheBlockwiseBlockSetsWhereBlocksEndAndHowLongEachTrains
   EXPECT_NE(short_blocks.out.find("blockwise.blocks"), std::string::npos) << short_blocks.out;
   EXPECT_NE(short_blocks.out.find("add up to 3, not to the 4 layers"), std::string::npos)
       << short_blocks.out;
+  // A list that cannot be read is said once, where it is wrong; an empty one has no block.
+  config["evaluator"]["blockwise"]["blocks"] = {1, "3"};
+  const Result typo = Sculpt("run " + WriteConfig("typo.json", config).string());
+  EXPECT_EQ(typo.status, 2) << typo.out;
+  EXPECT_NE(typo.out.find("blockwise.blocks[1]: expected an integer"), std::string::npos)
+      << typo.out;
+  EXPECT_EQ(typo.out.find("lists no block"), std::string::npos) << typo.out;
+  config["evaluator"]["blockwise"]["blocks"] = nlohmann::json::array();
+  const Result none = Sculpt("run " + WriteConfig("none.json", config).string());
+  EXPECT_EQ(none.status, 2) << none.out;
+  EXPECT_NE(none.out.find("blockwise.blocks: lists no block"), std::string::npos) << none.out;
   nlohmann::json nb201 = testing::TinyMainJobConfig("nb201-blocks");
   nb201["evaluator"]["kind"] = "blockwise";
   nb201["evaluator"]["blockwise"] = {{"teacher", "runs/teacher-best"}, {"blocks", {1, 2}}};
