@@ -243,9 +243,17 @@ Batch ImageDataset::GetBatch(Split split, const std::vector<std::int64_t>& posit
 }
 
 std::string DescribeDataset(const DatasetOptions& o) {
+  // Absolute and without "..": a config's relative path is joined to its folder as text, so the
+  // same files named from another working directory must read the same (this text is part of
+  // the fingerprints that let later runs reuse trained weights).
+  auto file = [](const std::filesystem::path& path) {
+    std::error_code error;
+    const std::filesystem::path absolute = std::filesystem::absolute(path, error);
+    return path.empty() || error ? path.string() : absolute.lexically_normal().string();
+  };
   std::ostringstream out;
-  out << "train=" << o.train_images.string() << "," << o.train_labels.string()
-      << " test=" << o.test_images.string() << "," << o.test_labels.string()
+  out << "train=" << file(o.train_images) << "," << file(o.train_labels)
+      << " test=" << file(o.test_images) << "," << file(o.test_labels)
       << " validation_size=" << o.validation_size << " train_size=" << o.train_size
       << " split_seed=" << o.split_seed << " crop=" << o.augmentation.random_crop << "/"
       << o.augmentation.crop_padding << " flip=" << o.augmentation.horizontal_flip;

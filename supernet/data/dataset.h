@@ -70,7 +70,8 @@ inline constexpr const char* kDefaultDatasetDir = "/usr/share/datasets/fashion-m
 // `options`; it does not call Finish() (the caller's block may hold other keys).
 DatasetOptions ReadDatasetOptions(Options& options, const std::filesystem::path& base_dir);
 
-// Everything in `options` that changes the data a network sees, as text (for fingerprints).
+// Everything in `options` that changes the data a network sees, as text (for fingerprints), the
+// files as absolute paths without "..": the same files read the same from any working directory.
 std::string DescribeDataset(const DatasetOptions& options);
 
 // A batch: float images [n, channels, height, width] and int64 labels [n].

@@ -146,6 +146,21 @@ TEST_F(DatasetTest, ReadsOptionsAndFilesFromAFolder) {
   EXPECT_EQ(options.test_labels, dir / "t10k-labels-idx1-ubyte");
   EXPECT_TRUE(options.augmentation.horizontal_flip);
   EXPECT_FALSE(options.augmentation.random_crop);
+  // The same files named relative to the working directory, through "..", describe the same:
+  // weights trained on them are reused from any working directory.
+  const std::filesystem::path here = std::filesystem::current_path();
+  std::filesystem::current_path(dir.parent_path());
+  DatasetOptions relative = options;
+  relative.train_images = std::filesystem::path(dir.filename()) / ".." / dir.filename() /
+                          options.train_images.filename();
+  relative.train_labels = dir.filename() / options.train_labels.filename();
+  relative.test_images = dir.filename() / options.test_images.filename();
+  relative.test_labels = dir.filename() / options.test_labels.filename();
+  const std::string described = DescribeDataset(relative);
+  std::filesystem::current_path(here);
+  EXPECT_EQ(described, DescribeDataset(options));
+  EXPECT_NE(described.find("train=" + options.train_images.string() + ","), std::string::npos)
+      << described;
   const auto data = ImageDataset::Load(options);
   EXPECT_EQ(data->Size(Split::kTrain), 50);
   EXPECT_EQ(data->Size(Split::kValidation), 10);
