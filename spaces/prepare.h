@@ -58,7 +58,7 @@ class TrainingProgress {
 // (supernet/blockwise/block_shrinking.h): which, compared with what, and how it scored.
 struct DroppedChoice {
   std::string block;   // the block's name, e.g. "layers1-2"
-  std::string choice;  // its values, e.g. "embed=48 layer1.heads=2 layer1.ffn=64 ..."
+  std::string choice;  // its values, e.g. "embed=d48 layer0.heads=h2 layer0.ffn=f64"
   int bin = 0;         // the cost bin it was compared in (0: the cheapest)
   double cost = 0;     // its cost by the shrinking's metric (e.g. params)
   double score = 0;    // its block loss, the worse half of its bin's being dropped

@@ -101,6 +101,9 @@ double CountFlops(const Sizes& sizes, const Skeleton& skeleton);
 // equal groups (so that such a skeleton, and the fingerprints made of it, read the same as one
 // given block_layers), as block_sizes otherwise. FindProblems reports sizes that do not add up.
 void SetBlockSizes(Skeleton& skeleton, const std::vector<int>& sizes);
+// What is wrong with blocks of `sizes` layers on a skeleton of `layers` layers (an empty block,
+// sizes that do not add up); empty when nothing is.
+std::string BlockSizesProblem(const std::vector<int>& sizes, int layers);
 
 // Throws UserError naming the key when networks cannot be built on `skeleton` (a patch size
 // that does not divide the image, an empty or unsorted choice list, a size below its minimum).

@@ -2,6 +2,7 @@
 // moves, the canonical form, the graph view and encodings, and the reduction graph. Costs and
 // latency terms live in transformer_cost.cc.
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <limits>
@@ -106,21 +107,8 @@ std::vector<Problem> FindProblems(const Skeleton& s) {
   CheckList(problems, "heads", s.heads, 0);
   CheckList(problems, "ffn_dims", s.ffn_dims, 0);
   if (!s.block_sizes.empty()) {
-    int sum = 0;
-    for (int size : s.block_sizes) {
-      if (size < 1) {
-        problems.push_back({"block_layers", "every block has at least one layer, got [" +
-                                                JoinInts(s.block_sizes) + "]"});
-        return problems;
-      }
-      sum += size;
-    }
-    if (sum != s.layers) {
-      problems.push_back({"block_layers", "the blocks' layers [" + JoinInts(s.block_sizes) +
-                                              "] add up to " + std::to_string(sum) +
-                                              ", not to the " + std::to_string(s.layers) +
-                                              " layers"});
-    }
+    std::string problem = BlockSizesProblem(s.block_sizes, s.layers);
+    if (!problem.empty()) problems.push_back({"block_layers", std::move(problem)});
   }
   return problems;
 }
@@ -615,8 +603,16 @@ Skeleton ReadSkeleton(Options& options) {
   const std::vector<Problem> problems = FindProblems(skeleton);
   for (const Problem& problem : problems) options.Error(problem.key, problem.message);
   // After an error the defaults, so that building the space (and validating the rest of the
-  // config) goes on; the recorded error rejects the config.
-  return problems.empty() ? skeleton : Skeleton{};
+  // config) goes on; the recorded error rejects the config. Blocks that are wrong change no
+  // network: the rest is kept, so that the config's architectures are checked against it.
+  const bool only_blocks = std::all_of(problems.begin(), problems.end(), [](const Problem& p) {
+    return p.key == "block_layers";
+  });
+  if (problems.empty()) return skeleton;
+  if (!only_blocks) return Skeleton{};
+  skeleton.block_layers = Skeleton{}.block_layers;
+  skeleton.block_sizes.clear();
+  return skeleton;
 }
 
 nlohmann::json SkeletonJson(const Skeleton& skeleton) {
@@ -638,6 +634,18 @@ nlohmann::json SkeletonJson(const Skeleton& skeleton) {
     json["block_layers"] = skeleton.block_layers;
   }
   return json;
+}
+
+std::string BlockSizesProblem(const std::vector<int>& sizes, int layers) {
+  if (sizes.empty()) return "lists no block: give each block's layers";
+  int sum = 0;
+  for (int size : sizes) {
+    if (size < 1) return "every block has at least one layer, got [" + JoinInts(sizes) + "]";
+    sum += size;
+  }
+  if (sum == layers) return {};
+  return "the blocks' layers [" + JoinInts(sizes) + "] add up to " + std::to_string(sum) +
+         ", not to the " + std::to_string(layers) + " layers";
 }
 
 void SetBlockSizes(Skeleton& skeleton, const std::vector<int>& sizes) {

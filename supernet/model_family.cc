@@ -11,6 +11,7 @@
 #include <torch/serialize.h>
 #include <torch/serialize/archive.h>
 
+#include "spaces/counted.h"
 #include "spaces/errors.h"
 #include "spaces/latency_lookup.h"
 #include "spaces/search_space.h"
@@ -34,7 +35,8 @@ std::unique_ptr<ModelFamily> ModelFamily::WithBlocks(const std::vector<int>& siz
   std::string listed;
   for (const std::string& name : names) listed += (listed.empty() ? "" : ", ") + name;
   throw UserError("the blocks of " + Name() + " networks are fixed: " + listed + " (give " +
-                  std::to_string(names.size()) + " blocks of size 1, or leave the blocks out)");
+                  Counted(static_cast<std::int64_t>(names.size()), "block") +
+                  " of size 1, or leave the blocks out)");
 }
 
 std::string ModelFamily::DescribeLatencyTable(const nlohmann::json& table) const {

@@ -145,6 +145,9 @@ class ModelFamily {
   // in `arch`'s network: channels of nb201's [n, C, H, W] maps (axis 1), the embedding dimension
   // of a transformer's [n, tokens, d] tokens (the last axis).
   virtual std::int64_t BlockInputFeatures(int block, const Architecture& arch) const = 0;
+  // The skeleton without what changes no network (a transformer's blocks): what the weights of
+  // a network trained alone depend on, for the fingerprints of such trainings.
+  virtual nlohmann::json NetworkSkeleton() const { return Skeleton(); }
   // This family with other blocks: `sizes` gives each block's size in order, in the family's
   // units (a transformer's layers), adding up to the whole network. Changes no network, only
   // where blocks end (a block-wise supernet's "blocks"). Null where the blocks stay as they are.

@@ -25,6 +25,7 @@
 #include "experiments/store/store_training_log.h"
 #include "experiments/store/table_format.h"
 #include "experiments/cli/training_display.h"
+#include "spaces/counted.h"
 #include "search/engine.h"
 #include "search/worker_arena.h"
 #include "supernet/torch_threads.h"
@@ -232,8 +233,9 @@ bool RunFinal(const Experiment& e, std::int64_t experiment_id, ResultStore& stor
   const Metrics& r = outcome.result;
   auto percent = [&r](const char* name) { return FormatPercent(r, name); };
   char line[200];
-  std::snprintf(line, sizeof(line), "%.0f params, %.3g MFLOPs, retrained %.0f epochs in %s",
-                r.at("params"), r.at("flops") / 1e6, r.at("epochs"),
+  std::snprintf(line, sizeof(line), "%.0f params, %.3g MFLOPs, retrained %s in %s",
+                r.at("params"), r.at("flops") / 1e6,
+                Counted(static_cast<std::int64_t>(r.at("epochs")), "epoch").c_str(),
                 FormatDuration(r.at("seconds")).c_str());
   out << "\nFinal: candidate #" << candidate.id << " retrained from scratch\n"
       << "  " << candidate.arch << "\n"

@@ -11,6 +11,7 @@
 #include "experiments/report/report_series.h"
 #include "experiments/report/svg_chart.h"
 #include "experiments/store/metric_units.h"
+#include "spaces/counted.h"
 
 namespace sculpt::report {
 namespace {
@@ -211,7 +212,8 @@ void TrainingCharts(const ExperimentReport& r, std::ostream& out) {
       chart.y_percent = kind == CurveKind::kAccuracy;
       chart.series = CurveSeries(curve, kind);
       Figure(kind == CurveKind::kLoss ? "training-loss" : "training-accuracy", XySvg(chart),
-             std::to_string(curve.epochs.size()) + " epochs recorded, status " + curve.run.status +
+             Counted(static_cast<std::int64_t>(curve.epochs.size()), "epoch") +
+                 " recorded, status " + curve.run.status +
                  ".",
              out);
     }

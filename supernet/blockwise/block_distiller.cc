@@ -16,6 +16,7 @@
 #include <torch/torch.h>
 
 #include "spaces/did_you_mean.h"
+#include "spaces/counted.h"
 #include "spaces/errors.h"
 #include "spaces/rng.h"
 #include "supernet/blockwise/block_shrinking.h"
@@ -567,7 +568,7 @@ std::vector<BlockTraining> BlockDistiller::TrainBlocks(
   const int jobs = static_cast<int>(to_train.size());
   if (workers != nullptr && workers->Workers() > 1 && jobs > 1) {
     SideBySideReports reports(progress, log,
-                              std::to_string(jobs) + " blocks distilled, " +
+                              Counted(jobs, "block") + " distilled, " +
                                   std::to_string(std::min(workers->Workers(), jobs)) +
                                   " side by side",
                               jobs, options_.epochs);

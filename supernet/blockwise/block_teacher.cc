@@ -4,6 +4,7 @@
 
 #include <ATen/Parallel.h>
 
+#include "spaces/counted.h"
 #include "spaces/errors.h"
 #include "spaces/json_file.h"
 #include "spaces/search_space.h"
@@ -23,7 +24,8 @@ std::filesystem::path TeacherFolder(const std::filesystem::path& checkpoint_dir,
                                     const ModelFamily& family, const TeacherTraining& plan,
                                     const std::string& dataset) {
   if (checkpoint_dir.empty()) return {};
-  const std::string fingerprint = family.Name() + "-teacher-v1 " + family.Skeleton().dump() +
+  // Where the blocks end changes no weight of the teacher: any blocks reuse it.
+  const std::string fingerprint = family.Name() + "-teacher-v1 " + family.NetworkSkeleton().dump() +
                                   " " + plan.arch + " " + SposOptionsJson(plan.training).dump() +
                                   " " + dataset;
   return checkpoint_dir / ("blockwise-teacher-" + HashToHex(HashText(fingerprint)));
@@ -76,6 +78,10 @@ TrainedTeacher TrainTeacher(Network& network, const ImageDataset& data, const Te
     training.checkpoint = folder / kCheckpoint;
   }
   const std::string title = "teacher " + plan.arch;
+  if (context.progress != nullptr) {  // only now: a teacher read from its folder is not trained
+    context.progress->Note("training the teacher first: " + plan.arch + ", " +
+                           Counted(plan.training.epochs, "epoch"));
+  }
 
   NetworkTrainingHooks hooks;
   hooks.eval_batch_size = plan.eval_batch_size;

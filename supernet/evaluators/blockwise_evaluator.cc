@@ -16,6 +16,7 @@
 
 #include <ATen/Parallel.h>
 
+#include "spaces/counted.h"
 #include "spaces/errors.h"
 #include "spaces/json_file.h"
 #include "spaces/options.h"
@@ -86,7 +87,7 @@ class BlockwiseEvaluator final : public Evaluator {
     if (context.progress != nullptr) {
       context.progress->Note("block-wise distillation from the teacher " +
                              teacher_.folder.string() + " (" + teacher_.arch + "), " +
-                             std::to_string(distiller_->Blocks()) + " blocks");
+                             Counted(distiller_->Blocks(), "block"));
     }
     // The teacher's activations on the fixed validation batches, made when first needed (not
     // when every block and the table are reused).
@@ -173,10 +174,6 @@ class BlockwiseEvaluator final : public Evaluator {
     const std::filesystem::path folder =
         TeacherFolder(context.checkpoint_dir, *setup_.family, *teacher_training_,
                       DescribeDataset(setup_.dataset));
-    if (context.progress != nullptr) {
-      context.progress->Note("training the teacher first: " + teacher_training_->arch + ", " +
-                             std::to_string(teacher_training_->training.epochs) + " epochs");
-    }
     const TrainedTeacher trained =
         TrainTeacher(*teacher_.network, *setup_.data, *teacher_training_, folder,
                      {{"skeleton", setup_.family->Skeleton()},

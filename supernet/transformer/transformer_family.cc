@@ -103,6 +103,12 @@ class TransformerFamily final : public ModelFamily {
 
   std::string Name() const override { return "transformer"; }
   nlohmann::json Skeleton() const override { return transformer::SkeletonJson(skeleton_); }
+  nlohmann::json NetworkSkeleton() const override {
+    transformer::Skeleton network = skeleton_;
+    network.block_layers = transformer::Skeleton{}.block_layers;
+    network.block_sizes.clear();
+    return transformer::SkeletonJson(network);
+  }
   std::string Fingerprint() const override {
     // Bump the version when the weight layout, initialisation or forward pass changes.
     return "transformer-spos-v1 " + Skeleton().dump();
@@ -184,10 +190,10 @@ class TransformerFamily final : public ModelFamily {
     return std::make_unique<TransformerFamily>(skeleton);
   }
   std::unique_ptr<ModelFamily> WithBlocks(const std::vector<int>& sizes) const override {
-    if (sizes.empty()) throw UserError("lists no block: give each block's layers");
+    const std::string problem = transformer::BlockSizesProblem(sizes, skeleton_.layers);
+    if (!problem.empty()) throw UserError(problem);
     transformer::Skeleton skeleton = skeleton_;
     transformer::SetBlockSizes(skeleton, sizes);
-    transformer::ValidateSkeleton(skeleton);  // sizes that do not add up to the layers
     return std::make_unique<TransformerFamily>(skeleton);
   }
   bool ExportsOnnx() const override { return true; }

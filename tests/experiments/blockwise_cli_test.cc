@@ -314,6 +314,7 @@ TEST_F(BlockwiseCliTest, TrainsTheSpacesLargestNetworkFirstAsTheTeacherAndReuses
   const Result again = Sculpt("run " + config.string() + " --quiet");
   ASSERT_EQ(again.status, 0) << again.out;
   EXPECT_NE(again.out.find("reusing the teacher trained in"), std::string::npos) << again.out;
+  EXPECT_EQ(again.out.find("training the teacher first"), std::string::npos) << again.out;
   EXPECT_NE(again.out.find("reusing the distilled block layers3-4"), std::string::npos)
       << again.out;
   EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE (kind = 'supernet' OR "
@@ -343,6 +344,16 @@ TEST_F(BlockwiseCliTest, TrainsTheSpacesLargestNetworkFirstAsTheTeacherAndReuses
   EXPECT_NE(report.out.find("finished, no epochs of its own; test_accuracy"), std::string::npos)
       << report.out;
 
+  // Other blocks: new blocks from the same teacher (where blocks end changes no weight of it).
+  nlohmann::json regrouped = Config("same", teacher);
+  regrouped["evaluator"]["blockwise"]["blocks"] = {1, 3};
+  const Result moved =
+      Sculpt("run " + WriteConfig("same.json", regrouped).string() + " --quiet");
+  ASSERT_EQ(moved.status, 0) << moved.out;
+  EXPECT_NE(moved.out.find("reusing the teacher trained in"), std::string::npos) << moved.out;
+  EXPECT_NE(moved.out.find("2 blocks distilled"), std::string::npos) << moved.out;
+  EXPECT_EQ(QueryValue(db, kTrainedBlocks), "4");
+
   // Longer teacher training: another teacher, and blocks distilled from it.
   const Result longer = Sculpt(
       "run " +
@@ -353,7 +364,7 @@ TEST_F(BlockwiseCliTest, TrainsTheSpacesLargestNetworkFirstAsTheTeacherAndReuses
                            "json_extract(config, '$.blockwise_teacher') AND "
                            "json_extract(config, '$.reused') IS NULL"),
             "2");
-  EXPECT_EQ(QueryValue(db, kTrainedBlocks), "4");
+  EXPECT_EQ(QueryValue(db, kTrainedBlocks), "6");
 
   // A named architecture of the space trains instead; one outside the space is refused.
   const Result bad = Sculpt(

@@ -697,7 +697,9 @@ TEST(TransformerSkeletonTest, BlockLayersIsACountOrEachBlocksLayers) {
   EXPECT_TRUE(fine.Empty()) << ::testing::PrintToString(fine.Messages());
 
   ConfigErrors errors;
-  read(R"({"layers": 4, "block_layers": [1, 2]})", errors);
+  // Wrong blocks keep the rest of the skeleton (its 4 layers), against which the config's
+  // architectures are still checked; other errors give the defaults.
+  EXPECT_EQ(read(R"({"layers": 4, "block_layers": [1, 2]})", errors).layers, 4);
   read(R"({"layers": 4, "block_layers": [0, 4]})", errors);
   read(R"({"layers": 4, "block_layers": []})", errors);
   ASSERT_EQ(errors.Messages().size(), 3u) << ::testing::PrintToString(errors.Messages());
