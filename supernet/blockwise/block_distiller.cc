@@ -399,7 +399,16 @@ BlockTraining BlockDistiller::TrainBlock(int block, const ImageDataset& data,
       Rng shrink_rng(MixSeed(MixSeed(options_.seed, 0x5b41000u + static_cast<std::uint64_t>(block)),
                              static_cast<std::uint64_t>(epoch)));
       const std::size_t before = shrinking_->Alive(block).size();
-      result.dropped.push_back(shrinking_->Shrink(block, epoch + 1, shrink_rng));
+      result.dropped.push_back(shrinking_->Shrink(block, epoch + 1, shrink_rng, stop));
+      if (stop != nullptr && stop->load()) {
+        // Stopped while scoring: the epoch's round did not happen, so the epoch is not done.
+        result.epoch_losses.pop_back();
+        result.dropped.pop_back();
+        if (progress != nullptr) progress->End();
+        result.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return result;
+      }
       result.alive.push_back(static_cast<std::int64_t>(shrinking_->Alive(block).size()));
       shown["choices_alive"] = static_cast<double>(result.alive.back());
       if (progress != nullptr && !result.dropped.back().empty()) {

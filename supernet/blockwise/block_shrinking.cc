@@ -45,7 +45,8 @@ void BlockShrinking::Sample(int block, Rng& rng, Architecture& arch) const {
                      arch);
 }
 
-std::vector<DroppedChoice> BlockShrinking::Shrink(int block, std::int64_t epoch, Rng& rng) {
+std::vector<DroppedChoice> BlockShrinking::Shrink(int block, std::int64_t epoch, Rng& rng,
+                                                  const std::atomic<bool>* stop) {
   std::vector<std::int64_t>& alive = alive_.at(static_cast<std::size_t>(block));
   const std::vector<double>& costs = costs_[static_cast<std::size_t>(block)];
   const auto size = static_cast<std::int64_t>(alive.size());
@@ -75,6 +76,7 @@ std::vector<DroppedChoice> BlockShrinking::Shrink(int block, std::int64_t epoch,
     }
     auto& scored = worst_first[static_cast<std::size_t>(k)];
     for (const std::int64_t entry : members) {
+      if (stop != nullptr && stop->load()) return {};
       layout_.WriteEntry(block, entry, arch);
       double sum = 0;
       for (const TeacherActivations& batch : batches_) {

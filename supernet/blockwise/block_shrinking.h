@@ -23,6 +23,7 @@
 // Thread-safety: construct on one thread. Sample and Shrink for different blocks may run on
 // different threads at once (each touches its own block's state); Alive is for after training.
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -61,8 +62,11 @@ class BlockShrinking {
   // Writes a uniformly drawn alive choice of block `block` into `arch` (its positions only).
   void Sample(int block, Rng& rng, Architecture& arch) const;
   // The round after epoch `epoch` (1-based) of block `block`: nothing before warmup_epochs or
-  // at stop choices; else the choices it dropped. Draws only from `rng`.
-  std::vector<DroppedChoice> Shrink(int block, std::int64_t epoch, Rng& rng);
+  // at stop choices; else the choices it dropped. Draws only from `rng`. Scoring a large block
+  // takes a while: a stop request (`stop` set) ends it early, the alive choices left as they
+  // were and nothing returned; the caller sees `stop` and treats the epoch as unfinished.
+  std::vector<DroppedChoice> Shrink(int block, std::int64_t epoch, Rng& rng,
+                                    const std::atomic<bool>* stop = nullptr);
   // The alive choices of block `block` (entries of BlockScoreTable::Layout's order), and
   // setting them (a checkpoint's): each must be an entry of the block.
   const std::vector<std::int64_t>& Alive(int block) const {

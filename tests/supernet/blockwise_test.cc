@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -292,6 +293,10 @@ TEST_F(BlockwiseTest, ShrinkingDropsTheWorseHalfOfEachCostBinDownToTheStopSize) 
   ASSERT_EQ(shrinking.Alive(0).size(), 72u);
   Rng rng(1);
   EXPECT_TRUE(shrinking.Shrink(0, 1, rng).empty()) << "before warmup_epochs";
+  // A stop request ends a round before it drops anything.
+  const std::atomic<bool> stop_now{true};
+  EXPECT_TRUE(shrinking.Shrink(0, 2, rng, &stop_now).empty());
+  EXPECT_EQ(shrinking.Alive(0).size(), 72u);
 
   const std::vector<std::vector<std::int64_t>> bins =
       CostBins(shrinking, *space_, *distiller, layout, 4);
