@@ -213,8 +213,7 @@ void TrainingCharts(const ExperimentReport& r, std::ostream& out) {
       chart.series = CurveSeries(curve, kind);
       Figure(kind == CurveKind::kLoss ? "training-loss" : "training-accuracy", XySvg(chart),
              Counted(static_cast<std::int64_t>(curve.epochs.size()), "epoch") +
-                 " recorded, status " + curve.run.status +
-                 ".",
+                 " recorded, status " + curve.run.status + ".",
              out);
     }
   }

@@ -15,8 +15,8 @@
 #include <torch/serialize.h>
 #include <torch/torch.h>
 
-#include "spaces/did_you_mean.h"
 #include "spaces/counted.h"
+#include "spaces/did_you_mean.h"
 #include "spaces/errors.h"
 #include "spaces/rng.h"
 #include "supernet/blockwise/block_shrinking.h"

@@ -25,9 +25,9 @@ std::filesystem::path TeacherFolder(const std::filesystem::path& checkpoint_dir,
                                     const std::string& dataset) {
   if (checkpoint_dir.empty()) return {};
   // Where the blocks end changes no weight of the teacher: any blocks reuse it.
-  const std::string fingerprint = family.Name() + "-teacher-v1 " + family.NetworkSkeleton().dump() +
-                                  " " + plan.arch + " " + SposOptionsJson(plan.training).dump() +
-                                  " " + dataset;
+  const std::string fingerprint = family.Name() + "-teacher-v1 " +
+                                  family.NetworkSkeleton().dump() + " " + plan.arch + " " +
+                                  SposOptionsJson(plan.training).dump() + " " + dataset;
   return checkpoint_dir / ("blockwise-teacher-" + HashToHex(HashText(fingerprint)));
 }
 
