@@ -275,18 +275,17 @@ bool RunZoo(const Experiment& e, std::int64_t experiment_id, ResultStore& store,
                << " " << model.candidate->arch << ", " << e.zoo->metric << " "
                << model.candidate->metrics.at(e.zoo->metric) << ", test accuracy "
                << FormatPercent(r, "test_accuracy") << " (best of "
-               << model.trials + model.reference_trials << " trials";
+               << Counted(model.trials + model.reference_trials, "trial");
           if (model.reference_trials > 0) {
-            line << ": " << model.trials << " candidate" << (model.trials == 1 ? "" : "s")
-                 << " and " << model.reference_trials << " reference"
-                 << (model.reference_trials == 1 ? "" : "s");
+            line << ": " << Counted(model.trials, "candidate") << " and "
+                 << Counted(model.reference_trials, "reference");
           }
           line << ") -> " << model.export_dir.string();
           if (model.trials < e.zoo->top) {
             // The search's candidates are the zoo's only pool: a single-objective search
             // gathers near its best and seldom visits small budgets.
-            line << "\n    only " << model.trials << " evaluated candidate"
-                 << (model.trials == 1 ? "" : "s") << " of the " << e.zoo->top
+            line << "\n    only " << Counted(model.trials, "evaluated candidate") << " of the "
+                 << e.zoo->top
                  << " asked for fit: the search seldom went there; one with " << e.zoo->metric
                  << " as a second objective (e.g. nsga2) covers every budget";
           }

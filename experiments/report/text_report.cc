@@ -9,6 +9,7 @@
 #include "experiments/report/report_series.h"
 #include "experiments/store/metric_units.h"
 #include "experiments/store/table_format.h"
+#include "spaces/counted.h"
 
 namespace sculpt::report {
 namespace {
@@ -110,7 +111,7 @@ void Training(const ExperimentReport& r, std::ostream& out) {
     };
     out << "  " << TrainingRunTitle(curve.run) << ": ";
     if (!curve.epochs.empty()) {
-      out << curve.epochs.size() << (curve.epochs.size() == 1 ? " epoch, " : " epochs, ")
+      out << Counted(static_cast<std::int64_t>(curve.epochs.size()), "epoch") << ", "
           << curve.run.status << "; last epoch";
       losses_and_accuracies(curve.epochs.back().values);
     } else {

@@ -333,6 +333,12 @@ BlockTraining BlockDistiller::TrainBlock(int block, const ImageDataset& data,
   if (progress != nullptr) progress->Begin("block " + b.name, 1, options_.epochs, steps);
 
   BlockTraining result;
+  // Every way out, done or stopped: the bar ends and the time is the whole call's.
+  auto finish = [&] {
+    if (progress != nullptr) progress->End();
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   for (std::int64_t epoch = 0; epoch < options_.epochs; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
     // The block's own stream: what it learns does not depend on which worker trains it.
@@ -347,9 +353,7 @@ BlockTraining BlockDistiller::TrainBlock(int block, const ImageDataset& data,
     double loss_sum = 0;
     for (std::int64_t step = 0; step < steps; ++step) {
       if (stop != nullptr && stop->load()) {
-        if (progress != nullptr) progress->End();
-        result.seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        finish();
         return result;
       }
       const auto first = order.begin() + step * batch_size;
@@ -404,9 +408,7 @@ BlockTraining BlockDistiller::TrainBlock(int block, const ImageDataset& data,
         // Stopped while scoring: the epoch's round did not happen, so the epoch is not done.
         result.epoch_losses.pop_back();
         result.dropped.pop_back();
-        if (progress != nullptr) progress->End();
-        result.seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        finish();
         return result;
       }
       result.alive.push_back(static_cast<std::int64_t>(shrinking_->Alive(block).size()));
@@ -424,8 +426,7 @@ BlockTraining BlockDistiller::TrainBlock(int block, const ImageDataset& data,
       progress->EpochDone(epoch + 1, shown);
     }
   }
-  if (progress != nullptr) progress->End();
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  finish();
   return result;
 }
 
