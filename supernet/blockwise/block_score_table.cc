@@ -29,10 +29,10 @@ BlockScoreTable BlockScoreTable::Layout(const std::vector<Decision>& decisions,
   return table;
 }
 
-BlockScoreTable BlockScoreTable::Build(const BlockDistiller& distiller, const ModelFamily& family,
-                                       const std::vector<TeacherActivations>& batches,
-                                       SideBySide* workers, int threads_per_worker,
-                                       const std::function<void()>& on_entry) {
+std::optional<BlockScoreTable> BlockScoreTable::Build(
+    const BlockDistiller& distiller, const ModelFamily& family,
+    const std::vector<TeacherActivations>& batches, SideBySide* workers, int threads_per_worker,
+    const std::function<void()>& on_entry, const std::atomic<bool>* stop) {
   if (batches.empty()) throw UserError("block-wise scoring needs at least one batch");
   const std::vector<Decision>& decisions = distiller.Decisions();
   const Architecture& base = distiller.BasePath();
@@ -46,6 +46,7 @@ BlockScoreTable BlockScoreTable::Build(const BlockDistiller& distiller, const Mo
   }
   auto score = [&](std::size_t first, std::size_t stride) {
     for (std::size_t j = first; j < jobs.size(); j += stride) {
+      if (stop != nullptr && stop->load()) return;
       const auto [b, entry] = jobs[j];
       Block& block = table.blocks_[static_cast<std::size_t>(b)];
       Architecture arch = base;
@@ -68,6 +69,7 @@ BlockScoreTable BlockScoreTable::Build(const BlockDistiller& distiller, const Mo
   } else {
     score(0, 1);
   }
+  if (stop != nullptr && stop->load()) return std::nullopt;
   return table;
 }
 

@@ -12,6 +12,7 @@
 // Thread-safety: Build on one thread (it lends the work to `workers`); after that, every
 // method is const and may be called from any thread.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -34,10 +35,15 @@ class BlockScoreTable {
   // worker with `threads_per_worker` intra-op threads. The architecture an entry is scored with
   // takes the entry's values at the block's positions and the distiller's base path's elsewhere
   // (the block does not read them). `on_entry`, when given, is called after each entry from the
-  // thread that scored it (for a progress display; it must be thread-safe).
-  static BlockScoreTable Build(const BlockDistiller& distiller, const ModelFamily& family,
-                               const std::vector<TeacherActivations>& batches, SideBySide* workers,
-                               int threads_per_worker, const std::function<void()>& on_entry = {});
+  // thread that scored it (for a progress display; it must be thread-safe). Scoring a large
+  // table takes a while: a stop request (`stop` set) ends it between entries, and then nullopt
+  // is returned (an incomplete table would rank by its unscored zeros).
+  static std::optional<BlockScoreTable> Build(const BlockDistiller& distiller,
+                                              const ModelFamily& family,
+                                              const std::vector<TeacherActivations>& batches,
+                                              SideBySide* workers, int threads_per_worker,
+                                              const std::function<void()>& on_entry = {},
+                                              const std::atomic<bool>* stop = nullptr);
 
   // The table's shape for `decisions` (a space's independent decisions) and `family`'s blocks,
   // every score zero: what Build fills in.

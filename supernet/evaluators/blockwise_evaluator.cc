@@ -253,7 +253,7 @@ class BlockwiseEvaluator final : public Evaluator {
       return text.str();
     };
     const int workers = context.workers != nullptr ? context.workers->Workers() : 1;
-    BlockScoreTable table = BlockScoreTable::Build(
+    std::optional<BlockScoreTable> table = BlockScoreTable::Build(
         *distiller_, *setup_.family, batches, workers > 1 ? context.workers : nullptr,
         threads_per_worker_, [&] {
           if (context.progress == nullptr) return;
@@ -262,9 +262,11 @@ class BlockwiseEvaluator final : public Evaluator {
           if (done < entries && done % std::max<std::int64_t>(1, entries / 10) == 0) {
             context.progress->Note(rate());
           }
-        });
+        },
+        context.stop);
+    if (!table) return std::nullopt;  // stopped: nothing kept, the next run scores it all
     if (context.progress != nullptr) context.progress->Note(rate());
-    if (!file.empty()) WriteJsonFile(table.Json(), file, "the block score table");
+    if (!file.empty()) WriteJsonFile(table->Json(), file, "the block score table");
     return table;
   }
 

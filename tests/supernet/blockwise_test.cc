@@ -186,7 +186,7 @@ TEST_F(BlockwiseTest, AnArchitecturesScoreIsTheSumOfItsBlocksLossesLookedUp) {
       BlockScoreTable::Build(*distiller, *family_, batches, &workers, 1, [&] {
         std::lock_guard lock(mutex);
         ++entries;
-      });
+      }).value();
   // Widths x (3 heads x 2 FFN)^2 layers per block.
   EXPECT_EQ(table.Entries(0), 2u * 36u);
   EXPECT_EQ(table.Entries(1), 2u * 36u);
@@ -206,6 +206,21 @@ TEST_F(BlockwiseTest, AnArchitecturesScoreIsTheSumOfItsBlocksLossesLookedUp) {
     }
     EXPECT_DOUBLE_EQ(table.Score(arch), sum);
   }
+}
+
+TEST_F(BlockwiseTest, AStopRequestEndsScoringTheTableWithNoTable) {
+  const auto distiller = Distiller(Small(1));
+  const std::vector<TeacherActivations> batches = ValidationBatches(*distiller);
+  testing::ThreadWorkers workers(2);
+  std::atomic<bool> stop = false;
+  std::atomic<int> entries = 0;
+  // The request comes while the fifth entry is scored, as a signal would.
+  const std::optional<BlockScoreTable> table = BlockScoreTable::Build(
+      *distiller, *family_, batches, &workers, 1, [&] { if (++entries == 5) stop = true; },
+      &stop);
+  EXPECT_FALSE(table.has_value());
+  // Each worker finishes the entry it is on, and takes no other: far from the table's 144.
+  EXPECT_LE(entries.load(), 6);
 }
 
 TEST_F(BlockwiseTest, Nb201BlocksTrainWithATeacherOfTheSameSkeleton) {
