@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "spaces/counted.h"
 #include "spaces/did_you_mean.h"
 #include "spaces/errors.h"
 #include "spaces/nb201.h"
@@ -290,7 +291,7 @@ Architecture Nb201Space::Parse(std::string_view text) const {
       start = bar + 1;
     }
     if (entries.size() != static_cast<std::size_t>(node)) {
-      throw error(where + " must list " + std::to_string(node) + " input" + (node == 1 ? "" : "s") +
+      throw error(where + " must list " + Counted(node, "input") +
                   " (one op from each of nodes 0.." + std::to_string(node - 1) + "), got " +
                   std::to_string(entries.size()) + form);
     }

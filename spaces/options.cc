@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "spaces/counted.h"
 #include "spaces/did_you_mean.h"
 
 namespace sculpt {
@@ -123,8 +124,8 @@ void ConfigErrors::ThrowIfAny() const {
 ConfigError::ConfigError(std::vector<std::string> messages)
     : UserError([&] {
         for (std::string& m : messages) m = Printable(m);
-        std::string text = std::to_string(messages.size()) +
-                           (messages.size() == 1 ? " error" : " errors") + " in the config:";
+        std::string text =
+            Counted(static_cast<std::int64_t>(messages.size()), "error") + " in the config:";
         for (const std::string& m : messages) text += "\n  " + m;
         return text;
       }()),

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "spaces/counted.h"
 #include "spaces/errors.h"
 #include "spaces/transformer.h"
 
@@ -442,7 +443,7 @@ class TransformerSpace final : public SearchSpace {
 
   std::string FormHint() const {
     std::string hint = "expected 'd<embed>|h<heads>:f<ffn>|...', the embedding dimension then " +
-                       std::to_string(layers_) + " layer" + (layers_ == 1 ? "" : "s");
+                       Counted(layers_, "layer");
     if (layers_ <= 8) {
       hint += ", e.g. '" + Format(*Largest()) + "'";
     }

@@ -21,6 +21,7 @@
 #include "experiments/cli/command_line.h"
 #include "experiments/cli/output_file.h"
 #include "predictors/ranking.h"
+#include "spaces/counted.h"
 #include "spaces/json_file.h"
 #include "spaces/machine.h"
 #include "spaces/options.h"
@@ -229,8 +230,8 @@ int LatencyCommand(const std::vector<std::string>& args, Streams io) {
     }
     io.out << "  " << space->Format(archs[i]) << "\n";
   }
-  io.out << "\nSummary over " << archs.size() << " networks (" << threads << " thread"
-         << (threads == 1 ? "" : "s") << "):\n";
+  io.out << "\nSummary over " << archs.size() << " networks (" << Counted(threads, "thread")
+         << "):\n";
   PrintSummaryLine("table with overheads: ", Summarize(measured, predicted), io.out);
   if (parts_only) PrintSummaryLine("naive sum of parts:   ", Summarize(measured, naive), io.out);
   const double min_ms = *std::min_element(measured.begin(), measured.end());

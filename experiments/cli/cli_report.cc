@@ -19,6 +19,7 @@
 #include "experiments/report/html_report.h"
 #include "experiments/report/text_report.h"
 #include "experiments/store/store.h"
+#include "spaces/counted.h"
 
 namespace sculpt {
 namespace {
@@ -121,8 +122,7 @@ int ReportCommand(const std::vector<std::string>& args, Streams io) {
   if (text) report::WriteTextReport(reports, io.out);
   if (out_path) {
     WriteHtmlFile(reports, db, *out_path);
-    (text ? io.err : io.out) << "Wrote " << *out_path << ": " << reports.size()
-                             << (reports.size() == 1 ? " experiment" : " experiments")
+    (text ? io.err : io.out) << "Wrote " << *out_path << ": " << Counted(static_cast<std::int64_t>(reports.size()), "experiment")
                              << " (open it in a browser; it needs no network)\n";
   }
   return 0;

@@ -16,6 +16,7 @@
 #include "experiments/models/retrain.h"
 #include "experiments/store/store.h"
 #include "experiments/cli/training_display.h"
+#include "spaces/counted.h"
 #include "spaces/machine.h"
 #include "supernet/torch_threads.h"
 
@@ -106,8 +107,7 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
                      "training", display);
   InterruptFlag interrupt;
   io.err << "sculpt: training " << what << " with the settings of experiment '" << experiment->name
-         << "' for " << plan.training.epochs
-         << (plan.training.epochs == 1 ? " epoch: " : " epochs: ") << plan.space->Format(arch)
+         << "' for " << Counted(plan.training.epochs, "epoch") << ": " << plan.space->Format(arch)
          << "\n";
   const std::optional<std::int64_t> candidate_id =
       candidate ? std::optional<std::int64_t>(candidate->id) : std::nullopt;
@@ -123,8 +123,9 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
   auto percent = [&r](const char* name) { return FormatPercent(r, name); };
   std::string sentence_start = what;
   sentence_start[0] = static_cast<char>(std::toupper(sentence_start[0]));
-  io.out << sentence_start << " trained for " << r.at("epochs")
-         << (r.at("epochs") == 1 ? " epoch in " : " epochs in ") << FormatDuration(r.at("seconds"))
+  io.out << sentence_start << " trained for "
+         << Counted(static_cast<std::int64_t>(r.at("epochs")), "epoch") << " in "
+         << FormatDuration(r.at("seconds"))
          << ": test accuracy " << percent("test_accuracy") << ", validation "
          << percent("valid_accuracy") << " (" << r.at("params")
          << " params)\nRecorded as training run " << outcome.run_id << " in " << db << "\n";

@@ -9,6 +9,7 @@
 #include "experiments/config/builtins.h"
 #include "experiments/models/export.h"
 #include "experiments/models/model_export.h"
+#include "spaces/counted.h"
 #include "spaces/errors.h"
 #include "spaces/options.h"
 #include "supernet/data/data_setup.h"
@@ -173,8 +174,7 @@ int RetrainThreads(const RetrainPlan& plan, const nlohmann::json& canonical_conf
 
 int SetTrainingThreads(int threads, std::string_view activity, TrainingProgress& progress) {
   const int set = SetTorchThreads(threads);
-  progress.Note(std::string(activity) + " with " + std::to_string(set) + " LibTorch thread" +
-                (set == 1 ? "" : "s"));
+  progress.Note(std::string(activity) + " with " + Counted(set, "LibTorch thread"));
   if (const int idle = IdleCores(0.5); idle < set) {
     progress.Note("only " + std::to_string(idle) + " of the " + std::to_string(set) +
                   " cores this training uses are idle: it may run several times slower than "

@@ -325,7 +325,7 @@ void WriteHtmlReport(const std::vector<ExperimentReport>& experiments, const std
       << "<meta name=\"generator\" content=\"sculpt report\">\n<title>Sculpt report: "
       << EscapeHtml(db) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n"
       << "<header><h1>Sculpt report</h1><p class=\"sub\">" << EscapeHtml(db) << ": "
-      << experiments.size() << (experiments.size() == 1 ? " experiment" : " experiments")
+      << Counted(static_cast<std::int64_t>(experiments.size()), "experiment")
       << ", written " << EscapeHtml(generated_at) << "</p>\n";
   if (experiments.size() > 1) {
     out << "<nav><p>";

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "spaces/counted.h"
 #include "spaces/errors.h"
 #include "spaces/nb201_latency.h"
 #include "supernet/families.h"
@@ -130,8 +131,8 @@ class Nb201Family final : public ModelFamily {
     const nb201::LatencyTable t = nb201::LatencyTableFromJson(json, "nb201 latency table");
     std::ostringstream out;
     out << std::fixed << std::setprecision(4);
-    out << "Latency table (ms, median of " << t.runs << " runs, " << t.threads << " thread"
-        << (t.threads == 1 ? "" : "s") << ", " << t.machine << ", " << t.date << "):\n"
+    out << "Latency table (ms, median of " << t.runs << " runs, " << Counted(t.threads, "thread")
+        << ", " << t.machine << ", " << t.date << "):\n"
         << "  stem " << t.stem_ms << ", reductions " << t.reduction_ms[0] << " and "
         << t.reduction_ms[1] << ", head " << t.head_ms << ", network overhead "
         << t.network_overhead_ms << "\n";
