@@ -16,10 +16,13 @@
 #          4 -> 2, 2 -> 1, FFN 128 -> 64), the embedding's step first, then the inner widths',
 #          then the heads' second step; at 70,000 both ladders give the teacher itself.
 #
-#   benchmarks/zoo_baselines.sh [SEEDS] [ZOO_DB] [WORK_DIR]
+#   benchmarks/zoo_baselines.sh [SEEDS] [ZOO_DB] [WORK_DIR] [BASELINES]
 #       SEEDS: training seeds (default "0 1 2"); ZOO_DB: the zoo's database (default
 #       experiments/runs/vit-zoo.sqlite: run experiments/vit_quickstart.json, then
-#       experiments/vit_zoo.json first); WORK_DIR default runs/zoo_baselines.
+#       experiments/vit_zoo.json first); WORK_DIR default runs/zoo_baselines; BASELINES: a file
+#       of lines "name budget kind architecture" for a zoo of another teacher (default: the
+#       ladders above; benchmarks/zoo_baselines_largest.txt has those of the space's largest
+#       network, the teacher of BENCHMARKS 11.9).
 # Trained models are reused by a later call with the same WORK_DIR (delete it to train again),
 # so a second call on an idle machine only measures latency. Prints one markdown row per
 # network. Run from the repository root with nothing else running.
@@ -27,6 +30,7 @@ set -euo pipefail
 SEEDS=${1:-0 1 2}
 ZOO_DB=${2:-experiments/runs/vit-zoo.sqlite}
 WORK=${3:-runs/zoo_baselines}
+BASELINES=${4:-}
 SCULPT=$(realpath build/sculpt)
 LATENCY=$(realpath build/benchmarks/prune_latency_bench)
 if [ ! -f "$ZOO_DB" ]; then
@@ -58,7 +62,10 @@ if [ "$(wc -l < "$NETWORKS")" -eq 0 ]; then
   echo "$ZOO_DB has no zoo models: run experiments/vit_zoo.json to its end first" >&2
   exit 2
 fi
-cat >> "$NETWORKS" <<'EOF'
+if [ -n "$BASELINES" ]; then
+  grep -v '^#' "$BASELINES" | grep . >> "$NETWORKS"
+else
+  cat >> "$NETWORKS" <<'EOF'
 depth-70000 70000 depth d48|h4:f0|h1:f128|h2:f0|h1:f128
 depth-50000 50000 depth d48|h4:f0|h1:f128|h2:f0|h0:f0
 depth-35000 35000 depth d48|h4:f0|h1:f128|h0:f0|h0:f0
@@ -67,6 +74,7 @@ width-50000 50000 width d32|h4:f0|h1:f128|h2:f0|h1:f128
 width-35000 35000 width d48|h2:f0|h1:f64|h1:f0|h1:f64
 width-20000 20000 width d32|h1:f0|h1:f64|h1:f0|h1:f64
 EOF
+fi
 
 DIRS=()
 declare -A FIRST  # architecture -> the first network of the list with it
