@@ -24,6 +24,7 @@ BlockScoreTable BlockScoreTable::Layout(const std::vector<Decision>& decisions,
       size *= block.radices.back();
     }
     block.scores.assign(static_cast<std::size_t>(size), 0.0);
+    block.scored.assign(static_cast<std::size_t>(size), 0);
     table.blocks_.push_back(std::move(block));
   }
   return table;
@@ -33,27 +34,40 @@ std::optional<BlockScoreTable> BlockScoreTable::Build(
     const BlockDistiller& distiller, const ModelFamily& family,
     const std::vector<TeacherActivations>& batches, SideBySide* workers, int threads_per_worker,
     const std::function<void()>& on_entry, const std::atomic<bool>* stop) {
+  BlockScoreTable table = Layout(distiller.Decisions(), family);
+  if (!table.ScoreRemaining(distiller, batches, workers, threads_per_worker, on_entry, stop)) {
+    return std::nullopt;
+  }
+  return table;
+}
+
+bool BlockScoreTable::ScoreRemaining(const BlockDistiller& distiller,
+                                     const std::vector<TeacherActivations>& batches,
+                                     SideBySide* workers, int threads_per_worker,
+                                     const std::function<void()>& on_entry,
+                                     const std::atomic<bool>* stop) {
   if (batches.empty()) throw UserError("block-wise scoring needs at least one batch");
-  const std::vector<Decision>& decisions = distiller.Decisions();
   const Architecture& base = distiller.BasePath();
-  BlockScoreTable table = Layout(decisions, family);
-  // Every (block, entry) as one job list, so that workers stay busy across blocks.
+  // Every (block, entry) left as one job list, so that workers stay busy across blocks.
   std::vector<std::pair<int, std::int64_t>> jobs;
-  for (int b = 0; b < table.Blocks(); ++b) {
-    for (std::size_t e = 0; e < table.Entries(b); ++e) {
-      jobs.emplace_back(b, static_cast<std::int64_t>(e));
+  for (int b = 0; b < Blocks(); ++b) {
+    const Block& block = blocks_[static_cast<std::size_t>(b)];
+    for (std::size_t e = 0; e < block.scores.size(); ++e) {
+      if (block.scored[e] == 0) jobs.emplace_back(b, static_cast<std::int64_t>(e));
     }
   }
   auto score = [&](std::size_t first, std::size_t stride) {
     for (std::size_t j = first; j < jobs.size(); j += stride) {
       if (stop != nullptr && stop->load()) return;
       const auto [b, entry] = jobs[j];
-      Block& block = table.blocks_[static_cast<std::size_t>(b)];
+      Block& block = blocks_[static_cast<std::size_t>(b)];
       Architecture arch = base;
-      table.WriteEntry(b, entry, arch);
+      WriteEntry(b, entry, arch);
       double sum = 0;
       for (const TeacherActivations& batch : batches) sum += distiller.BlockLoss(b, arch, batch);
+      // Each job writes its own entry: no two threads touch the same element.
       block.scores[static_cast<std::size_t>(entry)] = sum / static_cast<double>(batches.size());
+      block.scored[static_cast<std::size_t>(entry)] = 1;
       if (on_entry) on_entry();
     }
   };
@@ -69,8 +83,19 @@ std::optional<BlockScoreTable> BlockScoreTable::Build(
   } else {
     score(0, 1);
   }
-  if (stop != nullptr && stop->load()) return std::nullopt;
-  return table;
+  return Complete();
+}
+
+std::int64_t BlockScoreTable::ScoredEntries() const {
+  std::int64_t scored = 0;
+  for (const Block& b : blocks_) scored += std::count(b.scored.begin(), b.scored.end(), 1);
+  return scored;
+}
+
+std::int64_t BlockScoreTable::AllEntries() const {
+  std::int64_t all = 0;
+  for (const Block& b : blocks_) all += static_cast<std::int64_t>(b.scores.size());
+  return all;
 }
 
 std::size_t BlockScoreTable::Index(const Block& block, const Architecture& arch) const {
@@ -104,9 +129,13 @@ void BlockScoreTable::WriteEntry(int block, std::int64_t entry, Architecture& ar
 }
 
 nlohmann::json BlockScoreTable::Json() const {
+  const bool complete = Complete();
   nlohmann::json blocks = nlohmann::json::array();
   for (const Block& b : blocks_) {
-    blocks.push_back({{"positions", b.positions}, {"radices", b.radices}, {"scores", b.scores}});
+    nlohmann::json block = {
+        {"positions", b.positions}, {"radices", b.radices}, {"scores", b.scores}};
+    if (!complete) block["scored"] = std::vector<int>(b.scored.begin(), b.scored.end());
+    blocks.push_back(std::move(block));
   }
   return {{"format", "sculpt-block-scores"}, {"format_version", 1}, {"blocks", blocks}};
 }
@@ -116,7 +145,9 @@ std::optional<BlockScoreTable> BlockScoreTable::FromJson(const nlohmann::json& j
                                                          const ModelFamily& family) {
   BlockScoreTable table = Layout(decisions, family);
   try {
-    if (json.at("format") != "sculpt-block-scores" || json.at("format_version") != 1) {
+    const nlohmann::json& format = json.at("format");
+    if (!format.is_string() || format.get<std::string>() != "sculpt-block-scores" ||
+        json.at("format_version") != 1) {
       return std::nullopt;
     }
     const nlohmann::json& blocks = json.at("blocks");
@@ -133,6 +164,17 @@ std::optional<BlockScoreTable> BlockScoreTable::FromJson(const nlohmann::json& j
         if (!std::isfinite(s)) return std::nullopt;
       }
       block.scores = std::move(scores);
+      // A table without "scored" is complete (every table a finished scoring wrote).
+      if (blocks[b].contains("scored")) {
+        const std::vector<int> scored = blocks[b].at("scored").get<std::vector<int>>();
+        if (scored.size() != block.scored.size()) return std::nullopt;
+        for (std::size_t e = 0; e < scored.size(); ++e) {
+          if (scored[e] != 0 && scored[e] != 1) return std::nullopt;
+          block.scored[e] = static_cast<char>(scored[e]);
+        }
+      } else {
+        block.scored.assign(block.scored.size(), 1);
+      }
     }
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

@@ -9,8 +9,10 @@
 // entry per cell (15,625).
 // Entries are stored densely per block, indexed by the values at the block's positions in
 // mixed radix (the space's option counts), so a score costs a few multiplications per block.
-// Thread-safety: Build on one thread (it lends the work to `workers`); after that, every
-// method is const and may be called from any thread.
+// A table whose scoring a stop request interrupted knows which entries it holds: kept as JSON,
+// a later run scores only the rest (nb201's table takes minutes).
+// Thread-safety: Build and ScoreRemaining on one thread (they lend the work to `workers`);
+// after that, every const method may be called from any thread.
 
 #include <atomic>
 #include <cstdint>
@@ -37,7 +39,7 @@ class BlockScoreTable {
   // (the block does not read them). `on_entry`, when given, is called after each entry from the
   // thread that scored it (for a progress display; it must be thread-safe). Scoring a large
   // table takes a while: a stop request (`stop` set) ends it between entries, and then nullopt
-  // is returned (an incomplete table would rank by its unscored zeros).
+  // is returned (ScoreRemaining keeps what was scored).
   static std::optional<BlockScoreTable> Build(const BlockDistiller& distiller,
                                               const ModelFamily& family,
                                               const std::vector<TeacherActivations>& batches,
@@ -46,8 +48,20 @@ class BlockScoreTable {
                                               const std::atomic<bool>* stop = nullptr);
 
   // The table's shape for `decisions` (a space's independent decisions) and `family`'s blocks,
-  // every score zero: what Build fills in.
+  // no entry scored: what Build fills in.
   static BlockScoreTable Layout(const std::vector<Decision>& decisions, const ModelFamily& family);
+
+  // Scores the entries not scored yet, as Build does; a stop request ends it between entries
+  // with the entries scored so far kept. Returns Complete().
+  bool ScoreRemaining(const BlockDistiller& distiller,
+                      const std::vector<TeacherActivations>& batches, SideBySide* workers,
+                      int threads_per_worker, const std::function<void()>& on_entry = {},
+                      const std::atomic<bool>* stop = nullptr);
+  // Whether every entry is scored: only then do Score and BlockScore mean anything (an entry
+  // not scored reads 0).
+  bool Complete() const { return ScoredEntries() == AllEntries(); }
+  std::int64_t ScoredEntries() const;
+  std::int64_t AllEntries() const;
 
   int Blocks() const { return static_cast<int>(blocks_.size()); }
   // Entries of block `block`: the product of the option counts at its positions.
@@ -70,8 +84,9 @@ class BlockScoreTable {
   double Score(const Architecture& arch) const;
 
   // The table as JSON (kept beside the trained blocks, so that a later run need not score
-  // again), and back: nullopt when `json` is not a table of this layout (the space's decisions
-  // and the family's blocks), so that the caller scores anew.
+  // again; an incomplete one also lists which entries it holds), and back: nullopt when `json`
+  // is not a table of this layout (the space's decisions and the family's blocks), so that the
+  // caller scores anew.
   nlohmann::json Json() const;
   static std::optional<BlockScoreTable> FromJson(const nlohmann::json& json,
                                                  const std::vector<Decision>& decisions,
@@ -83,6 +98,7 @@ class BlockScoreTable {
     std::vector<std::int64_t> strides;  // per position: its weight in the dense index
     std::vector<std::int64_t> radices;  // per position: the decision's option count
     std::vector<double> scores;
+    std::vector<char> scored;  // per entry: 1 once scored
   };
 
   std::size_t Index(const Block& block, const Architecture& arch) const;

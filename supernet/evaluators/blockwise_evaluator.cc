@@ -102,9 +102,13 @@ class BlockwiseEvaluator final : public Evaluator {
                                                    score_batches(), *shrink_);
     }
     distiller_->ShrinkWith(shrinking.get());
+    bool trained_now = false;  // a block trained here: a table kept in `dir` is not of it
     try {
-      distiller_->TrainBlocks(*setup_.data, side, threads_per_worker_, context.progress,
-                              context.log, context.stop, dir, Config());
+      for (const BlockTraining& block :
+           distiller_->TrainBlocks(*setup_.data, side, threads_per_worker_, context.progress,
+                                   context.log, context.stop, dir, Config())) {
+        trained_now = trained_now || !block.reused;
+      }
     } catch (...) {
       distiller_->ShrinkWith(nullptr);
       throw;
@@ -135,7 +139,7 @@ class BlockwiseEvaluator final : public Evaluator {
       }
       return;
     }
-    table_ = ScoreTable(dir, score_batches, context);
+    table_ = ScoreTable(dir, trained_now, score_batches, context);
   }
 
   Metrics Evaluate(const Architecture& arch, const EvalContext& /*context*/) const override {
@@ -198,28 +202,58 @@ class BlockwiseEvaluator final : public Evaluator {
 
   // The table of every block's entries, read from `dir` when an earlier run of the same
   // settings scored it, else scored now on the teacher's activations of the fixed validation
-  // batches (and kept in `dir`).
+  // batches (and kept in `dir`). A run stopped while scoring keeps the entries it scored in a
+  // partial table beside it, which the next run finishes; it returns nullopt. `blocks_trained`:
+  // a block was trained in this run, so tables in `dir` (of blocks since deleted) are stale.
   std::optional<BlockScoreTable> ScoreTable(
-      const std::filesystem::path& dir,
+      const std::filesystem::path& dir, bool blocks_trained,
       const std::function<const std::vector<TeacherActivations>&()>& score_batches,
       PrepareContext& context) const {
-    const std::filesystem::path file =
-        dir.empty() ? dir
-                    : dir / ("scores-" + std::to_string(eval_images_) + "x" +
-                             std::to_string(eval_batch_size_) + "-" + kScoresFile);
+    const std::string name = "scores-" + std::to_string(eval_images_) + "x" +
+                             std::to_string(eval_batch_size_) + "-" + kScoresFile;
+    const std::filesystem::path file = dir.empty() ? dir : dir / name;
+    const std::filesystem::path partial_file = dir.empty() ? dir : dir / ("partial-" + name);
+    auto note = [&](const std::string& text) {
+      if (context.progress != nullptr) context.progress->Note(text);
+    };
+    if (blocks_trained && !file.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove(file, ignored);
+      std::filesystem::remove(partial_file, ignored);
+    }
+    // A table kept by an earlier run: complete, or partial (from a stopped run).
+    auto read = [&](const std::filesystem::path& path,
+                    const nlohmann::json& json) -> std::optional<BlockScoreTable> {
+      std::optional<BlockScoreTable> table =
+          BlockScoreTable::FromJson(json, distiller_->Decisions(), *setup_.family);
+      if (!table) {
+        note("scoring the blocks again: " + path.string() + " is not a table of this space");
+      }
+      return table;
+    };
+    std::optional<BlockScoreTable> table;
     if (!file.empty() && std::filesystem::exists(file)) {
-      std::optional<BlockScoreTable> read = BlockScoreTable::FromJson(
-          ReadJsonFile(file, "the block score table"), distiller_->Decisions(), *setup_.family);
-      if (read) {
-        if (context.progress != nullptr) {
-          context.progress->Note("reusing the block score table " + file.string());
-        }
-        return read;
+      table = read(file, ReadJsonFile(file, "the block score table"));
+      if (table && table->Complete()) {
+        note("reusing the block score table " + file.string());
+        return table;
       }
-      if (context.progress != nullptr) {
-        context.progress->Note("scoring the blocks again: " + file.string() +
-                               " is not a table of this space");
+    }
+    table.reset();
+    if (!partial_file.empty() && std::filesystem::exists(partial_file)) {
+      // Only a stopped run's leftovers: unreadable, they are scored again.
+      try {
+        table = read(partial_file, ReadJsonFile(partial_file, "the partial block score table"));
+      } catch (const UserError& e) {
+        note(std::string("scoring the blocks from the start: ") + e.what());
       }
+    }
+    if (table) {
+      note("resuming the block score table " + partial_file.string() + ": " +
+           std::to_string(table->ScoredEntries()) + " of " + std::to_string(table->AllEntries()) +
+           " block choices scored by a stopped run");
+    } else {
+      table = BlockScoreTable::Layout(distiller_->Decisions(), *setup_.family);
     }
     const std::vector<TeacherActivations>& batches = score_batches();
     std::int64_t bytes = 0;
@@ -228,16 +262,14 @@ class BlockwiseEvaluator final : public Evaluator {
       for (const at::Tensor& t : batch.inputs) bytes += t.numel() * t.element_size();
       bytes += batch.outputs.back().numel() * batch.outputs.back().element_size();
     }
-    std::int64_t entries = 0;
-    const BlockScoreTable layout = BlockScoreTable::Layout(distiller_->Decisions(), *setup_.family);
-    for (int b = 0; b < layout.Blocks(); ++b) entries += static_cast<std::int64_t>(layout.Entries(b));
-    if (context.progress != nullptr) {
-      std::ostringstream note;
-      note.precision(3);
-      note << "scoring " << entries << " block choices on " << ValidationImages()
+    const std::int64_t entries = table->AllEntries() - table->ScoredEntries();
+    {
+      std::ostringstream text;
+      text.precision(3);
+      text << "scoring " << entries << " block choices on " << ValidationImages()
            << " validation images (the teacher's activations on them: "
            << static_cast<double>(bytes) / 1e6 << " MB, kept in memory while scoring)";
-      context.progress->Note(note.str());
+      note(text.str());
     }
     // Notes, not a training bar: a tenth of the entries at a time, with the rate.
     std::mutex mutex;
@@ -253,9 +285,9 @@ class BlockwiseEvaluator final : public Evaluator {
       return text.str();
     };
     const int workers = context.workers != nullptr ? context.workers->Workers() : 1;
-    std::optional<BlockScoreTable> table = BlockScoreTable::Build(
-        *distiller_, *setup_.family, batches, workers > 1 ? context.workers : nullptr,
-        threads_per_worker_, [&] {
+    const bool complete = table->ScoreRemaining(
+        *distiller_, batches, workers > 1 ? context.workers : nullptr, threads_per_worker_,
+        [&] {
           if (context.progress == nullptr) return;
           const std::lock_guard lock(mutex);
           ++done;
@@ -264,9 +296,20 @@ class BlockwiseEvaluator final : public Evaluator {
           }
         },
         context.stop);
-    if (!table) return std::nullopt;  // stopped: nothing kept, the next run scores it all
-    if (context.progress != nullptr) context.progress->Note(rate());
-    if (!file.empty()) WriteJsonFile(table->Json(), file, "the block score table");
+    if (!complete) {
+      // Stopped: what was scored is kept for the next run, which scores only the rest.
+      if (!partial_file.empty()) {
+        WriteJsonFile(table->Json(), partial_file, "the partial block score table");
+        note(rate() + "; kept in " + partial_file.string());
+      }
+      return std::nullopt;
+    }
+    note(rate());
+    if (!file.empty()) {
+      WriteJsonFile(table->Json(), file, "the block score table");
+      std::error_code ignored;
+      std::filesystem::remove(partial_file, ignored);
+    }
     return table;
   }
 

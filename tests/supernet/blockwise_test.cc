@@ -223,6 +223,48 @@ TEST_F(BlockwiseTest, AStopRequestEndsScoringTheTableWithNoTable) {
   EXPECT_LE(entries.load(), 6);
 }
 
+TEST_F(BlockwiseTest, AStoppedScoringKeepsItsEntriesAndALaterOneScoresOnlyTheRest) {
+  const auto distiller = Distiller(Small(1));
+  const std::vector<TeacherActivations> batches = ValidationBatches(*distiller);
+  testing::ThreadWorkers workers(2);
+  const BlockScoreTable full =
+      BlockScoreTable::Build(*distiller, *family_, batches, &workers, 1).value();
+
+  BlockScoreTable partial = BlockScoreTable::Layout(distiller->Decisions(), *family_);
+  EXPECT_EQ(partial.ScoredEntries(), 0);
+  EXPECT_EQ(partial.AllEntries(), 144);
+  std::atomic<bool> stop = false;
+  std::atomic<int> entries = 0;
+  EXPECT_FALSE(partial.ScoreRemaining(
+      *distiller, batches, &workers, 1,
+      [&] {
+        if (++entries == 10) stop = true;
+      },
+      &stop));
+  EXPECT_GE(partial.ScoredEntries(), 10);
+  EXPECT_LE(partial.ScoredEntries(), 11);
+  EXPECT_FALSE(partial.Complete());
+
+  // Kept as JSON and read back, as a stopped run's file is by the next run.
+  std::optional<BlockScoreTable> resumed =
+      BlockScoreTable::FromJson(partial.Json(), distiller->Decisions(), *family_);
+  ASSERT_TRUE(resumed.has_value());
+  EXPECT_EQ(resumed->ScoredEntries(), partial.ScoredEntries());
+  entries = 0;
+  EXPECT_TRUE(resumed->ScoreRemaining(*distiller, batches, &workers, 1, [&] { ++entries; }));
+  EXPECT_EQ(entries.load(), 144 - partial.ScoredEntries());
+  for (int b = 0; b < full.Blocks(); ++b) {
+    for (std::size_t e = 0; e < full.Entries(b); ++e) {
+      Architecture arch = distiller->BasePath();
+      full.WriteEntry(b, static_cast<std::int64_t>(e), arch);
+      EXPECT_NEAR(resumed->BlockScore(b, arch), full.BlockScore(b, arch), 1e-9);
+    }
+  }
+  // A complete table's JSON says nothing of which entries are scored: all are.
+  EXPECT_FALSE(resumed->Json()["blocks"][0].contains("scored"));
+  EXPECT_TRUE(partial.Json()["blocks"][0].contains("scored"));
+}
+
 TEST_F(BlockwiseTest, Nb201BlocksTrainWithATeacherOfTheSameSkeleton) {
   const auto space = nb201::MakeSpace(testing::TinySkeleton());
   const auto family = MakeNb201Family(testing::TinySkeleton());
