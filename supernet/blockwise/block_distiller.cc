@@ -28,6 +28,10 @@
 namespace sculpt {
 namespace {
 
+// A shrinking round scoring at least this many choices says how far it is: smaller ones take
+// seconds.
+constexpr std::int64_t kShrinkChoicesNoted = 500;
+
 // A block's dropped choices per epoch, as its checkpoint keeps them.
 nlohmann::json DroppedJson(const std::vector<std::vector<DroppedChoice>>& per_epoch) {
   nlohmann::json epochs = nlohmann::json::array();
@@ -403,7 +407,28 @@ BlockTraining BlockDistiller::TrainBlock(int block, const ImageDataset& data,
       Rng shrink_rng(MixSeed(MixSeed(options_.seed, 0x5b41000u + static_cast<std::uint64_t>(block)),
                              static_cast<std::uint64_t>(epoch)));
       const std::size_t before = shrinking_->Alive(block).size();
-      result.dropped.push_back(shrinking_->Shrink(block, epoch + 1, shrink_rng, stop));
+      // A large block's round takes minutes (a 3-layer block: thousands of choices, a few dozen
+      // scored a second): say so, a tenth at a time, so that the silence does not read as a hang.
+      const auto shrink_start = std::chrono::steady_clock::now();
+      auto on_scored = [&](std::int64_t done, std::int64_t total) {
+        if (progress == nullptr || total < kShrinkChoicesNoted) return;
+        if (done != 1 && (done == total || done % std::max<std::int64_t>(1, total / 10) != 0)) {
+          return;
+        }
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - shrink_start).count();
+        std::ostringstream note;
+        note.precision(3);
+        note << "block " << b.name << ": shrinking after epoch " << epoch + 1 << ", ";
+        if (done == 1) {
+          note << "scoring " << total << " choices";
+        } else {
+          note << done << " of " << total << " choices scored in " << seconds << " s ("
+               << static_cast<double>(done) / seconds << " a second)";
+        }
+        progress->Note(note.str());
+      };
+      result.dropped.push_back(shrinking_->Shrink(block, epoch + 1, shrink_rng, stop, on_scored));
       if (stop != nullptr && stop->load()) {
         // Stopped while scoring: the epoch's round did not happen, so the epoch is not done.
         result.epoch_losses.pop_back();

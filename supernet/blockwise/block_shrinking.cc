@@ -45,8 +45,9 @@ void BlockShrinking::Sample(int block, Rng& rng, Architecture& arch) const {
                      arch);
 }
 
-std::vector<DroppedChoice> BlockShrinking::Shrink(int block, std::int64_t epoch, Rng& rng,
-                                                  const std::atomic<bool>* stop) {
+std::vector<DroppedChoice> BlockShrinking::Shrink(
+    int block, std::int64_t epoch, Rng& rng, const std::atomic<bool>* stop,
+    const std::function<void(std::int64_t scored, std::int64_t total)>& on_scored) {
   std::vector<std::int64_t>& alive = alive_.at(static_cast<std::size_t>(block));
   const std::vector<double>& costs = costs_[static_cast<std::size_t>(block)];
   const auto size = static_cast<std::int64_t>(alive.size());
@@ -58,13 +59,12 @@ std::vector<DroppedChoice> BlockShrinking::Shrink(int block, std::int64_t epoch,
     return costs[static_cast<std::size_t>(a)] < costs[static_cast<std::size_t>(b)];
   });
   const std::int64_t bins = std::min<std::int64_t>(options_.bins, size);
-  // Per bin: the scored choices, worst first.
-  std::vector<std::vector<std::pair<double, std::int64_t>>> worst_first(
-      static_cast<std::size_t>(bins));
-  Architecture arch = distiller_.BasePath();
+  // Per bin: the choices to score (all, or a sample), then the scored ones, worst first.
+  std::vector<std::vector<std::int64_t>> to_score(static_cast<std::size_t>(bins));
+  std::int64_t total = 0;
   for (std::int64_t k = 0; k < bins; ++k) {
-    std::vector<std::int64_t> members(by_cost.begin() + size * k / bins,
-                                      by_cost.begin() + size * (k + 1) / bins);
+    std::vector<std::int64_t>& members = to_score[static_cast<std::size_t>(k)];
+    members.assign(by_cost.begin() + size * k / bins, by_cost.begin() + size * (k + 1) / bins);
     if (options_.samples_per_bin > 0 &&
         static_cast<std::int64_t>(members.size()) > options_.samples_per_bin) {
       // A partial Fisher-Yates shuffle: the first samples_per_bin are a uniform sample.
@@ -74,8 +74,15 @@ std::vector<DroppedChoice> BlockShrinking::Shrink(int block, std::int64_t epoch,
       }
       members.resize(static_cast<std::size_t>(options_.samples_per_bin));
     }
+    total += static_cast<std::int64_t>(members.size());
+  }
+  std::vector<std::vector<std::pair<double, std::int64_t>>> worst_first(
+      static_cast<std::size_t>(bins));
+  Architecture arch = distiller_.BasePath();
+  std::int64_t done = 0;
+  for (std::int64_t k = 0; k < bins; ++k) {
     auto& scored = worst_first[static_cast<std::size_t>(k)];
-    for (const std::int64_t entry : members) {
+    for (const std::int64_t entry : to_score[static_cast<std::size_t>(k)]) {
       if (stop != nullptr && stop->load()) return {};
       layout_.WriteEntry(block, entry, arch);
       double sum = 0;
@@ -83,6 +90,7 @@ std::vector<DroppedChoice> BlockShrinking::Shrink(int block, std::int64_t epoch,
         sum += distiller_.BlockLoss(block, arch, batch);
       }
       scored.emplace_back(sum / static_cast<double>(batches_.size()), entry);
+      if (on_scored) on_scored(++done, total);
     }
     std::sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) {
       return a.first > b.first || (a.first == b.first && a.second < b.second);

@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -65,8 +66,11 @@ class BlockShrinking {
   // at stop choices; else the choices it dropped. Draws only from `rng`. Scoring a large block
   // takes a while: a stop request (`stop` set) ends it early, the alive choices left as they
   // were and nothing returned; the caller sees `stop` and treats the epoch as unfinished.
-  std::vector<DroppedChoice> Shrink(int block, std::int64_t epoch, Rng& rng,
-                                    const std::atomic<bool>* stop = nullptr);
+  // `on_scored`, when given, is called after each choice scored with the count so far and the
+  // round's total (for a progress display).
+  std::vector<DroppedChoice> Shrink(
+      int block, std::int64_t epoch, Rng& rng, const std::atomic<bool>* stop = nullptr,
+      const std::function<void(std::int64_t scored, std::int64_t total)>& on_scored = {});
   // The alive choices of block `block` (entries of BlockScoreTable::Layout's order), and
   // setting them (a checkpoint's): each must be an entry of the block.
   const std::vector<std::int64_t>& Alive(int block) const {

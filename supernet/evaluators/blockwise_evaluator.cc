@@ -36,6 +36,8 @@ namespace sculpt {
 namespace {
 
 constexpr const char* kScoresFile = "block_scores.json";
+// A table of this many entries to score takes minutes at a few dozen a second.
+constexpr std::int64_t kManyEntries = 2000;
 
 // The reported metric of block `b` (0-based): block1_loss, block2_loss, ...
 std::string BlockMetric(int b) { return "block" + std::to_string(b + 1) + "_loss"; }
@@ -269,6 +271,10 @@ class BlockwiseEvaluator final : public Evaluator {
       text << "scoring " << entries << " block choices on " << ValidationImages()
            << " validation images (the teacher's activations on them: "
            << static_cast<double>(bytes) / 1e6 << " MB, kept in memory while scoring)";
+      // Thousands of entries take minutes; a search that meets few of them need not wait.
+      if (entries >= kManyEntries) {
+        text << "; \"scoring\": \"on_demand\" would score only those the search meets";
+      }
       note(text.str());
     }
     // Notes, not a training bar: a tenth of the entries at a time, with the rate.

@@ -413,8 +413,19 @@ TEST_F(BlockwiseTest, ShrinkingScoresSamplesPerBinAndNeedsACostMetric) {
   options.samples_per_bin = 4;
   BlockShrinking shrinking(*distiller, *space_, *family_, ValidationBatches(*distiller), options);
   Rng rng(2);
-  EXPECT_EQ(shrinking.Shrink(1, 1, rng).size(), 4u);  // 2 of the 4 scored in each bin
+  std::vector<std::pair<std::int64_t, std::int64_t>> counts;  // what a progress display is told
+  EXPECT_EQ(shrinking
+                .Shrink(1, 1, rng, nullptr,
+                        [&](std::int64_t scored, std::int64_t total) {
+                          counts.emplace_back(scored, total);
+                        })
+                .size(),
+            4u);  // 2 of the 4 scored in each bin
   EXPECT_EQ(shrinking.Alive(1).size(), 68u);
+  ASSERT_EQ(counts.size(), 8u);
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    EXPECT_EQ(counts[i], std::make_pair(static_cast<std::int64_t>(i + 1), std::int64_t{8}));
+  }
   options.by = "latency_lut_ms";
   EXPECT_THROW(
       BlockShrinking(*distiller, *space_, *family_, ValidationBatches(*distiller), options),
