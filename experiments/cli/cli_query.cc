@@ -674,16 +674,23 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
       throw UserError(std::string("--sql: ") + error.what());
     }
   } else if (command_line.Has("zoo")) {
-    std::optional<std::int64_t> experiment_id;
+    std::optional<ExperimentInfo> experiment;
     if (command_line.Has("experiment")) {
-      experiment_id = ChooseExperiment(*store, db, command_line.Value("experiment")).id;
+      experiment = ChooseExperiment(*store, db, command_line.Value("experiment"));
     }
-    table = store->Sql(ZooQuery(experiment_id), 60);
+    table = store->Sql(ZooQuery(experiment ? std::optional(experiment->id) : std::nullopt), 60);
     AddZooExportColumns(table, *store, db);
-    if (table.rows.empty()) {
+    if (table.rows.empty() && experiment && experiment->config.contains("zoo")) {
+      io.err << "no zoo model in experiment " << experiment->id << " of " << db
+             << ", though its config has a \"zoo\" block: "
+             << (experiment->status == "finished"
+                     ? "no evaluated candidate or reference fitted its budgets"
+                     : "it is " + experiment->status + ", and its zoo comes at the end")
+             << "\n";
+    } else if (table.rows.empty()) {
       io.err << "no zoo in "
-             << (experiment_id ? "experiment " + std::to_string(*experiment_id) + " of "
-                               : std::string())
+             << (experiment ? "experiment " + std::to_string(experiment->id) + " of "
+                            : std::string())
              << db << ": a run makes one when its config has a \"zoo\" block "
              << "(README, block-wise supernets)\n";
     }

@@ -409,8 +409,8 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
   // Installed before the run is announced: from then on Ctrl-C stops cleanly.
   InterruptFlag interrupt;
   io.err << "sculpt: experiment '" << e.name << "' (id " << experiment_id << "), "
-         << e.strategy_type << " on " << e.space_type << ", " << e.engine.workers
-         << " workers, results in " << e.storage.string() << "\n";
+         << e.strategy_type << " on " << e.space_type << ", " << Counted(e.engine.workers, "worker")
+         << ", results in " << e.storage.string() << "\n";
   try {
     // The checkpoints live next to the database, so later runs of the same settings that write
     // to it reuse them (see spaces/prepare.h).

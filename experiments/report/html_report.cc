@@ -199,9 +199,11 @@ void TrainingCharts(const ExperimentReport& r, std::ostream& out) {
   for (const TrainingCurve& curve : r.training) {
     const std::string name = TrainingRunTitle(curve.run);
     if (curve.epochs.empty()) {
-      // A run that took an earlier training's network (a reused teacher): no curve to draw.
+      // A run that took an earlier training's network (a reused teacher), or one stopped
+      // before its first epoch ended: no curve to draw.
       out << "<p class=\"note\">" << EscapeHtml(name) << ": " << EscapeHtml(curve.run.status)
-          << ", no epochs of its own.</p>\n";
+          << (curve.run.status == "finished" ? ", no epochs of its own" : " before its first epoch")
+          << ".</p>\n";
       continue;
     }
     for (const CurveKind kind : {CurveKind::kLoss, CurveKind::kAccuracy}) {

@@ -178,7 +178,8 @@ std::string XySvg(const XyChart& chart) {
       if (std::isfinite(p.x) && std::isfinite(p.y)) points.push_back(p);
     }
     if (points.empty()) continue;
-    if (series.style == SeriesStyle::kDots) {
+    // A line of one point (a training of one epoch) draws nothing: it is a dot.
+    if (series.style == SeriesStyle::kDots || points.size() == 1) {
       for (const ChartPoint& p : points) {
         out << "<circle class=\"mark\" cx=\"" << Number(px(p.x)) << "\" cy=\"" << Number(py(p.y))
             << "\" r=\"2.5\" fill=\"" << color << "\"><title>" << EscapeHtml(series.name) << ": "

@@ -114,11 +114,14 @@ void Training(const ExperimentReport& r, std::ostream& out) {
       out << Counted(static_cast<std::int64_t>(curve.epochs.size()), "epoch") << ", "
           << curve.run.status << "; last epoch";
       losses_and_accuracies(curve.epochs.back().values);
-    } else {
+    } else if (curve.run.status == "finished") {
       // A run that took an earlier training's network (a reused teacher, the zoo's same
       // training) has its result and no epochs of its own.
       out << curve.run.status << ", no epochs of its own;";
       losses_and_accuracies(curve.run.result);
+    } else {
+      // Stopped before its first epoch ended: whatever its result holds was never measured.
+      out << curve.run.status << " before its first epoch";
     }
     out << "\n";
   }

@@ -608,6 +608,8 @@ std::vector<BlockTraining> BlockDistiller::TrainBlocks(
                                   " side by side",
                               jobs, options_.epochs);
     workers->RunEach(jobs, [&](int k) {
+      // Stopped while others trained: this block does not begin (no empty run in the log).
+      if (stop != nullptr && stop->load()) return;
       const ThisThreadsTorchThreads torch_threads(threads_per_worker);
       const int b = to_train[static_cast<std::size_t>(k)];
       train(b, reports.Progress(k), reports.Log());

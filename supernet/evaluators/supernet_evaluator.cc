@@ -244,6 +244,8 @@ class SupernetEvaluator final : public Evaluator {
                                     std::to_string(std::min(workers, count)) + " side by side",
                                 count, few_shot_->epochs);
       context.workers->RunEach(count, [&](int k) {
+        // Stopped while others trained: this one does not begin (no empty run in the log).
+        if (context.StopRequested()) return;
         const ThisThreadsTorchThreads torch_threads(threads_per_worker_);
         PrepareContext own = context;
         own.progress = reports.Progress(k);

@@ -492,6 +492,17 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
   // Its model for the bigger budget is the search's best that fits after 1-epoch trials; it
   // may equal the smaller budget's, but never costs more than its budget (checked above).
 
+  // A zoo whose budgets nothing fits: its listing says why it is empty.
+  nlohmann::json too_small = config;
+  too_small["zoo"]["budgets"] = {1};
+  ASSERT_EQ(Sculpt("run " + WriteConfig("zoo.json", too_small).string() + " --quiet").status, 0);
+  const Result empty = Sculpt("query " + db.string() + " --zoo -e 3");
+  EXPECT_EQ(empty.status, 0) << empty.out;
+  EXPECT_NE(empty.out.find("no zoo model in experiment 3"), std::string::npos) << empty.out;
+  EXPECT_NE(empty.out.find("no evaluated candidate or reference fitted its budgets"),
+            std::string::npos)
+      << empty.out;
+
   // A zoo without a final block, with a cost the space has not, or with a reference that is
   // not a member of the space is a config error.
   nlohmann::json bad = config;

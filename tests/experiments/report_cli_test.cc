@@ -16,6 +16,7 @@
 #include "experiments/cli/cli.h"
 #include "experiments/config/builtins.h"
 #include "experiments/report/experiment_report.h"
+#include "experiments/report/svg_chart.h"
 #include "experiments/store/store.h"
 #include "spaces/errors.h"
 #include "tests/experiments/png_pixels.h"
@@ -387,6 +388,19 @@ TEST(ReportCliTest, ReportsARealRun) {
   ASSERT_EQ(html.status, 0) << html.out;
   for (const auto& [kind, marks] : Charts(ReadFile(dir / "r.html"))) EXPECT_GT(marks, 0) << kind;
   fs::remove_all(dir);
+}
+
+TEST(SvgChartTest, ALineOfOnePointIsDrawnAsADot) {
+  // A training of one epoch: a polyline of one point would draw nothing.
+  report::XyChart chart;
+  chart.title = "one epoch";
+  chart.series.push_back({"loss", report::SeriesStyle::kLine, 0, {{1.0, 0.5}}});
+  const std::string one = report::XySvg(chart);
+  EXPECT_EQ(one.find("<polyline"), std::string::npos) << one;
+  EXPECT_NE(one.find("<circle class=\"mark\""), std::string::npos) << one;
+  chart.series[0].points.push_back({2.0, 0.4});
+  const std::string two = report::XySvg(chart);
+  EXPECT_NE(two.find("<polyline"), std::string::npos) << two;
 }
 
 }  // namespace
