@@ -1,9 +1,10 @@
-// `sculpt export DB (--best | --answer | --candidate ID) --out DIR`: writes DIR/architecture.json
-// for one successfully evaluated candidate (see experiments/models/export.h) and, when the
-// candidate was retrained (`final` or `sculpt train`), its trained weights DIR/model.pt with the
-// retraining's results, the skeleton and the input normalisation, and with --format onnx also
-// DIR/model.onnx (experiments/models/model_export.h). A candidate of the prune space is exported
-// as the pruned network itself (experiments/models/pruned_export.h).
+// `sculpt export DB (--best | --answer | --candidate ID | --run RUN) --out DIR`: writes
+// DIR/architecture.json for one successfully evaluated candidate, or for the network a training
+// run trained (a hand-picked one or a zoo's reference too; see experiments/models/export.h) and,
+// when the candidate was retrained (`final` or `sculpt train`), its trained weights DIR/model.pt
+// with the retraining's results, the skeleton and the input normalisation, and with --format onnx
+// also DIR/model.onnx (experiments/models/model_export.h). A candidate of the prune space is
+// exported as the pruned network itself (experiments/models/pruned_export.h).
 
 #include <fstream>
 #include <limits>
@@ -80,8 +81,8 @@ void SayRemoved(const WrittenExport& written, std::ostream& out) {
 
 int ExportCommand(const std::vector<std::string>& args, Streams io) {
   CommandLine command_line(
-      "export DB (--best | --answer | --candidate ID) --out DIR [--experiment ID|NAME]\n"
-      "              [--format pt|onnx]",
+      "export DB (--best | --answer | --candidate ID | --run RUN) --out DIR\n"
+      "              [--experiment ID|NAME] [--format pt|onnx]",
       "Writes DIR/architecture.json for one successfully evaluated candidate: its space,\n"
       "architecture string, canonical hash, metrics, and the experiment and config it came from.\n"
       "When the candidate was retrained (the config's \"final\" block or `sculpt train`), also\n"
@@ -92,18 +93,23 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
       "trained model's weights with the removed heads and FFN units cut out.\n"
       "--best takes the experiment's best candidate by its objective, --answer the answer of a\n"
       "goal-seeking strategy (astar, importance, fisher) (default experiment: the newest).\n"
-      "Candidate ids are those `sculpt query DB --top K` shows.",
+      "Candidate ids are those `sculpt query DB --top K` shows. --run exports the network of a\n"
+      "finished training run with its weights, also one no search proposed (`sculpt train\n"
+      "--arch`, a zoo's reference): run ids are those `sculpt query DB --zoo` and reports show.",
       {{"best", "", "export the best candidate of the experiment"},
        {"answer", "", "export the answer of the experiment's strategy (astar, importance, fisher)"},
        {"candidate", "ID", "export the candidate with this id"},
+       {"run", "RUN", "export the network that this training run trained"},
        {"out", "DIR", "output folder (created when missing)"},
        {"format", "FORMAT", "pt (default: model.pt) or onnx (model.onnx too)"},
        {"experiment", "ID|NAME", "the experiment, by id or name (newest of that name)"}},
       1, 1);
   if (!command_line.Parse(args, io.out)) return 0;
   const int chosen = (command_line.Has("best") ? 1 : 0) + (command_line.Has("answer") ? 1 : 0) +
-                     (command_line.Has("candidate") ? 1 : 0);
-  if (chosen != 1) throw UsageError("give exactly one of --best, --answer and --candidate ID");
+                     (command_line.Has("candidate") ? 1 : 0) + (command_line.Has("run") ? 1 : 0);
+  if (chosen != 1) {
+    throw UsageError("give exactly one of --best, --answer, --candidate ID and --run RUN");
+  }
   const std::optional<std::string> out = command_line.Value("out");
   if (!out || out->empty()) throw UsageError("--out DIR is required");
   const bool onnx = command_line.Choice("format", "pt", {"pt", "onnx"}) == "onnx";
@@ -114,7 +120,43 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
 
   ExperimentInfo experiment;
   StoredCandidate candidate;
-  if (!command_line.Has("candidate")) {
+  // --run: the training whose weights are exported, and whether its network is a candidate
+  // (else one no search proposed, described once its space is built).
+  std::optional<TrainingRunInfo> chosen_run;
+  if (command_line.Has("run")) {
+    const std::int64_t id = command_line.Int("run", 0, 1, std::numeric_limits<std::int64_t>::max());
+    chosen_run = store->TrainingRun(id);
+    if (!chosen_run) throw UsageError("no training run " + std::to_string(id) + " in " + db);
+    if (chosen_run->kind != "retrain" || !chosen_run->config.contains("arch") ||
+        !chosen_run->config["arch"].is_string()) {
+      throw UsageError("training run " + std::to_string(id) + " (" + chosen_run->kind +
+                       ") trained no network of its own: --run exports a network's training "
+                       "(a final retraining, `sculpt train`, a zoo's trial or model)");
+    }
+    if (chosen_run->status != "finished") {
+      throw UserError("training run " + std::to_string(id) + " is " + chosen_run->status +
+                      ": only a finished training's weights are exported");
+    }
+    std::optional<ExperimentInfo> owner =
+        chosen_run->experiment_id
+            ? store->FindExperiment(std::to_string(*chosen_run->experiment_id))
+            : std::nullopt;
+    if (!owner)
+      throw UserError("training run " + std::to_string(id) + " has no experiment in " + db);
+    if (wanted && FindNamedExperiment(*store, db, *wanted).id != owner->id) {
+      throw UserError("training run " + std::to_string(id) + " belongs to " + Describe(*owner) +
+                      ", not to experiment " + *wanted);
+    }
+    experiment = std::move(*owner);
+    std::optional<StoredCandidate> proposed =
+        chosen_run->candidate_id ? store->Candidate(*chosen_run->candidate_id) : std::nullopt;
+    if (proposed) {
+      candidate = std::move(*proposed);
+    } else {
+      candidate.step = -1;
+      candidate.arch = chosen_run->config["arch"].get<std::string>();
+    }
+  } else if (!command_line.Has("candidate")) {
     experiment = ChooseExperiment(*store, db, wanted);
     if (command_line.Has("answer")) {
       std::optional<StoredCandidate> answer = StrategyAnswer(*store, experiment.id);
@@ -174,6 +216,19 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
     throw UserError("candidate " + std::to_string(candidate.id) + "'s architecture is not a member of " +
                     Describe(experiment) + "'s space: " + error.what());
   }
+  if (chosen_run && candidate.step < 0) {
+    // A network no search proposed: a zoo's reference, or `sculpt train --arch`'s.
+    candidate = HandPickedCandidate(
+        *space, arch, chosen_run->config.contains("zoo") ? "zoo-reference" : "hand-picked",
+        chosen_run->result);
+  }
+  // What the export is of, for the messages.
+  const std::string exported =
+      candidate.step >= 0
+          ? "candidate " + std::to_string(candidate.id) + " (step " +
+                std::to_string(candidate.step) + ")"
+          : "the network of training run " + std::to_string(chosen_run->id) + " (" +
+                (candidate.origin == "zoo-reference" ? "a zoo's reference" : "hand-picked") + ")";
 
   // Candidate ids name evaluations only (a repeat has none), so the metrics are its own.
   nlohmann::json document =
@@ -182,6 +237,11 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
   // by hand or by an early version) gets no encoding, as before.
   if (experiment.config.contains("space")) document["encoding"] = EncodingJson(*space, arch);
   if (const auto* prune_space = dynamic_cast<const prune::PruneSpace*>(space.get())) {
+    if (chosen_run) {
+      throw UsageError("--run: " + Describe(experiment) +
+                       " searched masks of a trained model; "
+                       "--answer or --candidate ID exports a pruned network");
+    }
     // The experiment's own evaluator says how a mask becomes a network (tuned or not).
     const Experiment rebuilt = BuildExperiment(experiment.config, std::filesystem::current_path(), {});
     const auto* networks = dynamic_cast<const PrunedNetworkSource*>(rebuilt.evaluator.get());
@@ -199,10 +259,10 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
     }
     const WrittenExport export_written = WriteExportDocument(document, *out, written);
     const std::filesystem::path& path = export_written.document;
-    io.out << "Wrote " << path.string() << ": candidate " << candidate.id << " (step "
-           << candidate.step << ") of " << Describe(experiment) << "\n  " << candidate.arch
-           << "\nWrote " << (std::filesystem::path(*out) / kModelFile).string()
-           << ": the pruned network " << document["arch"].get<std::string>() << ", "
+    io.out << "Wrote " << path.string() << ": " << exported << " of " << Describe(experiment)
+           << "\n  " << candidate.arch << "\nWrote "
+           << (std::filesystem::path(*out) / kModelFile).string() << ": the pruned network "
+           << document["arch"].get<std::string>() << ", "
            << static_cast<std::int64_t>(pruned.pruned_params) << " parameters (the trained model "
            << static_cast<std::int64_t>(pruned.trained_params) << ")\n";
     if (onnx) {
@@ -212,7 +272,8 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
     SayRemoved(export_written, io.out);
     return 0;
   }
-  const std::optional<TrainingRunInfo> run = NewestRetraining(*store, candidate.id);
+  const std::optional<TrainingRunInfo> run =
+      chosen_run ? chosen_run : NewestRetraining(*store, candidate.id);
   const std::shared_ptr<const ModelFamily> family = BuildFamily(space_block);
   std::optional<std::filesystem::path> weights;
   if (run && family) weights = FindWeights(db, experiment, *run);
@@ -225,14 +286,19 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
   }
   // `sculpt train` needs a data set, named by the evaluator or the "final" block.
   const bool trainable = family && FinalBlockWithDataset(experiment.config).contains("dataset");
-  const std::string retrain_hint =
-      trainable ? "`sculpt train " + db + " --candidate " + std::to_string(candidate.id) +
-                      " --out DIR` retrains it"
-                : "its experiment names no data set to train on (its evaluator trains no "
-                  "networks and its config has no \"final\" block)";
+  std::string retrain_hint =
+      "its experiment names no data set to train on (its evaluator trains no networks and its "
+      "config has no \"final\" block)";
+  if (trainable && candidate.step >= 0) {
+    retrain_hint = "`sculpt train " + db + " --candidate " + std::to_string(candidate.id) +
+                   " --out DIR` retrains it";
+  } else if (trainable) {
+    retrain_hint = "`sculpt train " + db + " --arch '" + candidate.arch + "' -e " +
+                   std::to_string(experiment.id) + " --out DIR` trains it again";
+  }
   if (onnx && !weights) {
-    throw UsageError("--format onnx: candidate " + std::to_string(candidate.id) +
-                     " has no trained weights to export; " + retrain_hint);
+    throw UsageError("--format onnx: " + exported + " has no trained weights to export; " +
+                     retrain_hint);
   }
   std::vector<std::string> written;  // the model files written beside architecture.json
   if (run && family) {
@@ -258,16 +324,16 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
   }
   const WrittenExport export_written = WriteExportDocument(document, *out, written);
   const std::filesystem::path& path = export_written.document;
-  io.out << "Wrote " << path.string() << ": candidate " << candidate.id << " (step "
-         << candidate.step << ") of " << Describe(experiment) << "\n  " << candidate.arch << "\n";
+  io.out << "Wrote " << path.string() << ": " << exported << " of " << Describe(experiment)
+         << "\n  " << candidate.arch << "\n";
   if (!run) {
     io.out << "No weights: candidate " << candidate.id << " has never been trained stand-alone"
            << (family ? "; " + retrain_hint + (trainable ? " and exports its weights" : "") : "")
            << ".\n";
   } else if (!weights) {
-    io.out << "No weights: training run " << run->id << " of this candidate finished, but its "
-           << "weights are not in " << TrainedModelPath(db, run->id).string()
-           << " any more; " << retrain_hint << ".\n";
+    io.out << "No weights: training run " << run->id << " of this network finished, but its "
+           << "weights are not in " << TrainedModelPath(db, run->id).string() << " any more; "
+           << retrain_hint << ".\n";
   } else {
     io.out << "Wrote " << (std::filesystem::path(*out) / kModelFile).string()
            << ": the weights of training run " << run->id << " (test accuracy "

@@ -561,6 +561,36 @@ TEST_F(BlockwiseCliTest, TheZooTriesItsReferencesWhereTheyFitAndSaysWhereEachMod
                             " --zoo --format csv");
   ASSERT_EQ(zoo.status, 0) << zoo.out;
   EXPECT_NE(zoo.out.find("reference,," + smallest + "," + params), std::string::npos) << zoo.out;
+
+  // Its folder is overwritten by the next run of the config; `export --run` writes the model
+  // again from the weights kept beside the database, as it does a candidate's.
+  const fs::path other_db = dir_ / "runs/zoo-reference-only.sqlite";
+  const std::string model_run =
+      QueryValue(other_db,
+                 "SELECT id FROM training_runs WHERE json_extract(config, "
+                 "'$.zoo.stage') = 'model'");
+  const fs::path again = dir_ / "again";
+  const Result exported = Sculpt("export " + other_db.string() + " --run " + model_run + " --out " +
+                                 again.string() + " --format onnx");
+  ASSERT_EQ(exported.status, 0) << exported.out;
+  EXPECT_NE(exported.out.find("the network of training run " + model_run + " (a zoo's reference)"),
+            std::string::npos)
+      << exported.out;
+  const nlohmann::json re = nlohmann::json::parse(std::ifstream(again / "architecture.json"));
+  EXPECT_EQ(re["arch"], smallest);
+  EXPECT_EQ(re["retrain"]["training_run"].get<std::int64_t>(), std::stoll(model_run));
+  EXPECT_TRUE(fs::exists(again / "model.pt"));
+  EXPECT_TRUE(fs::exists(again / "model.onnx"));
+  // A block's run trained no network of its own; a run that is not there is not either.
+  const std::string block_run =
+      QueryValue(other_db, "SELECT min(id) FROM training_runs WHERE kind = 'supernet'");
+  EXPECT_EQ(Sculpt("export " + other_db.string() + " --run " + block_run + " --out " +
+                   (dir_ / "x").string())
+                .status,
+            2);
+  EXPECT_EQ(
+      Sculpt("export " + other_db.string() + " --run 999 --out " + (dir_ / "x").string()).status,
+      2);
 }
 
 TEST_F(BlockwiseCliTest, TheFinalBlockDistilsFromATeacherAndRecordsWhichOne) {
