@@ -5,6 +5,8 @@
 
 #include "experiments/cli/candidate_tables.h"
 #include "experiments/store/strategy_answer.h"
+#include "experiments/store/zoo_query.h"
+#include "spaces/errors.h"
 
 namespace sculpt::report {
 namespace {
@@ -126,6 +128,35 @@ std::optional<double> ReportValue(const ExperimentReport& report, const StoredCa
   return MetricValue(c, metric, report.objectives.front().metric);
 }
 
+// `sculpt query --zoo`'s rows of the experiment, as the report shows them (accuracies as
+// percentages, the cost under the metric's name).
+void ReadZoo(const ResultStore& store, ExperimentReport& report) {
+  const Table rows = store.Sql(ZooQuery(report.info.id), 60);
+  if (rows.rows.empty()) return;
+  auto column = [&](const std::string& name) {
+    const auto it = std::find(rows.columns.begin(), rows.columns.end(), name);
+    if (it == rows.columns.end()) throw InternalError("the zoo query has no column " + name);
+    return static_cast<std::size_t>(it - rows.columns.begin());
+  };
+  auto fraction = [](const Cell& cell) -> Cell {
+    if (const auto* value = std::get_if<double>(&cell)) return Fraction{*value};
+    return cell;
+  };
+  const std::size_t metric = column("metric");
+  if (const auto* name = std::get_if<std::string>(&rows.rows.front()[metric])) {
+    report.zoo_metric = *name;
+  }
+  report.zoo.columns = {"budget",      "arch",  "source", "candidate",   report.zoo_metric,
+                        "trial valid", "valid", "test",   "training run"};
+  for (const std::vector<Cell>& row : rows.rows) {
+    report.zoo.rows.push_back(
+        {row[column("budget")], row[column("arch")], row[column("source")],
+         row[column("candidate")], row[column("cost")],
+         fraction(row[column("trial_valid_accuracy")]), fraction(row[column("valid_accuracy")]),
+         fraction(row[column("test_accuracy")]), row[column("training_run")]});
+  }
+}
+
 ExperimentReport ReadExperimentReport(const ResultStore& store, const ExperimentInfo& info,
                                       const SearchSpace* space, const std::string& space_note) {
   ExperimentReport report;
@@ -148,6 +179,7 @@ ExperimentReport ReadExperimentReport(const ResultStore& store, const Experiment
     std::vector<TrainingEpoch> epochs = store.TrainingEpochs(run.id);
     report.training.push_back({std::move(run), std::move(epochs)});
   }
+  ReadZoo(store, report);
   if (space != nullptr) {
     CountChoices(*space, report);
   } else {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "experiments/store/store.h"
+#include "experiments/store/table.h"
 #include "search/objective.h"
 #include "spaces/search_space.h"
 
@@ -47,6 +48,11 @@ struct ExperimentReport {
   std::vector<ChoiceShare> choices;         // decision by decision, options in space order
   std::size_t choice_top = 0;               // how many best candidates the shares count
   std::string choices_note;  // why there are no choice shares, when there are none
+  // The zoo's models (a config's "zoo" block), by budget: budget, arch, source (search or
+  // reference), candidate, the budget's metric, the best trial's validation accuracy, the
+  // model's validation and test accuracy, its training run. No rows: no zoo.
+  Table zoo;
+  std::string zoo_metric;  // what the budgets limit, e.g. params
 };
 
 // How many of the best candidates the top table lists.

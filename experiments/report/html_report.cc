@@ -261,11 +261,21 @@ void TopTable(const ExperimentReport& r, std::ostream& out) {
   WriteHtmlTable(table, out, r.chosen ? r.chosen->step : -1, 1);
 }
 
+void ZooTable(const ExperimentReport& r, std::ostream& out) {
+  if (r.zoo.rows.empty()) return;
+  out << "<h3>Zoo: a model for each " << EscapeHtml(r.zoo_metric) << " budget</h3>\n";
+  WriteHtmlTable(r.zoo, out);
+  out << "<p class=\"note\">Each model was retrained and exported by the run; "
+         "<code>sculpt export DB --run RUN --out DIR</code> writes one again from its training "
+         "run's weights.</p>\n";
+}
+
 void ExperimentSection(const ExperimentReport& r, std::ostream& out) {
   out << "<section class=\"experiment\" id=\"experiment-" << r.info.id << "\">\n<h2>Experiment "
       << r.info.id << ": " << EscapeHtml(r.info.name) << "</h2>\n";
   Facts(r, out);
   SearchCharts(r, out);
+  ZooTable(r, out);
   TrainingCharts(r, out);
   ChoiceCharts(r, out);
   TopTable(r, out);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <sstream>
 
 namespace sculpt::report {
 namespace {
@@ -138,9 +139,31 @@ std::string TrainingRunTitle(const TrainingRunInfo& run) {
                   : "training of the block-wise teacher") +
              id;
     }
-    return (run.candidate_id ? "retraining of candidate #" + std::to_string(*run.candidate_id)
-                             : std::string("training of a hand-picked network")) +
-           id;
+    const std::string what =
+        run.candidate_id ? "candidate #" + std::to_string(*run.candidate_id)
+        : run.config.is_object() && run.config.value("arch", nlohmann::json()).is_string()
+            ? "hand-picked " + run.config["arch"].get<std::string>()
+            : std::string("a hand-picked network");
+    const nlohmann::json zoo =
+        run.config.is_object() ? run.config.value("zoo", nlohmann::json()) : nlohmann::json();
+    if (zoo.is_object()) {
+      // A zoo's trial (a short training) or model, of a candidate or of a reference.
+      std::ostringstream budget;
+      budget << zoo.value("metric", std::string()) << " <= ";
+      const nlohmann::json& limit = zoo.value("budget", nlohmann::json());
+      if (limit.is_number()) {
+        budget << limit.get<double>();  // 20000, not 20000.0
+      } else {
+        budget << limit.dump();
+      }
+      const std::string source =
+          run.candidate_id ? what : "reference " + run.config.value("arch", std::string());
+      return (zoo.value("stage", std::string()) == "trial"
+                  ? "zoo trial of " + source
+                  : "zoo model, " + budget.str() + ": " + source) +
+             id;
+    }
+    return (run.candidate_id ? "retraining of " + what : "training of " + what) + id;
   }
   return run.kind + id;
 }

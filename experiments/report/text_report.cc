@@ -164,6 +164,16 @@ void Top(const ExperimentReport& r, std::ostream& out) {
   for (std::string line; std::getline(lines, line);) out << "  " << line << "\n";
 }
 
+void Zoo(const ExperimentReport& r, std::ostream& out) {
+  if (r.zoo.rows.empty()) return;
+  out << "  zoo: a model for each " << r.zoo_metric
+      << " budget (`sculpt export DB --run RUN` writes one again)\n";
+  std::ostringstream table;
+  WriteTable(r.zoo, TableFormat::kTable, table);
+  std::istringstream lines(table.str());
+  for (std::string line; std::getline(lines, line);) out << "    " << line << "\n";
+}
+
 void Comparison(const std::vector<ExperimentReport>& experiments, std::ostream& out) {
   Table table;
   table.columns = {"id", "name", "space", "strategy", "objective", "status", "evaluations", "best",
@@ -191,6 +201,7 @@ void WriteTextReport(const std::vector<ExperimentReport>& experiments, std::ostr
     Header(r, out);
     Trajectory(r, out);
     Front(r, out);
+    Zoo(r, out);
     Training(r, out);
     Choices(r, out);
     Top(r, out);

@@ -581,6 +581,20 @@ TEST_F(BlockwiseCliTest, TheZooTriesItsReferencesWhereTheyFitAndSaysWhereEachMod
   EXPECT_EQ(re["retrain"]["training_run"].get<std::int64_t>(), std::stoll(model_run));
   EXPECT_TRUE(fs::exists(again / "model.pt"));
   EXPECT_TRUE(fs::exists(again / "model.onnx"));
+  // The report lists the zoo, and names each zoo run by its stage and network.
+  const Result text = Sculpt("report " + other_db.string() + " --text");
+  ASSERT_EQ(text.status, 0) << text.out;
+  EXPECT_NE(text.out.find("zoo: a model for each params budget"), std::string::npos) << text.out;
+  // (Its model is its trial's training, 1 epoch each here: that run is listed once, as the trial.)
+  EXPECT_NE(text.out.find("zoo trial of reference " + smallest), std::string::npos) << text.out;
+  const Result html =
+      Sculpt("report " + other_db.string() + " --out " + (dir_ / "zoo.html").string());
+  ASSERT_EQ(html.status, 0) << html.out;
+  std::ifstream html_file(dir_ / "zoo.html");
+  const std::string page((std::istreambuf_iterator<char>(html_file)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_NE(page.find("<h3>Zoo: a model for each params budget</h3>"), std::string::npos);
+  EXPECT_NE(page.find(smallest), std::string::npos);
   // A block's run trained no network of its own; a run that is not there is not either.
   const std::string block_run =
       QueryValue(other_db, "SELECT min(id) FROM training_runs WHERE kind = 'supernet'");
