@@ -3,6 +3,7 @@
 // --text prints the same as a terminal summary (text_report.h). Without --experiment every
 // experiment of the database is shown, side by side.
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -37,7 +38,12 @@ std::vector<ExperimentInfo> ChooseExperiments(const ResultStore& store, const st
     const std::size_t comma = std::min(wanted->find(',', start), wanted->size());
     const std::string name = wanted->substr(start, comma - start);
     if (name.empty()) throw UsageError("--experiment: an empty name in '" + *wanted + "'");
-    chosen.push_back(FindNamedExperiment(store, db, name));
+    ExperimentInfo info = FindNamedExperiment(store, db, name);
+    // Named twice (by id and by name, say): shown once.
+    if (std::none_of(chosen.begin(), chosen.end(),
+                     [&](const ExperimentInfo& e) { return e.id == info.id; })) {
+      chosen.push_back(std::move(info));
+    }
     start = comma + 1;
   }
   return chosen;
@@ -86,7 +92,7 @@ void WriteHtmlFile(const std::vector<report::ExperimentReport>& reports, const s
 
 int ReportCommand(const std::vector<std::string>& args, Streams io) {
   CommandLine command_line(
-      "report DB [--experiment ID|NAME[,ID|NAME...]] [--out report.html] [--text]",
+      "report DB [--experiment ID|NAME[,ID|NAME...]] (--out report.html | --text | both)",
       "A run as a person looks at it: the search trajectory (each candidate's objective and the\n"
       "best so far, by strategy), the Pareto front with the chosen model marked, the supernet's\n"
       "and the retraining's training curves, how often each choice appears among the best\n"

@@ -320,7 +320,7 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
        {"seed", "N", "replace the config's seed"},
        {"db", "PATH", "write to this database instead of the config's storage"},
        {"workers", "N", "replace the config's number of parallel workers"},
-       {"quiet", "", "no progress display"}},
+       {"quiet", "", "no progress bars (a line per finished epoch stays)"}},
       1, 1);
   if (!command_line.Parse(args, io.out)) return 0;
 

@@ -54,7 +54,7 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
        {"resume", "",
         "continue the newest unfinished training of this architecture with the same settings "
         "(threads and epochs included) from its last checkpoint; without one, start anew"},
-       {"quiet", "", "no progress display"}},
+       {"quiet", "", "no progress bars (a line per finished epoch stays)"}},
       1, 1);
   if (!command_line.Parse(args, io.out)) return 0;
   if (command_line.Has("candidate") == command_line.Has("arch")) {

@@ -418,6 +418,11 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
                                      "the rest of the evaluator's training options apply)");
     teacher_block.Finish();
     teacher_training = plan;
+  } else if (teacher_raw != nullptr && !teacher_raw->is_string()) {
+    block.Error("teacher",
+                "expected an export folder (a string) or {\"arch\": ..., "
+                "\"epochs\": N} for a teacher this run trains, got " +
+                    teacher_raw->dump());
   } else {
     teacher_text = block.RequiredString("teacher");
   }

@@ -343,11 +343,13 @@ std::unique_ptr<Evaluator> MakeSupernetEvaluator(Options& options, const Evaluat
   if (kind == "blockwise") {
     if (options.Has("few_shot")) {
       options.Error("few_shot", "is read only with \"kind\": \"few_shot\"");
+      options.Raw("few_shot");  // said once: not an unknown key as well
     }
     return MakeBlockwiseEvaluator(options, context, std::move(family), read_model);
   }
   if (options.Has("blockwise")) {
     options.Error("blockwise", "is read only with \"kind\": \"blockwise\"");
+    options.Raw("blockwise");  // said once: not an unknown key as well
   }
   Options training_block = options.Child("training");
   SposOptions training = ReadSposOptions(training_block, context.seed);

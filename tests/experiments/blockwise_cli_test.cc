@@ -284,7 +284,17 @@ TEST_F(BlockwiseCliTest, TeachersThatCannotBeReadOrDoNotFitAreConfigErrors) {
   EXPECT_EQ(wrong_kind.status, 2) << wrong_kind.out;
   EXPECT_NE(wrong_kind.out.find("is read only with \"kind\": \"blockwise\""), std::string::npos)
       << wrong_kind.out;
+  EXPECT_NE(wrong_kind.out.find("1 error in the config"), std::string::npos) << wrong_kind.out;
   EXPECT_FALSE(fs::exists(dir_ / "runs/missing.sqlite"));
+
+  // A teacher that is neither a folder nor a training to do says what it may be.
+  nlohmann::json number = Config("number", "runs/teacher-best");
+  number["evaluator"]["blockwise"]["teacher"] = 5;
+  const Result not_a_teacher = Sculpt("run " + WriteConfig("number.json", number).string());
+  EXPECT_EQ(not_a_teacher.status, 2) << not_a_teacher.out;
+  EXPECT_NE(not_a_teacher.out.find("expected an export folder (a string) or {\"arch\""),
+            std::string::npos)
+      << not_a_teacher.out;
 }
 
 TEST_F(BlockwiseCliTest, TrainsTheSpacesLargestNetworkFirstAsTheTeacherAndReusesIt) {
