@@ -296,6 +296,21 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
   // resumes (a run's config, the architecture and thread count included, is its identity).
   SposOptions training = plan.training;
   if (!db.empty()) training.checkpoint = TrainingCheckpointPath(db, outcome.run_id);
+  if (resume && !unfinished && progress != nullptr) {
+    // As `sculpt run --resume` says when there is nothing to resume.
+    const std::vector<TrainingRunInfo> runs = store.TrainingRuns(experiment_id);
+    const TrainingRunInfo* done = NewestRetraining(runs, candidate_id, [&config](const auto& r) {
+      return r.status == "finished" && r.config == config;
+    });
+    progress->Note(done != nullptr
+                       ? "nothing to resume: training run " + std::to_string(done->id) +
+                             " of the same settings finished (`sculpt export --run " +
+                             std::to_string(done->id) + "` writes it); training again as run " +
+                             std::to_string(outcome.run_id)
+                       : "nothing to resume: no unfinished training of these settings; training "
+                         "as run " +
+                             std::to_string(outcome.run_id));
+  }
   if (unfinished) {
     store.ReopenTrainingRun(outcome.run_id);
     if (progress != nullptr) {

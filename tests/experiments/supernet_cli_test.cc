@@ -264,6 +264,14 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
   EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_epochs e JOIN training_runs r ON "
                            "r.id = e.run_id WHERE r.candidate_id = " + id),
             "1");
+  // --resume after that training finished: nothing to resume, and it says so.
+  const std::string first_run = QueryValue(db, "SELECT max(id) FROM training_runs");
+  const Result resumed = Sculpt("train " + db.string() + " --candidate " + id + " --epochs 1 --resume");
+  ASSERT_EQ(resumed.status, 0) << resumed.out;
+  EXPECT_NE(resumed.out.find("nothing to resume: training run " + first_run +
+                             " of the same settings finished"),
+            std::string::npos)
+      << resumed.out;
   // Retraining the run's winner with the stored settings (threads included) gives the run's
   // network again.
   const std::string winner = QueryValue(db, "SELECT candidate_id FROM training_runs WHERE kind = "
