@@ -108,7 +108,14 @@ std::optional<CsvTable> ReadCsvOption(Options& options, std::string_view key,
   try {
     return CsvTable::Read(path);
   } catch (const UserError& error) {
-    options.Error(key, error.what());
+    std::string message = error.what();
+    if (std::filesystem::path(path_text).is_relative()) {
+      // A relative path is the config's folder's, not the working directory's: say where.
+      std::error_code ignored;
+      message += " (read from the config's folder: " +
+                 std::filesystem::absolute(path, ignored).lexically_normal().string() + ")";
+    }
+    options.Error(key, message);
     return std::nullopt;
   }
 }

@@ -1,21 +1,28 @@
 #include "experiments/store/unfinished_experiment.h"
 
+#include <cstdint>
+#include <string>
 #include <vector>
 
 namespace sculpt {
 namespace {
 
 // The top-level keys in which two configs differ, e.g. "workers, seed".
-std::string DifferingKeys(const nlohmann::json& a, const nlohmann::json& b) {
-  std::string keys;
-  auto add = [&keys](const std::string& key) { keys += (keys.empty() ? "" : ", ") + key; };
+std::vector<std::string> DifferingKeys(const nlohmann::json& a, const nlohmann::json& b) {
+  std::vector<std::string> keys;
   for (const auto& [key, value] : a.items()) {
-    if (!b.contains(key) || b.at(key) != value) add(key);
+    if (!b.contains(key) || b.at(key) != value) keys.push_back(key);
   }
   for (const auto& [key, value] : b.items()) {
-    if (!a.contains(key)) add(key);
+    if (!a.contains(key)) keys.push_back(key);
   }
   return keys;
+}
+
+std::string Joined(const std::vector<std::string>& keys) {
+  std::string text;
+  for (const std::string& key : keys) text += (text.empty() ? "" : ", ") + key;
+  return text;
 }
 
 }  // namespace
@@ -26,17 +33,23 @@ UnfinishedExperiment FindUnfinishedExperiment(const ResultStore& store,
   UnfinishedExperiment found;
   // Where nothing of this config is found, the newest unfinished experiment of this name
   // explains the miss (it may be the one meant), else the newest finished one.
+  // Of several, the one whose config is nearest (fewest differing keys; the newest of those)
+  // is the one most likely meant.
   std::string finished_of_name;
+  std::size_t nearest_unfinished = SIZE_MAX;
+  std::size_t nearest_finished = SIZE_MAX;
   const std::vector<ExperimentInfo> experiments = store.Experiments();
   for (auto e = experiments.rbegin(); e != experiments.rend(); ++e) {
     if (e->config != canonical_config) {
       const bool finished = e->status == "finished";
       std::string& why = finished ? finished_of_name : found.why_not;
-      if (why.empty() && e->name == name) {
+      std::size_t& nearest = finished ? nearest_finished : nearest_unfinished;
+      const std::vector<std::string> differing = DifferingKeys(e->config, canonical_config);
+      if (e->name == name && differing.size() < nearest) {
+        nearest = differing.size();
         why = "experiment " + std::to_string(e->id) + " of this name " +
               (finished ? "finished" : "stopped unfinished") +
-              " but had another config (differs in: " + DifferingKeys(e->config, canonical_config) +
-              ")";
+              " but had another config (differs in: " + Joined(differing) + ")";
       }
       continue;
     }

@@ -171,6 +171,8 @@ TEST_F(ExperimentTest, TableProblemsAreConfigErrors) {
   nlohmann::json c = ValidConfig();
   c["evaluator"]["path"] = "missing.csv";
   ExpectError(c, "evaluator.path: cannot open table");
+  // A relative path is the config's folder's: the error says where that led.
+  ExpectError(c, "(read from the config's folder: /");
   c = ValidConfig();
   c["evaluator"]["objective"] = "accuracy";
   ExpectError(c, "evaluator.objective: no column 'accuracy'");

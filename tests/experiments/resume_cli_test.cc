@@ -308,6 +308,17 @@ TEST_F(ResumeCliTest, NothingToResumeNamesAFinishedExperimentOfAnotherConfig) {
                                "another config (differs in: seed)"),
             std::string::npos)
       << other_run.out;
+  // Of several, the nearest config is named: experiment 2 (seed 7) is the newer, but
+  // experiment 1 differs from this one in one key only.
+  nlohmann::json near = TableConfig();
+  near["batch"] = 4;
+  const Result nearest =
+      Sculpt("run " + Write("finished-near.json", near, db).string() + " --quiet --resume");
+  EXPECT_EQ(nearest.status, 0) << nearest.out;
+  EXPECT_NE(nearest.out.find("nothing to resume: experiment 1 of this name finished but had "
+                             "another config (differs in: batch)"),
+            std::string::npos)
+      << nearest.out;
 }
 
 }  // namespace

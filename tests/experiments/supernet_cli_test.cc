@@ -266,7 +266,8 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
             "1");
   // --resume after that training finished: nothing to resume, and it says so.
   const std::string first_run = QueryValue(db, "SELECT max(id) FROM training_runs");
-  const Result resumed = Sculpt("train " + db.string() + " --candidate " + id + " --epochs 1 --resume");
+  const Result resumed =
+      Sculpt("train " + db.string() + " --candidate " + id + " --epochs 1 --resume");
   ASSERT_EQ(resumed.status, 0) << resumed.out;
   EXPECT_NE(resumed.out.find("nothing to resume: training run " + first_run +
                              " of the same settings finished"),
