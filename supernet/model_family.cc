@@ -43,9 +43,9 @@ std::string ModelFamily::DescribeLatencyTable(const nlohmann::json& table) const
   const LatencyLookup lookup = LatencyLookupFromJson(table, Name());
   std::ostringstream out;
   out << std::fixed << std::setprecision(4);
-  out << "Latency table (ms, median of " << lookup.runs << " runs, " << Counted(lookup.threads, "thread")
-      << ", " << lookup.machine << ", "
-      << lookup.date << "):\n";
+  out << "Latency table (ms, median of " << lookup.runs << " runs, "
+      << Counted(lookup.threads, "thread") << ", " << lookup.machine << ", " << lookup.date
+      << "):\n";
   for (const auto& [key, ms] : lookup.parts_ms) out << "  " << key << " " << ms << "\n";
   return out.str();
 }

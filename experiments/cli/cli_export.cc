@@ -141,8 +141,9 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
         chosen_run->experiment_id
             ? store->FindExperiment(std::to_string(*chosen_run->experiment_id))
             : std::nullopt;
-    if (!owner)
+    if (!owner) {
       throw UserError("training run " + std::to_string(id) + " has no experiment in " + db);
+    }
     if (wanted && FindNamedExperiment(*store, db, *wanted).id != owner->id) {
       throw UserError("training run " + std::to_string(id) + " belongs to " + Describe(*owner) +
                       ", not to experiment " + *wanted);

@@ -128,7 +128,8 @@ int ReportCommand(const std::vector<std::string>& args, Streams io) {
   if (text) report::WriteTextReport(reports, io.out);
   if (out_path) {
     WriteHtmlFile(reports, db, *out_path);
-    (text ? io.err : io.out) << "Wrote " << *out_path << ": " << Counted(static_cast<std::int64_t>(reports.size()), "experiment")
+    (text ? io.err : io.out) << "Wrote " << *out_path << ": "
+                             << Counted(static_cast<std::int64_t>(reports.size()), "experiment")
                              << " (open it in a browser; it needs no network)\n";
   }
   return 0;
