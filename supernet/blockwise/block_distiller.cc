@@ -1,5 +1,10 @@
 #include "supernet/blockwise/block_distiller.h"
 
+#include <ATen/Parallel.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/serialize.h>
+#include <torch/torch.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -10,16 +15,12 @@
 #include <stdexcept>
 #include <string>
 
-#include <torch/nn/utils/clip_grad.h>
-#include <ATen/Parallel.h>
-#include <torch/serialize.h>
-#include <torch/torch.h>
-
 #include "spaces/counted.h"
 #include "spaces/did_you_mean.h"
 #include "spaces/errors.h"
 #include "spaces/rng.h"
 #include "supernet/blockwise/block_shrinking.h"
+#include "supernet/blockwise/scoring_notes.h"
 #include "supernet/data/dataset.h"
 #include "supernet/torch_threads.h"
 #include "supernet/training/optimizer.h"
@@ -409,24 +410,16 @@ BlockTraining BlockDistiller::TrainBlock(int block, const ImageDataset& data,
       const std::size_t before = shrinking_->Alive(block).size();
       // A large block's round takes minutes (a 3-layer block: thousands of choices, a few dozen
       // scored a second): say so, a tenth at a time, so that the silence does not read as a hang.
-      const auto shrink_start = std::chrono::steady_clock::now();
+      const std::string prefix =
+          "block " + b.name + ": shrinking after epoch " + std::to_string(epoch + 1) + ", ";
+      std::optional<ScoringNotes> notes;  // made at the first choice, when the total is known
       auto on_scored = [&](std::int64_t done, std::int64_t total) {
         if (progress == nullptr || total < kShrinkChoicesNoted) return;
-        if (done != 1 && (done == total || done % std::max<std::int64_t>(1, total / 10) != 0)) {
-          return;
-        }
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - shrink_start).count();
-        std::ostringstream note;
-        note.precision(3);
-        note << "block " << b.name << ": shrinking after epoch " << epoch + 1 << ", ";
         if (done == 1) {
-          note << "scoring " << total << " choices";
-        } else {
-          note << done << " of " << total << " choices scored in " << seconds << " s ("
-               << static_cast<double>(done) / seconds << " a second)";
+          progress->Note(prefix + "scoring " + std::to_string(total) + " choices");
+          notes.emplace(progress, prefix, "choices", total);
         }
-        progress->Note(note.str());
+        notes->Scored();
       };
       result.dropped.push_back(shrinking_->Shrink(block, epoch + 1, shrink_rng, stop, on_scored));
       if (stop != nullptr && stop->load()) {

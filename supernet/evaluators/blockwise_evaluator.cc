@@ -4,17 +4,15 @@
 // candidates scored by the sum of their blocks' losses, looked up in a table scored once
 // (supernet/blockwise/block_score_table.h).
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
-#include <chrono>
 #include <fstream>
 #include <functional>
 #include <iterator>
-#include <mutex>
 #include <numeric>
 #include <optional>
 #include <sstream>
-
-#include <ATen/Parallel.h>
 
 #include "spaces/counted.h"
 #include "spaces/errors.h"
@@ -26,6 +24,7 @@
 #include "supernet/blockwise/block_score_table.h"
 #include "supernet/blockwise/block_shrinking.h"
 #include "supernet/blockwise/block_teacher.h"
+#include "supernet/blockwise/scoring_notes.h"
 #include "supernet/data/data_setup.h"
 #include "supernet/evaluators/evaluators.h"
 #include "supernet/latency.h"
@@ -277,40 +276,20 @@ class BlockwiseEvaluator final : public Evaluator {
       }
       note(text.str());
     }
-    // Notes, not a training bar: a tenth of the entries at a time, with the rate.
-    std::mutex mutex;
-    std::int64_t done = 0;
-    const auto start = std::chrono::steady_clock::now();
-    auto rate = [&] {
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::ostringstream text;
-      text.precision(3);
-      text << done << " of " << entries << " block choices scored in " << seconds << " s ("
-           << static_cast<double>(done) / std::max(seconds, 1e-9) << " a second)";
-      return text.str();
-    };
+    ScoringNotes notes(context.progress, "", "block choices", entries);
     const int workers = context.workers != nullptr ? context.workers->Workers() : 1;
     const bool complete = table->ScoreRemaining(
         *distiller_, batches, workers > 1 ? context.workers : nullptr, threads_per_worker_,
-        [&] {
-          if (context.progress == nullptr) return;
-          const std::lock_guard lock(mutex);
-          ++done;
-          if (done < entries && done % std::max<std::int64_t>(1, entries / 10) == 0) {
-            context.progress->Note(rate());
-          }
-        },
-        context.stop);
+        [&] { notes.Scored(); }, context.stop);
     if (!complete) {
       // Stopped: what was scored is kept for the next run, which scores only the rest.
       if (!partial_file.empty()) {
         WriteJsonFile(table->Json(), partial_file, "the partial block score table");
-        note(rate() + "; kept in " + partial_file.string());
+        note(notes.Rate() + "; kept in " + partial_file.string());
       }
       return std::nullopt;
     }
-    note(rate());
+    note(notes.Rate());
     if (!file.empty()) {
       WriteJsonFile(table->Json(), file, "the block score table");
       std::error_code ignored;
