@@ -7,6 +7,8 @@ namespace sculpt {
 std::unique_ptr<ResultStore> OpenDatabaseToRead(const std::string& db) {
   try {
     return ResultStore::OpenReadOnly(db);
+  } catch (const DamagedDatabase&) {
+    throw;  // the right file, which cannot be read: a failure, not bad input
   } catch (const UserError& error) {
     // No Sculpt database there, or one of a newer schema: the path named is bad input for every
     // command (sculpt run and train answer it so too).

@@ -101,7 +101,7 @@ bool Statement::Step() {
   // The statement's error is reported on the connection; reset so the statement can be reused.
   std::string message = sqlite3_errmsg(db_.Handle());
   sqlite3_reset(stmt_);
-  throw UserError("database " + db_.Path() + ": " + message);
+  throw StepError("database " + db_.Path() + ": " + message, rc & 0xff);
 }
 
 void Statement::Run() {

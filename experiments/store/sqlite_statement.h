@@ -11,10 +11,24 @@
 #include <string>
 #include <string_view>
 
+#include "spaces/errors.h"
+
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace sculpt::sqlite {
+
+// An error SQLite reported while running a prepared statement, with its primary result code
+// (SQLITE_ERROR, SQLITE_CORRUPT...), so that a caller can tell a statement's own fault (a
+// function given bad arguments, an unauthorized call) from a damaged or busy database.
+class StepError : public UserError {
+ public:
+  StepError(const std::string& message, int code) : UserError(message), code_(code) {}
+  int Code() const { return code_; }
+
+ private:
+  int code_;
+};
 
 class Database {
  public:
@@ -74,6 +88,7 @@ class Statement {
   Statement& BindNull(int index);
 
   // Advances to the next row: true when a row is available, false when the statement is done.
+  // Throws StepError.
   bool Step();
   // Runs a statement that returns no rows.
   void Run();

@@ -342,32 +342,47 @@ class SqliteStore final : public ResultStore {
           statement.ColumnTable(c), statement.ColumnOrigin(c), table.columns.back()));
     }
     std::int64_t bytes = 0;
-    while (statement.Step()) {
-      std::vector<Cell>& row = table.rows.emplace_back();
-      row.reserve(static_cast<std::size_t>(columns));
-      bytes += static_cast<std::int64_t>(sizeof(Cell)) * columns;
-      if (bytes > kMaxSqlResultBytes) {
-        throw InvalidSql("the result is larger than " +
-                         std::to_string(kMaxSqlResultBytes / 1000000) +
-                         " MB; add a LIMIT, or aggregate in the SQL");
-      }
-      for (int c = 0; c < columns; ++c) {
-        if (statement.IsNull(c)) {
-          row.emplace_back();
-        } else if (statement.IsInteger(c)) {
-          row.emplace_back(statement.Int(c));
-        } else if (statement.IsReal(c)) {
-          row.emplace_back(statement.Real(c));
-        } else if (statement.IsBlob(c)) {
-          row.emplace_back(BlobLiteral(statement, c));
-        } else if (json_column[static_cast<std::size_t>(c)]) {
-          row.emplace_back(JsonText{std::string(statement.Text(c))});
-        } else {
-          row.emplace_back(std::string(statement.Text(c)));
+    try {
+      while (statement.Step()) {
+        std::vector<Cell>& row = table.rows.emplace_back();
+        row.reserve(static_cast<std::size_t>(columns));
+        bytes += static_cast<std::int64_t>(sizeof(Cell)) * columns;
+        if (bytes > kMaxSqlResultBytes) {
+          throw InvalidSql("the result is larger than " +
+                           std::to_string(kMaxSqlResultBytes / 1000000) +
+                           " MB; add a LIMIT, or aggregate in the SQL");
         }
-        if (const auto* text = std::get_if<std::string>(&row.back())) bytes += static_cast<std::int64_t>(text->size());
-        if (const auto* json = std::get_if<JsonText>(&row.back())) bytes += static_cast<std::int64_t>(json->text.size());
+        for (int c = 0; c < columns; ++c) {
+          if (statement.IsNull(c)) {
+            row.emplace_back();
+          } else if (statement.IsInteger(c)) {
+            row.emplace_back(statement.Int(c));
+          } else if (statement.IsReal(c)) {
+            row.emplace_back(statement.Real(c));
+          } else if (statement.IsBlob(c)) {
+            row.emplace_back(BlobLiteral(statement, c));
+          } else if (json_column[static_cast<std::size_t>(c)]) {
+            row.emplace_back(JsonText{std::string(statement.Text(c))});
+          } else {
+            row.emplace_back(std::string(statement.Text(c)));
+          }
+          if (const auto* text = std::get_if<std::string>(&row.back()))
+            bytes += static_cast<std::int64_t>(text->size());
+          if (const auto* json = std::get_if<JsonText>(&row.back()))
+            bytes += static_cast<std::int64_t>(json->text.size());
+        }
       }
+    } catch (const sqlite::StepError& error) {
+      // SQLite compiled the statement but could not run it as given: a function refused its
+      // arguments ("malformed JSON", "integer overflow"), a call it does not allow ("not
+      // authorized"), a value too large. A damaged, busy or unreadable database stays a
+      // UserError, and so does the time limit's interrupt (Sql says which it was).
+      const int code = error.Code();
+      if (code == SQLITE_ERROR || code == SQLITE_AUTH || code == SQLITE_TOOBIG ||
+          code == SQLITE_MISMATCH || code == SQLITE_RANGE) {
+        throw InvalidSql(error.what());
+      }
+      throw;
     }
     return table;
   }

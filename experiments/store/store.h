@@ -130,6 +130,14 @@ class NotADatabase : public UserError {
   using UserError::UserError;
 };
 
+// A Sculpt database whose pages SQLite found damaged on opening it. Opened to be written to, it
+// is bad input, refused before anything is written; opened to be read, it is a failure to read
+// a file (the CLI's exit 1), since the command line named the right file.
+class DamagedDatabase : public UserError {
+ public:
+  using UserError::UserError;
+};
+
 class ResultStore {
  public:
   virtual ~ResultStore() = default;

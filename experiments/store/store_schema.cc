@@ -502,10 +502,14 @@ int CheckSchema(const sqlite::Database& db, std::int64_t application_id) {
 }
 
 [[noreturn]] void ThrowDamaged(const sqlite::Database& db, const std::string& problem) {
-  throw UserError(db.Path() + " is damaged, so nothing was written to it (SQLite's check: " +
-                  problem.substr(0, 300) + "). Write to another database (--db), or copy what "
-                  "can still be read into a new one: sqlite3 " + db.Path() +
-                  " .recover | sqlite3 recovered.sqlite");
+  const std::string check = "(SQLite's check: " + problem.substr(0, 300) + ")";
+  const std::string recover = "copy what can still be read into a new one: sqlite3 " + db.Path() +
+                              " .recover | sqlite3 recovered.sqlite";
+  if (db.OpenMode() == sqlite::Database::Mode::kReadOnly) {
+    throw DamagedDatabase(db.Path() + " is damaged " + check + "; " + recover);
+  }
+  throw DamagedDatabase(db.Path() + " is damaged, so nothing was written to it " + check +
+                        ". Write to another database (--db), or " + recover);
 }
 
 // Refuses a damaged file before anything is written to it: SQLite finds a damaged page only

@@ -208,9 +208,26 @@ TEST_F(CliTest, SqlThatWouldRunForeverOrFillMemoryIsStopped) {
   EXPECT_EQ(endless.status, 1) << endless.out;
   EXPECT_NE(endless.out.find("stopped after 1 s, its time limit"), std::string::npos) << endless.out;
   const Result huge = Sculpt("query " + db + " --sql \"SELECT zeroblob(1e9)\"");
-  EXPECT_EQ(huge.status, 1) << huge.out;
+  EXPECT_EQ(huge.status, 2) << huge.out;  // SQL that cannot run as given: bad input
   EXPECT_NE(huge.out.find("string or blob too big"), std::string::npos) << huge.out;
   EXPECT_EQ(Sculpt("query " + db + " --timeout 5").status, 2);  // only with --sql
+}
+
+// SQL that SQLite compiles but cannot run as given is bad input (exit 2), as SQL it cannot
+// compile is; the database it read is not at fault.
+TEST_F(CliTest, SqlThatFailsWhileRunningIsBadInput) {
+  const fs::path config = WriteConfig("failing.json", Config("failing"));
+  ASSERT_EQ(Sculpt("run " + config.string() + " --quiet").status, 0);
+  const std::string db = (dir_ / "runs/failing.sqlite").string();
+  for (const auto& [sql, message] : std::vector<std::pair<std::string, std::string>>{
+           {"SELECT load_extension('x')", "not authorized"},
+           {"SELECT json_extract(arch || '{', '$.a') FROM candidates", "malformed JSON"},
+           {"SELECT abs(-9223372036854775807 - 1)", "integer overflow"},
+           {"SELECT nosuchfunction(1)", "no such function"}}) {
+    const Result failed = Sculpt("query " + db + " --sql \"" + sql + "\"");
+    EXPECT_EQ(failed.status, 2) << sql << "\n" << failed.out;
+    EXPECT_NE(failed.out.find(message), std::string::npos) << sql << "\n" << failed.out;
+  }
 }
 
 // A damaged database is refused before anything is written to it (SQLite alone notices damage
@@ -247,6 +264,15 @@ TEST_F(CliTest, ADamagedDatabaseIsRefusedAndLeftAsItWas) {
     std::ifstream in(db, std::ios::binary);
     EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), *damaged);
   }
+  // Reading the right file that turns out damaged is a failure (exit 1), not bad input, and the
+  // message does not talk of writing. (Opening finds the file cut short; the other variants show
+  // their damage only on the pages a query reads.)
+  const fs::path cut_db = dir_ / "damaged-3.sqlite";
+  const Result read = Sculpt("query " + cut_db.string());
+  EXPECT_EQ(read.status, 1) << read.out;
+  EXPECT_NE(read.out.find("is damaged (SQLite's check"), std::string::npos) << read.out;
+  EXPECT_NE(read.out.find(".recover"), std::string::npos) << read.out;
+  EXPECT_EQ(read.out.find("nothing was written"), std::string::npos) << read.out;
 }
 
 // A database of a newer schema is bad input to every command, which changes nothing in it.
