@@ -36,7 +36,12 @@ ZooPlan ReadZooPlan(Options& block, const SearchSpace& space) {
       plan.budgets.push_back(b.get<double>());
     }
     std::sort(plan.budgets.begin(), plan.budgets.end());
-    plan.budgets.erase(std::unique(plan.budgets.begin(), plan.budgets.end()), plan.budgets.end());
+    // A budget listed twice would be one model under two names: most likely a typo for
+    // another budget, so it is named rather than merged.
+    const auto twice = std::adjacent_find(plan.budgets.begin(), plan.budgets.end());
+    if (twice != plan.budgets.end()) {
+      block.Error("budgets", "lists " + BudgetText(*twice) + " twice; each budget gets one model");
+    }
   }
   plan.top = static_cast<int>(block.Int("top", plan.top, 1, 1000));
   plan.trial_epochs = block.Int("trial_epochs", plan.trial_epochs, 1, 100000);

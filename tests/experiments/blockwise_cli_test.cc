@@ -513,11 +513,12 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
             std::string::npos)
       << empty.out;
 
-  // A zoo without a final block, with a cost the space has not, or with a reference that is
-  // not a member of the space is a config error.
+  // A zoo without a final block, with a cost the space has not, with a budget listed twice, or
+  // with a reference that is not a member of the space is a config error.
   nlohmann::json bad = config;
   bad.erase("final");
   bad["zoo"]["metric"] = "latency_lut_ms";
+  bad["zoo"]["budgets"] = {30000, 1000, 30000};
   bad["zoo"]["references"] = {"d8|h1:f16", "d8|h0:f0|h0:f0|h0:f0|h0:f0"};
   const Result refused = Sculpt("run " + WriteConfig("bad-zoo.json", bad).string());
   EXPECT_EQ(refused.status, 2) << refused.out;
@@ -525,6 +526,7 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
   EXPECT_NE(refused.out.find("zoo.metric"), std::string::npos) << refused.out;
   EXPECT_NE(refused.out.find("latency_lut_ms needs a latency table"), std::string::npos)
       << refused.out;
+  EXPECT_NE(refused.out.find("lists 30000 twice"), std::string::npos) << refused.out;
   EXPECT_NE(refused.out.find("zoo.references"), std::string::npos) << refused.out;
   EXPECT_NE(refused.out.find("d8|h1:f16"), std::string::npos) << refused.out;
 }
