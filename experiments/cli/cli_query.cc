@@ -664,6 +664,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
   const std::unique_ptr<ResultStore> store = OpenDatabaseToRead(db);
   Table table;
   bool any_gone = false;  // an experiment shown as gone gets a note
+  bool any_unfitted = false;  // so does a zoo budget nothing fitted, among others that got models
   if (const std::optional<std::string> sql = command_line.Value("sql")) {
     const auto seconds = static_cast<double>(command_line.Int("timeout", 60, 0, 1'000'000'000));
     try {
@@ -680,7 +681,14 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
     }
     table = store->Sql(ZooQuery(experiment ? std::optional(experiment->id) : std::nullopt), 60);
     AddZooExportColumns(table, *store, db);
-    if (table.rows.empty() && experiment && experiment->config.contains("zoo")) {
+    const auto source = static_cast<std::size_t>(
+        std::find(table.columns.begin(), table.columns.end(), "source") - table.columns.begin());
+    const auto unfitted = std::count_if(table.rows.begin(), table.rows.end(), [&](const auto& row) {
+      const auto* text = std::get_if<std::string>(&row[source]);
+      return text != nullptr && *text == "none";
+    });
+    if (static_cast<std::size_t>(unfitted) == table.rows.size() && experiment &&
+        experiment->config.contains("zoo")) {
       io.err << "no zoo model in experiment " << experiment->id << " of " << db
              << ", though its config has a \"zoo\" block: "
              << (experiment->status == "finished"
@@ -694,6 +702,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
              << db << ": a run makes one when its config has a \"zoo\" block "
              << "(README, block-wise supernets)\n";
     }
+    any_unfitted = unfitted > 0 && static_cast<std::size_t>(unfitted) < table.rows.size();
   } else if (const std::optional<std::string> id = command_line.Value("lineage")) {
     table = Lineage(*store, db, *id);
   } else if (const std::optional<std::string> run = command_line.Value("curves")) {
@@ -711,6 +720,11 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
     any_gone = std::any_of(shown.begin(), shown.end(), Gone);
   }
   WriteTable(table, format, io.out);
+  if (any_unfitted) {
+    io.out.flush();
+    io.err << "source none: no evaluated candidate or reference fitted that budget (more "
+              "evaluations, or a reference that fits, would give it a model)\n";
+  }
   if (any_gone) {
     io.out.flush();
     io.err << "gone: the status says running, but the process that ran it no longer exists "

@@ -285,8 +285,14 @@ std::optional<TableFormat> ParseTableFormat(std::string_view name) {
 std::string FormatNumber(double value) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  std::array<char, 32> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  // Plain digits where a person would write them: the shortest form alone turns a budget of
+  // 20000 into "2e+04", which reads back the same but defeats a grep and surprises a reader.
+  std::array<char, 400> buffer{};  // the longest fixed form below 1e16 fits with room
+  const double magnitude = std::abs(value);
+  const bool fixed = magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e16);
+  const auto result = fixed ? std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
+                                            std::chars_format::fixed)
+                            : std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
   return {buffer.data(), result.ptr};
 }
 

@@ -25,7 +25,8 @@ std::optional<TableFormat> ParseTableFormat(std::string_view name);
 
 void WriteTable(const Table& table, TableFormat format, std::ostream& out);
 
-// A number in its shortest form that reads back to the same double ("0.1", "3", "1e+20").
+// A number in its shortest form that reads back to the same double, in plain digits from 1e-4 to
+// 1e16 ("0.1", "3", "20000", "0.00012") and in exponent form outside ("1e+20", "1.5e-07").
 std::string FormatNumber(double value);
 
 }  // namespace sculpt

@@ -5,8 +5,10 @@
 // "reference": one the zoo block named, with no candidate), candidate, architecture, cost, the
 // search's objective, the best trial's validation accuracy, the model's validation and test
 // accuracy and its training run; only `experiment`'s when given. Read from training_runs (kind
-// retrain, config.zoo) and the candidates they name. Header-only: `sculpt query` is built
-// without LibTorch.
+// retrain, config.zoo) and the candidates they name. A budget of a finished experiment's zoo
+// that no evaluated candidate or reference fitted has a row too, source "none" and nothing
+// else, so that a listing never drops a budget the config asked for. Header-only: `sculpt
+// query` is built without LibTorch.
 
 #include <cstdint>
 #include <optional>
@@ -32,7 +34,17 @@ inline std::string ZooQuery(std::optional<std::int64_t> experiment = std::nullop
          "WHERE r.kind = 'retrain' AND r.status = 'finished' AND "
          "json_extract(r.config, '$.zoo.stage') = 'model' " +
          (experiment ? "AND r.experiment_id = " + std::to_string(*experiment) + " " : "") +
-         "ORDER BY r.experiment_id DESC, budget";
+         "UNION ALL "
+         "SELECT e.id, coalesce(json_extract(e.config, '$.zoo.metric'), 'params'), b.value, "
+         "'none', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+         "FROM experiments e, json_each(e.config, '$.zoo.budgets') b "
+         "WHERE e.status = 'finished' AND json_type(e.config, '$.zoo.budgets') = 'array' " +
+         (experiment ? "AND e.id = " + std::to_string(*experiment) + " " : "") +
+         "AND NOT EXISTS (SELECT 1 FROM training_runs m WHERE m.experiment_id = e.id AND "
+         "m.kind = 'retrain' AND m.status = 'finished' AND "
+         "json_extract(m.config, '$.zoo.stage') = 'model' AND "
+         "json_extract(m.config, '$.zoo.budget') = b.value) "
+         "ORDER BY experiment DESC, budget";
 }
 
 }  // namespace sculpt

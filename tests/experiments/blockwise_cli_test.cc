@@ -471,7 +471,8 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
   const Result zoo = Sculpt("query " + db.string() + " --zoo --format csv");
   ASSERT_EQ(zoo.status, 0) << zoo.out;
   EXPECT_NE(zoo.out.find("budget"), std::string::npos) << zoo.out;
-  EXPECT_EQ(std::count(zoo.out.begin(), zoo.out.end(), '\n'), 3) << zoo.out;  // header + 2
+  // The header, the 2 models, the budget nothing fitted and the note saying why.
+  EXPECT_EQ(std::count(zoo.out.begin(), zoo.out.end(), '\n'), 5) << zoo.out;
   // One experiment's zoo: the same rows here (the database holds one experiment).
   const Result zoo_of_one = Sculpt("query " + db.string() + " --zoo -e 1 --format csv");
   ASSERT_EQ(zoo_of_one.status, 0) << zoo_of_one.out;
@@ -491,7 +492,7 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
   // second's models now.
   ASSERT_EQ(Sculpt("run " + (dir_ / "zoo.json").string() + " --quiet").status, 0);
   const Result first = Sculpt("query " + db.string() + " --zoo -e 1 --format csv");
-  EXPECT_EQ(std::count(first.out.begin(), first.out.end(), '\n'), 3) << first.out;
+  EXPECT_EQ(std::count(first.out.begin(), first.out.end(), '\n'), 5) << first.out;
   const std::string replaced = ",holds training run ";
   EXPECT_NE(first.out.find(replaced), std::string::npos) << first.out;
   EXPECT_NE(first.out.find(replaced, first.out.find(replaced) + 1), std::string::npos)
@@ -512,6 +513,7 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
   EXPECT_NE(empty.out.find("no evaluated candidate or reference fitted its budgets"),
             std::string::npos)
       << empty.out;
+  EXPECT_NE(empty.out.find("none"), std::string::npos) << empty.out;  // its budget's row
 
   // A zoo without a final block, with a cost the space has not, with a budget listed twice, or
   // with a reference that is not a member of the space is a config error.
@@ -556,6 +558,14 @@ TEST_F(BlockwiseCliTest, TheZooTriesItsReferencesWhereTheyFitAndSaysWhereEachMod
                      "AND json_extract(config, '$.arch') = '" + smallest + "'");
   ASSERT_GT(std::stod(cost), 0) << cost;
   const std::string params = std::to_string(std::llround(std::stod(cost)));  // a count
+  // The budget nothing fitted is listed too, with nothing but its source, "none".
+  const Result listed = Sculpt("query " + db.string() + " --zoo --format csv");
+  ASSERT_EQ(listed.status, 0) << listed.out;
+  EXPECT_NE(listed.out.find(",params,1,none,,,,,,,,,,\n"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find(",params,100000,"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("source none: no evaluated candidate or reference fitted"),
+            std::string::npos)
+      << listed.out;
 
   // A budget only the reference fits: it is the model, and `--zoo` says so.
   config["name"] = "zoo-reference-only";

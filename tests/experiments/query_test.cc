@@ -628,6 +628,12 @@ TEST(TableFormatTest, JsonKeepsTypesAndNulls) {
   EXPECT_FALSE(ParseTableFormat("CSV "));
   EXPECT_EQ(FormatNumber(0.1), "0.1");
   EXPECT_EQ(FormatNumber(3.0), "3");
+  EXPECT_EQ(FormatNumber(20000.0), "20000");  // not "2e+04", the shortest form
+  EXPECT_EQ(FormatNumber(-0.00012), "-0.00012");
+  EXPECT_EQ(FormatNumber(123456.789), "123456.789");
+  EXPECT_EQ(FormatNumber(1e20), "1e+20");
+  EXPECT_EQ(FormatNumber(1.5e-7), "1.5e-07");
+  EXPECT_EQ(FormatNumber(0.0), "0");
 }
 
 }  // namespace
