@@ -145,8 +145,8 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
       throw UserError("training run " + std::to_string(id) + " has no experiment in " + db);
     }
     if (wanted && FindNamedExperiment(*store, db, *wanted).id != owner->id) {
-      throw UserError("training run " + std::to_string(id) + " belongs to " + Describe(*owner) +
-                      ", not to experiment " + *wanted);
+      throw UsageError("training run " + std::to_string(id) + " belongs to " + Describe(*owner) +
+                       ", not to experiment " + *wanted);
     }
     experiment = std::move(*owner);
     std::optional<StoredCandidate> proposed =
@@ -186,8 +186,8 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
     if (wanted) {
       experiment = FindNamedExperiment(*store, db, *wanted);
       if (experiment.id != owner->id) {
-        throw UserError("candidate " + std::to_string(id) + " belongs to " + Describe(*owner) +
-                        ", not to " + Describe(experiment));
+        throw UsageError("candidate " + std::to_string(id) + " belongs to " + Describe(*owner) +
+                         ", not to " + Describe(experiment));
       }
     }
     experiment = std::move(*owner);

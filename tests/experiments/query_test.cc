@@ -371,8 +371,8 @@ TEST_F(QueryTest, ExportCandidateChecksOwnerAndStatus) {
   try {
     Run(ExportCommand,
         {db_, "--candidate", other_id, "--experiment", "search", "--out", out.string()});
-    FAIL() << "expected a UserError";
-  } catch (const UserError& error) {
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& error) {  // the command line contradicts itself: exit 2
     EXPECT_NE(std::string(error.what()).find("belongs to experiment"), std::string::npos);
   }
   EXPECT_THROW(Run(ExportCommand, {db_, "--candidate", "99999", "--out", out.string()}),
