@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "experiments/store/store.h"
@@ -53,6 +54,9 @@ struct ExperimentReport {
   // model's validation and test accuracy, its training run. No rows: no zoo.
   Table zoo;
   std::string zoo_metric;  // what the budgets limit, e.g. params
+  // Each finished zoo trial as (cost on zoo_metric, validation accuracy after its short
+  // training): what the zoo tried before it chose each budget's model.
+  std::vector<std::pair<double, double>> zoo_trials;
 };
 
 // How many of the best candidates the top table lists.

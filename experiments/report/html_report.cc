@@ -11,6 +11,7 @@
 #include "experiments/report/report_series.h"
 #include "experiments/report/svg_chart.h"
 #include "experiments/store/metric_units.h"
+#include "experiments/store/table_format.h"
 #include "spaces/counted.h"
 
 namespace sculpt::report {
@@ -268,6 +269,24 @@ void ZooTable(const ExperimentReport& r, std::ostream& out) {
   out << "<p class=\"note\">Each model was retrained and exported by the run; "
          "<code>sculpt export DB --run RUN --out DIR</code> writes one again from its training "
          "run's weights.</p>\n";
+  std::vector<ChartSeries> series = ZooSeries(r);
+  if (series.empty()) return;
+  XyChart chart;
+  chart.title = "Zoo: accuracy against " + r.zoo_metric;
+  chart.x_label = r.zoo_metric;
+  chart.y_label = "accuracy";
+  chart.y_percent = true;
+  chart.series = std::move(series);
+  for (const ZooModelPoint& model : ZooModelPoints(r)) {
+    chart.marks.push_back({{model.cost, model.test_accuracy}, "<= " + FormatNumber(model.budget)});
+  }
+  out << "<div class=\"charts\">\n";
+  Figure("zoo", XySvg(chart),
+         "Each budget's model by its test accuracy after the full retraining (ringed, labelled "
+         "with its budget), and every network the zoo tried by its validation accuracy after "
+         "the short trial it was chosen by.",
+         out);
+  out << "</div>\n";
 }
 
 void ExperimentSection(const ExperimentReport& r, std::ostream& out) {

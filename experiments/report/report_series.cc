@@ -91,6 +91,46 @@ std::vector<ChartSeries> ParetoSeries(const ExperimentReport& report) {
   return {std::move(all), std::move(front)};
 }
 
+std::vector<ZooModelPoint> ZooModelPoints(const ExperimentReport& report) {
+  const std::vector<std::string>& columns = report.zoo.columns;
+  auto column = [&](const std::string& name) -> std::optional<std::size_t> {
+    const auto it = std::find(columns.begin(), columns.end(), name);
+    if (it == columns.end()) return std::nullopt;
+    return static_cast<std::size_t>(it - columns.begin());
+  };
+  auto number = [](const Cell& cell) -> std::optional<double> {
+    if (const auto* i = std::get_if<std::int64_t>(&cell)) return static_cast<double>(*i);
+    if (const auto* d = std::get_if<double>(&cell)) return *d;
+    if (const auto* f = std::get_if<Fraction>(&cell)) return f->value;
+    return std::nullopt;
+  };
+  const auto budget = column("budget");
+  const auto cost = column(report.zoo_metric);
+  const auto test = column("test");
+  std::vector<ZooModelPoint> points;
+  if (!budget || !cost || !test) return points;
+  for (const std::vector<Cell>& row : report.zoo.rows) {
+    const auto b = number(row[*budget]);
+    const auto c = number(row[*cost]);
+    const auto t = number(row[*test]);
+    if (b && c && t) points.push_back({*b, *c, *t});
+  }
+  return points;
+}
+
+std::vector<ChartSeries> ZooSeries(const ExperimentReport& report) {
+  ChartSeries models{"models (test)", SeriesStyle::kLine, 3, {}};
+  for (const ZooModelPoint& model : ZooModelPoints(report)) {
+    models.points.push_back({model.cost, model.test_accuracy});
+  }
+  if (models.points.empty()) return {};
+  std::sort(models.points.begin(), models.points.end(),
+            [](const ChartPoint& a, const ChartPoint& b) { return a.x < b.x; });
+  ChartSeries trials{"trials (validation)", SeriesStyle::kDots, 0, {}};
+  for (const auto& [cost, accuracy] : report.zoo_trials) trials.points.push_back({cost, accuracy});
+  return {std::move(trials), std::move(models)};
+}
+
 std::vector<ChartSeries> CurveSeries(const TrainingCurve& curve, CurveKind kind) {
   const std::string suffix = kind == CurveKind::kLoss ? "loss" : "accuracy";
   std::map<std::string, ChartSeries> by_name;

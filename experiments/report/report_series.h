@@ -1,8 +1,8 @@
 #pragma once
 // The series a report draws from an ExperimentReport: the search trajectory and its best-so-far
-// curve, the Pareto front among all candidates, and training curves. Shared by the HTML report
-// (as charts) and the text report (as numbers), so both show the same values.
-// Thread-safety: pure functions.
+// curve, the Pareto front among all candidates, the zoo's models and trials, and training curves.
+// Shared by the HTML report (as charts) and the text report (as numbers), so both show the same
+// values. Thread-safety: pure functions.
 
 #include <optional>
 #include <string>
@@ -30,6 +30,20 @@ ChartSeries BestSoFarSeries(const ExperimentReport& report);
 // Every evaluated candidate at (front_objectives[1], front_objectives[0]) as dots, then the front
 // as a line through its points in x order.
 std::vector<ChartSeries> ParetoSeries(const ExperimentReport& report);
+
+// A zoo model with a test accuracy: its budget, its cost on the zoo's metric, its accuracy.
+struct ZooModelPoint {
+  double budget = 0.0;
+  double cost = 0.0;
+  double test_accuracy = 0.0;
+};
+
+// The zoo's models that have a cost and a test accuracy, by budget.
+std::vector<ZooModelPoint> ZooModelPoints(const ExperimentReport& report);
+
+// The zoo's trials as dots (validation accuracy after their short training) and its models as a
+// line in cost order (test accuracy), both against the zoo's metric; empty without a model.
+std::vector<ChartSeries> ZooSeries(const ExperimentReport& report);
 
 enum class CurveKind { kLoss, kAccuracy };
 

@@ -47,4 +47,16 @@ inline std::string ZooQuery(std::optional<std::int64_t> experiment = std::nullop
          "ORDER BY experiment DESC, budget";
 }
 
+// Every finished zoo trial of `experiment`: its cost on the zoo's metric and the validation
+// accuracy its short training reached (the figure the zoo chose each budget's model by).
+inline std::string ZooTrialQuery(std::int64_t experiment) {
+  return "SELECT coalesce(json_extract(c.metrics, '$.' || json_extract(t.config, "
+         "'$.zoo.metric')), json_extract(t.config, '$.zoo.cost')) AS cost, "
+         "json_extract(t.result, '$.valid_accuracy') AS valid_accuracy "
+         "FROM training_runs t LEFT JOIN candidates c ON c.id = t.candidate_id "
+         "WHERE t.kind = 'retrain' AND t.status = 'finished' AND "
+         "json_extract(t.config, '$.zoo.stage') = 'trial' AND t.experiment_id = " +
+         std::to_string(experiment) + " ORDER BY cost";
+}
+
 }  // namespace sculpt

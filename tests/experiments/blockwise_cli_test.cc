@@ -10,11 +10,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tests/experiments/run_sculpt.h"
 #include "tests/experiments/tiny_main_job.h"
@@ -617,6 +617,14 @@ TEST_F(BlockwiseCliTest, TheZooTriesItsReferencesWhereTheyFitAndSaysWhereEachMod
                          std::istreambuf_iterator<char>());
   EXPECT_NE(page.find("<h3>Zoo: a model for each params budget</h3>"), std::string::npos);
   EXPECT_NE(page.find(smallest), std::string::npos);
+  // Its chart draws the trial (a dot) and the model (a vertex), ringed with its budget.
+  std::smatch chart;
+  ASSERT_TRUE(std::regex_search(
+      page, chart,
+      std::regex(R"re(data-chart="zoo"><svg class="chart"[^>]*data-marks="([0-9]+)")re")))
+      << page;
+  EXPECT_EQ(chart[1].str(), "2");
+  EXPECT_NE(page.find("&lt;= " + params), std::string::npos);
   // A block's run trained no network of its own; a run that is not there is not either.
   const std::string block_run =
       QueryValue(other_db, "SELECT min(id) FROM training_runs WHERE kind = 'supernet'");
