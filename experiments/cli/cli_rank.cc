@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -23,15 +24,35 @@
 #include "experiments/store/table_format.h"
 #include "predictors/ranking.h"
 #include "spaces/csv_table.h"
+#include "spaces/did_you_mean.h"
 
 namespace sculpt {
 namespace {
-
 
 Goal ParseGoal(const std::string& flag, const std::string& text) {
   if (text == "maximize") return Goal::kMaximize;
   if (text == "minimize") return Goal::kMinimize;
   throw UsageError(flag + ": expected maximize or minimize, got '" + text + "'");
+}
+
+// Which way `metric` is better: as --metric-goal says; else as the experiment's objective of
+// that name; else from a name whose direction is plain. Any other metric needs --metric-goal:
+// a guess would turn tau's sign and pick the worst candidates as the top ones without a word.
+Goal ScoreGoal(const std::string& metric, const std::vector<Objective>& objectives,
+               const std::optional<std::string>& given) {
+  if (given) return ParseGoal("--metric-goal", *given);
+  for (const Objective& objective : objectives) {
+    if (objective.metric == metric) return objective.goal;
+  }
+  if (metric.ends_with("accuracy")) return Goal::kMaximize;
+  if (metric.ends_with("loss") || metric.find("latency") != std::string::npos ||
+      metric.ends_with("_ms") || metric == "params" || metric == "flops") {
+    return Goal::kMinimize;
+  }
+  throw UsageError("--metric " + metric +
+                   " is not an objective of the experiment, and its name "
+                   "does not say which way is better: add --metric-goal maximize or "
+                   "--metric-goal minimize");
 }
 
 // The truth of every row whose COLUMN is a number, by architecture.
@@ -88,7 +109,8 @@ std::size_t RankAmong(double value, const std::vector<double>& values) {
 int RankCommand(const std::vector<std::string>& args, Streams io) {
   CommandLine command_line(
       "rank DB --truth TABLE.csv --column COLUMN [--key COLUMN] [--experiment ID|NAME]\n"
-      "            [--metric METRIC] [--truth-goal maximize|minimize] [--format table|csv|json]",
+      "            [--metric METRIC [--metric-goal maximize|minimize]]\n"
+      "            [--truth-goal maximize|minimize] [--format table|csv|json]",
       "How well the experiment's evaluator (a supernet, a predictor) ranks architectures,\n"
       "against a ground-truth table: its successfully evaluated candidates are matched to the\n"
       "table's rows by architecture, and their scores (the primary objective, or --metric)\n"
@@ -101,6 +123,10 @@ int RankCommand(const std::vector<std::string>& args, Streams io) {
        {"key", "COLUMN", "the table's column of architectures (default arch)"},
        {"experiment", "ID|NAME", "the experiment (default: the newest)"},
        {"metric", "METRIC", "the score to rank by (default: the primary objective)"},
+       {"metric-goal", "GOAL",
+        "which way the score is better: maximize or minimize (default: the objective's goal; "
+        "for a metric that is not an objective, read from its name where it is plain: "
+        "*accuracy higher, *loss, *latency*, *_ms, params, flops lower)"},
        {"truth-goal", "GOAL", "maximize (default: higher is better) or minimize"},
        {"format", "FORMAT", "table (default), csv or json"}},
       1, 1);
@@ -119,13 +145,6 @@ int RankCommand(const std::vector<std::string>& args, Streams io) {
   const ExperimentInfo experiment = ChooseExperiment(*store, db, command_line.Value("experiment"));
   const std::vector<Objective> objectives = StoredObjectives(experiment);
   const std::string metric = command_line.Value("metric").value_or(objectives.front().metric);
-  Goal score_goal = Goal::kMaximize;
-  for (const Objective& objective : objectives) {
-    if (objective.metric == metric) {
-      score_goal = objective.goal;
-      break;
-    }
-  }
   if (!experiment.config.contains("space")) {
     throw UserError("experiment " + std::to_string(experiment.id) + " has no space in its config");
   }
@@ -153,15 +172,23 @@ int RankCommand(const std::vector<std::string>& args, Streams io) {
     }
     auto it = truth.value.find(arch);
     if (it == truth.value.end()) continue;
-    scores.push_back(score_goal == Goal::kMaximize ? *score : -*score);
+    scores.push_back(*score);
     truths.push_back(truth_goal == Goal::kMaximize ? it->second : -it->second);
     archs.push_back(c.arch);
   }
   const std::string experiment_text =
       "experiment " + std::to_string(experiment.id) + " ('" + experiment.name + "')";
   if (without_metric == candidates.size() && !candidates.empty()) {
+    std::vector<std::string> known;
+    for (const auto& [name, value] : candidates.front().metrics) known.push_back(name);
+    const std::string guess = DidYouMean(metric, known);
     throw UsageError("--metric: no evaluated candidate of " + experiment_text + " has metric '" +
-                     metric + "'");
+                     metric + "'" + (guess.empty() ? "" : "; did you mean '" + guess + "'?") +
+                     " (its candidates have " + JoinNames(known) + ")");
+  }
+  const Goal score_goal = ScoreGoal(metric, objectives, command_line.Value("metric-goal"));
+  if (score_goal == Goal::kMinimize) {
+    for (double& score : scores) score = -score;
   }
   if (scores.size() < 2) {
     throw UserError(std::to_string(scores.size()) + " of the " +

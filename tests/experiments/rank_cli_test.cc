@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "tests/experiments/run_sculpt.h"
@@ -32,13 +32,14 @@ class RankCliTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     // The evaluator's scores: the truth's order with the 2nd and 3rd swapped.
-    std::ofstream(dir_ / "scores.csv")
-        << "arch,score\n"
-        << Cell("nor_conv_3x3", "nor_conv_3x3") << ",50\n"
-        << Cell("nor_conv_1x1", "nor_conv_3x3") << ",30\n"
-        << Cell("avg_pool_3x3", "nor_conv_3x3") << ",40\n"
-        << Cell("skip_connect", "nor_conv_3x3") << ",20\n"
-        << Cell("nor_conv_3x3", "nor_conv_1x1") << ",10\n";
+    // Two more columns, not objectives: a latency in the score's order, and a number whose
+    // name does not say which way is better.
+    std::ofstream(dir_ / "scores.csv") << "arch,score,latency_ms,odd\n"
+                                       << Cell("nor_conv_3x3", "nor_conv_3x3") << ",50,5,1\n"
+                                       << Cell("nor_conv_1x1", "nor_conv_3x3") << ",30,3,2\n"
+                                       << Cell("avg_pool_3x3", "nor_conv_3x3") << ",40,4,3\n"
+                                       << Cell("skip_connect", "nor_conv_3x3") << ",20,2,4\n"
+                                       << Cell("nor_conv_3x3", "nor_conv_1x1") << ",10,1,5\n";
     // The truth: one more architecture, better than all five, and one row without a number.
     std::ofstream(dir_ / "truth.csv")
         << "arch,accuracy\n"
@@ -56,7 +57,11 @@ class RankCliTest : public ::testing::Test {
     return {{"name", name},
             {"seed", 3},
             {"space", {{"type", "nb201"}}},
-            {"evaluator", {{"type", "table"}, {"path", "scores.csv"}, {"objective", "score"}}},
+            {"evaluator",
+             {{"type", "table"},
+              {"path", "scores.csv"},
+              {"objective", "score"},
+              {"report", {"latency_ms", "odd"}}}},
             {"objectives", {{{"metric", "score"}, {"goal", "maximize"}}}},
             {"strategy", std::move(strategy)},
             {"budget", {{"proposals", 1000}}},
@@ -114,6 +119,25 @@ TEST_F(RankCliTest, ListedScoresEveryRowInOrderAndRankMatchesTheHandWorkedScores
       EXPECT_DOUBLE_EQ(row["value"].get<double>(), -0.8);
     }
   }
+  // A score whose lower values are better: a latency is taken as one (the scores' order is now
+  // the truth's reversed), and --metric-goal says so of any metric.
+  auto tau = [](const testing::SculptResult& result) {
+    for (const auto& row : nlohmann::json::parse(result.out)) {
+      if (row["measure"] == "kendall_tau") return row["value"].get<double>();
+    }
+    return std::nan("");
+  };
+  const auto latency = Sculpt(rank + " --metric latency_ms");
+  ASSERT_EQ(latency.status, 0) << latency.out;
+  EXPECT_DOUBLE_EQ(tau(latency), -0.8);
+  EXPECT_NE(latency.out.find("latency_ms (lower is better)"), std::string::npos) << latency.out;
+  EXPECT_DOUBLE_EQ(tau(Sculpt(rank + " --metric latency_ms --metric-goal maximize")), 0.8);
+  EXPECT_DOUBLE_EQ(tau(Sculpt(rank + " --metric score --metric-goal minimize")), -0.8);
+  const auto odd = Sculpt(rank + " --metric odd");
+  EXPECT_EQ(odd.status, 2) << odd.out;
+  EXPECT_NE(odd.out.find("add --metric-goal maximize or --metric-goal minimize"), std::string::npos)
+      << odd.out;
+  EXPECT_DOUBLE_EQ(tau(Sculpt(rank + " --metric odd --metric-goal minimize")), 1.0);
   // The table form, for people.
   const auto table = Sculpt("rank " + Db("all") + " --truth " + (dir_ / "truth.csv").string() +
                             " --column accuracy");
@@ -151,12 +175,14 @@ TEST_F(RankCliTest, ListedSampleIsSeededAndBadInputIsAClearError) {
 
   ASSERT_EQ(Run("all", {{"type", "listed"}, {"path", "scores.csv"}}).status, 0);
   const std::string truth = " --truth " + (dir_ / "truth.csv").string();
-  for (const auto& [args, status, message] :
-       std::vector<std::tuple<std::string, int, std::string>>{
+  for (const auto& [args, status, message] : std::vector<std::tuple<std::string, int, std::string>>{
            {truth, 2, "--column COLUMN is required"},
            {truth + " --column accuracyy", 2, "did you mean 'accuracy'"},
            {truth + " --column accuracy --truth-goal up", 2, "maximize or minimize"},
            {truth + " --column accuracy --metric nope", 2, "no evaluated candidate"},
+           {truth + " --column accuracy --metric scor", 2,
+            "did you mean 'score'? (its candidates have flops, latency_ms, odd, params, score)"},
+           {truth + " --column accuracy --metric-goal up", 2, "maximize or minimize"},
            {" --truth " + (dir_ / "bad-row.csv").string() + " --column arch", 1,
             "not an architecture of the experiment's space"},
            {" --truth " + (dir_ / "scores.csv").string() + " --column score --experiment 9", 2,
