@@ -129,10 +129,12 @@ void PrintParetoFront(const Experiment& e, const std::vector<Objective>& objecti
   }
 }
 
-// A candidate's metrics, one a line, the values in a column (a longer name still gets a space).
+// A candidate's metrics, one a line, the values in one column (past the longest name).
 void PrintMetrics(const Experiment& e, const StoredCandidate& c, std::ostream& out) {
+  std::size_t longest = 15;
+  for (const auto& [name, value] : c.metrics) longest = std::max(longest, name.size());
+  const int width = static_cast<int>(longest + 1);
   for (const auto& [name, value] : c.metrics) {
-    const int width = static_cast<int>(std::max<std::size_t>(16, name.size() + 1));
     out << "  " << std::left << std::setw(width) << name
         << MetricText(e.evaluator_type, name, value) << "\n";
   }

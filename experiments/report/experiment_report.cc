@@ -40,6 +40,7 @@ void ChooseTradeOff(ExperimentReport& report) {
   const std::vector<Objective> traded = TradeOffObjectives(report.info.config, report.objectives);
   if (traded.size() >= 2) {
     report.front_objectives = {traded[0], traded[1]};
+    report.front_of_objectives = true;
   } else if (report.objectives.front().metric != "params" &&
              std::any_of(report.evaluated.begin(), report.evaluated.end(),
                          [](const StoredCandidate& c) { return c.metrics.count("params") != 0; })) {

@@ -44,6 +44,9 @@ struct ExperimentReport {
   // The trade-off the Pareto chart shows: the experiment's first two objectives, or for a
   // single-objective run its objective against params (when the candidates have params).
   std::vector<Objective> front_objectives;  // empty: no trade-off to show
+  // Whether front_objectives are objectives the run traded off (else params beside the one
+  // objective, e.g. of a pruning run whose second objective only confirms its answer).
+  bool front_of_objectives = false;
   std::vector<StoredCandidate> front;       // non-dominated on front_objectives, step order
   std::vector<TrainingCurve> training;      // oldest run first
   std::vector<ChoiceShare> choices;         // decision by decision, options in space order

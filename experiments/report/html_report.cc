@@ -171,7 +171,8 @@ void SearchCharts(const ExperimentReport& r, std::ostream& out) {
     const Objective& x = r.front_objectives[1];
     const Objective& y = r.front_objectives[0];
     XyChart pareto;
-    pareto.title = r.objectives.size() >= 2 ? "Pareto front" : "Trade-off (params is not an objective of this run)";
+    pareto.title = r.front_of_objectives ? "Pareto front"
+                                         : "Trade-off (params is not an objective of this run)";
     pareto.x_label = x.metric;
     pareto.y_label = y.metric;
     pareto.y_percent = IsFractionMetric(r.evaluator_type, y.metric);

@@ -86,7 +86,8 @@ void Front(const ExperimentReport& r, std::ostream& out) {
   if (r.front_objectives.size() < 2 || r.front.empty()) return;
   const std::string& y = r.front_objectives[0].metric;
   const std::string& x = r.front_objectives[1].metric;
-  out << "  Pareto front (" << y << " against " << x << "): " << r.front.size() << " candidates;";
+  out << "  " << (r.front_of_objectives ? "Pareto front" : "Trade-off, params not an objective")
+      << " (" << y << " against " << x << "): " << r.front.size() << " candidates;";
   std::vector<StoredCandidate> front = r.front;
   std::sort(front.begin(), front.end(), [&](const StoredCandidate& a, const StoredCandidate& b) {
     return ReportValue(r, a, x).value_or(0) < ReportValue(r, b, x).value_or(0);

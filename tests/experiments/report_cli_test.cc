@@ -280,13 +280,15 @@ TEST_F(ReportTest, TextSummaryForTheTerminal) {
   ASSERT_EQ(Report({"--text"}, &text), 0) << text;
   for (const std::string& expected : std::vector<std::string>{
            "Experiment 1 'evolution' (finished): nb201 space, regularized_evolution, supernet "
-        "evaluator, max accuracy",
-        "chosen: candidate #" + std::to_string(chosen_), "retrained: test_accuracy 71.00%",
-        "best accuracy so far:", "after 40:", "Pareto front (accuracy against params)",
-        "supernet training (run 1): 3 epochs, finished",
-        "retraining of candidate #" + std::to_string(chosen_) + " (run 2)",
-        "choices the top 5 favour", "=nor_conv_3x3", "Experiment 2 'two'", "max accuracy and min params",
-        "Experiment 3 'empty' (failed)", "no candidate was evaluated successfully"}) {
+           "evaluator, max accuracy",
+           "chosen: candidate #" + std::to_string(chosen_), "retrained: test_accuracy 71.00%",
+           "best accuracy so far:", "after 40:",
+           "Trade-off, params not an objective (accuracy against params)",
+           "supernet training (run 1): 3 epochs, finished",
+           "retraining of candidate #" + std::to_string(chosen_) + " (run 2)",
+           "choices the top 5 favour", "=nor_conv_3x3", "Experiment 2 'two'",
+           "max accuracy and min params", "Experiment 3 'empty' (failed)",
+           "no candidate was evaluated successfully"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
   }
   // The side-by-side table comes first, one row per experiment.

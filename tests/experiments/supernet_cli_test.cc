@@ -505,8 +505,18 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
   EXPECT_NE(confirming.out.find("Best candidate #"), std::string::npos) << confirming.out;
   const Result confirmed_report = Sculpt("report " + confirmed_db.string() + " --text");
   ASSERT_EQ(confirmed_report.status, 0) << confirmed_report.out;
-  EXPECT_NE(confirmed_report.out.find("Pareto front (accuracy against params)"), std::string::npos)
+  EXPECT_NE(confirmed_report.out.find("Trade-off, params not an objective (accuracy against "
+                                      "params)"),
+            std::string::npos)
       << confirmed_report.out;
+  EXPECT_EQ(confirmed_report.out.find("Pareto front"), std::string::npos) << confirmed_report.out;
+  const Result confirmed_html =
+      Sculpt("report " + confirmed_db.string() + " --out " + (dir_ / "confirmed.html").string());
+  ASSERT_EQ(confirmed_html.status, 0) << confirmed_html.out;
+  std::ifstream html_file(dir_ / "confirmed.html");
+  const std::string page((std::istreambuf_iterator<char>(html_file)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_NE(page.find("Trade-off (params is not an objective of this run)"), std::string::npos);
   // The two parts are the whole split: 32 images each, their correct answers adding up.
   EXPECT_EQ(QueryValue(confirmed_db, "SELECT abs(32 * json_extract(metrics, '$.accuracy') + 32 * "
                                      "json_extract(metrics, '$.confirm_accuracy') - 64 * " +
