@@ -89,16 +89,31 @@ nlohmann::json SummaryJson(const RunSummary& summary) {
   return json;
 }
 
+// Why a search ended with no successfully evaluated candidate, from its counts.
+std::string NothingEvaluated(const EngineProgress& p) {
+  std::string text = "No candidate was evaluated successfully";
+  if (p.failed > 0) {
+    text += ": " + Counted(p.failed, "evaluation") + " failed (their errors: sculpt query DB " +
+            "--sql \"SELECT error, count(*) FROM candidates WHERE status = 'failed' GROUP BY " +
+            "error\")";
+  } else if (p.infeasible > 0) {
+    text += ": all " + Counted(p.infeasible, "proposal") + " fell outside the constraints; " +
+            "loosen them, or search a space with members inside them";
+  }
+  return text + ".\n";
+}
+
 // A multi-objective search has no one best candidate: it ends with its Pareto front, at most
 // kShown of it, spread from one end of the trade-off to the other.
 void PrintParetoFront(const Experiment& e, const std::vector<Objective>& objectives,
-                      std::int64_t experiment_id, const ResultStore& store, std::ostream& out) {
+                      std::int64_t experiment_id, const ResultStore& store,
+                      const EngineProgress& progress, std::ostream& out) {
   constexpr std::size_t kShown = 10;
   const std::vector<StoredCandidate> evaluated =
       store.Top(experiment_id, std::numeric_limits<int>::max());
   const std::vector<StoredCandidate> front = ParetoFront(objectives, evaluated);
   if (front.empty()) {
-    out << "No candidate was evaluated successfully.\n";
+    out << NothingEvaluated(progress);
     return;
   }
   std::string over;
@@ -153,9 +168,9 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
   const std::vector<Objective> traded = TradeOffObjectives(e.canonical_config, e.objectives);
   const bool multi_objective = traded.size() > 1;
   if (multi_objective) {
-    PrintParetoFront(e, traded, experiment_id, store, out);
+    PrintParetoFront(e, traded, experiment_id, store, p, out);
   } else if (const std::vector<StoredCandidate> best = store.Top(experiment_id, 1); best.empty()) {
-    out << "No candidate was evaluated successfully.\n";
+    out << NothingEvaluated(p);
   } else {
     const StoredCandidate& c = best.front();
     out << "Best candidate #" << c.id << " (step " << c.step << "): " << c.arch << "\n";
@@ -191,9 +206,11 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
   const std::string db = e.storage.string();
   out << "Results: " << db << " (experiment " << experiment_id << ")\n"
       << "  sculpt query " << db << " --experiment " << experiment_id
-      << (multi_objective ? " --pareto" : " --top 10") << "\n"
-      << "  sculpt export " << db << " --experiment " << experiment_id
-      << (answer ? " --answer" : " --best") << " --out DIR\n";
+      << (multi_objective ? " --pareto" : " --top 10") << "\n";
+  if (answer || !store.Top(experiment_id, 1).empty()) {  // something to export
+    out << "  sculpt export " << db << " --experiment " << experiment_id
+        << (answer ? " --answer" : " --best") << " --out DIR\n";
+  }
 }
 
 // Retrains the best candidate as the "final" block says and exports it. Returns false when
@@ -488,8 +505,17 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
   if (interrupted) {
     io.out << "Interrupted: the same command with --resume continues experiment "
            << experiment_id << " where it stopped.\n";
+    return 130;
   }
-  return interrupted ? 130 : 0;
+  // A search that found nothing usable has failed, whatever its stop reason: a script must not
+  // read it as success (the summary above says why).
+  if (store->Top(experiment_id, 1).empty()) {
+    io.out.flush();
+    io.err << "sculpt run: experiment " << experiment_id << " evaluated no candidate "
+           << "successfully\n";
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace sculpt

@@ -10,6 +10,8 @@
 #include "experiments/models/retrain.h"
 #include "experiments/models/zoo.h"
 #include "experiments/store/store.h"
+#include "experiments/store/table_format.h"
+#include "spaces/cost_bounds.h"
 #include "spaces/did_you_mean.h"
 #include "spaces/machine.h"
 #include "spaces/options.h"
@@ -91,9 +93,34 @@ void ReadObjectives(Options& root, const nlohmann::json& evaluator_config, Exper
   }
 }
 
+// Refuses a constraint that no member of the space meets: the space's cheapest member costs
+// more than its max, or its dearest less than its min. Such a run would train its supernet and
+// search for nothing.
+void CheckSatisfiable(Options& block, const Constraint& constraint, const SearchSpace& space,
+                      const std::optional<CostBounds>& bounds) {
+  // Counted costs only: a latency table's measured entries need not grow with the sizes, so a
+  // member off the reduction path may be faster than its end.
+  if (!bounds || (constraint.metric != "params" && constraint.metric != "flops")) return;
+  const auto lowest = bounds->lowest.find(constraint.metric);
+  const auto highest = bounds->highest.find(constraint.metric);
+  if (constraint.max && lowest != bounds->lowest.end() && lowest->second > *constraint.max) {
+    block.Error("max", constraint.metric + " <= " + FormatNumber(*constraint.max) +
+                           " excludes every member of the space: the smallest, " +
+                           space.Format(bounds->smallest) + ", has " +
+                           FormatNumber(lowest->second));
+  }
+  if (constraint.min && highest != bounds->highest.end() && highest->second < *constraint.min) {
+    block.Error("min", constraint.metric + " >= " + FormatNumber(*constraint.min) +
+                           " excludes every member of the space: the largest, " +
+                           space.Format(bounds->largest) + ", has " +
+                           FormatNumber(highest->second));
+  }
+}
+
 void ReadConstraints(Options& root, Experiment& e) {
   const std::vector<std::string> costs =
       e.space ? e.space->CostMetricNames() : std::vector<std::string>{};
+  std::optional<std::optional<CostBounds>> bounds;  // computed for the first constraint
   for (Options& block : root.Children("constraints")) {
     Constraint constraint;
     constraint.metric = block.RequiredString("metric");
@@ -112,6 +139,9 @@ void ReadConstraints(Options& root, Experiment& e) {
                                 "' is not known before evaluation; constraints may use the space's "
                                 "cost metrics: " +
                                 (costs.empty() ? std::string("none") : JoinNames(costs)));
+    } else if (e.space && !constraint.metric.empty()) {
+      if (!bounds) bounds = ReductionCostBounds(*e.space);
+      CheckSatisfiable(block, constraint, *e.space, *bounds);
     }
     e.constraints.push_back(constraint);
   }

@@ -213,6 +213,46 @@ TEST_F(CliTest, SqlThatWouldRunForeverOrFillMemoryIsStopped) {
   EXPECT_EQ(Sculpt("query " + db + " --timeout 5").status, 2);  // only with --sql
 }
 
+// A search that evaluates nothing successfully has failed (exit 1), says why, and offers no
+// export of a best candidate it has not got.
+TEST_F(CliTest, ASearchWhoseEveryEvaluationFailedExitsWith1AndSaysWhy) {
+  const std::string good =
+      "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|"
+      "nor_conv_3x3~1|nor_conv_3x3~2|";
+  const std::string bad1 =
+      "|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|"
+      "nor_conv_3x3~1|nor_conv_3x3~2|";
+  const std::string bad2 =
+      "|nor_conv_1x1~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|"
+      "nor_conv_3x3~1|nor_conv_3x3~2|";
+  std::ofstream(dir_ / "crashing.csv") << "arch,score\n"
+                                       << good << ",5\n"
+                                       << bad1 << ",crashed\n"
+                                       << bad2 << ",N/A\n";
+  std::ofstream(dir_ / "crashing-list.csv") << "arch\n" << bad1 << "\n" << bad2 << "\n";
+  nlohmann::json config = Config("crashing");
+  config["evaluator"] = {{"type", "table"}, {"path", "crashing.csv"}, {"objective", "score"}};
+  config["objectives"] = {{{"metric", "score"}, {"goal", "maximize"}}};
+  config["strategy"] = {{"type", "listed"}, {"path", "crashing-list.csv"}};
+  // The config's constraint (params <= 1,000,000) leaves both cells out.
+  const Result outside = Sculpt("run " + WriteConfig("crashing.json", config).string());
+  EXPECT_EQ(outside.status, 1) << outside.out;
+  EXPECT_NE(outside.out.find("No candidate was evaluated successfully: all 2 proposals fell "
+                             "outside the constraints"),
+            std::string::npos)
+      << outside.out;
+  config["constraints"] = nlohmann::json::array();
+  config["storage"] = "runs/crashing-2.sqlite";
+  const Result run = Sculpt("run " + WriteConfig("crashing.json", config).string());
+  EXPECT_EQ(run.status, 1) << run.out;
+  EXPECT_NE(run.out.find("No candidate was evaluated successfully: 2 evaluations failed"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("evaluated no candidate successfully"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("--best --out DIR"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("sculpt query"), std::string::npos) << run.out;
+}
+
 // SQL that SQLite compiles but cannot run as given is bad input (exit 2), as SQL it cannot
 // compile is; the database it read is not at fault.
 TEST_F(CliTest, SqlThatFailsWhileRunningIsBadInput) {

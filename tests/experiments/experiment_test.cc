@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "experiments/store/table_format.h"
+#include "spaces/cost_bounds.h"
 #include "tests/experiments/test_table.h"
 #include "tests/supernet/test_data.h"
 
@@ -165,6 +167,28 @@ TEST_F(ExperimentTest, ConstraintsMustUseCostMetricsAndBounds) {
                  "constraints may use the space's cost metrics: params, flops");
   ExpectError(c, "constraints[1]: expected \"min\", \"max\" or both");
   ExpectError(c, "constraints[2].min: is greater than max");
+}
+
+// A constraint no member of the space meets is refused before anything is trained for it; one
+// that only the cheapest (or dearest) member meets is not.
+TEST_F(ExperimentTest, AConstraintNoMemberMeetsIsAConfigError) {
+  nlohmann::json c = ValidConfig();
+  const Experiment valid = BuildExperiment(c, dir_, {});
+  const std::optional<CostBounds> bounds = ReductionCostBounds(*valid.space);
+  ASSERT_TRUE(bounds.has_value());
+  const double cheapest = bounds->lowest.at("params");
+  const double dearest = bounds->highest.at("flops");
+  c["constraints"] = {{{"metric", "params"}, {"max", cheapest}},
+                      {{"metric", "flops"}, {"min", dearest}}};
+  EXPECT_EQ(BuildExperiment(c, dir_, {}).constraints.size(), 2U);
+  c["constraints"] = {{{"metric", "params"}, {"max", cheapest - 1}},
+                      {{"metric", "flops"}, {"min", dearest + 1}}};
+  ExpectError(c, "constraints[0].max: params <= " + FormatNumber(cheapest - 1) +
+                     " excludes every member of the space: the smallest, "
+                     "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|, has " +
+                     FormatNumber(cheapest));
+  ExpectError(c, "constraints[1].min: flops >= " + FormatNumber(dearest + 1) +
+                     " excludes every member of the space: the largest, ");
 }
 
 TEST_F(ExperimentTest, TableProblemsAreConfigErrors) {
