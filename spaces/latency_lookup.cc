@@ -75,6 +75,11 @@ nlohmann::json LatencyLookupJson(const LatencyLookup& table) {
 LatencyLookup LatencyLookupFromJson(const nlohmann::json& json, const std::string& source) {
   if (!json.is_object()) Fail(source, "", "expected a JSON object, got " + json.dump());
   const std::string format = GetString(json, source, "format");
+  if (format == "sculpt-latency-table") {  // the other format `sculpt latency` writes
+    Fail(source, "format",
+         "an nb201 latency table; this space needs one `sculpt latency` measured on a config of "
+         "its family (for the prune space: the transformer family, docs/SPACES.md)");
+  }
   if (format != kFormat) {
     Fail(source, "format",
          "expected \"" + std::string(kFormat) + "\" (a table `sculpt latency` writes), got \"" +

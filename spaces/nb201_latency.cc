@@ -187,10 +187,15 @@ nlohmann::json LatencyTableToJson(const LatencyTable& table) {
 LatencyTable LatencyTableFromJson(const nlohmann::json& json, const std::string& source) {
   const Reader root(json, source, "");
   if (root.String("format") != kFormat) {
-    root.Fail("format", "expected \"" + std::string(kFormat) +
-                            "\" (a table `sculpt latency` "
-                            "writes), got " +
-                            root.Get("format").dump());
+    // The other format `sculpt latency` writes is a family's lookup table (transformer).
+    const bool lookup = root.Get("format") == "sculpt-latency-lookup";
+    root.Fail("format",
+              lookup
+                  ? "a latency table of the " + json.value("family", std::string("transformer")) +
+                        " family; the nb201 space needs one `sculpt latency` "
+                        "measured on an nb201 config"
+                  : "expected \"" + std::string(kFormat) +
+                        "\" (a table `sculpt latency` writes), got " + root.Get("format").dump());
   }
   if (root.Int("version", 1) != kVersion) {
     root.Fail("version", "this Sculpt reads version " + std::to_string(kVersion) + ", got " +

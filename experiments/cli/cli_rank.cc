@@ -9,6 +9,7 @@
 // architectures.
 
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <optional>
 #include <string>
@@ -64,6 +65,11 @@ struct Truth {
 
 Truth ReadTruth(const std::string& path, const std::string& key, const std::string& column,
                 const SearchSpace& space) {
+  // The table is named on the command line: a path with nothing there, or a table of another
+  // space's architectures, is bad input (exit 2), as a database path with no database is.
+  if (!std::filesystem::is_regular_file(path)) {
+    throw UsageError("--truth: no file at " + path);
+  }
   const CsvTable table = CsvTable::Read(path);
   auto index_of = [&](const std::string& flag, const std::string& name) {
     std::optional<std::size_t> index = table.ColumnIndex(name);
@@ -81,8 +87,8 @@ Truth ReadTruth(const std::string& path, const std::string& key, const std::stri
     try {
       arch = space.Parse(row[key_index]);
     } catch (const UserError& error) {
-      throw UserError(path + " row " + std::to_string(line) + " is not an architecture of the " +
-                      "experiment's space: " + error.what());
+      throw UsageError(path + " row " + std::to_string(line) + " is not an architecture of the " +
+                       "experiment's space: " + error.what());
     }
     const std::optional<double> value = ParseCsvNumber(row[column_index]);
     if (!value || !std::isfinite(*value)) {

@@ -371,7 +371,15 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
   // cores); the retraining, alone after the search, gets them all again (RunFinal). Counts
   // come from the config, never from the load: results depend on them.
   const int run_threads = std::max(1, e.engine.workers * e.threads_per_worker);
-  if (e.storage.has_parent_path()) std::filesystem::create_directories(e.storage.parent_path());
+  if (e.storage.has_parent_path()) {
+    std::error_code error;
+    std::filesystem::create_directories(e.storage.parent_path(), error);
+    if (error) {
+      throw UserError("cannot create " + e.storage.parent_path().string() + ", the folder of the " +
+                      "database (" + (overrides.storage ? "--db" : "the config's \"storage\"") +
+                      "): " + error.message());
+    }
+  }
   std::unique_ptr<ResultStore> store;
   try {
     store = ResultStore::Open(e.storage.string());

@@ -78,7 +78,13 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
     experiment = ChooseExperiment(*store, db, command_line.Value("experiment"));
   }
 
-  RetrainPlan plan = PlanFromStoredConfig(experiment->config, {});
+  RetrainPlan plan = [&] {
+    try {
+      return PlanFromStoredConfig(experiment->config, {});
+    } catch (const NothingToTrain& error) {
+      throw UsageError(error.what());
+    }
+  }();
   if (command_line.Has("epochs")) {
     plan.training.epochs = command_line.Int("epochs", 1, 1, 100000);
   }

@@ -148,7 +148,10 @@ void ReadConstraints(Options& root, Experiment& e) {
 }
 
 void ReadBudget(Options& root, Experiment& e) {
+  const std::size_t errors_before = root.Errors().Messages().size();
   Options block = root.Child("budget");
+  // A budget that is not an object has its own error: "set at least one" would only repeat it.
+  const bool an_object = root.Errors().Messages().size() == errors_before;
   Budget& budget = e.engine.budget;
   budget.evaluations = block.OptionalInt("evaluations", 1);
   budget.proposals = block.OptionalInt("proposals", 1);
@@ -166,7 +169,9 @@ void ReadBudget(Options& root, Experiment& e) {
     }
   }
   block.Finish();
-  if (!limited) root.Error("budget", "set at least one of evaluations, proposals, seconds");
+  if (!limited && an_object) {
+    root.Error("budget", "set at least one of evaluations, proposals, seconds");
+  }
   // Without patience, a strategy that keeps proposing what it has seen never spends an
   // evaluation budget: only proposals or seconds end such a search.
   if (limited && patience == 0 && !budget.proposals && !budget.seconds) {
@@ -311,11 +316,13 @@ Experiment BuildExperiment(const nlohmann::json& given_config,
                                    BuildComparator};
   strategy_context.unit_gradients = dynamic_cast<const UnitGradientSource*>(e.evaluator.get());
   strategy_context.base_dir = base_dir;
-  // An evaluator block with errors built nothing; a pruning strategy would add that it has no
-  // gradients, which the evaluator's own errors already explain. It gets a stand-in (never
-  // asked: a config with errors does not run).
+  // An evaluator block with errors, or one not built for a space with errors, built nothing; a
+  // pruning strategy would add that it has no gradients, which those errors already explain.
+  // It gets a stand-in (never asked: a config with errors does not run).
   static const NoUnitGradients stand_in;
-  if (!e.evaluator && !evaluator_errors.Empty()) strategy_context.unit_gradients = &stand_in;
+  if (!e.evaluator && (!evaluator_errors.Empty() || !space_valid)) {
+    strategy_context.unit_gradients = &stand_in;
+  }
   e.strategy = BuildComponent(strategy_block, Strategies(), e.strategy_type, e.space != nullptr,
                               strategy_context);
 

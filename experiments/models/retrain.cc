@@ -141,15 +141,16 @@ RetrainPlan PlanFromStoredConfig(const nlohmann::json& canonical_config,
                                  const std::filesystem::path& default_export) {
   const nlohmann::json space = canonical_config.value("space", nlohmann::json::object());
   if (BuildFamily(space) == nullptr) {
-    throw UserError("the experiment's space '" + space.value("type", std::string()) +
-                    "' has no networks to train (no model family; spaces with networks: " +
-                    JoinNames(Families().Names()) + ")");
+    throw NothingToTrain("the experiment's space '" + space.value("type", std::string()) +
+                         "' has no networks to train (no model family; spaces with networks: " +
+                         JoinNames(Families().Names()) + ")");
   }
   const nlohmann::json block_json = FinalBlockWithDataset(canonical_config);
   if (!block_json.contains("dataset")) {
-    throw UserError("the experiment's evaluator trains no networks and its config has no "
-                    "\"final\" block: it names no data set to train on (set final.dataset in "
-                    "the config and run it again)");
+    throw NothingToTrain(
+        "the experiment's evaluator trains no networks and its config has no "
+        "\"final\" block: it names no data set to train on (set final.dataset "
+        "in the config and run it again)");
   }
   ConfigErrors errors;
   nlohmann::json scratch = nlohmann::json::object();

@@ -78,9 +78,17 @@ RetrainPlan ReadRetrainPlan(Options& block, const nlohmann::json& space_config,
 // The "final" block of `config` with "dataset" taken from the evaluator's block when absent.
 nlohmann::json FinalBlockWithDataset(const nlohmann::json& config);
 
+// An experiment with nothing a retraining could train: its space has no networks (the prune
+// space of a trained model), or no data set is named anywhere in its config. A request to train
+// one of its members is bad input (the CLI's exit 2).
+class NothingToTrain : public UserError {
+ public:
+  using UserError::UserError;
+};
+
 // The retraining plan of a stored experiment's canonical config: its "final" block, or, when it
-// has none, the evaluator's dataset with default training settings. Throws ConfigError when the
-// stored config cannot give one (e.g. a table experiment without any dataset).
+// has none, the evaluator's dataset with default training settings. Throws NothingToTrain when
+// the stored config cannot give one (e.g. a table experiment without any dataset).
 RetrainPlan PlanFromStoredConfig(const nlohmann::json& canonical_config,
                                  const std::filesystem::path& default_export);
 

@@ -338,8 +338,10 @@ class SupernetEvaluator final : public Evaluator {
 std::unique_ptr<Evaluator> MakeSupernetEvaluator(Options& options, const EvaluatorContext& context,
                                                  std::shared_ptr<const ModelFamily> family,
                                                  const ExportedModelReader& read_model) {
+  const std::size_t errors_before = options.Errors().Messages().size();
   const std::string kind =
       options.String("kind", "one_shot", {"one_shot", "few_shot", "blockwise"});
+  const bool kind_valid = options.Errors().Messages().size() == errors_before;
   if (kind == "blockwise") {
     if (options.Has("few_shot")) {
       options.Error("few_shot", "is read only with \"kind\": \"few_shot\"");
@@ -381,7 +383,9 @@ std::unique_ptr<Evaluator> MakeSupernetEvaluator(Options& options, const Evaluat
     }
     few_shot = std::move(settings);
   } else if (options.Has("few_shot")) {
-    options.Error("few_shot", "is read only with \"kind\": \"few_shot\"");
+    // Beside a misspelt kind (read as the default, with its own error) it would only confuse.
+    if (kind_valid) options.Error("few_shot", "is read only with \"kind\": \"few_shot\"");
+    options.Raw("few_shot");  // said once: not an unknown key as well
   }
   const std::int64_t eval_images = options.Int("eval_images", 1000, 0);
   const std::int64_t eval_batch_size = options.Int("eval_batch_size", 250, 2);

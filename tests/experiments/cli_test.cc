@@ -253,6 +253,26 @@ TEST_F(CliTest, ASearchWhoseEveryEvaluationFailedExitsWith1AndSaysWhy) {
   EXPECT_NE(run.out.find("sculpt query"), std::string::npos) << run.out;
 }
 
+// A database whose folder cannot be made is a failure to write (exit 1) that names the
+// setting the path came from.
+TEST_F(CliTest, ADatabaseFolderThatCannotBeMadeNamesWhereItCameFrom) {
+  std::ofstream(dir_ / "a-file") << "not a folder\n";
+  const fs::path config = WriteConfig("folder.json", Config("folder"));
+  const Result run =
+      Sculpt("run " + config.string() + " --db " + (dir_ / "a-file" / "x.sqlite").string());
+  EXPECT_EQ(run.status, 1) << run.out;
+  EXPECT_NE(run.out.find("cannot create " + (dir_ / "a-file").string() +
+                         ", the folder of the database (--db)"),
+            std::string::npos)
+      << run.out;
+  nlohmann::json stored = Config("folder");
+  stored["storage"] = "a-file/x.sqlite";
+  const Result from_config = Sculpt("run " + WriteConfig("folder.json", stored).string());
+  EXPECT_EQ(from_config.status, 1) << from_config.out;
+  EXPECT_NE(from_config.out.find("(the config's \"storage\")"), std::string::npos)
+      << from_config.out;
+}
+
 // SQL that SQLite compiles but cannot run as given is bad input (exit 2), as SQL it cannot
 // compile is; the database it read is not at fault.
 TEST_F(CliTest, SqlThatFailsWhileRunningIsBadInput) {

@@ -169,6 +169,16 @@ TEST_F(ExperimentTest, ConstraintsMustUseCostMetricsAndBounds) {
   ExpectError(c, "constraints[2].min: is greater than max");
 }
 
+// An error that follows from another is not reported beside it.
+TEST_F(ExperimentTest, ABudgetThatIsNotAnObjectIsOneError) {
+  nlohmann::json c = ValidConfig();
+  c["budget"] = 20;
+  EXPECT_EQ(Errors(c), std::vector<std::string>{"budget: expected an object, got 20"});
+  c["budget"] = nlohmann::json::object();
+  EXPECT_EQ(Errors(c), std::vector<std::string>{
+                           "budget: set at least one of evaluations, proposals, seconds"});
+}
+
 // A constraint no member of the space meets is refused before anything is trained for it; one
 // that only the cheapest (or dearest) member meets is not.
 TEST_F(ExperimentTest, AConstraintNoMemberMeetsIsAConfigError) {

@@ -183,8 +183,10 @@ TEST_F(RankCliTest, ListedSampleIsSeededAndBadInputIsAClearError) {
            {truth + " --column accuracy --metric scor", 2,
             "did you mean 'score'? (its candidates have flops, latency_ms, odd, params, score)"},
            {truth + " --column accuracy --metric-goal up", 2, "maximize or minimize"},
-           {" --truth " + (dir_ / "bad-row.csv").string() + " --column arch", 1,
+           {" --truth " + (dir_ / "bad-row.csv").string() + " --column arch", 2,
             "not an architecture of the experiment's space"},
+           {" --truth " + (dir_ / "no-such.csv").string() + " --column accuracy", 2,
+            "--truth: no file at "},
            {" --truth " + (dir_ / "scores.csv").string() + " --column score --experiment 9", 2,
             "no experiment '9'"}}) {
     const auto result = Sculpt("rank " + Db("all") + args);

@@ -336,6 +336,17 @@ TEST_F(SupernetCliTest, FewShotSupernetRunsTheWholeLoopAndBadSplitsExitWith2) {
   EXPECT_EQ(bad.status, 2) << bad.out;
   EXPECT_NE(bad.out.find("evaluator.few_shot.split"), std::string::npos) << bad.out;
   EXPECT_NE(bad.out.find("has no decision 'edge7'"), std::string::npos) << bad.out;
+  // A few_shot block under another kind is named once; beside a misspelt kind (read as the
+  // default) it is not named at all: one error each, no follow-on.
+  for (const auto& [kind, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"one_shot", "evaluator.few_shot: is read only with \"kind\": \"few_shot\""},
+           {"fewshot", "evaluator.kind: expected one of"}}) {
+    config["evaluator"]["kind"] = kind;
+    const Result wrong = Sculpt("run " + WriteConfig("few_shot_bad.json", config).string());
+    EXPECT_EQ(wrong.status, 2) << wrong.out;
+    EXPECT_NE(wrong.out.find("1 error in the config:\n  " + expected), std::string::npos)
+        << wrong.out;
+  }
 }
 
 // The same pipeline on the transformer space: nothing in it names a space.
@@ -452,6 +463,24 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
       {"storage", "runs/vit-prune.sqlite"}};
   const Result pruning = Sculpt("run " + WriteConfig("vit-prune.json", prune).string() + " --quiet");
   ASSERT_EQ(pruning.status, 0) << pruning.out;
+  // A misspelt space key is one error: the fisher strategy does not add that the evaluator the
+  // space error kept from being built has no gradients.
+  nlohmann::json misspelt = prune;
+  misspelt["space"].erase("neuron_groups");
+  misspelt["space"]["nueron_groups"] = 2;
+  misspelt["strategy"] = {{"type", "fisher"}, {"budget", 0.6}};
+  const Result one = Sculpt("run " + WriteConfig("vit-prune-bad.json", misspelt).string());
+  EXPECT_EQ(one.status, 2) << one.out;
+  EXPECT_NE(one.out.find("1 error in the config:\n  space.nueron_groups: unknown key; did you "
+                         "mean 'neuron_groups'?"),
+            std::string::npos)
+      << one.out;
+  // The prune space has no networks of its own to time: `sculpt latency` says where its table
+  // comes from.
+  const Result timed = Sculpt("latency " + (dir_ / "vit-prune.json").string());
+  EXPECT_EQ(timed.status, 2) << timed.out;
+  EXPECT_NE(timed.out.find("the prune space has no networks of its own to time"), std::string::npos)
+      << timed.out;
   // The run ends with astar's answer, or says it has none (not the unpruned best candidate).
   EXPECT_TRUE(pruning.out.find("Answer of astar") != std::string::npos ||
               pruning.out.find("No answer: astar") != std::string::npos)
@@ -517,6 +546,11 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
   const std::string page((std::istreambuf_iterator<char>(html_file)),
                          std::istreambuf_iterator<char>());
   EXPECT_NE(page.find("Trade-off (params is not an objective of this run)"), std::string::npos);
+  // A mask is no network of its own to train: asking `sculpt train` for one is bad input.
+  const Result mask = Sculpt("train " + confirmed_db.string() + " --candidate " +
+                             QueryValue(confirmed_db, "SELECT min(id) FROM candidates"));
+  EXPECT_EQ(mask.status, 2) << mask.out;
+  EXPECT_NE(mask.out.find("has no networks to train"), std::string::npos) << mask.out;
   // The two parts are the whole split: 32 images each, their correct answers adding up.
   EXPECT_EQ(QueryValue(confirmed_db, "SELECT abs(32 * json_extract(metrics, '$.accuracy') + 32 * "
                                      "json_extract(metrics, '$.confirm_accuracy') - 64 * " +
