@@ -21,6 +21,7 @@
 #include "experiments/cli/zoo_exports.h"
 #include "experiments/store/metric_units.h"
 #include "experiments/store/store.h"
+#include "experiments/store/strategy_answer.h"
 #include "experiments/store/table_format.h"
 #include "experiments/store/zoo_query.h"
 #include "search/pareto.h"
@@ -145,18 +146,26 @@ Table ExperimentTable(const ResultStore& store, const std::vector<ExperimentInfo
   Table table;
   // Evaluations (what an evaluation budget counts) apart from proposals (repeats and
   // infeasible proposals included): one "candidates" count of both read as a budget overrun.
-  table.columns = {"id",          "name",      "space", "strategy",  "objective", "status",
-                   "evaluations", "proposals", "best",  "created_at"};
+  // A goal-seeking strategy's answer (astar, fisher, importance) beside the best: when pruning,
+  // the best is the unpruned model, and the answer is what the run was for.
+  table.columns = {"id",          "name",      "space", "strategy", "objective", "status",
+                   "evaluations", "proposals", "best",  "answer",   "created_at"};
   for (const ExperimentInfo& e : experiments) {
     const ExperimentStats stats = store.Stats(e.id);
     const bool fraction = IsFractionMetric(StoredEvaluatorType(e), e.objective.metric);
-    table.rows.push_back({e.id, e.name, e.space, e.strategy,
-                          GoalWord(e.objective.goal) + " " + e.objective.metric,
-                          Gone(e) ? std::string("gone") : e.status,
-                          stats.evaluations, stats.candidates,
-                          stats.best_objective ? MetricCell(*stats.best_objective, fraction)
-                                               : Cell(),
-                          e.created_at});
+    const std::optional<StoredCandidate> answer = StrategyAnswer(store, e.id);
+    std::string answer_text;
+    if (answer) {
+      answer_text = "#" + std::to_string(answer->id);
+      if (const auto value = MetricValue(*answer, e.objective.metric, e.objective.metric)) {
+        answer_text += " " + MetricText(StoredEvaluatorType(e), e.objective.metric, *value);
+      }
+    }
+    table.rows.push_back(
+        {e.id, e.name, e.space, e.strategy, GoalWord(e.objective.goal) + " " + e.objective.metric,
+         Gone(e) ? std::string("gone") : e.status, stats.evaluations, stats.candidates,
+         stats.best_objective ? MetricCell(*stats.best_objective, fraction) : Cell(),
+         answer ? Cell(answer_text) : Cell(), e.created_at});
   }
   return table;
 }
@@ -596,7 +605,8 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
       "       sculpt query DB --lineage ID | --curves RUN | --zoo | --sql QUERY [--format ...]",
       "Reads a Sculpt results database (opened read-only; a running search may keep writing).\n"
       "Without options, lists its experiments (with --experiment, only that one): evaluations\n"
-      "(what an evaluation budget counts) and proposals (repeats and infeasible ones included).\n"
+      "(what an evaluation budget counts) and proposals (repeats and infeasible ones included),\n"
+      "the best objective and a pruning strategy's answer (#candidate and its objective).\n"
       "\n"
       "Candidates of an experiment (default: the newest), one column per metric:\n"
       "  --top K            the K best by the experiment's objective\n"
@@ -604,7 +614,8 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
       "                     direction an objective sorts best first, anything else ascending\n"
       "  --where CONDITION  keep candidates that satisfy comparisons of metrics with numbers,\n"
       "                     joined by 'and': \"params < 1e5 and accuracy >= 0.7\"; a percentage\n"
-      "                     (\"accuracy >= 70%\") compares an accuracy Sculpt stores as a fraction\n"
+      "                     (\"accuracy >= 70%\") compares an accuracy Sculpt stores as a "
+      "fraction\n"
       "  --by-strategy      with --top K: the K best of each strategy\n"
       "  --pareto           those no other candidate beats on all objectives (the Pareto front)\n"
       "Accuracies Sculpt measures are stored as fractions and shown here as percentages; csv\n"

@@ -486,6 +486,14 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
               pruning.out.find("No answer: astar") != std::string::npos)
       << pruning.out;
   const fs::path prune_db = dir_ / "runs/vit-prune.sqlite";
+  // The experiments list shows the answer beside the best (the unpruned model).
+  const nlohmann::json listing =
+      nlohmann::json::parse(Sculpt("query " + prune_db.string() + " --format json").out);
+  if (pruning.out.find("Answer of astar") != std::string::npos) {
+    EXPECT_EQ(listing[0]["answer"].get<std::string>().rfind('#', 0), 0U) << listing;
+  } else {
+    EXPECT_TRUE(listing[0]["answer"].is_null()) << listing;
+  }
   // The first state of astar is the trained model itself: its score is the training's own
   // validation accuracy (the same split, the same weights).
   EXPECT_EQ(QueryValue(prune_db, "SELECT arch FROM candidates WHERE step = 0"), "11/11|11/11");
