@@ -1,6 +1,7 @@
 #include "experiments/cli/experiment_choice.h"
 
 #include "experiments/cli/command_line.h"
+#include "spaces/did_you_mean.h"
 
 namespace sculpt {
 
@@ -28,11 +29,15 @@ ExperimentInfo FindNamedExperiment(const ResultStore& store, const std::string& 
                                    const std::string& wanted) {
   if (std::optional<ExperimentInfo> found = store.FindExperiment(wanted)) return *found;
   std::string known;
+  std::vector<std::string> names;
   for (const ExperimentInfo& e : store.Experiments()) {
     known += (known.empty() ? "" : ", ") + std::to_string(e.id) + " (" + e.name + ")";
+    names.push_back(e.name);
   }
+  const std::string guess = DidYouMean(wanted, names);
   throw UsageError("no experiment '" + wanted + "' in " + db + "; it holds " +
-                   (known.empty() ? std::string("none") : known));
+                   (known.empty() ? std::string("none") : known) +
+                   (guess.empty() ? "" : "; did you mean '" + guess + "'?"));
 }
 
 ExperimentInfo ChooseExperiment(const ResultStore& store, const std::string& db,

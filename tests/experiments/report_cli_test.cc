@@ -306,6 +306,8 @@ TEST_F(ReportTest, BadRequestsAreUsageErrorsAndWriteNothing) {
   EXPECT_NE(said.find("--out FILE.html"), std::string::npos) << said;
   EXPECT_EQ(Report({"--text", "--experiment", "nope"}, &said), 2);
   EXPECT_NE(said.find("no experiment 'nope'"), std::string::npos) << said;
+  EXPECT_EQ(Report({"--text", "--experiment", "evolutoin"}, &said), 2);
+  EXPECT_NE(said.find("; did you mean 'evolution'?"), std::string::npos) << said;
   EXPECT_EQ(Report({"--text", "--experiment", "1,"}, &said), 2);
   EXPECT_EQ(Report({"--out", dir_.string()}, &said), 2);
   EXPECT_NE(said.find("is a folder"), std::string::npos) << said;
