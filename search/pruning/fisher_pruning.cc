@@ -204,8 +204,10 @@ std::unique_ptr<Strategy> MakeFisherPruning(Options& options, const StrategyCont
       budgets.push_back(budget);
     }
   }
-  options.Describe("budget", "the cost to keep, as a fraction in (0, 1] of the trained model's "
-                             "(e.g. 0.6), or a list of them: one mask each, largest first");
+  options.Describe("budget",
+                   "the cost to keep, as a fraction in (0, 1] of the trained model's "
+                   "(e.g. 0.6), or a list of them in any order: one mask each, tried "
+                   "largest first");
   const std::string metric = ReadCostMetric(options, *context.space, "metric");
   options.Describe("metric", "the cost metric of the budget (flops by default; prune: params, "
                              "flops, heads, neurons, latency_lut_ms with a latency table)");
