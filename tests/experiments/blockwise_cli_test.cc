@@ -612,9 +612,7 @@ TEST_F(BlockwiseCliTest, TheZooTriesItsReferencesWhereTheyFitAndSaysWhereEachMod
   const Result html =
       Sculpt("report " + other_db.string() + " --out " + (dir_ / "zoo.html").string());
   ASSERT_EQ(html.status, 0) << html.out;
-  std::ifstream html_file(dir_ / "zoo.html");
-  const std::string page((std::istreambuf_iterator<char>(html_file)),
-                         std::istreambuf_iterator<char>());
+  const std::string page = testing::ReadText(dir_ / "zoo.html");
   EXPECT_NE(page.find("<h3>Zoo: a model for each params budget</h3>"), std::string::npos);
   EXPECT_NE(page.find(smallest), std::string::npos);
   // Its chart draws the trial (a dot) and the model (a vertex), ringed with its budget.

@@ -550,9 +550,7 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
   const Result confirmed_html =
       Sculpt("report " + confirmed_db.string() + " --out " + (dir_ / "confirmed.html").string());
   ASSERT_EQ(confirmed_html.status, 0) << confirmed_html.out;
-  std::ifstream html_file(dir_ / "confirmed.html");
-  const std::string page((std::istreambuf_iterator<char>(html_file)),
-                         std::istreambuf_iterator<char>());
+  const std::string page = testing::ReadText(dir_ / "confirmed.html");
   EXPECT_NE(page.find("Trade-off (params is not an objective of this run)"), std::string::npos);
   // A mask is no network of its own to train: asking `sculpt train` for one is bad input.
   const Result mask = Sculpt("train " + confirmed_db.string() + " --candidate " +

@@ -12,6 +12,7 @@
 
 #include "spaces/nb201.h"
 #include "spaces/transformer.h"
+#include "tests/spaces/small_transformer.h"
 
 namespace sculpt {
 namespace {
@@ -44,17 +45,8 @@ TEST(CostBoundsTest, TheEndsOfTheReductionWalkAreTheCheapestAndDearestMembers) {
             "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|");
 
   // A transformer space of 2 layers, 2 widths, 0-2 heads and FFN 0 or 32: 72 members.
-  transformer::Skeleton small;
-  small.input_channels = 1;
-  small.input_size = 8;
-  small.patch_size = 4;
-  small.layers = 2;
-  small.embed_dims = {8, 16};
-  small.heads = {0, 1, 2};
-  small.ffn_dims = {0, 32};
-  small.head_dim = 4;
-  small.classes = 3;
-  const std::unique_ptr<SearchSpace> transformers = transformer::MakeSpace(small);
+  const std::unique_ptr<SearchSpace> transformers =
+      transformer::MakeSpace(testing::SmallTransformerSkeleton());
   ExpectBoundsEveryMember(*transformers);
   EXPECT_EQ(transformers->Format(ReductionCostBounds(*transformers)->smallest), "d8|h0:f0|h0:f0");
 }

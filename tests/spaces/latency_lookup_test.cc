@@ -101,10 +101,15 @@ TEST(LatencyLookupTest, BadDocumentsNameTheSourceAndTheField) {
             "latency table 't.json': parts_ms.ffn/d8/f32: expected a latency in ms >= 0, got "
             "\"fast\"");
   bad = good;
-  bad["format"] = "sculpt-latency-table";  // an nb201 table
+  bad["format"] = "sculpt-latency-table";  // an nb201 table: said so, not just "unexpected"
+  EXPECT_EQ(MessageOf(bad),
+            "latency table 't.json': format: an nb201 latency table; this space needs one `sculpt "
+            "latency` measured on a config of its family (for the prune space: the transformer "
+            "family, docs/SPACES.md)");
+  bad["format"] = "csv";
   EXPECT_EQ(MessageOf(bad),
             "latency table 't.json': format: expected \"sculpt-latency-lookup\" (a table `sculpt "
-            "latency` writes), got \"sculpt-latency-table\"");
+            "latency` writes), got \"csv\"");
   bad = good;
   bad["version"] = 2;
   EXPECT_EQ(MessageOf(bad), "latency table 't.json': version: this Sculpt reads version 1, got 2");

@@ -123,6 +123,12 @@ TEST(LatencyTableJsonTest, BadTablesNameTheField) {
   bad = good;
   bad["format"] = "csv";
   EXPECT_NE(message(bad).find("format: expected \"sculpt-latency-table\""), std::string::npos);
+  bad["format"] = "sculpt-latency-lookup";  // a transformer table
+  bad["family"] = "transformer";
+  EXPECT_NE(message(bad).find("format: a latency table of the transformer family; the nb201 "
+                              "space needs one `sculpt latency` measured on an nb201 config"),
+            std::string::npos)
+      << message(bad);
   EXPECT_NE(message(nlohmann::json::array()).find("expected an object"), std::string::npos);
 }
 

@@ -18,6 +18,7 @@
 #include "spaces/labeled_graph.h"
 #include "spaces/options.h"
 #include "spaces/transformer.h"
+#include "tests/spaces/small_transformer.h"
 
 namespace sculpt::transformer {
 namespace {
@@ -30,19 +31,7 @@ constexpr const char* kExample = "d96|h4:f256|h0:f384|h2:f0|h0:f0|h1:f128|h0:f0"
 const std::vector<int> kExampleChoices = {1, 3, 2, 0, 3, 2, 0, 0, 0, 1, 1, 0, 0};
 
 // 2 x (3 x 2)^2 = 72 architectures: small enough to enumerate in every test.
-Skeleton Small() {
-  Skeleton s;
-  s.input_channels = 1;
-  s.input_size = 8;
-  s.patch_size = 4;  // 4 patches
-  s.layers = 2;
-  s.embed_dims = {8, 16};
-  s.heads = {0, 1, 2};
-  s.ffn_dims = {0, 32};
-  s.head_dim = 4;
-  s.classes = 3;
-  return s;
-}
+Skeleton Small() { return sculpt::testing::SmallTransformerSkeleton(); }
 
 // Entries that grow with every size, exact binary fractions (sums are exact):
 //   embed/d: d/8; attn/d/h: (d + 4h)/16; ffn/d/f: (d + f)/32; head/d: d/64; overhead/d: 1 + d/128.
