@@ -140,7 +140,7 @@ std::string GoalWord(Goal goal) { return goal == Goal::kMinimize ? "min" : "max"
 
 // "gone" for an experiment left "running" by a process that no longer exists (killed, or its
 // machine went down): it will never finish by itself.
-bool Gone(const ExperimentInfo& e) { return e.status == "running" && e.process_alive == false; }
+bool Gone(const ExperimentInfo& e) { return IsGone(e); }
 
 Table ExperimentTable(const ResultStore& store, const std::vector<ExperimentInfo>& experiments) {
   Table table;
@@ -674,7 +674,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
   const std::string& db = command_line.Positional().front();
   const std::unique_ptr<ResultStore> store = OpenDatabaseToRead(db);
   Table table;
-  bool any_gone = false;  // an experiment shown as gone gets a note
+  std::vector<ExperimentInfo> gone;  // an experiment shown as gone gets a note
   bool any_unfitted = false;  // so does a zoo budget nothing fitted, among others that got models
   if (const std::optional<std::string> sql = command_line.Value("sql")) {
     const auto seconds = static_cast<double>(command_line.Int("timeout", 60, 0, 1'000'000'000));
@@ -728,7 +728,9 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
                                                            command_line.Value("experiment"))}
             : store->Experiments();
     table = ExperimentTable(*store, shown);
-    any_gone = std::any_of(shown.begin(), shown.end(), Gone);
+    for (const ExperimentInfo& e : shown) {
+      if (Gone(e)) gone.push_back(e);
+    }
   }
   WriteTable(table, format, io.out);
   if (any_unfitted) {
@@ -736,11 +738,22 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
     io.err << "source none: no evaluated candidate or reference fitted that budget (more "
               "evaluations, or a reference that fits, would give it a model)\n";
   }
-  if (any_gone) {
+  if (!gone.empty()) {
     io.out.flush();
     io.err << "gone: the status says running, but the process that ran it no longer exists "
-              "(killed, or its machine went down); `sculpt run CONFIG --db "
-           << db << " --resume` continues it\n";
+              "(killed, or its machine went down); the config it ran, with the same seed and "
+              "workers, continues it:\n";
+    // The run's overrides are part of what --resume matches: the seed and workers it ran with
+    // are given back, or the command would start a new experiment of the file's own settings.
+    for (const ExperimentInfo& e : gone) {
+      io.err << "  sculpt run CONFIG --db " << db;
+      for (const char* key : {"seed", "workers"}) {
+        if (e.config.is_object() && e.config.contains(key) && e.config[key].is_number_integer()) {
+          io.err << " --" << key << " " << e.config[key].get<std::int64_t>();
+        }
+      }
+      io.err << " --resume   # experiment " << e.id << " (" << e.name << ")\n";
+    }
   }
   return 0;
 }

@@ -172,6 +172,10 @@ ExperimentReport ReadExperimentReport(const ResultStore& store, const Experiment
                                       const SearchSpace* space, const std::string& space_note) {
   ExperimentReport report;
   report.info = info;
+  // Killed, or its machine went down: neither it nor its trainings are running any more (the
+  // listings say "gone" too).
+  const bool gone = IsGone(info);
+  if (gone) report.info.status = "gone";
   report.stats = store.Stats(info.id);
   report.objectives = StoredObjectives(info);
   report.evaluator_type = StoredEvaluatorType(info);
@@ -184,6 +188,7 @@ ExperimentReport ReadExperimentReport(const ResultStore& store, const Experiment
   ChooseModel(store, report);
   ChooseTradeOff(report);
   for (TrainingRunInfo& run : store.TrainingRuns(info.id)) {
+    if (gone && run.status == "running") run.status = "gone";
     // A run that took an earlier run's network (a zoo model for two budgets) trained nothing:
     // its curves are that run's, shown once.
     if (run.config.is_object() && run.config.contains("same_training_as")) continue;

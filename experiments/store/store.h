@@ -64,6 +64,12 @@ struct ExperimentInfo {
   std::string process;  // "pid N on HOST", or "" when no process was recorded
 };
 
+// Whether `e` is "running" in the database but its process no longer exists: what every
+// listing shows as "gone".
+inline bool IsGone(const ExperimentInfo& e) {
+  return e.status == "running" && e.process_alive == false;
+}
+
 // Counts over an experiment's candidates.
 struct ExperimentStats {
   std::int64_t candidates = 0;   // every proposal, repeats included

@@ -281,7 +281,21 @@ TEST_F(ResumeCliTest, QueryShowsAKilledRunAsGoneAndRunSaysHowToResume) {
   const Result listed = Sculpt("query " + db.string());
   EXPECT_EQ(listed.status, 0) << listed.out;
   EXPECT_NE(listed.out.find(" gone "), std::string::npos) << listed.out;
-  EXPECT_NE(listed.out.find("--resume` continues it"), std::string::npos) << listed.out;
+  // The command that continues it carries the seed and workers it ran with: the file's own
+  // could differ (a --seed override), and --resume matches them.
+  auto value = [&](const std::string& key) {
+    std::string csv = Query(db, "SELECT json_extract(config, '$." + key + "') FROM experiments");
+    csv = csv.substr(csv.find('\n') + 1);  // past the header
+    return csv.substr(0, csv.find('\n'));
+  };
+  EXPECT_NE(listed.out.find("sculpt run CONFIG --db " + db.string() + " --seed " + value("seed") +
+                            " --workers " + value("workers") + " --resume   # experiment 1 ("),
+            std::string::npos)
+      << listed.out;
+  // The report says so too, not "running".
+  const Result report = Sculpt("report " + db.string() + " --text");
+  EXPECT_NE(report.out.find("' (gone)"), std::string::npos) << report.out;
+  EXPECT_EQ(report.out.find("(running)"), std::string::npos) << report.out;
   // Without --resume, a new experiment starts, and the run says how to continue the old one.
   const Result again = Sculpt("run " + config.string() + " --quiet");
   EXPECT_EQ(again.status, 0) << again.out;
