@@ -403,8 +403,10 @@ bool Satisfies(const StoredCandidate& c, const Condition& condition, const ListC
 
 // ---- Candidate lists: --top, --pareto, --sort, --where, --by-strategy ----
 
+// `empty_note` receives why the list is empty, when it is: an experiment with no evaluated
+// candidate (interrupted before its search, say) would otherwise give a bare header.
 Table CandidateList(const ResultStore& store, const std::string& db,
-                    const CommandLine& command_line) {
+                    const CommandLine& command_line, std::string& empty_note) {
   ListContext context;
   context.experiment = ChooseExperiment(store, db, command_line.Value("experiment"));
   context.objectives = StoredObjectives(context.experiment);
@@ -418,6 +420,13 @@ Table CandidateList(const ResultStore& store, const std::string& db,
   std::vector<StoredCandidate> candidates = store.Top(
       context.experiment.id, whole_list ? std::numeric_limits<int>::max() : static_cast<int>(top));
   const std::vector<std::string> known = KnownNames(context, candidates);
+  const ExperimentInfo& e = context.experiment;
+  if (candidates.empty()) {
+    empty_note = "experiment " + std::to_string(e.id) + " ('" + e.name + "', " +
+                 (IsGone(e) ? std::string("gone") : e.status) +
+                 ") has no successfully evaluated candidate; `sculpt query " + db +
+                 "` lists the experiments, and -e ID picks another";
+  }
 
   if (const std::optional<std::string> where = command_line.Value("where")) {
     const std::vector<Condition> conditions = ParseWhere(*where);
@@ -442,6 +451,10 @@ Table CandidateList(const ResultStore& store, const std::string& db,
                             return Satisfies(c, condition, context);
                           });
     });
+    if (candidates.empty() && empty_note.empty()) {
+      empty_note = "no candidate of experiment " + std::to_string(e.id) + " ('" + e.name +
+                   "') satisfies --where " + *where;
+    }
   }
   if (command_line.Has("pareto")) candidates = ParetoFront(context.objectives, candidates);
   if (const std::optional<std::string> sort = command_line.Value("sort")) {
@@ -675,6 +688,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
   const std::unique_ptr<ResultStore> store = OpenDatabaseToRead(db);
   Table table;
   std::vector<ExperimentInfo> gone;  // an experiment shown as gone gets a note
+  std::string empty_note;            // so does an empty candidate list
   bool any_unfitted = false;  // so does a zoo budget nothing fitted, among others that got models
   if (const std::optional<std::string> sql = command_line.Value("sql")) {
     const auto seconds = static_cast<double>(command_line.Int("timeout", 60, 0, 1'000'000'000));
@@ -692,6 +706,14 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
     }
     table = store->Sql(ZooQuery(experiment ? std::optional(experiment->id) : std::nullopt), 60);
     AddZooExportColumns(table, *store, db);
+    // Accuracies Sculpt measured are fractions: percentages for people, stored values in CSV
+    // and JSON (Fraction cells), as everywhere else.
+    for (std::size_t c = 0; c < table.columns.size(); ++c) {
+      if (!table.columns[c].ends_with("accuracy")) continue;
+      for (std::vector<Cell>& row : table.rows) {
+        if (const auto* value = std::get_if<double>(&row[c])) row[c] = Fraction{*value};
+      }
+    }
     const auto source = static_cast<std::size_t>(
         std::find(table.columns.begin(), table.columns.end(), "source") - table.columns.begin());
     const auto unfitted = std::count_if(table.rows.begin(), table.rows.end(), [&](const auto& row) {
@@ -720,7 +742,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
     table = Curves(*store, db, *run);
   } else if (command_line.Has("top") || command_line.Has("pareto") || command_line.Has("sort") ||
              command_line.Has("where")) {
-    table = CandidateList(*store, db, command_line);
+    table = CandidateList(*store, db, command_line, empty_note);
   } else {
     const std::vector<ExperimentInfo> shown =
         command_line.Has("experiment")
@@ -733,6 +755,10 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
     }
   }
   WriteTable(table, format, io.out);
+  if (!empty_note.empty()) {
+    io.out.flush();
+    io.err << empty_note << "\n";
+  }
   if (any_unfitted) {
     io.out.flush();
     io.err << "source none: no evaluated candidate or reference fitted that budget (more "

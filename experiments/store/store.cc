@@ -281,12 +281,16 @@ class SqliteStore final : public ResultStore {
   Table Sql(const std::string& sql, double seconds) const override {
     // SQLite calls the handler every few thousand virtual-machine steps; a non-zero answer
     // stops the statement (SQLITE_INTERRUPT). Removed again, with the length limit, on return.
+    // ATTACH and DETACH count as read-only for SQLite (they change the connection, not the
+    // file), but a query reads this database only: the authorizer refuses them while the
+    // statement is prepared (SQLite then fails it "not authorized", said better below).
     struct Limits {
       sqlite3* db;
       int old_length;
       std::chrono::steady_clock::time_point deadline;
       ~Limits() {
         sqlite3_progress_handler(db, 0, nullptr, nullptr);
+        sqlite3_set_authorizer(db, nullptr, nullptr);
         sqlite3_limit(db, SQLITE_LIMIT_LENGTH, old_length);
       }
     } limits{db_.Handle(),
@@ -302,8 +306,22 @@ class SqliteStore final : public ResultStore {
           },
           &limits);
     }
+    bool attach_denied = false;
+    sqlite3_set_authorizer(
+        db_.Handle(),
+        [](void* denied, int action, const char*, const char*, const char*, const char*) {
+          if (action != SQLITE_ATTACH && action != SQLITE_DETACH) return SQLITE_OK;
+          *static_cast<bool*>(denied) = true;
+          return SQLITE_DENY;
+        },
+        &attach_denied);
     try {
       return RunSql(sql);
+    } catch (const InvalidSql&) {
+      if (attach_denied) {
+        throw InvalidSql("the SQL attaches or detaches a database; queries read this one only");
+      }
+      throw;
     } catch (const UserError&) {
       if (seconds > 0 && std::chrono::steady_clock::now() >= limits.deadline) {
         std::ostringstream limit;

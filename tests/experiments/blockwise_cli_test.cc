@@ -478,6 +478,10 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
   ASSERT_EQ(zoo_of_one.status, 0) << zoo_of_one.out;
   EXPECT_EQ(zoo_of_one.out, zoo.out);
   EXPECT_EQ(Sculpt("query " + db.string() + " --zoo -e nope").status, 2);
+  // For people, accuracies are percentages (CSV above keeps the stored fractions).
+  const Result for_people = Sculpt("query " + db.string() + " --zoo -e 1");
+  EXPECT_NE(for_people.out.find("%"), std::string::npos) << for_people.out;
+  EXPECT_EQ(zoo.out.find("%"), std::string::npos) << zoo.out;
   // Each model's folder, from where the database was named, and whether it holds the model.
   for (const char* budget : {"2500", "100000"}) {
     const std::string folder = (dir_ / ("runs/zoo-best-params-" + std::string(budget))).string();

@@ -82,6 +82,12 @@ TEST_F(CliTest, RunQueryAndExport) {
                             "repeat_of_step IS NULL AND status = 'ok'\"");
   ASSERT_EQ(sql.status, 0) << sql.out;
   EXPECT_EQ(sql.out, "n\n40\n");
+  // A filter nothing passes says so under the empty list.
+  const Result none = Sculpt("query " + db.string() + " --where \"params < 0\"");
+  EXPECT_EQ(none.status, 0) << none.out;
+  EXPECT_NE(none.out.find("no candidate of experiment 1 ('re') satisfies --where params < 0"),
+            std::string::npos)
+      << none.out;
 
   const Result exported = Sculpt("export " + db.string() + " --best --out " + (dir_ / "out").string());
   ASSERT_EQ(exported.status, 0) << exported.out;
@@ -251,6 +257,14 @@ TEST_F(CliTest, ASearchWhoseEveryEvaluationFailedExitsWith1AndSaysWhy) {
   EXPECT_NE(run.out.find("evaluated no candidate successfully"), std::string::npos) << run.out;
   EXPECT_EQ(run.out.find("--best --out DIR"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("sculpt query"), std::string::npos) << run.out;
+  // Its candidate list is empty, and says why rather than print a bare header.
+  const std::string db = (dir_ / "runs/crashing-2.sqlite").string();
+  const Result top = Sculpt("query " + db + " --top 3");
+  EXPECT_EQ(top.status, 0) << top.out;
+  EXPECT_NE(top.out.find("experiment 1 ('crashing', finished) has no successfully evaluated "
+                         "candidate"),
+            std::string::npos)
+      << top.out;
 }
 
 // A database whose folder cannot be made is a failure to write (exit 1) that names the
@@ -283,11 +297,15 @@ TEST_F(CliTest, SqlThatFailsWhileRunningIsBadInput) {
            {"SELECT load_extension('x')", "not authorized"},
            {"SELECT json_extract(arch || '{', '$.a') FROM candidates", "malformed JSON"},
            {"SELECT abs(-9223372036854775807 - 1)", "integer overflow"},
-           {"SELECT nosuchfunction(1)", "no such function"}}) {
+           {"SELECT nosuchfunction(1)", "no such function"},
+           {"ATTACH 'other.sqlite' AS other", "attaches or detaches a database"}}) {
     const Result failed = Sculpt("query " + db + " --sql \"" + sql + "\"");
     EXPECT_EQ(failed.status, 2) << sql << "\n" << failed.out;
     EXPECT_NE(failed.out.find(message), std::string::npos) << sql << "\n" << failed.out;
   }
+  EXPECT_FALSE(fs::exists("other.sqlite"));
+  // The connection reads as before afterwards.
+  EXPECT_EQ(Sculpt("query " + db + " --sql \"SELECT 1\"").status, 0);
 }
 
 // A damaged database is refused before anything is written to it (SQLite alone notices damage
