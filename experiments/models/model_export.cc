@@ -34,8 +34,13 @@ std::shared_ptr<Network> ReadModel(const ModelFamily& family, const Architecture
 
 ExportedModel ReadExportedModel(const std::filesystem::path& folder) {
   if (!std::filesystem::is_directory(folder)) {
-    throw UserError("no export folder '" + folder.string() + "'" +
-                    " (a run's final block, `sculpt export` or `sculpt train --out` writes one)");
+    const std::string where =
+        folder.is_absolute()
+            ? std::string()
+            : ", " + std::filesystem::absolute(folder).lexically_normal().string() + " from here";
+    throw UserError("no export folder '" + folder.string() + "'" + where +
+                    " (a run's final block, `sculpt export` or `sculpt train --out` writes one: "
+                    "run the config that exports there first)");
   }
   const std::filesystem::path file = folder / "architecture.json";
   if (!std::filesystem::exists(file)) {
