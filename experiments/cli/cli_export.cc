@@ -57,6 +57,18 @@ std::optional<std::filesystem::path> FindWeights(const std::string& db,
                                                  const TrainingRunInfo& run) {
   const std::filesystem::path kept = TrainedModelPath(db, run.id);
   if (std::filesystem::exists(kept)) return kept;
+  // A block-wise teacher the run trained first keeps its weights in its own folder beside the
+  // supernet's blocks (the `checkpoint` its run names, stored as the run named it: looked for
+  // beside this database first, so that a database read from elsewhere still finds it).
+  if (run.config.value("blockwise_teacher", false) && run.config.contains("checkpoint") &&
+      run.config["checkpoint"].is_string()) {
+    const std::filesystem::path named = run.config["checkpoint"].get<std::string>();
+    std::filesystem::path beside = db;
+    beside += ".supernet";
+    for (const std::filesystem::path& folder : {beside / named.filename(), named}) {
+      if (std::filesystem::exists(folder / kModelFile)) return folder / kModelFile;
+    }
+  }
   const nlohmann::json final_block = experiment.config.value("final", nlohmann::json::object());
   if (!final_block.is_object() || !final_block.contains("export")) return std::nullopt;
   const std::filesystem::path folder = final_block["export"].get<std::string>();
@@ -219,9 +231,11 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
   }
   if (chosen_run && candidate.step < 0) {
     // A network no search proposed: a zoo's reference, or `sculpt train --arch`'s.
-    candidate = HandPickedCandidate(
-        *space, arch, chosen_run->config.contains("zoo") ? "zoo-reference" : "hand-picked",
-        chosen_run->result);
+    const std::string origin = chosen_run->config.contains("zoo") ? "zoo-reference"
+                               : chosen_run->config.value("blockwise_teacher", false)
+                                   ? "blockwise-teacher"
+                                   : "hand-picked";
+    candidate = HandPickedCandidate(*space, arch, origin, chosen_run->result);
   }
   // What the export is of, for the messages.
   const std::string exported =
@@ -229,7 +243,10 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
           ? "candidate " + std::to_string(candidate.id) + " (step " +
                 std::to_string(candidate.step) + ")"
           : "the network of training run " + std::to_string(chosen_run->id) + " (" +
-                (candidate.origin == "zoo-reference" ? "a zoo's reference" : "hand-picked") + ")";
+                (candidate.origin == "zoo-reference"       ? "a zoo's reference"
+                 : candidate.origin == "blockwise-teacher" ? "the block-wise teacher"
+                                                           : "hand-picked") +
+                ")";
 
   // Candidate ids name evaluations only (a repeat has none), so the metrics are its own.
   nlohmann::json document =

@@ -319,6 +319,17 @@ TEST_F(BlockwiseCliTest, TrainsTheSpacesLargestNetworkFirstAsTheTeacherAndReuses
                            "r.id = e.run_id WHERE json_extract(r.config, '$.blockwise_teacher')"),
             "2");
   EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'supernet'"), "2");
+  // `export --run` writes the teacher with its weights, kept in its folder beside the blocks.
+  const std::string trained_teacher = QueryValue(
+      db, "SELECT id FROM training_runs WHERE json_extract(config, '$.blockwise_teacher')");
+  const Result exported = Sculpt("export " + db.string() + " --run " + trained_teacher + " --out " +
+                                 (dir_ / "teacher-again").string());
+  ASSERT_EQ(exported.status, 0) << exported.out;
+  EXPECT_NE(exported.out.find("(the block-wise teacher)"), std::string::npos) << exported.out;
+  EXPECT_NE(exported.out.find("model.pt: the weights of training run " + trained_teacher),
+            std::string::npos)
+      << exported.out;
+  EXPECT_TRUE(fs::exists(dir_ / "teacher-again" / "model.pt"));
 
   // Again: the teacher and the blocks distilled from it are reused, nothing trains.
   const Result again = Sculpt("run " + config.string() + " --quiet");
