@@ -1,22 +1,23 @@
 #include "experiments/models/retrain.h"
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 
-#include <ATen/Parallel.h>
-
 #include "experiments/config/builtins.h"
 #include "experiments/models/export.h"
 #include "experiments/models/model_export.h"
+#include "spaces/config_differences.h"
 #include "spaces/counted.h"
 #include "spaces/errors.h"
 #include "spaces/options.h"
 #include "supernet/data/data_setup.h"
 #include "supernet/onnx/onnx_export.h"
+#include "supernet/torch_threads.h"
 #include "supernet/training/network_trainer.h"
 #include "supernet/training/shown_training.h"
-#include "supernet/torch_threads.h"
 
 namespace sculpt {
 
@@ -303,14 +304,26 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
     const TrainingRunInfo* done = NewestRetraining(runs, candidate_id, [&config](const auto& r) {
       return r.status == "finished" && r.config == config;
     });
-    progress->Note(done != nullptr
-                       ? "nothing to resume: training run " + std::to_string(done->id) +
-                             " of the same settings finished (`sculpt export --run " +
-                             std::to_string(done->id) + "` writes it); training again as run " +
-                             std::to_string(outcome.run_id)
-                       : "nothing to resume: no unfinished training of these settings; training "
-                         "as run " +
-                             std::to_string(outcome.run_id));
+    // An unfinished training of the same network under other settings is most likely the one
+    // meant: its differences name the flags to give again (as `run --resume` names a config's).
+    const TrainingRunInfo* other =
+        done != nullptr ? nullptr : NewestRetraining(runs, candidate_id, [&](const auto& r) {
+          return r.id != outcome.run_id && Unfinished(r) &&
+                 r.config.value("arch", "") == config["arch"];
+        });
+    progress->Note(
+        done != nullptr ? "nothing to resume: training run " + std::to_string(done->id) +
+                              " of the same settings finished (`sculpt export --run " +
+                              std::to_string(done->id) + "` writes it); training again as run " +
+                              std::to_string(outcome.run_id)
+        : other != nullptr
+            ? "nothing to resume: training run " + std::to_string(other->id) +
+                  " of this network stopped unfinished but had other settings (differs in: " +
+                  JoinNames(DifferingKeys(other->config, config, 2)) +
+                  "; the flags it was started with resume it); training as run " +
+                  std::to_string(outcome.run_id)
+            : "nothing to resume: no unfinished training of these settings; training as run " +
+                  std::to_string(outcome.run_id));
   }
   if (unfinished) {
     store.ReopenTrainingRun(outcome.run_id);

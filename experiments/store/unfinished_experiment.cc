@@ -4,20 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "spaces/config_differences.h"
+
 namespace sculpt {
 namespace {
-
-// The top-level keys in which two configs differ, e.g. "workers, seed".
-std::vector<std::string> DifferingKeys(const nlohmann::json& a, const nlohmann::json& b) {
-  std::vector<std::string> keys;
-  for (const auto& [key, value] : a.items()) {
-    if (!b.contains(key) || b.at(key) != value) keys.push_back(key);
-  }
-  for (const auto& [key, value] : b.items()) {
-    if (!a.contains(key)) keys.push_back(key);
-  }
-  return keys;
-}
 
 std::string Joined(const std::vector<std::string>& keys) {
   std::string text;

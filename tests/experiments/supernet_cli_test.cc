@@ -3,23 +3,22 @@
 // the trained supernet by a second run, and `sculpt train`.
 
 #include <gtest/gtest.h>
-#include <opencv2/dnn.hpp>
+#include <torch/torch.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-
 #include <nlohmann/json.hpp>
-
-#include "tests/experiments/run_sculpt.h"
-#include "tests/experiments/tiny_main_job.h"
-#include <torch/torch.h>
+#include <opencv2/dnn.hpp>
 
 #include "experiments/config/builtins.h"
 #include "experiments/models/model_export.h"
+#include "experiments/store/sqlite_statement.h"
 #include "spaces/nb201.h"
 #include "supernet/nb201/nb201_family.h"
 #include "supernet/onnx/onnx_export.h"
+#include "tests/experiments/run_sculpt.h"
+#include "tests/experiments/tiny_main_job.h"
 #include "tests/supernet/test_data.h"
 #include "tests/supernet/tiny_models.h"
 
@@ -273,6 +272,22 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
                              " of the same settings finished"),
             std::string::npos)
       << resumed.out;
+  // An unfinished training of this network with other settings is named, with what differs
+  // (here the newest training, marked interrupted as a Ctrl-C would leave it).
+  const std::string newest = QueryValue(db, "SELECT max(id) FROM training_runs");
+  {
+    sqlite::Database file(db.string(), sqlite::Database::Mode::kReadWrite);
+    file.Exec("UPDATE training_runs SET status = 'interrupted' WHERE id = " + newest);
+  }
+  const Result other =
+      Sculpt("train " + db.string() + " --candidate " + id + " --epochs 2 --resume --quiet");
+  ASSERT_EQ(other.status, 0) << other.out;
+  EXPECT_NE(other.out.find("nothing to resume: training run " + newest +
+                           " of this network "
+                           "stopped unfinished but had other settings (differs in: "
+                           "training.epochs;"),
+            std::string::npos)
+      << other.out;
   // Retraining the run's winner with the stored settings (threads included) gives the run's
   // network again.
   const std::string winner = QueryValue(db, "SELECT candidate_id FROM training_runs WHERE kind = "

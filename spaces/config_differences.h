@@ -1,0 +1,19 @@
+#pragma once
+// Where two configs (JSON objects) differ, by key: what a "nothing to resume" message names so
+// that a user sees which setting kept a run from matching, e.g. "seed, workers" or, one level
+// down, "training.epochs".
+// Thread-safety: a pure function.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace sculpt {
+
+// The keys whose values differ or that only one of `a` and `b` has, `a`'s order first. Objects
+// under the same key in both are compared key by key down to `depth` levels ("training.seed");
+// below that, or for other values, a key is named whole.
+std::vector<std::string> DifferingKeys(const nlohmann::json& a, const nlohmann::json& b,
+                                       int depth = 1);
+
+}  // namespace sculpt
