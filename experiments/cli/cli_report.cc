@@ -14,6 +14,7 @@
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
 #include "experiments/cli/experiment_choice.h"
+#include "experiments/cli/export_folder.h"
 #include "experiments/cli/output_file.h"
 #include "experiments/config/builtins.h"
 #include "experiments/report/experiment_report.h"
@@ -88,6 +89,29 @@ void WriteHtmlFile(const std::vector<report::ExperimentReport>& reports, const s
   std::filesystem::rename(temporary, path);
 }
 
+// Where the final block's export is from here, and whether it still holds this experiment's
+// model: a later run of the same config exports to the same folder.
+void NoteFinalExport(report::ExperimentReport& report, const std::string& db) {
+  const nlohmann::json& summary = report.info.summary;
+  const nlohmann::json& config = report.info.config;
+  if (!summary.is_object() || !summary.contains("final") || !summary["final"].is_object() ||
+      !config.is_object()) {
+    return;
+  }
+  const nlohmann::json& retrained = summary["final"];
+  const nlohmann::json final_block = config.value("final", nlohmann::json::object());
+  if (!retrained.value("training_run", nlohmann::json()).is_number_integer() ||
+      !final_block.is_object() || !final_block.value("export", nlohmann::json()).is_string() ||
+      !config.value("storage", nlohmann::json()).is_string()) {
+    return;
+  }
+  const std::filesystem::path folder = ExportFolderFromHere(
+      final_block["export"].get<std::string>(), config["storage"].get<std::string>(), db);
+  report.final_export = folder.string();
+  report.final_export_state =
+      ExportFolderState(folder, retrained["training_run"].get<std::int64_t>());
+}
+
 }  // namespace
 
 int ReportCommand(const std::vector<std::string>& args, Streams io) {
@@ -124,6 +148,7 @@ int ReportCommand(const std::vector<std::string>& args, Streams io) {
     std::string note;
     const std::shared_ptr<const SearchSpace> space = RebuildSpace(info, note);
     reports.push_back(report::ReadExperimentReport(*store, info, space.get(), note));
+    NoteFinalExport(reports.back(), db);
   }
   if (text) report::WriteTextReport(reports, io.out);
   if (out_path) {

@@ -60,6 +60,12 @@ struct ExperimentReport {
   // Each finished zoo trial as (cost on zoo_metric, validation accuracy after its short
   // training): what the zoo tried before it chose each budget's model.
   std::vector<std::pair<double, double>> zoo_trials;
+  // The final block's export folder seen from where the database was named, and whether it
+  // still holds this experiment's retrained model ("ok", "missing", "holds training run N": a
+  // later run of the config exported there); empty when nothing was exported. Set by the
+  // report command, which knows that path.
+  std::string final_export;
+  std::string final_export_state;
 };
 
 // How many of the best candidates the top table lists.

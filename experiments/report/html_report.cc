@@ -140,6 +140,11 @@ void Facts(const ExperimentReport& r, std::ostream& out) {
                                    std::to_string(r.chosen->step) + "), " + r.chosen_because +
                                    ": " + r.chosen->arch});
   }
+  if (!r.final_export.empty()) {
+    facts.push_back(
+        {"exported to",
+         r.final_export + (r.final_export_state == "ok" ? "" : " (" + r.final_export_state + ")")});
+  }
   out << "<dl class=\"facts\">";
   for (const auto& [name, value] : facts) {
     out << "<dt>" << EscapeHtml(name) << "</dt><dd>" << EscapeHtml(value) << "</dd>";

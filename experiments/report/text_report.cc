@@ -56,7 +56,10 @@ void Header(const ExperimentReport& r, std::ostream& out) {
         out << " " << name << " " << Value(r, name, final_block[name].get<double>());
       }
     }
-    if (final_block.contains("export") && final_block["export"].is_string()) {
+    if (!r.final_export.empty()) {
+      out << "; exported to " << r.final_export
+          << (r.final_export_state == "ok" ? "" : " (" + r.final_export_state + ")");
+    } else if (final_block.contains("export") && final_block["export"].is_string()) {
       out << "; exported to " << final_block["export"].get<std::string>();
     }
     out << "\n";

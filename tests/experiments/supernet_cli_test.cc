@@ -224,6 +224,12 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
   ASSERT_EQ(again.status, 0) << again.out;
   EXPECT_NE(again.out.find("reusing the trained supernet"), std::string::npos) << again.out;
   EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_runs WHERE kind = 'supernet'"), "1");
+  // The second run exported to the first's folder: the first's report says so.
+  const Result first_report = Sculpt("report " + db.string() + " --text -e 1");
+  EXPECT_NE(first_report.out.find("exported to " + (dir_ / "runs/main-best").string() +
+                                  " (holds training run "),
+            std::string::npos)
+      << first_report.out;
   // Same seed, same supernet: the same candidates and scores.
   EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM candidates a JOIN candidates b ON a.step = "
                            "b.step AND a.experiment_id = 1 AND b.experiment_id = 2 WHERE a.arch "
