@@ -68,15 +68,12 @@ LatencyConfig ReadLatencyConfig(const fs::path& path) {
   if (const auto type =
           result.space_block.is_object() ? result.space_block.value("type", "") : std::string();
       !type.empty() && Families().Find(type) == nullptr && Spaces().Find(type) != nullptr) {
-    throw ConfigError({"space.type: the " + type +
-                       " space has no networks of its own to time: "
+    throw ConfigError({"space.type: the " + type + " space has no networks of its own to time: " +
                        "sculpt latency measures a model family's parts (" +
-                       JoinNames(Families().Names()) + "). A " + type +
-                       " space reads "
-                       "latency_lut_ms from such a table: run sculpt latency on a config whose "
-                       "space is the family's, with the sizes its members take (docs/SPACES.md, "
-                       "the " +
-                       type + " space's latency_table)"});
+                       JoinNames(Families().Names()) + "). A " + type + " space reads " +
+                       "latency_lut_ms from such a table: run sculpt latency on a config whose " +
+                       "space is the family's, with the sizes its members take (docs/SPACES.md, " +
+                       "the " + type + " space's latency_table)"});
   }
   {
     ConfigErrors errors;

@@ -138,10 +138,6 @@ namespace {
 
 std::string GoalWord(Goal goal) { return goal == Goal::kMinimize ? "min" : "max"; }
 
-// "gone" for an experiment left "running" by a process that no longer exists (killed, or its
-// machine went down): it will never finish by itself.
-bool Gone(const ExperimentInfo& e) { return IsGone(e); }
-
 Table ExperimentTable(const ResultStore& store, const std::vector<ExperimentInfo>& experiments) {
   Table table;
   // Evaluations (what an evaluation budget counts) apart from proposals (repeats and
@@ -163,7 +159,7 @@ Table ExperimentTable(const ResultStore& store, const std::vector<ExperimentInfo
     }
     table.rows.push_back(
         {e.id, e.name, e.space, e.strategy, GoalWord(e.objective.goal) + " " + e.objective.metric,
-         Gone(e) ? std::string("gone") : e.status, stats.evaluations, stats.candidates,
+         IsGone(e) ? std::string("gone") : e.status, stats.evaluations, stats.candidates,
          stats.best_objective ? MetricCell(*stats.best_objective, fraction) : Cell(),
          answer ? Cell(answer_text) : Cell(), e.created_at});
   }
@@ -627,8 +623,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
       "                     direction an objective sorts best first, anything else ascending\n"
       "  --where CONDITION  keep candidates that satisfy comparisons of metrics with numbers,\n"
       "                     joined by 'and': \"params < 1e5 and accuracy >= 0.7\"; a percentage\n"
-      "                     (\"accuracy >= 70%\") compares an accuracy Sculpt stores as a "
-      "fraction\n"
+      "                     (\"accuracy >= 70%\") compares an accuracy stored as a fraction\n"
       "  --by-strategy      with --top K: the K best of each strategy\n"
       "  --pareto           those no other candidate beats on all objectives (the Pareto front)\n"
       "Accuracies Sculpt measures are stored as fractions and shown here as percentages; csv\n"
@@ -751,7 +746,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
             : store->Experiments();
     table = ExperimentTable(*store, shown);
     for (const ExperimentInfo& e : shown) {
-      if (Gone(e)) gone.push_back(e);
+      if (IsGone(e)) gone.push_back(e);
     }
   }
   WriteTable(table, format, io.out);
