@@ -21,12 +21,6 @@ std::size_t ColumnOf(const Table& table, const std::string& name) {
   return static_cast<std::size_t>(found - table.columns.begin());
 }
 
-std::optional<double> Number(const Cell& cell) {
-  if (const auto* i = std::get_if<std::int64_t>(&cell)) return static_cast<double>(*i);
-  if (const auto* d = std::get_if<double>(&cell)) return *d;
-  return std::nullopt;
-}
-
 }  // namespace
 
 void AddZooExportColumns(Table& zoo, const ResultStore& store, const std::string& db) {
@@ -39,9 +33,9 @@ void AddZooExportColumns(Table& zoo, const ResultStore& store, const std::string
   for (std::vector<Cell>& row : zoo.rows) {
     Cell folder_cell;  // NULL where the row or its experiment's config says too little
     Cell state_cell;
-    const std::optional<double> experiment = Number(row[experiment_column]);
-    const std::optional<double> budget = Number(row[budget_column]);
-    const std::optional<double> run = Number(row[run_column]);
+    const std::optional<double> experiment = CellNumber(row[experiment_column]);
+    const std::optional<double> budget = CellNumber(row[budget_column]);
+    const std::optional<double> run = CellNumber(row[run_column]);
     const auto* metric = std::get_if<std::string>(&row[metric_column]);
     const std::optional<ExperimentInfo> info =
         experiment ? store.FindExperiment(std::to_string(static_cast<std::int64_t>(*experiment)))

@@ -156,14 +156,9 @@ void ReadZoo(const ResultStore& store, ExperimentReport& report) {
          fraction(row[column("trial_valid_accuracy")]), fraction(row[column("valid_accuracy")]),
          fraction(row[column("test_accuracy")]), row[column("training_run")]});
   }
-  auto number = [](const Cell& cell) -> std::optional<double> {
-    if (const auto* i = std::get_if<std::int64_t>(&cell)) return static_cast<double>(*i);
-    if (const auto* d = std::get_if<double>(&cell)) return *d;
-    return std::nullopt;
-  };
   for (const std::vector<Cell>& trial : store.Sql(ZooTrialQuery(report.info.id), 60).rows) {
-    const std::optional<double> cost = number(trial[0]);
-    const std::optional<double> accuracy = number(trial[1]);
+    const std::optional<double> cost = CellNumber(trial[0]);
+    const std::optional<double> accuracy = CellNumber(trial[1]);
     if (cost && accuracy) report.zoo_trials.emplace_back(*cost, *accuracy);
   }
 }

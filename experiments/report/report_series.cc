@@ -98,21 +98,15 @@ std::vector<ZooModelPoint> ZooModelPoints(const ExperimentReport& report) {
     if (it == columns.end()) return std::nullopt;
     return static_cast<std::size_t>(it - columns.begin());
   };
-  auto number = [](const Cell& cell) -> std::optional<double> {
-    if (const auto* i = std::get_if<std::int64_t>(&cell)) return static_cast<double>(*i);
-    if (const auto* d = std::get_if<double>(&cell)) return *d;
-    if (const auto* f = std::get_if<Fraction>(&cell)) return f->value;
-    return std::nullopt;
-  };
   const auto budget = column("budget");
   const auto cost = column(report.zoo_metric);
   const auto test = column("test");
   std::vector<ZooModelPoint> points;
   if (!budget || !cost || !test) return points;
   for (const std::vector<Cell>& row : report.zoo.rows) {
-    const auto b = number(row[*budget]);
-    const auto c = number(row[*cost]);
-    const auto t = number(row[*test]);
+    const auto b = CellNumber(row[*budget]);
+    const auto c = CellNumber(row[*cost]);
+    const auto t = CellNumber(row[*test]);
     if (b && c && t) points.push_back({*b, *c, *t});
   }
   return points;

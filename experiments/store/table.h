@@ -8,6 +8,7 @@
 // Thread-safety: a value type.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -31,5 +32,13 @@ struct Table {
   std::vector<std::string> columns;
   std::vector<std::vector<Cell>> rows;  // each row has columns.size() cells
 };
+
+// The number a cell holds (an integer, a real or a fraction); nullopt for NULL and text.
+inline std::optional<double> CellNumber(const Cell& cell) {
+  if (const auto* i = std::get_if<std::int64_t>(&cell)) return static_cast<double>(*i);
+  if (const auto* d = std::get_if<double>(&cell)) return *d;
+  if (const auto* f = std::get_if<Fraction>(&cell)) return f->value;
+  return std::nullopt;
+}
 
 }  // namespace sculpt
