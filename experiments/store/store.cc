@@ -384,10 +384,12 @@ class SqliteStore final : public ResultStore {
           } else {
             row.emplace_back(std::string(statement.Text(c)));
           }
-          if (const auto* text = std::get_if<std::string>(&row.back()))
+          if (const auto* text = std::get_if<std::string>(&row.back())) {
             bytes += static_cast<std::int64_t>(text->size());
-          if (const auto* json = std::get_if<JsonText>(&row.back()))
+          }
+          if (const auto* json = std::get_if<JsonText>(&row.back())) {
             bytes += static_cast<std::int64_t>(json->text.size());
+          }
         }
       }
     } catch (const sqlite::StepError& error) {
