@@ -174,6 +174,11 @@ void Options::Remember(std::string_view key, nlohmann::json value) {
   if (canonical_ != nullptr) (*canonical_)[std::string(key)] = std::move(value);
 }
 
+void Options::Record(std::string_view key, nlohmann::json value) {
+  Lookup(key);  // known: a stored config that carries it is read back without complaint
+  Remember(key, std::move(value));
+}
+
 void Options::Note(std::string_view key, const char* kind, nlohmann::json fallback,
                    std::string allowed) {
   if (catalog_ != nullptr) catalog_->Note(PathOf(key), kind, std::move(fallback), std::move(allowed));
@@ -315,6 +320,46 @@ std::vector<std::string> Options::Strings(std::string_view key, std::vector<std:
     return fallback;
   }
   Remember(key, out);
+  return out;
+}
+
+std::vector<double> Options::Numbers(std::string_view key, std::vector<double> fallback, double min,
+                                     double max) {
+  Note(key, "a number or a list of numbers", fallback, BoundsText(min, max, false));
+  const nlohmann::json* value = Lookup(key);
+  if (value == nullptr) {
+    // A single default is canonical as the number, as Number would have written it.
+    Remember(key, fallback.size() == 1 ? nlohmann::json(fallback[0]) : nlohmann::json(fallback));
+    return fallback;
+  }
+  const auto in_range = [&](const nlohmann::json& element) {
+    return element.is_number() && std::isfinite(element.get<double>()) &&
+           element.get<double>() >= min && element.get<double>() <= max;
+  };
+  const std::string expected = RangeText("a number", min, max, false);
+  if (value->is_number()) {
+    if (!in_range(*value)) {
+      Error(key, expected + ", got " + DescribeJson(*value));
+      return fallback;
+    }
+    Remember(key, *value);
+    return {value->get<double>()};
+  }
+  if (!value->is_array() || value->empty()) {
+    Error(key, "expected a number or a non-empty list of numbers, got " + DescribeJson(*value));
+    return fallback;
+  }
+  std::vector<double> out;
+  for (std::size_t i = 0; i < value->size(); ++i) {
+    const nlohmann::json& element = (*value)[i];
+    if (!in_range(element)) {
+      Error(std::string(key) + "[" + std::to_string(i) + "]",
+            expected + ", got " + DescribeJson(element));
+      return fallback;
+    }
+    out.push_back(element.get<double>());
+  }
+  Remember(key, *value);
   return out;
 }
 

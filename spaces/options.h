@@ -80,6 +80,11 @@ class Options {
   std::string RequiredString(std::string_view key, const std::vector<std::string>& allowed = {});
   // A string or a list of strings, always returned as a list.
   std::vector<std::string> Strings(std::string_view key, std::vector<std::string> fallback);
+  // A number or a list of them, each in [min, max], always returned as a list (e.g. a
+  // strategy's budgets: one or several). An error names the first bad element by its index.
+  std::vector<double> Numbers(std::string_view key, std::vector<double> fallback,
+                              double min = -std::numeric_limits<double>::infinity(),
+                              double max = std::numeric_limits<double>::infinity());
   // A list of integers, each in [min, max] (e.g. a space's choice lists). An error names the
   // first bad element by its index ("space.heads[2]: expected an integer >= 0, got -1").
   std::vector<std::int64_t> Ints(std::string_view key, std::vector<std::int64_t> fallback,
@@ -92,6 +97,12 @@ class Options {
 
   // Marks `key` as known without reading it (its reader is elsewhere) and copies it verbatim.
   const nlohmann::json* Raw(std::string_view key);
+
+  // A fact the component found rather than read (which trained model a folder held): written
+  // to the canonical form under `key`, so that the stored config carries it and a config that
+  // finds another fact differs from it. When a stored config is read back, its value is accepted
+  // unchecked and replaced by the fact found now.
+  void Record(std::string_view key, nlohmann::json value);
 
   // Documentation (see option_catalog.h): from now on every getter of this object and of its
   // children notes its key in `catalog` (not owned; null: off), and Describe adds what an

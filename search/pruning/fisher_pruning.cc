@@ -182,27 +182,17 @@ void Rearrange(Architecture& mask, const UnitGradients& gradients) {
 std::unique_ptr<Strategy> MakeFisherPruning(Options& options, const StrategyContext& context) {
   // "budget": one fraction or a list of them (one plan member each).
   std::vector<double> budgets;
+  const std::vector<double> read = options.Numbers("budget", {0.5});
   const nlohmann::json* raw = options.Has("budget") ? options.Raw("budget") : nullptr;
-  if (raw != nullptr && raw->is_array()) {
-    for (std::size_t i = 0; i < raw->size(); ++i) {
-      const nlohmann::json& value = (*raw)[i];
-      const std::string key = "budget[" + std::to_string(i) + "]";
-      if (!value.is_number() || value.get<double>() <= 0 || value.get<double>() > 1) {
-        options.Error(key, "expected a fraction of the trained model's cost in (0, 1], got " +
-                               value.dump());
-        continue;
-      }
-      budgets.push_back(value.get<double>());
+  for (std::size_t i = 0; i < read.size(); ++i) {
+    if (read[i] > 0 && read[i] <= 1) {
+      budgets.push_back(read[i]);
+      continue;
     }
-    if (raw->empty()) options.Error("budget", "expected at least one fraction in (0, 1]");
-  } else {
-    const double budget = options.Number("budget", 0.5);
-    if (budget <= 0 || budget > 1) {
-      options.Error("budget", "expected a fraction of the trained model's cost in (0, 1], got " +
-                                  nlohmann::json(budget).dump());
-    } else {
-      budgets.push_back(budget);
-    }
+    const bool listed = raw != nullptr && raw->is_array();
+    options.Error(listed ? "budget[" + std::to_string(i) + "]" : std::string("budget"),
+                  "expected a fraction of the trained model's cost in (0, 1], got " +
+                      (listed ? (*raw)[i] : *raw).dump());
   }
   options.Describe("budget",
                    "the cost to keep, as a fraction in (0, 1] of the trained model's "

@@ -97,6 +97,40 @@ TEST(OptionsTest, StringChoicesAndTypes) {
   EXPECT_EQ(errors.Messages()[3], "metric: missing");
 }
 
+TEST(OptionsTest, NumbersTakeOneNumberOrAListAndNameTheBadElement) {
+  const json block = json::parse(
+      R"({"one": 0.5, "some": [0.25, 1], "bad": [0.5, "x"], "high": [0.5, 3], "none": []})");
+  ConfigErrors errors;
+  json canonical;
+  Options options(block, "", errors, &canonical);
+  EXPECT_EQ(options.Numbers("one", {1.0}), std::vector<double>({0.5}));
+  EXPECT_EQ(options.Numbers("some", {1.0}), std::vector<double>({0.25, 1.0}));
+  EXPECT_EQ(options.Numbers("bad", {1.0}), std::vector<double>({1.0}));
+  EXPECT_EQ(options.Numbers("high", {1.0}, 0, 1), std::vector<double>({1.0}));
+  EXPECT_EQ(options.Numbers("none", {1.0}), std::vector<double>({1.0}));
+  EXPECT_EQ(options.Numbers("absent", {0.5}), std::vector<double>({0.5}));
+  ASSERT_EQ(errors.Messages().size(), 3u);
+  EXPECT_EQ(errors.Messages()[0], "bad[1]: expected a number, got the string \"x\"");
+  EXPECT_EQ(errors.Messages()[1], "high[1]: expected a number in [0, 1], got 3");
+  EXPECT_EQ(errors.Messages()[2],
+            "none: expected a number or a non-empty list of numbers, got a list []");
+  // A single default is written as the number, as Number writes it.
+  EXPECT_EQ(canonical["absent"], json(0.5));
+  EXPECT_EQ(canonical["some"], json::parse("[0.25, 1]"));
+}
+
+TEST(OptionsTest, RecordedFactsGoToTheCanonicalFormAndAreAcceptedBack) {
+  const json stored = json::parse(R"({"model": "m", "trained_model": {"weights": "old"}})");
+  ConfigErrors errors;
+  json canonical;
+  Options options(stored, "", errors, &canonical);
+  options.String("model", "");
+  options.Record("trained_model", {{"weights", "new"}});
+  options.Finish();
+  EXPECT_TRUE(errors.Empty());
+  EXPECT_EQ(canonical["trained_model"]["weights"], "new");
+}
+
 TEST(OptionsTest, CanonicalConfigHasEveryValueWithDefaultsFilled) {
   const json root = json::parse(R"({"seed": 3, "space": {"type": "nb201"},
                                     "constraints": [{"metric": "params"}]})");
