@@ -48,10 +48,15 @@ struct Model {
   // The data set block it was trained on (the training's "final" or "evaluator" block's, or what
   // a pruned model's export carries over from its own model); null when the export says none.
   nlohmann::json dataset;
+  // Which trained model the folder holds: the training run its export names and a hash of its
+  // model.pt. Recorded in the experiment's config ("space.trained_model"), so that a folder
+  // that holds another model since is noticed (sculpt export, --resume).
+  nlohmann::json identity;
 };
 
-// Reads folder/architecture.json; UserError naming the file and the problem when it is
-// missing, unreadable or not a trained transformer (family "transformer" with a skeleton).
+// Reads folder/architecture.json (and hashes folder/model.pt for the identity); UserError naming
+// the file and the problem when it is missing, unreadable or not a trained transformer (family
+// "transformer" with a skeleton).
 Model ReadModel(const std::filesystem::path& folder);
 
 // The sizes of the network one mask keeps (each layer's kept heads and kept FFN units), which

@@ -1,6 +1,8 @@
 // The pruning space over one trained transformer (spaces/prune.h).
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <optional>
 
@@ -423,6 +425,17 @@ Model ReadModel(const std::filesystem::path& folder) {
   if (model.dataset.is_null() && document.contains("pruned") && document["pruned"].is_object()) {
     model.dataset = document["pruned"].value("dataset", nlohmann::json(nullptr));
   }
+  const nlohmann::json retrain = document.value("retrain", nlohmann::json::object());
+  model.identity = {
+      {"training_run", retrain.is_object() ? retrain.value("training_run", nlohmann::json(nullptr))
+                                           : nlohmann::json(nullptr)},
+      {"weights", nullptr}};
+  // The weights decide: another training of the same network gives another hash.
+  if (std::ifstream weights(folder / "model.pt", std::ios::binary); weights) {
+    const std::string bytes((std::istreambuf_iterator<char>(weights)),
+                            std::istreambuf_iterator<char>());
+    model.identity["weights"] = HashToHex(HashText(bytes));
+  }
   return model;
 }
 
@@ -459,6 +472,7 @@ std::unique_ptr<SearchSpace> MakeSpaceFromOptions(Options& options) {
     options.Error("model", error.what());
     return nullptr;
   }
+  options.Record("trained_model", model.identity);
   // Checked here as well as by the space, to file the error under the key to change.
   for (std::size_t l = 0; l < model.sizes.layers.size(); ++l) {
     const int ffn = model.sizes.layers[l].ffn;

@@ -82,8 +82,11 @@ std::optional<std::filesystem::path> FindWeights(const std::string& db,
   return folder / kModelFile;
 }
 
-// Names the files of the folder's earlier export that this one replaced by nothing.
+// Names the earlier export this one replaced, and its files that this one replaced by nothing.
 void SayRemoved(const WrittenExport& written, std::ostream& out) {
+  if (!written.replaced.empty()) {
+    out << "Replaced the folder's earlier export: " << written.replaced << "\n";
+  }
   for (const std::filesystem::path& file : written.removed) {
     out << "Removed " << file.string() << ": the folder's earlier export had it\n";
   }
@@ -127,6 +130,9 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
   const bool onnx = command_line.Choice("format", "pt", {"pt", "onnx"}) == "onnx";
 
   const std::string& db = command_line.Positional().front();
+  if (const std::optional<std::string> problem = ExportFolderProblem(*out, db)) {
+    throw UsageError("--out: " + *problem);
+  }
   const std::unique_ptr<ResultStore> store = OpenDatabaseToRead(db);
   const std::optional<std::string> wanted = command_line.Value("experiment");
 
@@ -173,10 +179,19 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
     experiment = ChooseExperiment(*store, db, wanted);
     if (command_line.Has("answer")) {
       std::optional<StoredCandidate> answer = StrategyAnswer(*store, experiment.id);
+      const bool answers = experiment.strategy == "astar" || experiment.strategy == "importance" ||
+                           experiment.strategy == "fisher";
+      if (!answers) {
+        throw UsageError("--answer: " + Describe(experiment) + "'s strategy (" +
+                         experiment.strategy +
+                         ") gives no answer (only astar, importance and "
+                         "fisher do); --best exports the best candidate");
+      }
       if (!answer) {
         throw UserError(Describe(experiment) + " has no answer: its strategy (" +
-                        experiment.strategy + ") gave none (only astar, importance and fisher "
-                        "answer, when they reach their goal); --best exports the best candidate");
+                        experiment.strategy +
+                        ") did not reach its goal; --best exports the "
+                        "best candidate");
       }
       candidate = std::move(*answer);
     } else {
@@ -204,9 +219,9 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
     }
     experiment = std::move(*owner);
     if (candidate.status != "ok") {
-      throw UserError("candidate " + std::to_string(id) + " is " + candidate.status +
-                      (candidate.error.empty() ? "" : " (" + candidate.error + ")") +
-                      "; only successfully evaluated candidates can be exported");
+      throw UsageError("candidate " + std::to_string(id) + " is " + candidate.status +
+                       (candidate.error.empty() ? "" : " (" + candidate.error + ")") +
+                       "; only successfully evaluated candidates can be exported");
     }
   }
 
@@ -259,6 +274,31 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
       throw UsageError("--run: " + Describe(experiment) +
                        " searched masks of a trained model; "
                        "--answer or --candidate ID exports a pruned network");
+    }
+    // The masks are of the model the experiment pruned: cut from another, they remove the wrong
+    // heads. The folder may hold another model since (a later `sculpt train --out` there).
+    const prune::Model& model = prune_space->TrainedModel();
+    const nlohmann::json stored = experiment.config.value("space", nlohmann::json::object())
+                                      .value("trained_model", nlohmann::json(nullptr));
+    if (!stored.is_null() && stored != model.identity) {
+      const auto run_of = [](const nlohmann::json& identity) {
+        const nlohmann::json run = identity.value("training_run", nlohmann::json(nullptr));
+        return run.is_number_integer() ? "training run " + run.dump() : std::string("a training");
+      };
+      throw UserError("the model folder " + model.folder.string() +
+                      " holds another trained model (" + run_of(model.identity) +
+                      ") than the one " + Describe(experiment) + " pruned (" + run_of(stored) +
+                      "), and its masks would cut the wrong weights; put that model back "
+                      "(`sculpt export DB --run RUN --out " +
+                      model.folder.string() +
+                      "` with the database that trained it) or prune the new model with a new run");
+    }
+    if (std::filesystem::weakly_canonical(*out) ==
+        std::filesystem::weakly_canonical(model.folder)) {
+      throw UsageError("--out: " + *out + " is the folder of the trained model " +
+                       Describe(experiment) +
+                       " prunes; export the pruned network to another "
+                       "folder");
     }
     // The experiment's own evaluator says how a mask becomes a network (tuned or not).
     const Experiment rebuilt = BuildExperiment(experiment.config, std::filesystem::current_path(), {});
@@ -315,8 +355,8 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
                    std::to_string(experiment.id) + " --out DIR` trains it again";
   }
   if (onnx && !weights) {
-    throw UsageError("--format onnx: " + exported + " has no trained weights to export; " +
-                     retrain_hint);
+    throw UserError("--format onnx: " + exported + " has no trained weights to export; " +
+                    retrain_hint);
   }
   std::vector<std::string> written;  // the model files written beside architecture.json
   if (run && family) {

@@ -13,21 +13,22 @@
 #include "experiments/cli/candidate_tables.h"
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
-#include "experiments/config/experiment.h"
 #include "experiments/cli/interrupt.h"
 #include "experiments/cli/progress_display.h"
+#include "experiments/cli/training_display.h"
+#include "experiments/config/experiment.h"
+#include "experiments/models/export.h"
 #include "experiments/models/retrain.h"
 #include "experiments/models/zoo.h"
 #include "experiments/store/metric_units.h"
 #include "experiments/store/store.h"
-#include "experiments/store/strategy_answer.h"
-#include "experiments/store/unfinished_experiment.h"
 #include "experiments/store/store_training_log.h"
+#include "experiments/store/strategy_answer.h"
 #include "experiments/store/table_format.h"
-#include "experiments/cli/training_display.h"
-#include "spaces/counted.h"
+#include "experiments/store/unfinished_experiment.h"
 #include "search/engine.h"
 #include "search/worker_arena.h"
+#include "spaces/counted.h"
 #include "supernet/torch_threads.h"
 
 namespace sculpt {
@@ -371,6 +372,20 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
   // cores); the retraining, alone after the search, gets them all again (RunFinal). Counts
   // come from the config, never from the load: results depend on them.
   const int run_threads = std::max(1, e.engine.workers * e.threads_per_worker);
+  // The exports come at the end: a folder they would harm is refused before the search.
+  if (e.final) {
+    std::vector<std::filesystem::path> exports{e.final->export_dir};
+    if (e.zoo) {
+      for (const double budget : e.zoo->budgets) {
+        exports.push_back(ZooExportDir(e.final->export_dir, e.zoo->metric, budget));
+      }
+    }
+    for (const std::filesystem::path& folder : exports) {
+      if (const std::optional<std::string> problem = ExportFolderProblem(folder, e.storage)) {
+        throw ConfigError({"final.export: " + *problem});
+      }
+    }
+  }
   if (e.storage.has_parent_path()) {
     std::error_code error;
     std::filesystem::create_directories(e.storage.parent_path(), error);

@@ -64,6 +64,11 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
     throw UsageError("--experiment goes with --arch (a candidate knows its experiment)");
   }
   const std::string& db = command_line.Positional().front();
+  if (const std::optional<std::string> out = command_line.Value("out")) {
+    if (const std::optional<std::string> problem = ExportFolderProblem(*out, db)) {
+      throw UsageError("--out: " + *problem);
+    }
+  }
   const std::unique_ptr<ResultStore> store = OpenDatabaseToAddTo(db);
   std::optional<StoredCandidate> candidate;
   std::optional<ExperimentInfo> experiment;

@@ -24,6 +24,43 @@ nlohmann::json StepOrNull(std::int64_t step) {
   return step >= 0 ? nlohmann::json(step) : nlohmann::json(nullptr);
 }
 
+// Whether `file` is an export document Sculpt wrote (ArchitectureDocument's keys).
+bool IsExportDocument(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  const nlohmann::json document = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return !document.is_discarded() && document.is_object() && document.contains("format_version") &&
+         document.contains("space") && document.contains("arch");
+}
+
+// What an export document is of, for "replaced" (the fields that tell two exports apart).
+std::string ExportOf(const nlohmann::json& document) {
+  const nlohmann::json experiment = document.value("experiment", nlohmann::json::object());
+  const nlohmann::json candidate = document.value("candidate", nlohmann::json(nullptr));
+  const nlohmann::json retrain = document.value("retrain", nlohmann::json::object());
+  std::string what = candidate.is_object() && candidate.contains("id")
+                         ? "candidate " + candidate["id"].dump()
+                         : "the network " + document.value("arch", std::string("?"));
+  if (retrain.is_object() && retrain.contains("training_run")) {
+    what += " (training run " + retrain["training_run"].dump() + ")";
+  }
+  if (experiment.is_object() && experiment.contains("id")) {
+    what += " of experiment " + experiment["id"].dump() + " ('" +
+            experiment.value("name", std::string()) + "')";
+  }
+  return what;
+}
+
+// Whether `path` is `folder` or inside it (both made absolute and normal first).
+bool IsWithin(const std::filesystem::path& path, const std::filesystem::path& folder) {
+  const std::filesystem::path inner = std::filesystem::weakly_canonical(path);
+  const std::filesystem::path outer = std::filesystem::weakly_canonical(folder);
+  auto o = outer.begin();
+  for (auto p = inner.begin(); o != outer.end(); ++p, ++o) {
+    if (p == inner.end() || *p != *o) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 nlohmann::json ArchitectureDocument(const ExperimentInfo& experiment,
@@ -75,6 +112,33 @@ StoredCandidate HandPickedCandidate(const SearchSpace& space, const Architecture
   return candidate;
 }
 
+std::optional<std::string> ExportFolderProblem(const std::filesystem::path& out_dir,
+                                               const std::filesystem::path& db) {
+  for (const char* kept : {".models", ".supernet"}) {
+    std::filesystem::path folder = db;
+    folder += kept;
+    if (IsWithin(out_dir, folder)) {
+      return out_dir.string() + " is inside " + folder.string() +
+             ", where Sculpt keeps the trained weights and supernets of " + db.string() +
+             "; export to a folder of your own";
+    }
+  }
+  std::error_code error;
+  if (!std::filesystem::is_directory(out_dir, error)) return std::nullopt;
+  const std::filesystem::path document = out_dir / "architecture.json";
+  if (std::filesystem::exists(document, error) && IsExportDocument(document)) return std::nullopt;
+  std::string foreign;
+  for (const char* name : {"architecture.json", kModelFile, kOnnxModelFile}) {
+    if (std::filesystem::exists(out_dir / name, error)) {
+      foreign += (foreign.empty() ? "" : ", ") + std::string(name);
+    }
+  }
+  if (foreign.empty()) return std::nullopt;
+  return out_dir.string() + " holds " + foreign +
+         ", which no Sculpt export wrote (an export replaces those files only in a folder that "
+         "holds an earlier export); choose another folder or move them away";
+}
+
 WrittenExport WriteExportDocument(const nlohmann::json& document,
                                   const std::filesystem::path& out_dir,
                                   const std::vector<std::string>& written) {
@@ -85,6 +149,11 @@ WrittenExport WriteExportDocument(const nlohmann::json& document,
   }
   WrittenExport result;
   result.document = out_dir / "architecture.json";
+  if (std::filesystem::exists(result.document, error) && IsExportDocument(result.document)) {
+    std::ifstream in(result.document);
+    const std::string earlier = ExportOf(nlohmann::json::parse(in, nullptr, false));
+    if (earlier != ExportOf(document)) result.replaced = earlier;
+  }
   // Written beside and renamed, so a reader never sees half a file.
   const std::filesystem::path partial = out_dir / "architecture.json.partial";
   {

@@ -6,10 +6,10 @@
 // Thread-safety: stateless functions.
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "experiments/store/store.h"
 #include "spaces/search_space.h"
@@ -36,7 +36,18 @@ StoredCandidate HandPickedCandidate(const SearchSpace& space, const Architecture
 struct WrittenExport {
   std::filesystem::path document;
   std::vector<std::filesystem::path> removed;
+  // The earlier export the document replaced, when it was of another network, candidate,
+  // experiment or training ("candidate 5 of experiment 2 ('main')"); empty otherwise.
+  std::string replaced;
 };
+
+// Why an export into `out_dir` would harm what is there, checked before anything is written
+// (nullopt: nothing): out_dir is inside the folders where Sculpt keeps database `db`'s weights
+// and supernets (DB.models, DB.supernet), or it holds architecture.json, model.pt or model.onnx
+// that no Sculpt export wrote (no export document among them). WriteExportDocument replaces an
+// earlier export's files, never a user's; callers refuse such a folder as bad input.
+std::optional<std::string> ExportFolderProblem(const std::filesystem::path& out_dir,
+                                               const std::filesystem::path& db);
 
 // Writes `document` to out_dir/architecture.json (beside and renamed), creating out_dir when
 // needed: the last step of every export. `written` names the model files (model.pt, model.onnx)

@@ -193,7 +193,7 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
   // No weights, no ONNX: refused before anything is written.
   const Result bare_onnx = Sculpt("export " + db.string() + " --candidate " + untrained +
                                   " --format onnx --out " + (dir_ / "bare-onnx").string());
-  EXPECT_EQ(bare_onnx.status, 2) << bare_onnx.out;
+  EXPECT_EQ(bare_onnx.status, 1) << bare_onnx.out;
   EXPECT_NE(bare_onnx.out.find("no trained weights"), std::string::npos) << bare_onnx.out;
   EXPECT_FALSE(fs::exists(dir_ / "bare-onnx"));
   // Into the folder of the best's ONNX export: the untrained candidate's document replaces the
@@ -203,6 +203,9 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
   const Result replaced =
       Sculpt("export " + db.string() + " --candidate " + untrained + " --out " + onnx.string());
   ASSERT_EQ(replaced.status, 0) << replaced.out;
+  EXPECT_NE(replaced.out.find("Replaced the folder's earlier export: candidate "),
+            std::string::npos)
+      << replaced.out;
   EXPECT_NE(replaced.out.find("Removed " + (onnx / kModelFile).string()), std::string::npos)
       << replaced.out;
   EXPECT_NE(replaced.out.find("Removed " + (onnx / kOnnxModelFile).string()), std::string::npos)
@@ -218,6 +221,22 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
   ASSERT_EQ(best_again.status, 0) << best_again.out;
   EXPECT_EQ(best_again.out.find("Removed"), std::string::npos) << best_again.out;
   EXPECT_TRUE(fs::exists(onnx / kModelFile));
+  // A folder of the user's own model files (no export document) is refused, untouched; so is
+  // the folder where Sculpt keeps the database's weights.
+  const fs::path mine = dir_ / "mine";
+  fs::create_directories(mine);
+  std::ofstream(mine / kModelFile) << "mine\n";
+  const Result into_mine = Sculpt("export " + db.string() + " --best --out " + mine.string());
+  EXPECT_EQ(into_mine.status, 2) << into_mine.out;
+  EXPECT_NE(into_mine.out.find("holds model.pt, which no Sculpt export wrote"), std::string::npos)
+      << into_mine.out;
+  EXPECT_EQ(testing::ReadText(mine / kModelFile), "mine\n");
+  EXPECT_FALSE(fs::exists(mine / "architecture.json"));
+  const fs::path kept = fs::path(db.string() + ".models") / "run-1";
+  const Result into_kept = Sculpt("export " + db.string() + " --best --out " + kept.string());
+  EXPECT_EQ(into_kept.status, 2) << into_kept.out;
+  EXPECT_NE(into_kept.out.find("where Sculpt keeps the trained weights"), std::string::npos)
+      << into_kept.out;
 
   // The same config again: the finished supernet is reused, not retrained.
   const Result again = Sculpt("run " + config.string() + " --quiet");
@@ -678,6 +697,31 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
   ASSERT_EQ(onnx_export.status, 0) << onnx_export.out;
   EXPECT_NE(onnx_export.out.find("as an ONNX model"), std::string::npos) << onnx_export.out;
   ExpectOnnxComputesModelPt(pruned_onnx, 8);
+  // The masks are of the model the experiment pruned: into that model's own folder, or from a
+  // folder that holds another training since, the export is refused and writes nothing.
+  const fs::path fisher_db = dir_ / "runs/vit-fisher.sqlite";
+  const Result into_model =
+      Sculpt("export " + fisher_db.string() + " --answer --out " + baseline.string());
+  EXPECT_EQ(into_model.status, 2) << into_model.out;
+  EXPECT_NE(into_model.out.find("is the folder of the trained model"), std::string::npos)
+      << into_model.out;
+  const fs::path kept_baseline = dir_ / "vit-baseline-kept";
+  fs::copy(baseline, kept_baseline);
+  for (const char* name : {"architecture.json", kModelFile}) {
+    fs::copy_file(reseeded / name, baseline / name, fs::copy_options::overwrite_existing);
+  }
+  const Result other_model =
+      Sculpt("export " + fisher_db.string() + " --answer --out " + (dir_ / "stale").string());
+  EXPECT_EQ(other_model.status, 1) << other_model.out;
+  EXPECT_NE(other_model.out.find("holds another trained model"), std::string::npos)
+      << other_model.out;
+  EXPECT_FALSE(fs::exists(dir_ / "stale"));
+  for (const char* name : {"architecture.json", kModelFile}) {
+    fs::copy_file(kept_baseline / name, baseline / name, fs::copy_options::overwrite_existing);
+  }
+  EXPECT_EQ(Sculpt("export " + fisher_db.string() + " --answer --out " + (dir_ / "fresh").string())
+                .status,
+            0);
   // A budget outside (0, 1] and a model folder that does not exist are config errors.
   nlohmann::json bad_budget = prune;
   bad_budget["strategy"] = {{"type", "fisher"}, {"budget", 1.5}};
@@ -696,9 +740,13 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
   const Result mismatch = Sculpt("run " + WriteConfig("vit-nb201-model.json", no_model).string());
   EXPECT_EQ(mismatch.status, 2);
   EXPECT_NE(mismatch.out.find("is not a trained transformer"), std::string::npos) << mismatch.out;
-  // A run with no answer says so.
-  EXPECT_EQ(Sculpt("export " + db.string() + " --answer --out " + (dir_ / "none").string()).status,
-            1);
+  // A strategy that gives no answer: --answer is bad input.
+  const Result no_answer =
+      Sculpt("export " + db.string() + " --answer --out " + (dir_ / "none").string());
+  EXPECT_EQ(no_answer.status, 2) << no_answer.out;
+  EXPECT_NE(no_answer.out.find("gives no answer (only astar, importance and fisher do)"),
+            std::string::npos)
+      << no_answer.out;
 
   // Its latency table: built by the family, read by the space, checked before evaluation.
   const Result latency = Sculpt("latency " + path.string() + " --samples 3 --runs 2 --out " +

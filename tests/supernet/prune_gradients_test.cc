@@ -34,7 +34,7 @@ class PruneGradientsTest : public ::testing::Test {
     trained_ = TransformerNetwork(transformer::MakeSpace(s)->Parse(arch),
                                   TransformerNetworkOptions(s).seed(3));
     trained_->eval();
-    prune::Model model{"/nowhere", s, arch, trained_->sizes, nullptr};
+    prune::Model model{"/nowhere", s, arch, trained_->sizes, nullptr, nullptr};
     space_ = prune::MakeSpace(model, 4);  // heads, and FFN units in groups of 4
     DatasetOptions options;
     options.validation_size = 2;
