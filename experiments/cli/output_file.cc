@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 #include <fstream>
+#include <string>
 
 #include "experiments/cli/command_line.h"
 
@@ -18,10 +19,20 @@ bool IsSqliteDatabase(const std::filesystem::path& path) {
          std::memcmp(start.data(), kHeader, sizeof(kHeader)) == 0;
 }
 
+// Whether the first megabyte of `path` holds `mark` (earlier outputs hold it near the start).
+bool Holds(const std::filesystem::path& path, std::string_view mark) {
+  std::ifstream file(path, std::ios::binary);
+  std::string start(1 << 20, '\0');
+  file.read(start.data(), static_cast<std::streamsize>(start.size()));
+  start.resize(static_cast<std::size_t>(file.gcount()));
+  return start.find(mark) != std::string::npos;
+}
+
 }  // namespace
 
 void CheckOutputFile(const std::filesystem::path& out,
-                     const std::vector<std::filesystem::path>& inputs) {
+                     const std::vector<std::filesystem::path>& inputs, std::string_view kind,
+                     std::string_view mark) {
   std::error_code error;
   if (!std::filesystem::exists(out, error)) return;
   for (const std::filesystem::path& input : inputs) {
@@ -34,6 +45,12 @@ void CheckOutputFile(const std::filesystem::path& out,
     throw UsageError("--out " + out.string() +
                      " is an SQLite database; writing there would "
                      "replace it and the results it holds: give another name");
+  }
+  if (!Holds(out, mark)) {
+    throw UsageError("--out " + out.string() + " exists and is not an earlier " +
+                     std::string(kind) +
+                     "; writing there would replace it: give another name, "
+                     "or remove the file first");
   }
 }
 

@@ -359,11 +359,11 @@ void WriteHtmlReport(const std::vector<ExperimentReport>& experiments, const std
                      const std::string& generated_at, std::ostream& out) {
   out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      << "<meta name=\"generator\" content=\"sculpt report\">\n<title>Sculpt report: "
-      << EscapeHtml(db) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n"
+      << kGeneratorTag << "\n<title>Sculpt report: " << EscapeHtml(db) << "</title>\n<style>"
+      << kStyle << "</style>\n</head>\n<body>\n"
       << "<header><h1>Sculpt report</h1><p class=\"sub\">" << EscapeHtml(db) << ": "
-      << Counted(static_cast<std::int64_t>(experiments.size()), "experiment")
-      << ", written " << EscapeHtml(generated_at) << "</p>\n";
+      << Counted(static_cast<std::int64_t>(experiments.size()), "experiment") << ", written "
+      << EscapeHtml(generated_at) << "</p>\n";
   if (experiments.size() > 1) {
     out << "<nav><p>";
     for (const ExperimentReport& r : experiments) {

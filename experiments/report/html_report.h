@@ -17,6 +17,9 @@
 
 namespace sculpt::report {
 
+// In the head of every report: how `sculpt report --out` knows an earlier report it may replace.
+inline constexpr const char* kGeneratorTag = "<meta name=\"generator\" content=\"sculpt report\">";
+
 // Writes the report of `experiments` (in the order given) read from database `db`;
 // `generated_at` is the ISO-8601 time shown in the header.
 void WriteHtmlReport(const std::vector<ExperimentReport>& experiments, const std::string& db,

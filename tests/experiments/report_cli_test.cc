@@ -323,6 +323,15 @@ TEST_F(ReportTest, BadRequestsAreUsageErrorsAndWriteNothing) {
   EXPECT_NE(said.find("is an SQLite database"), std::string::npos) << said;
   EXPECT_EQ(fs::file_size(db_), db_bytes);
   EXPECT_EQ(fs::file_size(dir_ / "other.sqlite"), db_bytes);
+  // Nor over a file of the user's (a config named by mistake); an earlier report is replaced.
+  const fs::path config = dir_ / "config.json";
+  { std::ofstream(config) << "{\"space\": {}}\n"; }
+  EXPECT_EQ(Report({"--out", config.string()}, &said), 2);
+  EXPECT_NE(said.find("exists and is not an earlier Sculpt report"), std::string::npos) << said;
+  EXPECT_EQ(testing::ReadText(config), "{\"space\": {}}\n");
+  const fs::path earlier = dir_ / "earlier.html";
+  ASSERT_EQ(Report({"--out", earlier.string()}, &said), 0) << said;
+  EXPECT_EQ(Report({"--out", earlier.string()}, &said), 0) << said;
   const fs::path missing = dir_ / "missing.sqlite";
   std::ostringstream out, err;
   EXPECT_EQ(CallCommand(ReportCommand, "report", {missing.string(), "--text"}, Streams{out, err}), 2);
