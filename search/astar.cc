@@ -16,7 +16,7 @@
 //    such mean when that edit was never measured), combined as the optimum of the fractional
 //    relaxation: cheapest drop per unit saved first, at most one edit per group of positions
 //    (alternatives on one edge), until their savings close the gap. The first goal state chosen
-//    for expansion is the answer. `heuristic_weight` w (default 1) > 1 trades optimality for
+//    for expansion is the answer. `heuristic_weight` w (default 1) > 1 trades answer quality for
 //    fewer expansions (weighted A*).
 //  - max_drop B (alone): the state with the smallest M whose drop is at most B. Best-first on the
 //    lowest M a state could still reach within its remaining budget B - g(s) (the same edit
@@ -29,12 +29,17 @@
 // edits look cheapest (estimated drop per unit saved; edits never measured first, which teaches the
 // estimates), and the state stays in the open list with the priority its untried moves alone give
 // it, so it is expanded further only when that beats every other open state (partial-expansion
-// A*). Without `expand` every child is proposed at once.
+// A*). That priority takes the untried edits' mean drops as measured, negative ones too: a
+// withheld child may score above its parent (nb201 cells below all-3x3 often do), and clamped
+// estimates would rank the parent below states its own children beat, never to be picked again.
+// Without `expand` every child is proposed at once.
 // Architectures with the same canonical form and the same resource are one state (they measure
 // the same and their reductions are alike), so isomorphic copies are not expanded again.
 // h is refreshed lazily: estimates are recomputed from the current measurements whenever the next
 // state is chosen, so no priority is ever stale. h is a guess, not a bound; what is guaranteed
-// does not depend on it:
+// does not depend on it (optimality does: the answer is the best reachable one only where the
+// estimates never overestimate, e.g. every edit drops the same wherever it is made; a goal state
+// is returned without trying its own reductions, which may score higher):
 //  - a state is accepted (enters the open list, can be expanded or returned) only once the engine
 //    has evaluated it successfully; failed and infeasible states, and states whose drop exceeds
 //    max_drop, are never accepted. So the answer was really measured, and is never worse than
@@ -76,6 +81,10 @@ namespace sculpt {
 namespace {
 
 enum class StateStatus : int { kPending = 0, kOk = 1, kRejected = 2 };
+
+// How measured drops estimate an edit: clamped at 0 for a state's own cost-to-go (an estimate
+// never promises a gain), or as measured for a partly expanded state's untried children.
+enum class Estimate { kClamped, kAsMeasured };
 
 // One cost-reducing edit out of a state.
 struct Move {
@@ -323,15 +332,15 @@ class AStar final : public Strategy {
   }
 
   // The estimated drop of one move: the mean drop measured for its edit, else `fallback`.
-  double EstimatedDrop(const Move& move, double fallback) const {
+  double EstimatedDrop(const Move& move, double fallback, Estimate estimate) const {
     auto stat = drops_.find(move.edit);
-    return stat == drops_.end() ? fallback : Clamped(stat->second);
+    return stat == drops_.end() ? fallback : Mean(stat->second, estimate);
   }
 
   // The smallest mean drop measured for any edit (the estimate of an edit never measured).
-  double FallbackDrop() const {
+  double FallbackDrop(Estimate estimate) const {
     double fallback = std::numeric_limits<double>::infinity();
-    for (const auto& [edit, stat] : drops_) fallback = std::min(fallback, Clamped(stat));
+    for (const auto& [edit, stat] : drops_) fallback = std::min(fallback, Mean(stat, estimate));
     return std::isfinite(fallback) ? fallback : 0.0;
   }
 
@@ -346,13 +355,14 @@ class AStar final : public Strategy {
   // positions are alternatives (one edge gets one new op): per group, only the lower convex hull
   // of (saving, drop) from (0, 0) counts, as increments, so the greedy never takes two
   // alternatives at once and the result is the exact optimum of the relaxation.
-  std::vector<std::pair<double, double>> EstimatedMoves(int id) {
-    const double fallback = FallbackDrop();
+  std::vector<std::pair<double, double>> EstimatedMoves(int id, Estimate estimate) {
+    const double fallback = FallbackDrop(estimate);
     std::map<std::vector<int>, std::vector<std::pair<double, double>>> groups;  // (saving, drop)
     const std::vector<Move>& moves = Moves(id);
     for (std::size_t m = 0; m < moves.size(); ++m) {
       if (Tried(id, m)) continue;
-      groups[moves[m].positions].emplace_back(moves[m].saving, EstimatedDrop(moves[m], fallback));
+      groups[moves[m].positions].emplace_back(moves[m].saving,
+                                              EstimatedDrop(moves[m], fallback, estimate));
     }
     std::vector<std::pair<double, double>> segments;
     for (auto& [positions, points] : groups) {
@@ -383,14 +393,24 @@ class AStar final : public Strategy {
     return segments;
   }
 
-  static double Clamped(const DropStat& stat) { return std::max(0.0, stat.sum / stat.count); }
+  static double Mean(const DropStat& stat, Estimate estimate) {
+    const double mean = stat.sum / stat.count;
+    return estimate == Estimate::kAsMeasured ? mean : std::max(0.0, mean);
+  }
 
   // Target goal: the estimated drop still needed to bring the resource down to the target.
-  double RemainingDrop(int id) {
+  // Edits estimated to raise the value (kAsMeasured only) all count, wherever the gap closes.
+  double RemainingDrop(int id, Estimate estimate) {
     double gap = states_[id].cost - *goal_.max;
     if (gap <= 0) return 0.0;
     double drop = 0.0;
-    for (const auto& [item_drop, saving] : EstimatedMoves(id)) {
+    for (const auto& [item_drop, saving] : EstimatedMoves(id, estimate)) {
+      if (item_drop < 0) {
+        drop += item_drop;
+        gap -= saving;
+        continue;
+      }
+      if (gap <= 0) break;
       if (saving >= gap) return drop + item_drop * gap / saving;
       drop += item_drop;
       gap -= saving;
@@ -399,10 +419,10 @@ class AStar final : public Strategy {
   }
 
   // max_drop goal: the lowest resource `id` might still reach within its remaining budget.
-  double ReachableCost(int id) {
+  double ReachableCost(int id, Estimate estimate) {
     double budget = *goal_.max_drop - Drop(states_[id]);
     double cost = states_[id].cost;
-    for (const auto& [item_drop, saving] : EstimatedMoves(id)) {
+    for (const auto& [item_drop, saving] : EstimatedMoves(id, estimate)) {
       if (item_drop <= budget) {
         cost -= saving;
         budget -= item_drop;
@@ -422,11 +442,16 @@ class AStar final : public Strategy {
     for (std::size_t i = 0; i < open_.size(); ++i) {
       const OpenEntry& entry = open_[i];
       const State& state = states_[entry.state];
+      // A partly expanded state stands in for its untried children (partial-expansion A*): its
+      // priority must not be above theirs, and an edit may raise the value (a smaller network
+      // that scores higher), so their measured means count as they are, negative ones too.
+      const Estimate estimate =
+          state.expanded && !entry.finished ? Estimate::kAsMeasured : Estimate::kClamped;
       double priority = 0;
       if (goal_.max) {
-        priority = Drop(state) + goal_.weight * RemainingDrop(entry.state);
+        priority = Drop(state) + goal_.weight * RemainingDrop(entry.state, estimate);
       } else {
-        priority = entry.finished ? state.cost : ReachableCost(entry.state);
+        priority = entry.finished ? state.cost : ReachableCost(entry.state, estimate);
       }
       const Key key{priority, entry.finished ? 0 : 1, state.cost, entry.state};
       if (!best_key || key < *best_key) {
@@ -457,7 +482,9 @@ class AStar final : public Strategy {
       const std::vector<Move>& moves = *states_[id].moves;
       auto key = [&](std::size_t m) {
         const bool known = drops_.count(moves[m].edit) > 0;
-        return std::make_pair(known, known ? EstimatedDrop(moves[m], 0.0) / moves[m].saving : 0.0);
+        return std::make_pair(
+            known,
+            known ? EstimatedDrop(moves[m], 0.0, Estimate::kClamped) / moves[m].saving : 0.0);
       };
       std::stable_sort(order.begin(), order.end(),
                        [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
@@ -538,8 +565,9 @@ std::unique_ptr<Strategy> MakeAStar(Options& options, const StrategyContext& con
   options.Describe("max_drop",
                    "the largest allowed drop of the first objective from the largest "
                    "architecture: without target.max, the smallest architecture within it");
-  options.Describe("heuristic_weight", "weight of the cost-to-go estimate (1: A*; above 1: "
-                                       "greedier, fewer evaluations, no optimality guarantee)");
+  options.Describe("heuristic_weight",
+                   "weight of the cost-to-go estimate (1: A*; above 1: "
+                   "greedier, fewer evaluations, a worse answer more likely)");
   if (!goal.max && !goal.max_drop) {
     options.Error("",
                   "astar needs a goal: target.max (reach that much of target.metric with the "

@@ -16,7 +16,7 @@
 
 namespace sculpt::testing {
 
-class ToySpace final : public SearchSpace {
+class ToySpace : public SearchSpace {
  public:
   ToySpace(int length, int values) : length_(length), values_(values) {}
 
