@@ -148,7 +148,7 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
 
       if (const std::int32_t known = seen.ClassOf(arch_id); known != SeenArchitectures::kNoClass) {
         record.repeat_of = seen.Class(known).first_step;
-      } else if (auto it = first_in_batch.find(hash); it != first_in_batch.end()) {
+      } else if (auto it = first_in_batch.find(seen.Key(arch_id)); it != first_in_batch.end()) {
         record.repeat_of = records[it->second].step;  // its class is added once evaluated
       } else {
         record.metrics = space_.Cost(record.arch);
@@ -170,7 +170,7 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
             break;
           }
           ++progress.evaluations;
-          first_in_batch.emplace(hash, used);
+          first_in_batch.emplace(seen.Key(arch_id), used);
           to_evaluate.push_back(used);
         }
         last_new_step = next_step;
@@ -224,7 +224,7 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
       CandidateRecord& record = batch[i];
       record.finished_at = now;  // replayed steps keep their stored time: they are not written
       // Every record's class has a result by now (a repeat of a candidate of this batch finds
-      // it through the canonical hash).
+      // it through its class key).
       const ClassResult& result =
           seen.Class(seen.ClassOf(static_cast<std::size_t>(record.arch_id)));
       if (record.repeat_of >= 0) {

@@ -12,7 +12,14 @@ std::optional<StoredCandidate> StrategyAnswer(const ResultStore& store, std::int
   if (table.rows.empty() || !std::holds_alternative<std::int64_t>(table.rows.front().front())) {
     return std::nullopt;
   }
-  return store.CandidateAtStep(experiment_id, std::get<std::int64_t>(table.rows.front().front()));
+  std::optional<StoredCandidate> answer =
+      store.CandidateAtStep(experiment_id, std::get<std::int64_t>(table.rows.front().front()));
+  // An answer the strategy had proposed as a repeat has no row, id or metrics of its own: the
+  // evaluation it repeats (the same class: function family and costs) is the answer.
+  if (answer && answer->id == 0 && answer->repeat_of >= 0) {
+    answer = store.CandidateAtStep(experiment_id, answer->repeat_of);
+  }
+  return answer;
 }
 
 std::vector<Objective> TradeOffObjectives(const nlohmann::json& canonical_config,

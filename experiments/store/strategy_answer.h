@@ -15,7 +15,8 @@
 
 namespace sculpt {
 
-// The evaluation the experiment's last "*-goal" record points at; nullopt when there is none.
+// The evaluation the experiment's last "*-goal" record points at (the one it repeats, when the
+// record points at a repeat); nullopt when there is none.
 std::optional<StoredCandidate> StrategyAnswer(const ResultStore& store, std::int64_t experiment_id);
 
 // The objectives a run trades off against each other: `objectives` without the one its strategy

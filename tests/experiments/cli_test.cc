@@ -472,7 +472,8 @@ TEST(DisplayTest, FractionObjectivesShowAsPercentages) {
 }
 
 // The exhaustive strategy scores every valid cell within the constraint, so its best is the
-// table's best among those cells; cells of one canonical class are evaluated once.
+// table's best among those cells; cells of one canonical class and the same costs (dead-end
+// convs count) are evaluated once.
 TEST_F(CliTest, ExhaustiveSearchFindsTheTablesBestWithinTheConstraint) {
   constexpr double kMaxParams = 800000;
   nlohmann::json config = Config("exhaustive");
@@ -498,7 +499,9 @@ TEST_F(CliTest, ExhaustiveSearchFindsTheTablesBestWithinTheConstraint) {
     std::getline(fields, valid, ',');
     const Architecture arch = space->Parse(arch_text);
     if (!space->IsValid(arch) || space->Cost(arch).at("params") > kMaxParams) continue;
-    classes.insert(space->CanonicalForm(arch));
+    const Metrics costs = space->Cost(arch);
+    classes.insert(space->CanonicalForm(arch) + " " + std::to_string(costs.at("params")) + " " +
+                   std::to_string(costs.at("flops")));
     best = std::max(best, std::stod(valid));
   }
   ASSERT_GT(classes.size(), 100U);

@@ -11,6 +11,7 @@
 #include "experiments/store/sqlite_statement.h"
 #include "experiments/store/store_schema.h"
 #include "experiments/store/store_writer.h"
+#include "experiments/store/strategy_answer.h"
 #include "spaces/errors.h"
 
 namespace sculpt {
@@ -324,6 +325,24 @@ TEST(StoreTest, ViewsResolveRepeatsAndLongForm) {
   EXPECT_EQ(std::get<std::string>(long_form.rows[0][0]), "accuracy");
   EXPECT_EQ(std::get<double>(long_form.rows[0][1]), 90.0);
   EXPECT_EQ(std::get<std::string>(long_form.rows[1][0]), "params");
+}
+
+TEST(StoreTest, AnAnswerProposedAsARepeatIsTheEvaluationItRepeats) {
+  auto store = ResultStore::Open(":memory:");
+  const std::int64_t id = NewExperiment(*store, "exp", Goal::kMaximize);
+  const CandidateRecord first = Evaluated(0, 90.0, 2.0);
+  CandidateRecord answer_state = Repeat(1, first);
+  answer_state.arch_text = "arch-0-isomorph";
+  CandidateRecord goal = Repeat(2, first);
+  goal.arch_text = answer_state.arch_text;
+  goal.parent = answer_state.step;
+  goal.origin = "astar-goal";
+  store->Writer(id)->Write(std::vector<CandidateRecord>{first, answer_state, goal});
+  const std::optional<StoredCandidate> answer = StrategyAnswer(*store, id);
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->step, 0);
+  EXPECT_NE(answer->id, 0);
+  EXPECT_EQ(answer->metrics.at("accuracy"), 90.0);
 }
 
 TEST(StoreTest, SqlKeepsTypesAndReportsErrors) {

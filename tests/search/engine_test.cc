@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -181,6 +183,56 @@ TEST(EngineTest, InfeasibleProposalsAreNeverEvaluated) {
                                             return s;
                                           }())
                                           .size()));
+}
+
+// Isomorphic members that cost differently (as nb201 cells with dead-end convs do): the first
+// slot is priced ten times over, so a class (a multiset) has members of several costs.
+class FirstSlotPricedSpace final : public ToySpace {
+ public:
+  using ToySpace::ToySpace;
+  Metrics Cost(const Architecture& arch) const override {
+    Metrics costs = ToySpace::Cost(arch);
+    costs["params"] += 10.0 * arch.choices.front();
+    return costs;
+  }
+};
+
+TEST(EngineTest, ARepeatCostsWhatItsEvaluationCostsAndMeetsTheConstraints) {
+  FirstSlotPricedSpace space(3, 3);
+  ToyEvaluator evaluator(space);
+  EngineOptions options;
+  options.batch = 4;
+  options.workers = 2;
+  options.budget.proposals = 300;
+  const RunResult result =
+      RunSearch(space, evaluator, "random", options, {{"params", std::nullopt, 12.0}});
+  std::map<std::int64_t, const CandidateRecord*> by_step;
+  for (const CandidateRecord& r : result.records) by_step[r.step] = &r;
+  std::set<std::pair<std::uint64_t, double>> evaluated;  // (class, cost)
+  int isomorph_repeats = 0;
+  for (const CandidateRecord& r : result.records) {
+    const double params = space.Cost(r.arch).at("params");
+    if (r.status == CandidateStatus::kOk) {
+      EXPECT_LE(params, 12.0) << r.arch_text;
+    }
+    if (r.repeat_of < 0) {
+      if (r.status == CandidateStatus::kOk) {
+        EXPECT_TRUE(evaluated.emplace(r.hash, params).second) << "evaluated twice: " << r.arch_text;
+      }
+      continue;
+    }
+    const CandidateRecord& first = *by_step.at(r.repeat_of);
+    EXPECT_EQ(space.Cost(first.arch).at("params"), params)
+        << r.arch_text << " repeats " << first.arch_text;
+    EXPECT_EQ(first.status, r.status);
+    if (first.arch_text != r.arch_text) ++isomorph_repeats;
+  }
+  // Both kinds happen: isomorphs of equal cost are repeats, of another cost evaluations.
+  EXPECT_GT(isomorph_repeats, 0);
+  std::map<std::uint64_t, int> costs_per_class;
+  for (const auto& [hash, params] : evaluated) ++costs_per_class[hash];
+  EXPECT_TRUE(std::any_of(costs_per_class.begin(), costs_per_class.end(),
+                          [](const auto& entry) { return entry.second > 1; }));
 }
 
 TEST(EngineTest, FailedEvaluationsAreRecordedAndTheSearchGoesOn) {
