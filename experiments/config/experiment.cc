@@ -117,7 +117,10 @@ void CheckSatisfiable(Options& block, const Constraint& constraint, const Search
   }
 }
 
-void ReadConstraints(Options& root, Experiment& e) {
+// `space_valid`: the space block had no errors. Otherwise its cost metrics are a fallback's
+// (a latency table that did not load adds no latency_lut_ms), and checking constraints against
+// them would only add follow-on errors.
+void ReadConstraints(Options& root, Experiment& e, bool space_valid) {
   const std::vector<std::string> costs =
       e.space ? e.space->CostMetricNames() : std::vector<std::string>{};
   std::optional<std::optional<CostBounds>> bounds;  // computed for the first constraint
@@ -134,7 +137,9 @@ void ReadConstraints(Options& root, Experiment& e) {
     if (constraint.min && constraint.max && *constraint.min > *constraint.max) {
       block.Error("min", "is greater than max");
     }
-    if (e.space && !constraint.metric.empty() && !Contains(costs, constraint.metric)) {
+    if (!space_valid) {
+      // Said by the space's own error.
+    } else if (e.space && !constraint.metric.empty() && !Contains(costs, constraint.metric)) {
       block.Error("metric", "'" + constraint.metric +
                                 "' is not known before evaluation; constraints may use the space's "
                                 "cost metrics: " +
@@ -304,7 +309,7 @@ Experiment BuildExperiment(const nlohmann::json& given_config,
   for (const std::string& message : evaluator_errors.Messages()) errors.Add("", message);
 
   ReadObjectives(root, evaluator_canonical, e);
-  ReadConstraints(root, e);
+  ReadConstraints(root, e, space_valid);
 
   // A strategy that needs objectives would report a missing objectives list a second time; the
   // error about the list says it, and the strategy's own options are checked against a

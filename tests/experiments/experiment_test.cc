@@ -169,6 +169,16 @@ TEST_F(ExperimentTest, ConstraintsMustUseCostMetricsAndBounds) {
   ExpectError(c, "constraints[2].min: is greater than max");
 }
 
+// A latency table that does not load adds no latency_lut_ms: its error says so, alone.
+TEST_F(ExperimentTest, ALatencyTableThatDoesNotLoadIsOneErrorBesideItsConstraint) {
+  nlohmann::json c = ValidConfig();
+  c["space"]["latency_table"] = "no-such-table.json";
+  c["constraints"] = {{{"metric", "latency_lut_ms"}, {"max", 3}}};
+  const std::vector<std::string> errors = Errors(c);
+  ASSERT_EQ(errors.size(), 1U) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors.front().find("space.latency_table"), std::string::npos) << errors.front();
+}
+
 // An error that follows from another is not reported beside it.
 TEST_F(ExperimentTest, ABudgetThatIsNotAnObjectIsOneError) {
   nlohmann::json c = ValidConfig();
