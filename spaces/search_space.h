@@ -1,8 +1,8 @@
 #pragma once
 // SearchSpace: a set of architectures with the moves strategies need.
 // Implementations are immutable after construction; every method is const and safe to call
-// from many threads at once. A new space is one new file plus one registration line in
-// experiments/config/builtins.cc.
+// from many threads at once. A new space is one new file (listed in spaces/CMakeLists.txt) plus
+// one registration line in experiments/config/builtins.cc.
 
 #include <cstdint>
 #include <optional>

@@ -9,9 +9,10 @@
 // interface and never names a space.
 //
 // A family is built from the space's config block (the same block the space reads, already
-// validated), by a factory registered under the space's name in experiments/config/builtins.cc. A new
-// space with networks is one space file, one family file and a registration line for each
-// (docs/ADDING_A_SPACE.md walks through the transformer).
+// validated), by a factory registered under the space's name in experiments/config/builtins.cc. A
+// new space with networks is one space file, one family file (each listed in its folder's
+// CMakeLists.txt) and a registration line for each (docs/ADDING_A_SPACE.md walks through the
+// transformer).
 //
 // Thread-safety: a family is immutable after construction; every method is const and may be
 // called from any thread. What it builds is as thread-safe as a torch::nn::Module: train it on

@@ -1,5 +1,6 @@
 // What every registered model family must do (supernet/model_family.h), run for each family on
-// a tiny skeleton: a new family adds one line to Families() below and passes the same tests.
+// a tiny skeleton: a new family adds one FamilyCase to Families() below (its name, a tiny space
+// block, its two factories) and passes the same tests.
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
