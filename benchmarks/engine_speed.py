@@ -2,7 +2,7 @@
 """Benchmark 2, Python side: the same work as Sculpt's engine, as a plain Python loop.
 
 Regularized evolution (population P, tournament S, one-edit mutation) on the NAS-Bench-201
-table, in batches: every proposal's string form and canonical class are computed (memoised per
+table, in batches: every proposal's string form and class (canonical form and costs) are computed (memoised per
 string, as Sculpt's engine memoises them), repeats are answered from a dict keyed by class, and
 every proposal is written to SQLite with the sqlite3 module, one transaction per batch, into the
 same tables (schema version 2: a row per evaluation, a row per new string form, one row of JSON
@@ -43,6 +43,12 @@ def canonical_form(choices):
             terms.append(node[source] if op == 1 else f"{OPS[op]}({node[source]})")
         node[target] = "+".join(sorted(terms)) if terms else None
     return node[3] or "zero"
+
+
+def class_key(choices):
+    # Sculpt's engine answers a repeat within one canonical form at one set of costs: nb201's
+    # params and FLOPs count every conv, dead ends included, so the key adds the conv counts.
+    return canonical_form(choices), choices.count(2), choices.count(3)
 
 
 def digest(text):
@@ -94,7 +100,7 @@ def main():
             seen = known.get(arch)
             if seen is None:
                 text = format_arch(arch)
-                seen = known[arch] = (text, canonical_form(arch), len(known))
+                seen = known[arch] = (text, class_key(arch), len(known))
                 new_archs.append((seen[2], text))
             text, cls, arch_id = seen
             hit = classes.get(cls)
@@ -103,7 +109,7 @@ def main():
                 valid, test = table[text]
                 classes[cls] = (step, valid, test)
                 evaluations += 1
-                evaluated.append((step, text, digest(cls), origin, parent, valid,
+                evaluated.append((step, text, digest(cls[0]), origin, parent, valid,
                                   f'{{"cifar10_valid":{valid},"cifar10_test":{test}}}', now))
                 told.append((step, arch, valid))
             else:
