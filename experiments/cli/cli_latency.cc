@@ -186,7 +186,7 @@ int LatencyCommand(const std::vector<std::string>& args, Streams io) {
   const fs::path config_path = command_line.Positional().front();
   const LatencyConfig config = ReadLatencyConfig(config_path);
   const fs::path out_path = command_line.Value("out").value_or(config.default_table.string());
-  CheckOutputFile(out_path, {config_path}, "latency table", "\"sculpt-latency-");
+  CheckOutputFile(out_path, {config_path}, "latency table", JsonOfFormat("sculpt-latency-"));
   const ModelFamily& family = *config.family;
 
   SetTorchThreads(threads);

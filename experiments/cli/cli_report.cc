@@ -141,7 +141,7 @@ int ReportCommand(const std::vector<std::string>& args, Streams io) {
                      (std::filesystem::path(*out_path) / "report.html").string());
   }
   const std::string& db = command_line.Positional().front();
-  if (out_path) CheckOutputFile(*out_path, {db}, "Sculpt report", report::kGeneratorTag);
+  if (out_path) CheckOutputFile(*out_path, {db}, "Sculpt report", Holding(report::kGeneratorTag));
   const std::unique_ptr<ResultStore> store = OpenDatabaseToRead(db);
   std::vector<report::ExperimentReport> reports;
   for (const ExperimentInfo& info : ChooseExperiments(*store, db, command_line.Value("experiment"))) {

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "experiments/cli/command_line.h"
@@ -19,20 +20,31 @@ bool IsSqliteDatabase(const std::filesystem::path& path) {
          std::memcmp(start.data(), kHeader, sizeof(kHeader)) == 0;
 }
 
-// Whether the first megabyte of `path` holds `mark` (earlier outputs hold it near the start).
-bool Holds(const std::filesystem::path& path, std::string_view mark) {
-  std::ifstream file(path, std::ios::binary);
-  std::string start(1 << 20, '\0');
-  file.read(start.data(), static_cast<std::streamsize>(start.size()));
-  start.resize(static_cast<std::size_t>(file.gcount()));
-  return start.find(mark) != std::string::npos;
+}  // namespace
+
+std::function<bool(const std::filesystem::path&)> Holding(std::string mark) {
+  return [mark = std::move(mark)](const std::filesystem::path& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::string start(1 << 20, '\0');
+    file.read(start.data(), static_cast<std::streamsize>(start.size()));
+    start.resize(static_cast<std::size_t>(file.gcount()));
+    return start.find(mark) != std::string::npos;
+  };
 }
 
-}  // namespace
+std::function<bool(const std::filesystem::path&)> JsonOfFormat(std::string prefix) {
+  return [prefix = std::move(prefix)](const std::filesystem::path& path) {
+    std::ifstream file(path);
+    const nlohmann::json document = nlohmann::json::parse(file, nullptr, false);
+    return !document.is_discarded() && document.is_object() && document.contains("format") &&
+           document["format"].is_string() &&
+           document["format"].get<std::string>().rfind(prefix, 0) == 0;
+  };
+}
 
 void CheckOutputFile(const std::filesystem::path& out,
                      const std::vector<std::filesystem::path>& inputs, std::string_view kind,
-                     std::string_view mark) {
+                     const std::function<bool(const std::filesystem::path&)>& is_earlier_output) {
   std::error_code error;
   if (!std::filesystem::exists(out, error)) return;
   for (const std::filesystem::path& input : inputs) {
@@ -46,7 +58,7 @@ void CheckOutputFile(const std::filesystem::path& out,
                      " is an SQLite database; writing there would "
                      "replace it and the results it holds: give another name");
   }
-  if (!Holds(out, mark)) {
+  if (!is_earlier_output(out)) {
     throw UsageError("--out " + out.string() + " exists and is not an earlier " +
                      std::string(kind) +
                      "; writing there would replace it: give another name, "

@@ -118,6 +118,18 @@ TEST_F(LatencyCliTest, UsageAndConfigErrorsExitWithTwo) {
   EXPECT_NE(over_config.out.find("the file this command reads"), std::string::npos)
       << over_config.out;
   EXPECT_EQ(read(config), config_text);
+  // Nor another config, even one that names a table (it holds "sculpt-latency-" as a file name):
+  // only an earlier table is replaced.
+  nlohmann::json naming = TinyConfig();
+  naming["space"]["latency_table"] = "sculpt-latency-nb201.json";
+  const fs::path other = WriteConfig("other.json", naming);
+  const std::string other_text = read(other);
+  const auto over_other =
+      Sculpt("latency " + config.string() + " --samples 0 --runs 2 --out " + other.string());
+  EXPECT_EQ(over_other.status, 2) << over_other.out;
+  EXPECT_NE(over_other.out.find("is not an earlier latency table"), std::string::npos)
+      << over_other.out;
+  EXPECT_EQ(read(other), other_text);
 }
 
 TEST_F(LatencyCliTest, ConstraintOnLatencyRejectsCandidatesBeforeEvaluation) {
