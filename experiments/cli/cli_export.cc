@@ -285,10 +285,19 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
         const nlohmann::json run = identity.value("training_run", nlohmann::json(nullptr));
         return run.is_number_integer() ? "training run " + run.dump() : std::string("a training");
       };
-      throw UserError("the model folder " + model.folder.string() +
-                      " holds another trained model (" + run_of(model.identity) +
-                      ") than the one " + Describe(experiment) + " pruned (" + run_of(stored) +
-                      "), and its masks would cut the wrong weights; put that model back "
+      const std::string now = run_of(model.identity);
+      const std::string then = run_of(stored);
+      // The same run number with other weights: a changed file, or another database's run.
+      const std::string holds =
+          now == then
+              ? "a model.pt other than the one " + Describe(experiment) + " pruned (" + then +
+                    " both, but other weights: the file changed since, or it is "
+                    "another database's " +
+                    then + ")"
+              : "another trained model (" + now + ") than the one " + Describe(experiment) +
+                    " pruned (" + then + ")";
+      throw UserError("the model folder " + model.folder.string() + " holds " + holds +
+                      ", and its masks would cut the wrong weights; put that model back "
                       "(`sculpt export DB --run RUN --out " +
                       model.folder.string() +
                       "` with the database that trained it) or prune the new model with a new run");

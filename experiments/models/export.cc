@@ -114,16 +114,21 @@ StoredCandidate HandPickedCandidate(const SearchSpace& space, const Architecture
 
 std::optional<std::string> ExportFolderProblem(const std::filesystem::path& out_dir,
                                                const std::filesystem::path& db) {
-  for (const char* kept : {".models", ".supernet"}) {
-    std::filesystem::path folder = db;
-    folder += kept;
-    if (IsWithin(out_dir, folder)) {
-      return out_dir.string() + " is inside " + folder.string() +
-             ", where Sculpt keeps the trained weights and supernets of " + db.string() +
-             "; export to a folder of your own";
+  // By the path given and by the file it names (a database reached through a link keeps its
+  // weights beside the file itself).
+  std::error_code error;
+  const std::filesystem::path resolved = std::filesystem::weakly_canonical(db, error);
+  for (const std::filesystem::path& base : {db, error ? db : resolved}) {
+    for (const char* kept : {".models", ".supernet"}) {
+      std::filesystem::path folder = base;
+      folder += kept;
+      if (IsWithin(out_dir, folder)) {
+        return out_dir.string() + " is inside " + folder.string() +
+               ", where Sculpt keeps the trained weights and supernets of " + db.string() +
+               "; export to a folder of your own";
+      }
     }
   }
-  std::error_code error;
   if (!std::filesystem::is_directory(out_dir, error)) return std::nullopt;
   const std::filesystem::path document = out_dir / "architecture.json";
   if (std::filesystem::exists(document, error) && IsExportDocument(document)) return std::nullopt;
