@@ -561,7 +561,9 @@ std::unique_ptr<Strategy> MakeAStar(Options& options, const StrategyContext& con
                    "children evaluated per expansion step (partial-expansion A*: the untried "
                    "edits that look cheapest first, the rest later if the state is still the most "
                    "promising); 0 (default): every child at once. Spares evaluations where states "
-                   "have many children, e.g. the heads of a transformer");
+                   "have many children, e.g. the heads of a transformer; where the measured "
+                   "means misjudge the untried edits, the answer can differ from full "
+                   "expansion's");
   options.Describe("max_drop",
                    "the largest allowed drop of the first objective from the largest "
                    "architecture: without target.max, the smallest architecture within it");
