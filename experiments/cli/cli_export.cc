@@ -82,6 +82,40 @@ std::optional<std::filesystem::path> FindWeights(const std::string& db,
   return folder / kModelFile;
 }
 
+// A prune experiment's masks are of the model it pruned: cut from another, they remove the
+// wrong heads, and the folder may hold another model since (a later `sculpt train --out`
+// there). Refuses that (UserError), and `out` naming the model's own folder (UsageError).
+void CheckPrunedModel(const ExperimentInfo& experiment, const prune::Model& model,
+                      const std::string& out) {
+  const nlohmann::json stored = experiment.config.value("space", nlohmann::json::object())
+                                    .value("trained_model", nlohmann::json(nullptr));
+  if (!stored.is_null() && stored != model.identity) {
+    const auto run_of = [](const nlohmann::json& identity) {
+      const nlohmann::json run = identity.value("training_run", nlohmann::json(nullptr));
+      return run.is_number_integer() ? "training run " + run.dump() : std::string("a training");
+    };
+    const std::string now = run_of(model.identity);
+    const std::string then = run_of(stored);
+    // The same run number with other weights: a changed file, or another database's run.
+    const std::string holds =
+        now == then ? "a model.pt other than the one " + Describe(experiment) + " pruned (" + then +
+                          " both, but other weights: the file changed since, or it is "
+                          "another database's " +
+                          then + ")"
+                    : "another trained model (" + now + ") than the one " + Describe(experiment) +
+                          " pruned (" + then + ")";
+    throw UserError("the model folder " + model.folder.string() + " holds " + holds +
+                    ", and its masks would cut the wrong weights; put that model back (`sculpt "
+                    "export DB --run RUN --out " +
+                    model.folder.string() +
+                    "` with the database that trained it) or prune the new model with a new run");
+  }
+  if (std::filesystem::weakly_canonical(out) == std::filesystem::weakly_canonical(model.folder)) {
+    throw UsageError("--out: " + out + " is the folder of the trained model " +
+                     Describe(experiment) + " prunes; export the pruned network to another folder");
+  }
+}
+
 // Names the earlier export this one replaced, and its files that this one replaced by nothing.
 void SayRemoved(const WrittenExport& written, std::ostream& out) {
   if (!written.replaced.empty()) {
@@ -178,7 +212,6 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
   } else if (!command_line.Has("candidate")) {
     experiment = ChooseExperiment(*store, db, wanted);
     if (command_line.Has("answer")) {
-      std::optional<StoredCandidate> answer = StrategyAnswer(*store, experiment.id);
       const bool answers = experiment.strategy == "astar" || experiment.strategy == "importance" ||
                            experiment.strategy == "fisher";
       if (!answers) {
@@ -187,6 +220,7 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
                          ") gives no answer (only astar, importance and "
                          "fisher do); --best exports the best candidate");
       }
+      std::optional<StoredCandidate> answer = StrategyAnswer(*store, experiment.id);
       if (!answer) {
         throw UserError(Describe(experiment) + " has no answer: its strategy (" +
                         experiment.strategy +
@@ -275,40 +309,7 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
                        " searched masks of a trained model; "
                        "--answer or --candidate ID exports a pruned network");
     }
-    // The masks are of the model the experiment pruned: cut from another, they remove the wrong
-    // heads. The folder may hold another model since (a later `sculpt train --out` there).
-    const prune::Model& model = prune_space->TrainedModel();
-    const nlohmann::json stored = experiment.config.value("space", nlohmann::json::object())
-                                      .value("trained_model", nlohmann::json(nullptr));
-    if (!stored.is_null() && stored != model.identity) {
-      const auto run_of = [](const nlohmann::json& identity) {
-        const nlohmann::json run = identity.value("training_run", nlohmann::json(nullptr));
-        return run.is_number_integer() ? "training run " + run.dump() : std::string("a training");
-      };
-      const std::string now = run_of(model.identity);
-      const std::string then = run_of(stored);
-      // The same run number with other weights: a changed file, or another database's run.
-      const std::string holds =
-          now == then
-              ? "a model.pt other than the one " + Describe(experiment) + " pruned (" + then +
-                    " both, but other weights: the file changed since, or it is "
-                    "another database's " +
-                    then + ")"
-              : "another trained model (" + now + ") than the one " + Describe(experiment) +
-                    " pruned (" + then + ")";
-      throw UserError("the model folder " + model.folder.string() + " holds " + holds +
-                      ", and its masks would cut the wrong weights; put that model back "
-                      "(`sculpt export DB --run RUN --out " +
-                      model.folder.string() +
-                      "` with the database that trained it) or prune the new model with a new run");
-    }
-    if (std::filesystem::weakly_canonical(*out) ==
-        std::filesystem::weakly_canonical(model.folder)) {
-      throw UsageError("--out: " + *out + " is the folder of the trained model " +
-                       Describe(experiment) +
-                       " prunes; export the pruned network to another "
-                       "folder");
-    }
+    CheckPrunedModel(experiment, prune_space->TrainedModel(), *out);
     // The experiment's own evaluator says how a mask becomes a network (tuned or not).
     const Experiment rebuilt = BuildExperiment(experiment.config, std::filesystem::current_path(), {});
     const auto* networks = dynamic_cast<const PrunedNetworkSource*>(rebuilt.evaluator.get());
