@@ -82,6 +82,22 @@ std::optional<std::filesystem::path> FindWeights(const std::string& db,
   return folder / kModelFile;
 }
 
+// An earlier finished retraining of `candidate_id` than `newer` whose weights are still there,
+// for the hint when the newest one's are gone.
+std::optional<std::int64_t> EarlierRunWithWeights(const ResultStore& store, const std::string& db,
+                                                  const ExperimentInfo& experiment,
+                                                  std::int64_t candidate_id, std::int64_t newer) {
+  const Table table = store.Sql(
+      "SELECT id FROM training_runs WHERE kind = 'retrain' AND status = 'finished' AND "
+      "candidate_id = " +
+      std::to_string(candidate_id) + " AND id < " + std::to_string(newer) + " ORDER BY id DESC");
+  for (const std::vector<Cell>& row : table.rows) {
+    const std::optional<TrainingRunInfo> run = store.TrainingRun(std::get<std::int64_t>(row[0]));
+    if (run && FindWeights(db, experiment, *run)) return run->id;
+  }
+  return std::nullopt;
+}
+
 // A prune experiment's masks are of the model it pruned: cut from another, they remove the
 // wrong heads, and the folder may hold another model since (a later `sculpt train --out`
 // there). Refuses that (UserError), and `out` naming the model's own folder (UsageError).
@@ -399,8 +415,14 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
            << (family ? "; " + retrain_hint + (trainable ? " and exports its weights" : "") : "")
            << ".\n";
   } else if (!weights) {
+    const std::optional<std::int64_t> earlier =
+        candidate.step >= 0 ? EarlierRunWithWeights(*store, db, experiment, candidate.id, run->id)
+                            : std::nullopt;
     io.out << "No weights: training run " << run->id << " of this network finished, but its "
            << "weights are not in " << TrainedModelPath(db, run->id).string() << " any more; "
+           << (earlier ? "`--run " + std::to_string(*earlier) +
+                             "` exports an earlier training of it, whose weights are there, or "
+                       : std::string())
            << retrain_hint << ".\n";
   } else {
     io.out << "Wrote " << (std::filesystem::path(*out) / kModelFile).string()

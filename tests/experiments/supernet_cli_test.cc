@@ -323,6 +323,22 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
                            "|| count(*) FROM training_runs WHERE kind = 'retrain' AND "
                            "candidate_id = " + winner),
             "1 2");
+  // The newest training's weights gone: the export says which earlier one still has them.
+  const std::string newest_run = QueryValue(db,
+                                            "SELECT max(id) FROM training_runs WHERE kind = "
+                                            "'retrain' AND candidate_id = " +
+                                                winner);
+  const std::string older_run = QueryValue(db,
+                                           "SELECT min(id) FROM training_runs WHERE kind = "
+                                           "'retrain' AND candidate_id = " +
+                                               winner);
+  fs::remove_all(fs::path(db.string() + ".models") / ("run-" + newest_run));
+  const Result gone = Sculpt("export " + db.string() + " --candidate " + winner + " --out " +
+                             (dir_ / "gone-weights").string());
+  ASSERT_EQ(gone.status, 0) << gone.out;
+  EXPECT_NE(gone.out.find("`--run " + older_run + "` exports an earlier training of it"),
+            std::string::npos)
+      << gone.out;
 
   EXPECT_EQ(Sculpt("train " + db.string() + " --candidate 99999").status, 2);
   EXPECT_EQ(Sculpt("train " + db.string()).status, 2);
