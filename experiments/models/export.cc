@@ -24,12 +24,17 @@ nlohmann::json StepOrNull(std::int64_t step) {
   return step >= 0 ? nlohmann::json(step) : nlohmann::json(nullptr);
 }
 
-// Whether `file` is an export document Sculpt wrote (ArchitectureDocument's keys).
-bool IsExportDocument(const std::filesystem::path& file) {
+// `file` read as an export document Sculpt wrote (ArchitectureDocument's keys); nullopt when
+// it is missing, unreadable or something else.
+std::optional<nlohmann::json> ReadExportDocument(const std::filesystem::path& file) {
   std::ifstream in(file);
-  const nlohmann::json document = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  return !document.is_discarded() && document.is_object() && document.contains("format_version") &&
-         document.contains("space") && document.contains("arch");
+  if (!in) return std::nullopt;
+  nlohmann::json document = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded() || !document.is_object() || !document.contains("format_version") ||
+      !document.contains("space") || !document.contains("arch")) {
+    return std::nullopt;
+  }
+  return document;
 }
 
 // What an export document is of, for "replaced" (the fields that tell two exports apart).
@@ -131,7 +136,7 @@ std::optional<std::string> ExportFolderProblem(const std::filesystem::path& out_
   }
   if (!std::filesystem::is_directory(out_dir, error)) return std::nullopt;
   const std::filesystem::path document = out_dir / "architecture.json";
-  if (std::filesystem::exists(document, error) && IsExportDocument(document)) return std::nullopt;
+  if (ReadExportDocument(document)) return std::nullopt;
   std::string foreign;
   for (const char* name : {"architecture.json", kModelFile, kOnnxModelFile}) {
     if (std::filesystem::exists(out_dir / name, error)) {
@@ -154,10 +159,9 @@ WrittenExport WriteExportDocument(const nlohmann::json& document,
   }
   WrittenExport result;
   result.document = out_dir / "architecture.json";
-  if (std::filesystem::exists(result.document, error) && IsExportDocument(result.document)) {
-    std::ifstream in(result.document);
-    const std::string earlier = ExportOf(nlohmann::json::parse(in, nullptr, false));
-    if (earlier != ExportOf(document)) result.replaced = earlier;
+  if (const std::optional<nlohmann::json> earlier = ReadExportDocument(result.document)) {
+    std::string was = ExportOf(*earlier);
+    if (was != ExportOf(document)) result.replaced = std::move(was);
   }
   // Written beside and renamed, so a reader never sees half a file.
   const std::filesystem::path partial = out_dir / "architecture.json.partial";
