@@ -73,6 +73,14 @@ class SearchSpace {
   // dead ends ignored). CanonicalHash is a 64-bit hash of it.
   virtual std::string CanonicalForm(const Architecture& arch) const = 0;
   std::uint64_t CanonicalHash(const Architecture& arch) const;
+  // The member of `arch`'s class that stands for the class: equal for every architecture of the
+  // same CanonicalForm. Evaluators whose score depends on how a network is written, not only on
+  // what it computes, score this member so that a class's score does not depend on which member
+  // a search proposed first (the engine scores a class once). Example: a transformer supernet
+  // picks a layer's shared weights by the layer's position, so a one-layer network written in
+  // the first or the last layer reads different weights. The default, `arch` itself, is right
+  // for spaces whose class members are written alike wherever it matters to such evaluators.
+  virtual Architecture CanonicalMember(const Architecture& arch) const { return arch; }
 
   // The decisions, one per entry of choices, in order, when each is free of the others (every
   // combination of values is a member); empty when they are not, or the space has none to

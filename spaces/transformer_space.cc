@@ -331,6 +331,43 @@ class TransformerSpace final : public SearchSpace {
     return form;
   }
 
+  // The class's sublayers packed into the first layers, a layer taking an attention and then an
+  // FFN where they come in that order, identity layers after them: "d48|h0:f0|h2:f0|h0:f128"
+  // and "d48|h2:f0|h0:f128|h0:f0" both stand for "d48|h2:f128|h0:f0|h0:f0". Why first: a
+  // shallow network's layers then sit where a block-wise supernet trained them to act as the
+  // teacher's first layers, as in the teacher cut to its first layers. Packing needs no more
+  // layers than `arch` uses, and writes no choice `arch` lacks.
+  Architecture CanonicalMember(const Architecture& arch) const override {
+    Decode(arch, skeleton_);  // a member, or UserError
+    const int no_heads = IndexOf(skeleton_.heads, 0);
+    const int no_ffn = IndexOf(skeleton_.ffn_dims, 0);
+    if (no_heads < 0 || no_ffn < 0) return arch;  // no sublayer can be left out: written alike
+    Architecture packed;
+    packed.choices.assign(arch.choices.size(), 0);
+    packed.choices[0] = arch.choices[0];
+    for (int l = 0; l < layers_; ++l) {
+      packed.choices[1 + 2 * l] = no_heads;
+      packed.choices[2 + 2 * l] = no_ffn;
+    }
+    int layer = -1;
+    bool layer_has_ffn = true;  // a new layer starts before the first sublayer
+    for (int l = 0; l < layers_; ++l) {
+      const int heads = arch.choices[1 + 2 * l];
+      const int ffn = arch.choices[2 + 2 * l];
+      if (heads != no_heads) {
+        ++layer;  // an attention always opens a layer: it comes first in one
+        packed.choices[1 + 2 * layer] = heads;
+        layer_has_ffn = false;
+      }
+      if (ffn != no_ffn) {
+        if (layer_has_ffn) ++layer;  // after another FFN: a layer of its own
+        packed.choices[2 + 2 * layer] = ffn;
+        layer_has_ffn = true;
+      }
+    }
+    return packed;
+  }
+
   // Graph form: the chain of Graph() over a fixed vocabulary (0 input, 1 output, 2 identity,
   // then "embed_d<d>" for each embedding dimension, "attn_h<h>" for each heads > 0 and
   // "ffn_<f>" for each FFN size > 0, in list order), always 2L + 3 nodes, so that every

@@ -143,10 +143,15 @@ class BlockwiseEvaluator final : public Evaluator {
     table_ = ScoreTable(dir, trained_now, score_batches, context);
   }
 
-  Metrics Evaluate(const Architecture& arch, const EvalContext& /*context*/) const override {
+  // Scores the class's canonical member (SearchSpace::CanonicalMember): a block's choice is
+  // looked up by the layers the block holds, so another member of the class (the same network
+  // with its layers in other blocks) would score otherwise, and the engine scores a class once,
+  // with whichever member a search proposed first.
+  Metrics Evaluate(const Architecture& written, const EvalContext& /*context*/) const override {
     if (!table_ && !cache_) {
       throw InternalError("the blockwise evaluator was used before Prepare() scored its blocks");
     }
+    const Architecture arch = space_.CanonicalMember(written);
     // Scoring on demand runs the student here: this worker's share of the threads.
     if (cache_) at::init_num_threads();
     const BlockScoreTable& layout = cache_ ? cache_->Layout() : *table_;

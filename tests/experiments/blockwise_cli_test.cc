@@ -201,6 +201,36 @@ TEST_F(BlockwiseCliTest, BlocksOfOneLayerCutTheExportedTeacherTheSameWay) {
   EXPECT_NE(zero.out.find("block_layers"), std::string::npos) << zero.out;
 }
 
+// A one-layer network written in the last layer is the network written in the first, and the
+// engine scores a class once, with whichever member came first: the score is its canonical
+// member's (the layer in the first block), not the other blocks' look-ups.
+TEST_F(BlockwiseCliTest, AClassScoresAsItsCanonicalMemberWhicheverMemberASearchProposed) {
+  const std::string last = "d8|h0:f0|h0:f0|h0:f0|h2:f16";
+  const std::string first = "d8|h2:f16|h0:f0|h0:f0|h0:f0";
+  auto score = [&](const std::string& name, const std::string& arch) {
+    std::ofstream(dir_ / (name + ".csv")) << "arch\n" << arch << "\n";
+    nlohmann::json config = Config(name, "runs/teacher-best");
+    config["space"]["block_layers"] = 1;
+    config["strategy"] = {{"type", "listed"}, {"path", name + ".csv"}};
+    config["storage"] = "runs/placements.sqlite";
+    config.erase("final");
+    const Result run = Sculpt("run " + WriteConfig(name + ".json", config).string() + " --quiet");
+    EXPECT_EQ(run.status, 0) << run.out;
+    return QueryRows(dir_ / "runs/placements.sqlite",
+                     "SELECT arch, json_extract(metrics, '$.block1_loss'), json_extract(metrics, "
+                     "'$.block_loss') FROM candidates c JOIN experiments e ON e.id = "
+                     "c.experiment_id WHERE e.name = '" +
+                         name + "'");
+  };
+  const std::vector<std::string> placed_last = score("placed-last", last);
+  const std::vector<std::string> placed_first = score("placed-first", first);
+  ASSERT_EQ(placed_last.size(), 1u);
+  ASSERT_EQ(placed_first.size(), 1u);
+  // The same scores (the second run read the first's blocks and table), each row its own arch.
+  EXPECT_EQ(placed_last[0].substr(last.size()), placed_first[0].substr(first.size()));
+  EXPECT_EQ(placed_last[0].substr(0, last.size()), last);
+}
+
 TEST_F(BlockwiseCliTest, TheBlockwiseBlockSetsWhereBlocksEndAndHowLongEachTrains) {
   // Blocks of 1 and 3 layers, each trained for 1 epoch (the training block says 2): the
   // exported teacher, made with the family's blocks of 2, is cut the same way.

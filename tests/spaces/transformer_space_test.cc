@@ -310,6 +310,36 @@ TEST_F(TransformerSpaceTest, CanonicalFormIsTheSequenceOfSublayers) {
   EXPECT_EQ(sequence_of_form.size(), 58u);
 }
 
+// Every member of a class stands for it by one member: of the same class and costs, with
+// the sublayers in the first layers, the identity layers last, and as few layers as the class
+// needs (an attention and then an FFN share one).
+TEST_F(TransformerSpaceTest, TheCanonicalMemberPacksTheSublayersIntoTheFirstLayers) {
+  std::map<std::string, Architecture> member_of_form;
+  for (const Architecture& arch : small_->Enumerate()) {
+    const Architecture member = small_->CanonicalMember(arch);
+    ASSERT_TRUE(small_->Contains(member)) << small_->Format(arch);
+    EXPECT_EQ(small_->CanonicalForm(member), small_->CanonicalForm(arch)) << small_->Format(arch);
+    EXPECT_EQ(small_->Cost(member), small_->Cost(arch)) << small_->Format(arch);
+    const auto [at, added] = member_of_form.emplace(small_->CanonicalForm(arch), member);
+    EXPECT_EQ(small_->Format(at->second), small_->Format(member)) << small_->Format(arch);
+    EXPECT_EQ(small_->Format(small_->CanonicalMember(member)), small_->Format(member));
+  }
+  auto member = [this](const char* text) {
+    return space_->Format(space_->CanonicalMember(space_->Parse(text)));
+  };
+  EXPECT_EQ(member("d64|h0:f0|h0:f0|h0:f0|h0:f0|h0:f0|h4:f128"),
+            "d64|h4:f128|h0:f0|h0:f0|h0:f0|h0:f0|h0:f0");
+  EXPECT_EQ(member("d64|h2:f0|h0:f128|h0:f0|h1:f0|h0:f0|h0:f256"),
+            "d64|h2:f128|h1:f256|h0:f0|h0:f0|h0:f0|h0:f0");
+  // An FFN before an attention, or after another FFN, keeps a layer of its own.
+  EXPECT_EQ(member("d96|h0:f0|h0:f128|h2:f0|h0:f0|h0:f384|h0:f0"),
+            "d96|h0:f128|h2:f384|h0:f0|h0:f0|h0:f0|h0:f0");
+  EXPECT_EQ(member("d96|h0:f128|h0:f256|h0:f0|h0:f0|h0:f0|h0:f0"),
+            "d96|h0:f128|h0:f256|h0:f0|h0:f0|h0:f0|h0:f0");
+  EXPECT_EQ(member(kExample), "d96|h4:f256|h0:f384|h2:f0|h1:f128|h0:f0|h0:f0");
+  EXPECT_THROW(space_->CanonicalMember(Architecture{{0, 0, 0}}), UserError);
+}
+
 TEST_F(TransformerSpaceTest, SampleIsUniformOverTheStringForms) {
   // Chi-squared over the 72 members with 500 expected draws each: mean 71, sd sqrt(142) ~ 12.
   constexpr int kPerMember = 500;
