@@ -313,8 +313,11 @@ void ExperimentSection(const ExperimentReport& r, std::ostream& out) {
 void Comparison(const std::vector<ExperimentReport>& experiments, std::ostream& out) {
   out << "<section id=\"comparison\">\n<h2>Experiments side by side</h2>\n";
   Table table;
-  table.columns = {"id", "name", "space", "strategy", "objective", "status", "evaluations",
-                   "best", "chosen", "test accuracy"};
+  // "best" is the best objective of any candidate; the chosen model can be another (a pruning
+  // strategy's answer, a retrained candidate), so its value and why it was chosen come with it.
+  table.columns = {"id",        "name",           "space",       "strategy",
+                   "objective", "status",         "evaluations", "best of any candidate",
+                   "chosen",    "chosen's value", "why chosen",  "test accuracy"};
   for (const ExperimentReport& r : experiments) {
     const Objective& primary = r.objectives.front();
     std::string test_accuracy;
@@ -326,7 +329,9 @@ void Comparison(const std::vector<ExperimentReport>& experiments, std::ostream& 
     table.rows.push_back(
         {r.info.id, r.info.name, r.info.space, r.info.strategy, GoalText(primary), r.info.status,
          r.stats.evaluations, ValueText(r, primary.metric, r.stats.best_objective),
-         r.chosen ? r.chosen->arch : std::string(), test_accuracy});
+         r.chosen ? r.chosen->arch : std::string(),
+         r.chosen ? ValueText(r, primary.metric, r.chosen->objective) : std::string(),
+         r.chosen ? r.chosen_because : std::string(), test_accuracy});
   }
   WriteHtmlTable(table, out);
   // One chart per primary metric shared by two or more experiments.

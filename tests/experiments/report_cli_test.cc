@@ -184,6 +184,10 @@ TEST_F(ReportTest, HtmlHasEveryChartWithItsDataAndNeedsNothingElse) {
   ASSERT_NE(comparison, std::string::npos);
   ASSERT_NE(empty, std::string::npos);
   EXPECT_LT(comparison, evolution);
+  // Side by side, each chosen model says why it was chosen (it need not be the best candidate).
+  const std::string side_by_side = html.substr(comparison, evolution - comparison);
+  EXPECT_NE(side_by_side.find("<th>why chosen</th>"), std::string::npos);
+  EXPECT_NE(side_by_side.find("retrained and exported by the final block"), std::string::npos);
   EXPECT_LT(evolution, two);
   EXPECT_LT(two, empty);
 
