@@ -30,16 +30,6 @@ std::string Describe(const ExperimentInfo& e) {
   return "experiment " + std::to_string(e.id) + " ('" + e.name + "')";
 }
 
-// The document's "encoding": `space`'s encodings of `arch`.
-nlohmann::json EncodingJson(const SearchSpace& space, const Architecture& arch) {
-  const Encoding encoding = space.Encode(arch);
-  return {{"num_nodes", encoding.num_nodes},
-          {"adjacency", encoding.adjacency},
-          {"node_ops", encoding.node_ops},
-          {"num_op_types", encoding.num_op_types},
-          {"vector", encoding.vector}};
-}
-
 // The newest finished retraining of `candidate_id`, if any.
 std::optional<TrainingRunInfo> NewestRetraining(const ResultStore& store,
                                                 std::int64_t candidate_id) {

@@ -141,11 +141,11 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
          << percent("valid_accuracy") << " (" << r.at("params")
          << " params)\nRecorded as training run " << outcome.run_id << " in " << db << "\n";
   if (const std::optional<std::string> out = command_line.Value("out")) {
+    const StoredCandidate exported =
+        candidate ? *candidate
+                  : HandPickedCandidate(*plan.space, arch, "hand-picked", outcome.result);
     const std::filesystem::path dir =
-        candidate ? ExportRetrained(*experiment, *candidate, candidate->metrics, plan, outcome, *out)
-                  : ExportRetrained(*experiment,
-                                    HandPickedCandidate(*plan.space, arch, "hand-picked"),
-                                    outcome.result, plan, outcome, *out);
+        ExportRetrained(*experiment, exported, exported.metrics, plan, outcome, *out);
     io.out << "Exported to " << dir.string() << " (architecture.json, model.pt"
            << (plan.family->ExportsOnnx() ? ", model.onnx" : "") << ")\n";
   }

@@ -105,6 +105,15 @@ nlohmann::json ArchitectureDocument(const ExperimentInfo& experiment,
   return document;
 }
 
+nlohmann::json EncodingJson(const SearchSpace& space, const Architecture& arch) {
+  const Encoding encoding = space.Encode(arch);
+  return {{"num_nodes", encoding.num_nodes},
+          {"adjacency", encoding.adjacency},
+          {"node_ops", encoding.node_ops},
+          {"num_op_types", encoding.num_op_types},
+          {"vector", encoding.vector}};
+}
+
 StoredCandidate HandPickedCandidate(const SearchSpace& space, const Architecture& arch,
                                     const std::string& origin, Metrics metrics) {
   StoredCandidate candidate;
@@ -114,6 +123,8 @@ StoredCandidate HandPickedCandidate(const SearchSpace& space, const Architecture
   candidate.origin = origin;
   candidate.status = "ok";
   candidate.metrics = std::move(metrics);
+  // A training measures params but not FLOPs: a document should not depend on which it had.
+  for (const auto& [name, value] : space.Cost(arch)) candidate.metrics.emplace(name, value);
   return candidate;
 }
 

@@ -25,9 +25,13 @@ inline constexpr int kExportFormatVersion = 1;
 nlohmann::json ArchitectureDocument(const ExperimentInfo& experiment,
                                     const StoredCandidate& candidate, const Metrics& metrics);
 
+// The document's "encoding": `space`'s graph and vector encodings of `arch`.
+nlohmann::json EncodingJson(const SearchSpace& space, const Architecture& arch);
+
 // A hand-picked architecture as ArchitectureDocument describes candidates: no id, no step, no
 // search behind it; `origin` says who picked it ("hand-picked" for `sculpt train --arch`,
-// "zoo-reference" for a zoo's reference), `metrics` are its costs.
+// "zoo-reference" for a zoo's reference, "blockwise-teacher"). Its metrics are `metrics` (what
+// its training measured, if it was trained) and its analytic costs where `metrics` lacks them.
 StoredCandidate HandPickedCandidate(const SearchSpace& space, const Architecture& arch,
                                     const std::string& origin, Metrics metrics = {});
 

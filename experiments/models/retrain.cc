@@ -14,6 +14,7 @@
 #include "spaces/errors.h"
 #include "spaces/options.h"
 #include "supernet/data/data_setup.h"
+#include "supernet/data/input_document.h"
 #include "supernet/onnx/onnx_export.h"
 #include "supernet/torch_threads.h"
 #include "supernet/training/network_trainer.h"
@@ -402,15 +403,6 @@ nlohmann::json RetrainDocument(std::int64_t run_id, const nlohmann::json& traini
   return retrain;
 }
 
-nlohmann::json InputDocument(const ModelFamily& family, const ImageDataset& data) {
-  const std::vector<std::int64_t> shape = family.InputShape();
-  return {{"shape", std::vector<std::int64_t>(shape.begin() + 1, shape.end())},
-          {"pixel_scale", 1.0 / 255.0},
-          {"mean", data.Mean()},
-          {"std", data.Std()},
-          {"normalise", "x = (pixel * pixel_scale - mean[c]) / std[c]"}};
-}
-
 std::filesystem::path ExportRetrained(const ExperimentInfo& experiment,
                                       const StoredCandidate& candidate, const Metrics& metrics,
                                       const RetrainPlan& plan, const RetrainOutcome& outcome,
@@ -422,6 +414,7 @@ std::filesystem::path ExportRetrained(const ExperimentInfo& experiment,
   document["family"] = plan.family->Name();
   document["skeleton"] = plan.family->Skeleton();
   document["input"] = InputDocument(*plan.family, *plan.data);
+  document["encoding"] = EncodingJson(*plan.space, plan.space->Parse(candidate.arch));
   std::vector<std::string> written{kModelFile};
   WriteModel(*outcome.network, out_dir / kModelFile);
   if (plan.family->ExportsOnnx()) {

@@ -172,8 +172,4 @@ std::filesystem::path ExportRetrained(const ExperimentInfo& experiment,
 nlohmann::json RetrainDocument(std::int64_t run_id, const nlohmann::json& training,
                                const Metrics& result);
 
-// "input": the network's input shape (channels, height, width) and the normalisation its
-// training applied (per-channel mean and std of the train split, on pixels scaled to [0, 1]).
-nlohmann::json InputDocument(const ModelFamily& family, const ImageDataset& data);
-
 }  // namespace sculpt

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "experiments/models/export.h"
+#include "spaces/cost_bounds.h"
 #include "spaces/did_you_mean.h"
 #include "spaces/errors.h"
 
@@ -41,6 +42,19 @@ ZooPlan ReadZooPlan(Options& block, const SearchSpace& space) {
     const auto twice = std::adjacent_find(plan.budgets.begin(), plan.budgets.end());
     if (twice != plan.budgets.end()) {
       block.Error("budgets", "lists " + BudgetText(*twice) + " twice; each budget gets one model");
+    }
+    // A budget no member fits would get no model however the search went (counted costs only,
+    // as for constraints: a latency table's entries need not shrink along the reductions).
+    if (!plan.budgets.empty() && (plan.metric == "params" || plan.metric == "flops")) {
+      if (const std::optional<CostBounds> bounds = ReductionCostBounds(space)) {
+        const auto lowest = bounds->lowest.find(plan.metric);
+        if (lowest != bounds->lowest.end() && plan.budgets.front() < lowest->second) {
+          block.Error("budgets", plan.metric + " <= " + BudgetText(plan.budgets.front()) +
+                                     " fits no member of the space: the smallest, " +
+                                     space.Format(bounds->smallest) + ", has " +
+                                     BudgetText(lowest->second));
+        }
+      }
     }
   }
   plan.top = static_cast<int>(block.Int("top", plan.top, 1, 1000));
@@ -160,7 +174,13 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
                               candidate_id(*best), progress, stop, db, resume,
                               EarlierRetrainings::kTakeSameTraining);
       if (!model.outcome.finished) return models;
-      model.export_dir = ExportRetrained(*info, *best, best->metrics, final, model.outcome,
+      // A reference has no evaluation: its metrics are its costs and what its training
+      // measured, as `sculpt export --run` writes them.
+      Metrics metrics = best->metrics;
+      if (best->step < 0) {
+        for (const auto& [name, value] : model.outcome.result) metrics[name] = value;
+      }
+      model.export_dir = ExportRetrained(*info, *best, metrics, final, model.outcome,
                                          ZooExportDir(final.export_dir, zoo.metric, budget));
     }
     if (on_model) on_model(model);

@@ -26,6 +26,7 @@
 #include "supernet/blockwise/block_teacher.h"
 #include "supernet/blockwise/scoring_notes.h"
 #include "supernet/data/data_setup.h"
+#include "supernet/data/input_document.h"
 #include "supernet/evaluators/evaluators.h"
 #include "supernet/latency.h"
 #include "supernet/torch_threads.h"
@@ -187,7 +188,9 @@ class BlockwiseEvaluator final : public Evaluator {
     const TrainedTeacher trained =
         TrainTeacher(*teacher_.network, *setup_.data, *teacher_training_, folder,
                      {{"skeleton", setup_.family->Skeleton()},
-                      {"dataset", DescribeDataset(setup_.dataset)}},
+                      {"dataset", DescribeDataset(setup_.dataset)},
+                      // What `sculpt export --run` of the teacher tells a deployment.
+                      {"input", InputDocument(*setup_.family, *setup_.data)}},
                      context);
     if (!trained.finished) return false;
     teacher_.folder = trained.folder;

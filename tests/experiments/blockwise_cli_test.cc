@@ -360,6 +360,13 @@ TEST_F(BlockwiseCliTest, TrainsTheSpacesLargestNetworkFirstAsTheTeacherAndReuses
             std::string::npos)
       << exported.out;
   EXPECT_TRUE(fs::exists(dir_ / "teacher-again" / "model.pt"));
+  // With what a deployment feeds it (the normalisation it trained with) and its costs.
+  const nlohmann::json teacher_document =
+      nlohmann::json::parse(std::ifstream(dir_ / "teacher-again" / "architecture.json"));
+  EXPECT_EQ(teacher_document["input"]["shape"], nlohmann::json({1, 8, 8})) << teacher_document;
+  EXPECT_TRUE(teacher_document["input"].contains("mean")) << teacher_document;
+  EXPECT_GT(teacher_document["metrics"].value("flops", 0.0), 0) << teacher_document;
+  EXPECT_GT(teacher_document["metrics"].value("test_accuracy", -1.0), 0) << teacher_document;
 
   // Again: the teacher and the blocks distilled from it are reused, nothing trains.
   const Result again = Sculpt("run " + config.string() + " --quiet");
@@ -486,13 +493,15 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
   nlohmann::json config = Config("zoo", "runs/teacher-best");
   config["budget"] = {{"evaluations", 12}};
   config["final"]["epochs"] = 1;
-  // The largest network of the space has about 4,900 parameters; budgets below and above the
-  // smallest ones, and one nothing fits.
-  config["zoo"] = {{"metric", "params"}, {"budgets", {100000, 2500, 1}}, {"top", 2},
-                   {"trial_epochs", 1}};
+  // The largest network of the space has about 4,900 parameters, the smallest (every layer left
+  // out) 220; budgets below and above the smallest evaluated ones, and one only that smallest
+  // member fits, which 12 evaluations of the 2,592 members do not reach.
+  config["zoo"] = {
+      {"metric", "params"}, {"budgets", {100000, 2500, 220}}, {"top", 2}, {"trial_epochs", 1}};
   const Result run = Sculpt("run " + WriteConfig("zoo.json", config).string());
   ASSERT_EQ(run.status, 0) << run.out;
-  EXPECT_NE(run.out.find("params <= 1: no evaluated candidate or reference fits"), std::string::npos)
+  EXPECT_NE(run.out.find("params <= 220: no evaluated candidate or reference fits"),
+            std::string::npos)
       << run.out;
   const fs::path db = dir_ / "runs/zoo.sqlite";
   for (const char* budget : {"2500", "100000"}) {
@@ -514,6 +523,10 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
   EXPECT_NE(zoo.out.find("budget"), std::string::npos) << zoo.out;
   // The header, the 2 models, the budget nothing fitted and the note saying why.
   EXPECT_EQ(std::count(zoo.out.begin(), zoo.out.end(), '\n'), 5) << zoo.out;
+  EXPECT_NE(zoo.out.find(",params,220,none,,,,,,,,,,\n"), std::string::npos) << zoo.out;
+  EXPECT_NE(zoo.out.find("source none: no evaluated candidate or reference fitted"),
+            std::string::npos)
+      << zoo.out;
   // One experiment's zoo: the same rows here (the database holds one experiment).
   const Result zoo_of_one = Sculpt("query " + db.string() + " --zoo -e 1 --format csv");
   ASSERT_EQ(zoo_of_one.status, 0) << zoo_of_one.out;
@@ -548,9 +561,19 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
   // Its model for the bigger budget is the search's best that fits after 1-epoch trials; it
   // may equal the smaller budget's, but never costs more than its budget (checked above).
 
-  // A zoo whose budgets nothing fits: its listing says why it is empty.
+  // A budget below the space's smallest member is a config error: no search could fill it.
+  nlohmann::json below = config;
+  below["zoo"]["budgets"] = {5000, 219};
+  const Result below_all = Sculpt("run " + WriteConfig("zoo-below.json", below).string());
+  EXPECT_EQ(below_all.status, 2) << below_all.out;
+  EXPECT_NE(below_all.out.find("params <= 219 fits no member of the space: the smallest, "
+                               "d8|h0:f0|h0:f0|h0:f0|h0:f0, has 220"),
+            std::string::npos)
+      << below_all.out;
+
+  // A zoo whose budgets no evaluated candidate fits: its listing says why it is empty.
   nlohmann::json too_small = config;
-  too_small["zoo"]["budgets"] = {1};
+  too_small["zoo"]["budgets"] = {220};
   ASSERT_EQ(Sculpt("run " + WriteConfig("zoo.json", too_small).string() + " --quiet").status, 0);
   const Result empty = Sculpt("query " + db.string() + " --zoo -e 3");
   EXPECT_EQ(empty.status, 0) << empty.out;
@@ -585,12 +608,13 @@ TEST_F(BlockwiseCliTest, TheZooTriesItsReferencesWhereTheyFitAndSaysWhereEachMod
   nlohmann::json config = Config("zoo-references", "runs/teacher-best");
   config["budget"] = {{"evaluations", 12}};
   config["final"]["epochs"] = 1;
-  config["zoo"] = {{"metric", "params"}, {"budgets", {100000, 1}}, {"top", 1},
-                   {"trial_epochs", 1}, {"references", {smallest}}};
+  config["zoo"] = {{"metric", "params"},
+                   {"budgets", {100000}},
+                   {"top", 1},
+                   {"trial_epochs", 1},
+                   {"references", {smallest}}};
   const Result run = Sculpt("run " + WriteConfig("zoo-references.json", config).string());
   ASSERT_EQ(run.status, 0) << run.out;
-  EXPECT_NE(run.out.find("params <= 1: no evaluated candidate or reference fits"),
-            std::string::npos) << run.out;
   EXPECT_NE(run.out.find("(best of 2 trials: 1 candidate and 1 reference)"), std::string::npos)
       << run.out;
   const fs::path db = dir_ / "runs/zoo-references.sqlite";
@@ -603,14 +627,9 @@ TEST_F(BlockwiseCliTest, TheZooTriesItsReferencesWhereTheyFitAndSaysWhereEachMod
                      "AND json_extract(config, '$.arch') = '" + smallest + "'");
   ASSERT_GT(std::stod(cost), 0) << cost;
   const std::string params = std::to_string(std::llround(std::stod(cost)));  // a count
-  // The budget nothing fitted is listed too, with nothing but its source, "none".
   const Result listed = Sculpt("query " + db.string() + " --zoo --format csv");
   ASSERT_EQ(listed.status, 0) << listed.out;
-  EXPECT_NE(listed.out.find(",params,1,none,,,,,,,,,,\n"), std::string::npos) << listed.out;
   EXPECT_NE(listed.out.find(",params,100000,"), std::string::npos) << listed.out;
-  EXPECT_NE(listed.out.find("source none: no evaluated candidate or reference fitted"),
-            std::string::npos)
-      << listed.out;
 
   // A budget only the reference fits: it is the model, and `--zoo` says so.
   config["name"] = "zoo-reference-only";
@@ -646,6 +665,12 @@ TEST_F(BlockwiseCliTest, TheZooTriesItsReferencesWhereTheyFitAndSaysWhereEachMod
   const nlohmann::json re = nlohmann::json::parse(std::ifstream(again / "architecture.json"));
   EXPECT_EQ(re["arch"], smallest);
   EXPECT_EQ(re["retrain"]["training_run"].get<std::int64_t>(), std::stoll(model_run));
+  // The run's export and `export --run` describe the reference alike: its costs and what its
+  // training measured, and the space's encodings.
+  EXPECT_EQ(re["metrics"], document["metrics"]);
+  EXPECT_EQ(re["encoding"], document["encoding"]);
+  EXPECT_GT(document["metrics"].value("flops", 0.0), 0) << document;
+  EXPECT_GT(document["metrics"].value("test_accuracy", -1.0), 0) << document;
   EXPECT_TRUE(fs::exists(again / "model.pt"));
   EXPECT_TRUE(fs::exists(again / "model.onnx"));
   // The report lists the zoo, and names each zoo run by its stage and network.
