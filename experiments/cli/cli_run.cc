@@ -246,8 +246,9 @@ bool RunFinal(const Experiment& e, std::int64_t experiment_id, ResultStore& stor
   }
   const std::optional<ExperimentInfo> info = store.FindExperiment(std::to_string(experiment_id));
   SCULPT_ASSERT(info.has_value(), "the running experiment is missing from its store");
-  const std::filesystem::path dir =
+  const WrittenExport written =
       ExportRetrained(*info, candidate, candidate.metrics, plan, outcome, plan.export_dir);
+  const std::filesystem::path& dir = plan.export_dir;
   summary["final"]["export"] = dir.string();
 
   const Metrics& r = outcome.result;
@@ -265,6 +266,9 @@ bool RunFinal(const Experiment& e, std::int64_t experiment_id, ResultStore& stor
       << "  training run " << outcome.run_id << "; exported to " << dir.string()
       << " (architecture.json, model.pt" << (plan.family->ExportsOnnx() ? ", model.onnx" : "")
       << ")\n";
+  if (!written.replaced.empty()) {
+    out << "  replaced the folder's earlier export: " << written.replaced << "\n";
+  }
   return true;
 }
 
@@ -301,6 +305,9 @@ bool RunZoo(const Experiment& e, std::int64_t experiment_id, ResultStore& store,
                  << Counted(model.reference_trials, "reference");
           }
           line << ") -> " << model.export_dir.string();
+          if (!model.replaced.empty()) {
+            line << "\n    replaced the folder's earlier export: " << model.replaced;
+          }
           if (model.trials < e.zoo->top) {
             // The search's candidates are the zoo's only pool: a single-objective search
             // gathers near its best and seldom visits small budgets.

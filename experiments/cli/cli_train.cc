@@ -144,10 +144,13 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
     const StoredCandidate exported =
         candidate ? *candidate
                   : HandPickedCandidate(*plan.space, arch, "hand-picked", outcome.result);
-    const std::filesystem::path dir =
+    const WrittenExport written =
         ExportRetrained(*experiment, exported, exported.metrics, plan, outcome, *out);
-    io.out << "Exported to " << dir.string() << " (architecture.json, model.pt"
+    io.out << "Exported to " << *out << " (architecture.json, model.pt"
            << (plan.family->ExportsOnnx() ? ", model.onnx" : "") << ")\n";
+    if (!written.replaced.empty()) {
+      io.out << "Replaced the folder's earlier export: " << written.replaced << "\n";
+    }
   }
   return 0;
 }

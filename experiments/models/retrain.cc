@@ -403,10 +403,9 @@ nlohmann::json RetrainDocument(std::int64_t run_id, const nlohmann::json& traini
   return retrain;
 }
 
-std::filesystem::path ExportRetrained(const ExperimentInfo& experiment,
-                                      const StoredCandidate& candidate, const Metrics& metrics,
-                                      const RetrainPlan& plan, const RetrainOutcome& outcome,
-                                      const std::filesystem::path& out_dir) {
+WrittenExport ExportRetrained(const ExperimentInfo& experiment, const StoredCandidate& candidate,
+                              const Metrics& metrics, const RetrainPlan& plan,
+                              const RetrainOutcome& outcome, const std::filesystem::path& out_dir) {
   // export.h writes the candidate's document; the retraining adds what deployment needs.
   nlohmann::json document = ArchitectureDocument(experiment, candidate, metrics);
   document["retrain"] =
@@ -421,8 +420,7 @@ std::filesystem::path ExportRetrained(const ExperimentInfo& experiment,
     WriteOnnxExport(*outcome.network, *plan.family, document, out_dir);
     written.emplace_back(kOnnxModelFile);
   }
-  WriteExportDocument(document, out_dir, written);
-  return out_dir;
+  return WriteExportDocument(document, out_dir, written);
 }
 
 }  // namespace sculpt

@@ -20,12 +20,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
+#include "experiments/models/export.h"
 #include "experiments/store/store.h"
 #include "spaces/architecture.h"
 #include "spaces/metrics.h"
@@ -160,11 +160,12 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
 
 // Writes out_dir/architecture.json (export.h's document plus "retrain": the outcome's results
 // and run id, "family", "skeleton" and "input": shape and normalisation), out_dir/model.pt, and
-// out_dir/model.onnx when the family exports ONNX (model_export.h). Returns out_dir.
-std::filesystem::path ExportRetrained(const ExperimentInfo& experiment,
-                                      const StoredCandidate& candidate, const Metrics& metrics,
-                                      const RetrainPlan& plan, const RetrainOutcome& outcome,
-                                      const std::filesystem::path& out_dir);
+// out_dir/model.onnx when the family exports ONNX (model_export.h). Returns what it wrote and
+// the folder's earlier export it replaced, if that was another's (WrittenExport::replaced), for
+// the caller to say so: a run of the same config with another seed writes the same folders.
+WrittenExport ExportRetrained(const ExperimentInfo& experiment, const StoredCandidate& candidate,
+                              const Metrics& metrics, const RetrainPlan& plan,
+                              const RetrainOutcome& outcome, const std::filesystem::path& out_dir);
 
 // The "retrain" block ExportRetrained writes for a training run, from what the store keeps
 // (its id, training options and results): `sculpt export` rebuilds it for a run that finished

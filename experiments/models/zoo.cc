@@ -180,8 +180,9 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
       if (best->step < 0) {
         for (const auto& [name, value] : model.outcome.result) metrics[name] = value;
       }
-      model.export_dir = ExportRetrained(*info, *best, metrics, final, model.outcome,
-                                         ZooExportDir(final.export_dir, zoo.metric, budget));
+      model.export_dir = ZooExportDir(final.export_dir, zoo.metric, budget);
+      model.replaced =
+          ExportRetrained(*info, *best, metrics, final, model.outcome, model.export_dir).replaced;
     }
     if (on_model) on_model(model);
     models.push_back(std::move(model));

@@ -83,6 +83,7 @@ struct ZooModel {
   double trial_valid_accuracy = 0;
   RetrainOutcome outcome;          // the model's retraining (finished unless stopped)
   std::filesystem::path export_dir;
+  std::string replaced;  // the folder's earlier export, when it was another's (WrittenExport)
 };
 
 // Builds the zoo of experiment `experiment_id` (its search done) as `zoo` says, training with

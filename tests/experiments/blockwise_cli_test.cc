@@ -548,7 +548,12 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
   fs::rename(dir_ / "moved", moved);
   // The same config again exports to the same folders: the first experiment's folders hold the
   // second's models now.
-  ASSERT_EQ(Sculpt("run " + (dir_ / "zoo.json").string() + " --quiet").status, 0);
+  const Result rerun = Sculpt("run " + (dir_ / "zoo.json").string() + " --quiet");
+  ASSERT_EQ(rerun.status, 0) << rerun.out;
+  // And says so, naming what each folder held (the final export's too).
+  EXPECT_NE(rerun.out.find("replaced the folder's earlier export: candidate "), std::string::npos)
+      << rerun.out;
+  EXPECT_NE(rerun.out.find("of experiment 1 ('zoo')"), std::string::npos) << rerun.out;
   const Result first = Sculpt("query " + db.string() + " --zoo -e 1 --format csv");
   EXPECT_EQ(std::count(first.out.begin(), first.out.end(), '\n'), 5) << first.out;
   const std::string replaced = ",holds training run ";
