@@ -74,6 +74,7 @@
 #include <tuple>
 
 #include "search/cost_metric.h"
+#include "search/drop_budget.h"
 #include "search/strategies.h"
 #include "spaces/errors.h"
 
@@ -206,7 +207,7 @@ class AStar final : public Strategy {
       }
       // A drop over the budget still teaches the heuristic what that edit costs.
       for (const auto& [parent, edit] : state.parents) RecordDrop(parent, found->second, edit);
-      if (goal_.max_drop && Drop(state) > *goal_.max_drop) {
+      if (goal_.max_drop && !WithinDrop(Drop(state), *goal_.max_drop)) {
         state.status = StateStatus::kRejected;
         continue;
       }
@@ -288,7 +289,7 @@ class AStar final : public Strategy {
 
   // Within max_drop on the confirming objective too (always, without `confirm`).
   bool Confirmed(const State& state) const {
-    return !goal_.confirm || start_confirm_ - state.confirm <= *goal_.max_drop;
+    return !goal_.confirm || WithinDrop(start_confirm_ - state.confirm, *goal_.max_drop);
   }
 
   bool IsGoal(const OpenEntry& entry) const {
@@ -420,7 +421,7 @@ class AStar final : public Strategy {
 
   // max_drop goal: the lowest resource `id` might still reach within its remaining budget.
   double ReachableCost(int id, Estimate estimate) {
-    double budget = *goal_.max_drop - Drop(states_[id]);
+    double budget = std::max(0.0, *goal_.max_drop - Drop(states_[id]));
     double cost = states_[id].cost;
     for (const auto& [item_drop, saving] : EstimatedMoves(id, estimate)) {
       if (item_drop <= budget) {
@@ -544,7 +545,7 @@ std::unique_ptr<Strategy> MakeAStar(Options& options, const StrategyContext& con
   AStarGoal goal;
   Options target = options.Child("target");
   goal.metric = ReadCostMetric(target, space, "metric");
-  goal.max = target.OptionalNumber("max");
+  goal.max = target.OptionalNumber("max", 0.0);
   options.Describe("target", "the cost to reach: {\"metric\": M, \"max\": X}");
   options.Describe("target.metric",
                    "the cost metric to reduce: one of the space's (nb201: params, flops; "

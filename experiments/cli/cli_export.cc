@@ -276,10 +276,18 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
   Architecture arch;
   try {
     space = BuildSpace(space_block);
-    arch = space->Parse(candidate.arch);
   } catch (const ConfigError& error) {
     throw UserError("the space stored with " + Describe(experiment) +
                     " cannot be built: " + error.Messages().front());
+  }
+  // A pruning experiment's space is read from the model folder as it is now: another model
+  // there (another architecture too) is named as such, before its masks are read against it.
+  const auto* prune_space = dynamic_cast<const prune::PruneSpace*>(space.get());
+  if (prune_space != nullptr && !chosen_run) {
+    CheckPrunedModel(experiment, prune_space->TrainedModel(), *out);
+  }
+  try {
+    arch = space->Parse(candidate.arch);
   } catch (const UserError& error) {
     throw UserError("candidate " + std::to_string(candidate.id) + "'s architecture is not a member of " +
                     Describe(experiment) + "'s space: " + error.what());
@@ -309,13 +317,12 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
   // The space was built and the string checked above; a database without a space block (written
   // by hand or by an early version) gets no encoding, as before.
   if (experiment.config.contains("space")) document["encoding"] = EncodingJson(*space, arch);
-  if (const auto* prune_space = dynamic_cast<const prune::PruneSpace*>(space.get())) {
+  if (prune_space != nullptr) {
     if (chosen_run) {
       throw UsageError("--run: " + Describe(experiment) +
                        " searched masks of a trained model; "
                        "--answer or --candidate ID exports a pruned network");
     }
-    CheckPrunedModel(experiment, prune_space->TrainedModel(), *out);
     // The experiment's own evaluator says how a mask becomes a network (tuned or not).
     const Experiment rebuilt = BuildExperiment(experiment.config, std::filesystem::current_path(), {});
     const auto* networks = dynamic_cast<const PrunedNetworkSource*>(rebuilt.evaluator.get());

@@ -32,9 +32,12 @@ std::unique_ptr<Strategy> MakeImportancePruning(Options& options, const Strategy
   options.Describe("target", "a cost to reach: {\"metric\": M, \"max\": X}");
   const std::string metric = ReadCostMetric(target, *context.space, "metric");
   options.Describe("target.metric", "the cost metric of target.max (flops by default)");
-  const std::optional<double> max = target.OptionalNumber("max");
-  options.Describe("target.max", "end the plan at the first mask whose target.metric is at most "
-                                 "this");
+  const std::optional<double> max = target.OptionalNumber("max", 0.0);
+  options.Describe("target.max",
+                   "end the plan at the first mask whose target.metric is at most "
+                   "this; without it or max_drop every unit is removed in turn "
+                   "(the whole order, e.g. to plot accuracy against units "
+                   "removed) and the answer is the last mask, with none left");
   target.Finish();
 
   const std::optional<Architecture> largest = ReadPrunableUnits(options, context, "importance");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "search/drop_budget.h"
 #include "spaces/errors.h"
 
 namespace sculpt {
@@ -61,7 +62,7 @@ class PlannedPruning final : public Strategy {
       steps_[member] = observation.step;
       if (observation.status != CandidateStatus::kOk) continue;
       const double drop = start_value_ - observation.objectives.front();
-      if (max_drop_ && drop > *max_drop_) {
+      if (max_drop_ && !WithinDrop(drop, *max_drop_)) {
         // Ever smaller architectures beyond this one are not tried.
         stop_at_ = stopped_ ? std::min(stop_at_, member) : member;
         stopped_ = true;

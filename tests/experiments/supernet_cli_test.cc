@@ -732,6 +732,18 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
   EXPECT_NE(other_model.out.find("holds another trained model"), std::string::npos)
       << other_model.out;
   EXPECT_FALSE(fs::exists(dir_ / "stale"));
+  // Also when the model there is another architecture (here importance's pruned network), whose
+  // space the stored masks are not even members of: the same refusal, not a parse error.
+  for (const char* name : {"architecture.json", kModelFile}) {
+    fs::copy_file(dir_ / "vit-importance-pruned" / name, baseline / name,
+                  fs::copy_options::overwrite_existing);
+  }
+  const Result other_architecture =
+      Sculpt("export " + fisher_db.string() + " --answer --out " + (dir_ / "stale").string());
+  EXPECT_EQ(other_architecture.status, 1) << other_architecture.out;
+  EXPECT_NE(other_architecture.out.find("holds another trained model"), std::string::npos)
+      << other_architecture.out;
+  EXPECT_FALSE(fs::exists(dir_ / "stale"));
   for (const char* name : {"architecture.json", kModelFile}) {
     fs::copy_file(kept_baseline / name, baseline / name, fs::copy_options::overwrite_existing);
   }

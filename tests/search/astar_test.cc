@@ -408,6 +408,17 @@ TEST(AStarTest, RejectsBadOptionsAndSpacesWithoutAReductionGraph) {
     EXPECT_NE(errors.Messages()[2].find("strategy.max_drop"), std::string::npos);
   }
   {
+    // A cost below zero is no target: no architecture could reach it.
+    ConfigErrors errors;
+    const nlohmann::json config = {{"target", {{"max", -5}}}, {"max_drop", 1.0}};
+    Options opts(config, "strategy", errors, nullptr);
+    MakeAStar(opts, {&space, kScore, 1, {}, {}});
+    ASSERT_EQ(errors.Messages().size(), 1U);
+    EXPECT_NE(errors.Messages()[0].find("strategy.target.max: expected a number >= 0"),
+              std::string::npos)
+        << errors.Messages()[0];
+  }
+  {
     // A confirming objective must be one of the experiment's after the first, with max_drop.
     ConfigErrors errors;
     const nlohmann::json config = {{"max_drop", 1.0}, {"confirm", "held_out"}};

@@ -130,6 +130,20 @@ TEST(PruningTest, ImportanceRemovesTheLeastImportantFirstAndStopsPastMaxDrop) {
   }
 }
 
+// A drop of exactly max_drop is within it, though it seldom computes exactly: here
+// 0.9 - (0.9 - 0.004 - 0.002 - 0.001 - 0.003) is 0.010000000000000009.
+TEST(PruningTest, ADropOfExactlyMaxDropIsWithinIt) {
+  const auto space = testing::SmallPruneSpace();
+  const std::vector<double> drops = {0.004, 0.02, 0.002, 0.03, 0.05, 0.001, 0.04, 0.003};
+  AdditiveEvaluator evaluator(drops);
+  FixedGradients gradients(GradientsFor(drops));
+  const SearchRun run = RunPruning(MakeImportancePruning, *space, evaluator, &gradients,
+                                   {{"scores", "fisher"}, {"max_drop", 0.01}});
+  const CandidateRecord* goal = GoalOf(run, "importance");
+  ASSERT_NE(goal, nullptr);
+  EXPECT_EQ(space->Format(goal->arch), "0101/10|10/-");  // 5, 2, 7 and 0 removed
+}
+
 TEST(PruningTest, MichelScoresAreNormalisedPerLayer) {
   UnitGradients g = GradientsFor({1, 1, 1, 1, 4, 4, 9, 9});
   const std::vector<double> scores = MichelImportance(g);
