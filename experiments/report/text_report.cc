@@ -90,12 +90,15 @@ void Front(const ExperimentReport& r, std::ostream& out) {
   const std::string& y = r.front_objectives[0].metric;
   const std::string& x = r.front_objectives[1].metric;
   out << "  " << (r.front_of_objectives ? "Pareto front" : "Trade-off, params not an objective")
-      << " (" << y << " against " << x << "): " << r.front.size() << " candidates;";
+      << " (" << y << " against " << x << "): " << r.front.size() << " candidates";
   std::vector<StoredCandidate> front = r.front;
   std::sort(front.begin(), front.end(), [&](const StoredCandidate& a, const StoredCandidate& b) {
     return ReportValue(r, a, x).value_or(0) < ReportValue(r, b, x).value_or(0);
   });
   const std::size_t shown = std::min<std::size_t>(front.size(), 5);
+  // A summary line: a long front is sampled evenly along x, both ends included.
+  if (shown < front.size()) out << " (" << shown << " shown, evenly spaced in " << x << ")";
+  out << ";";
   for (std::size_t i = 0; i < shown; ++i) {
     const std::size_t k = shown == 1 ? 0 : i * (front.size() - 1) / (shown - 1);
     out << (i == 0 ? " " : ", ") << "#" << front[k].id << " "

@@ -295,6 +295,13 @@ TEST_F(ReportTest, TextSummaryForTheTerminal) {
            "no candidate was evaluated successfully"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
   }
+  // A front of more than 5 is sampled, and the line says so.
+  std::smatch front;
+  ASSERT_TRUE(std::regex_search(text, front,
+                                std::regex(R"(against params\): ([0-9]+) candidates([^;]*);)")))
+      << text;
+  EXPECT_EQ(std::stoi(front[1].str()) > 5, front[2].str() == " (5 shown, evenly spaced in params)")
+      << front[0].str();
   // The side-by-side table comes first, one row per experiment.
   EXPECT_LT(text.find("evaluations"), text.find("Experiment 1 'evolution'"));
 
