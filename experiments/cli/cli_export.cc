@@ -8,16 +8,17 @@
 
 #include <fstream>
 #include <limits>
+#include <vector>
 
-#include "experiments/config/builtins.h"
-#include "experiments/config/experiment.h"
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
 #include "experiments/cli/experiment_choice.h"
+#include "experiments/cli/progress_display.h"
+#include "experiments/config/builtins.h"
+#include "experiments/config/experiment.h"
 #include "experiments/models/export.h"
 #include "experiments/models/model_export.h"
 #include "experiments/models/pruned_export.h"
-#include "experiments/cli/progress_display.h"
 #include "experiments/models/retrain.h"
 #include "experiments/store/store.h"
 #include "experiments/store/strategy_answer.h"
@@ -30,14 +31,23 @@ std::string Describe(const ExperimentInfo& e) {
   return "experiment " + std::to_string(e.id) + " ('" + e.name + "')";
 }
 
+// The ids of `candidate_id`'s finished retrainings, newest first.
+std::vector<std::int64_t> FinishedRetrainings(const ResultStore& store, std::int64_t candidate_id) {
+  const Table table = store.Sql(
+      "SELECT id FROM training_runs WHERE kind = 'retrain' AND status = 'finished' AND "
+      "candidate_id = " +
+      std::to_string(candidate_id) + " ORDER BY id DESC");
+  std::vector<std::int64_t> ids;
+  for (const std::vector<Cell>& row : table.rows) ids.push_back(std::get<std::int64_t>(row[0]));
+  return ids;
+}
+
 // The newest finished retraining of `candidate_id`, if any.
 std::optional<TrainingRunInfo> NewestRetraining(const ResultStore& store,
                                                 std::int64_t candidate_id) {
-  const Table table = store.Sql(
-      "SELECT id FROM training_runs WHERE kind = 'retrain' AND status = 'finished' AND "
-      "candidate_id = " + std::to_string(candidate_id) + " ORDER BY id DESC LIMIT 1");
-  if (table.rows.empty()) return std::nullopt;
-  return store.TrainingRun(std::get<std::int64_t>(table.rows.front().front()));
+  const std::vector<std::int64_t> ids = FinishedRetrainings(store, candidate_id);
+  if (ids.empty()) return std::nullopt;
+  return store.TrainingRun(ids.front());
 }
 
 // Where the weights of `run` are: kept next to the database, or (runs made before Sculpt kept
@@ -77,12 +87,9 @@ std::optional<std::filesystem::path> FindWeights(const std::string& db,
 std::optional<std::int64_t> EarlierRunWithWeights(const ResultStore& store, const std::string& db,
                                                   const ExperimentInfo& experiment,
                                                   std::int64_t candidate_id, std::int64_t newer) {
-  const Table table = store.Sql(
-      "SELECT id FROM training_runs WHERE kind = 'retrain' AND status = 'finished' AND "
-      "candidate_id = " +
-      std::to_string(candidate_id) + " AND id < " + std::to_string(newer) + " ORDER BY id DESC");
-  for (const std::vector<Cell>& row : table.rows) {
-    const std::optional<TrainingRunInfo> run = store.TrainingRun(std::get<std::int64_t>(row[0]));
+  for (const std::int64_t id : FinishedRetrainings(store, candidate_id)) {
+    if (id >= newer) continue;
+    const std::optional<TrainingRunInfo> run = store.TrainingRun(id);
     if (run && FindWeights(db, experiment, *run)) return run->id;
   }
   return std::nullopt;
