@@ -24,4 +24,27 @@ std::optional<CostBounds> ReductionCostBounds(const SearchSpace& space) {
   return bounds;
 }
 
+namespace {
+
+std::optional<double> SureCost(const std::optional<CostBounds>& bounds, const std::string& metric,
+                               const Metrics CostBounds::*end) {
+  if (!bounds || (metric != "params" && metric != "flops")) return std::nullopt;
+  const Metrics& costs = (*bounds).*end;
+  const auto found = costs.find(metric);
+  if (found == costs.end()) return std::nullopt;
+  return found->second;
+}
+
+}  // namespace
+
+std::optional<double> SureLowestCost(const std::optional<CostBounds>& bounds,
+                                     const std::string& metric) {
+  return SureCost(bounds, metric, &CostBounds::lowest);
+}
+
+std::optional<double> SureHighestCost(const std::optional<CostBounds>& bounds,
+                                      const std::string& metric) {
+  return SureCost(bounds, metric, &CostBounds::highest);
+}
+
 }  // namespace sculpt

@@ -7,6 +7,7 @@
 // Thread-safety: a pure function of a const space.
 
 #include <optional>
+#include <string>
 
 #include "spaces/architecture.h"
 #include "spaces/metrics.h"
@@ -23,5 +24,14 @@ struct CostBounds {
 
 // nullopt for a space without a reduction graph (then no bound is known).
 std::optional<CostBounds> ReductionCostBounds(const SearchSpace& space);
+
+// The least and the most any member can cost on `metric`, where `bounds` make that sure: for
+// counted costs (params, flops) only. A latency table's measured entries need not grow with the
+// sizes, so a member off the reduction path may be faster than its end. nullopt otherwise (no
+// bounds, or such a metric). Config checks refuse by them a bound that no member meets.
+std::optional<double> SureLowestCost(const std::optional<CostBounds>& bounds,
+                                     const std::string& metric);
+std::optional<double> SureHighestCost(const std::optional<CostBounds>& bounds,
+                                      const std::string& metric);
 
 }  // namespace sculpt

@@ -98,22 +98,17 @@ void ReadObjectives(Options& root, const nlohmann::json& evaluator_config, Exper
 // search for nothing.
 void CheckSatisfiable(Options& block, const Constraint& constraint, const SearchSpace& space,
                       const std::optional<CostBounds>& bounds) {
-  // Counted costs only: a latency table's measured entries need not grow with the sizes, so a
-  // member off the reduction path may be faster than its end.
-  if (!bounds || (constraint.metric != "params" && constraint.metric != "flops")) return;
-  const auto lowest = bounds->lowest.find(constraint.metric);
-  const auto highest = bounds->highest.find(constraint.metric);
-  if (constraint.max && lowest != bounds->lowest.end() && lowest->second > *constraint.max) {
+  const std::optional<double> lowest = SureLowestCost(bounds, constraint.metric);
+  const std::optional<double> highest = SureHighestCost(bounds, constraint.metric);
+  if (constraint.max && lowest && *lowest > *constraint.max) {
     block.Error("max", constraint.metric + " <= " + FormatNumber(*constraint.max) +
                            " excludes every member of the space: the smallest, " +
-                           space.Format(bounds->smallest) + ", has " +
-                           FormatNumber(lowest->second));
+                           space.Format(bounds->smallest) + ", has " + FormatNumber(*lowest));
   }
-  if (constraint.min && highest != bounds->highest.end() && highest->second < *constraint.min) {
+  if (constraint.min && highest && *highest < *constraint.min) {
     block.Error("min", constraint.metric + " >= " + FormatNumber(*constraint.min) +
                            " excludes every member of the space: the largest, " +
-                           space.Format(bounds->largest) + ", has " +
-                           FormatNumber(highest->second));
+                           space.Format(bounds->largest) + ", has " + FormatNumber(*highest));
   }
 }
 

@@ -43,17 +43,14 @@ ZooPlan ReadZooPlan(Options& block, const SearchSpace& space) {
     if (twice != plan.budgets.end()) {
       block.Error("budgets", "lists " + BudgetText(*twice) + " twice; each budget gets one model");
     }
-    // A budget no member fits would get no model however the search went (counted costs only,
-    // as for constraints: a latency table's entries need not shrink along the reductions).
-    if (!plan.budgets.empty() && (plan.metric == "params" || plan.metric == "flops")) {
-      if (const std::optional<CostBounds> bounds = ReductionCostBounds(space)) {
-        const auto lowest = bounds->lowest.find(plan.metric);
-        if (lowest != bounds->lowest.end() && plan.budgets.front() < lowest->second) {
-          block.Error("budgets", plan.metric + " <= " + BudgetText(plan.budgets.front()) +
-                                     " fits no member of the space: the smallest, " +
-                                     space.Format(bounds->smallest) + ", has " +
-                                     BudgetText(lowest->second));
-        }
+    // A budget no member fits would get no model however the search went.
+    if (!plan.budgets.empty()) {
+      const std::optional<CostBounds> bounds = ReductionCostBounds(space);
+      const std::optional<double> lowest = SureLowestCost(bounds, plan.metric);
+      if (lowest && plan.budgets.front() < *lowest) {
+        block.Error("budgets", plan.metric + " <= " + BudgetText(plan.budgets.front()) +
+                                   " fits no member of the space: the smallest, " +
+                                   space.Format(bounds->smallest) + ", has " + BudgetText(*lowest));
       }
     }
   }
