@@ -3,10 +3,36 @@
 #include <sqlite3.h>
 
 #include <cmath>
+#include <filesystem>
+#include <system_error>
 
 #include "spaces/errors.h"
 
 namespace sculpt::sqlite {
+
+namespace {
+
+// A read-only connection cannot remove a WAL database's -wal and -shm files when it closes; only
+// one that may write can. So every `sculpt query` of a database its run had closed cleanly left
+// two files beside it. Where the log is empty there is nothing to fold back into the database,
+// and a connection that may write, opened and closed at once, removes them when it is the last
+// connection of any process: SQLite decides that under its own locks, so a running search keeps
+// its files. A log with frames in it (a writer was killed) is left for the next writer to recover.
+void RemoveEmptyLog(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::path log(path + "-wal");
+  if (!std::filesystem::is_regular_file(log, error)) return;
+  if (std::filesystem::file_size(log, error) != 0 || error) return;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) ==
+      SQLITE_OK) {
+    // The log is opened with the first read; a connection that never read leaves it alone.
+    sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr);
+  }
+  sqlite3_close_v2(db);  // a file that cannot be opened for writing keeps its log files
+}
+
+}  // namespace
 
 Database::Database(const std::string& path, Mode mode) : path_(path), mode_(mode) {
   // FULLMUTEX is not needed: the store promises one thread at a time per connection.
@@ -23,7 +49,10 @@ Database::Database(const std::string& path, Mode mode) : path_(path), mode_(mode
   sqlite3_extended_result_codes(db_, 1);
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  sqlite3_close_v2(db_);
+  if (mode_ == Mode::kReadOnly) RemoveEmptyLog(path_);
+}
 
 void Database::Fail(std::string_view what) const {
   throw UserError("database " + path_ + ": " + sqlite3_errmsg(db_) + " (" + std::string(what) +

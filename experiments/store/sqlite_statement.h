@@ -34,7 +34,8 @@ class Database {
  public:
   enum class Mode {
     kReadWrite,  // creates the file when missing
-    kReadOnly,   // the file must exist; nothing is ever written
+    kReadOnly,   // the file must exist; no row is ever written (closing it removes an empty
+                 // write-ahead log and its -shm file where no other connection is open)
   };
 
   // Opens `path` (":memory:" is an in-memory database). Throws UserError.

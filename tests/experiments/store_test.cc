@@ -465,6 +465,31 @@ TEST(StoreTest, FileDatabasePersistsAndOpensReadOnly) {
   EXPECT_EQ(std::get<std::string>(mode.rows.at(0).at(0)), "wal");
 }
 
+// `sculpt query` after a run leaves the database as the run did: one file, no -wal or -shm. While
+// a search writes, a reader's close leaves the search's log alone.
+TEST(StoreTest, AReaderLeavesNoLogFilesBehindButKeepsAWritersLog) {
+  TempDir dir;
+  const std::string path = (dir.Path() / "runs.sqlite").string();
+  std::int64_t id = 0;
+  {
+    auto store = ResultStore::Open(path);
+    id = NewExperiment(*store, "exp", Goal::kMaximize);
+    store->Writer(id)->Write(std::vector<CandidateRecord>{Evaluated(0, 90.0, 2.0)});
+  }
+  ASSERT_FALSE(fs::exists(path + "-wal"));
+  EXPECT_EQ(ResultStore::OpenReadOnly(path)->Top(id, 5).size(), 1u);
+  EXPECT_FALSE(fs::exists(path + "-wal"));
+  EXPECT_FALSE(fs::exists(path + "-shm"));
+
+  auto writer_store = ResultStore::Open(path);
+  auto writer = writer_store->Writer(id);
+  writer->Write(std::vector<CandidateRecord>{Evaluated(1, 95.0, 2.0)});
+  EXPECT_EQ(ResultStore::OpenReadOnly(path)->Top(id, 5).size(), 2u);
+  EXPECT_TRUE(fs::exists(path + "-wal"));
+  writer->Write(std::vector<CandidateRecord>{Evaluated(2, 96.0, 2.0)});
+  EXPECT_EQ(ResultStore::OpenReadOnly(path)->Top(id, 5).size(), 3u);
+}
+
 TEST(StoreTest, OpenReadOnlyNeverCreatesAFile) {
   TempDir dir;
   const fs::path path = dir.Path() / "missing.sqlite";
