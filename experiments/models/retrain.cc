@@ -162,6 +162,16 @@ RetrainPlan PlanFromStoredConfig(const nlohmann::json& canonical_config,
       ReadRetrainPlan(block, canonical_config["space"], {}, default_export, seed);
   block.Finish();
   errors.ThrowIfAny();
+  if (plan.space == nullptr) {
+    // ReadRetrainPlan leaves the space block's errors to a config's reader; a stored space that
+    // cannot be built now (its pruned model's folder is gone, say) is this command's to name.
+    try {
+      plan.space = BuildSpace(space);
+    } catch (const ConfigError& error) {
+      throw UserError("the space stored with the experiment cannot be built: " +
+                      error.Messages().front());
+    }
+  }
   return plan;
 }
 

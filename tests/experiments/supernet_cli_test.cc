@@ -342,6 +342,22 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
 
   EXPECT_EQ(Sculpt("train " + db.string() + " --candidate 99999").status, 2);
   EXPECT_EQ(Sculpt("train " + db.string()).status, 2);
+
+  // A stored space that cannot be built now (here: a table file written by a Sculpt that kept
+  // the file's name, since removed) is named, not a crash.
+  const fs::path edited = dir_ / "unbuildable.sqlite";
+  fs::copy_file(db, edited, fs::copy_options::overwrite_existing);
+  {
+    sqlite::Database file(edited.string(), sqlite::Database::Mode::kReadWrite);
+    file.Exec("UPDATE experiments SET config = json_set(config, '$.space.latency_table', '" +
+              (dir_ / "no-such-table.json").string() + "')");
+  }
+  const Result unbuildable = Sculpt("train " + edited.string() + " --candidate " + winner);
+  EXPECT_EQ(unbuildable.status, 1) << unbuildable.out;
+  EXPECT_NE(unbuildable.out.find("the space stored with the experiment cannot be built: "
+                                 "space.latency_table: cannot read latency table"),
+            std::string::npos)
+      << unbuildable.out;
 }
 
 TEST_F(SupernetCliTest, SkeletonThatDoesNotFitTheDataIsAConfigError) {
