@@ -12,6 +12,7 @@
 #include "spaces/counted.h"
 #include "spaces/did_you_mean.h"
 #include "spaces/errors.h"
+#include "spaces/latency_table_option.h"
 #include "spaces/nb201.h"
 #include "spaces/nb201_latency.h"
 
@@ -394,10 +395,11 @@ std::unique_ptr<SearchSpace> MakeSpaceFromOptions(Options& options) {
   // No options.Finish(): the caller also reads "type" from this block, then finishes it.
   const Skeleton skeleton = ReadSkeleton(options);
   std::shared_ptr<const LatencyTable> latency_table;
-  if (const std::optional<std::string> path = options.OptionalString("latency_table")) {
+  if (const std::optional<LatencyTableDocument> document = ReadLatencyTableOption(options)) {
     try {
-      auto table = std::make_shared<LatencyTable>(LoadLatencyTable(*path));
-      CheckTableSkeleton(*table, skeleton, "'" + *path + "'");
+      auto table =
+          std::make_shared<LatencyTable>(LatencyTableFromJson(document->table, document->source));
+      CheckTableSkeleton(*table, skeleton, document->source);
       latency_table = std::move(table);
     } catch (const UserError& error) {
       // Recorded with the block's other errors; the space goes on without the table.

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "spaces/json_file.h"
+#include "spaces/latency_table_option.h"
 #include "spaces/prune.h"
 
 namespace sculpt::prune {
@@ -463,7 +464,7 @@ std::unique_ptr<SearchSpace> MakeSpaceFromOptions(Options& options) {
   // No options.Finish(): the caller also reads "type" from this block, then finishes it.
   const std::string folder = options.RequiredString("model");
   const int groups = static_cast<int>(options.Int("neuron_groups", 0, 0, 1 << 20));
-  const std::optional<std::string> table_path = options.OptionalString("latency_table");
+  const std::optional<LatencyTableDocument> table = ReadLatencyTableOption(options);
   if (folder.empty()) return nullptr;  // already reported
   Model model;
   try {
@@ -491,10 +492,11 @@ std::unique_ptr<SearchSpace> MakeSpaceFromOptions(Options& options) {
     options.Error("model", error.what());
     return nullptr;
   }
-  if (!table_path) return space;
+  if (!table) return space;
   try {
-    return MakeSpace(std::move(model), groups,
-                     std::make_shared<LatencyLookup>(LoadLatencyLookup(*table_path)));
+    return MakeSpace(
+        std::move(model), groups,
+        std::make_shared<LatencyLookup>(LatencyLookupFromJson(table->table, table->source)));
   } catch (const UserError& error) {
     options.Error("latency_table", error.what());
     return nullptr;

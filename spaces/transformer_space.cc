@@ -16,6 +16,7 @@
 
 #include "spaces/counted.h"
 #include "spaces/errors.h"
+#include "spaces/latency_table_option.h"
 #include "spaces/transformer.h"
 
 namespace sculpt::transformer {
@@ -718,13 +719,14 @@ std::unique_ptr<SearchSpace> MakeSpaceFromOptions(Options& options) {
   const Skeleton skeleton = ReadSkeleton(options);
   const bool skeleton_read = options.Errors().Messages().size() == errors_before;
   std::shared_ptr<const LatencyLookup> latency_table;
-  if (const std::optional<std::string> path = options.OptionalString("latency_table")) {
+  if (const std::optional<LatencyTableDocument> document = ReadLatencyTableOption(options)) {
     try {
-      auto table = std::make_shared<LatencyLookup>(LoadLatencyLookup(*path));
+      auto table =
+          std::make_shared<LatencyLookup>(LatencyLookupFromJson(document->table, document->source));
       // After a skeleton error the space gets the default skeleton: a mismatch with it would
       // only be a second, confusing error.
       if (skeleton_read) {
-        CheckTable(*table, skeleton, "'" + *path + "'");
+        CheckTable(*table, skeleton, document->source);
         latency_table = std::move(table);
       }
     } catch (const UserError& error) {

@@ -34,7 +34,7 @@ UnfinishedExperiment FindUnfinishedExperiment(const ResultStore& store,
       const bool finished = e->status == "finished";
       std::string& why = finished ? finished_of_name : found.why_not;
       std::size_t& nearest = finished ? nearest_finished : nearest_unfinished;
-      const std::vector<std::string> differing = DifferingKeys(e->config, canonical_config);
+      const std::vector<std::string> differing = DifferingKeys(e->config, canonical_config, 2);
       if (e->name == name && differing.size() < nearest) {
         nearest = differing.size();
         why = "experiment " + std::to_string(e->id) + " of this name " +

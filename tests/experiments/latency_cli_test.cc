@@ -155,7 +155,8 @@ TEST_F(LatencyCliTest, ConstraintOnLatencyRejectsCandidatesBeforeEvaluation) {
       {"budget", {{"evaluations", 20}}},
       {"workers", 1}};
   Experiment e = BuildExperiment(config, dir_, {});
-  EXPECT_EQ(e.canonical_config["space"]["latency_table"], (dir_ / "lut.json").string());
+  // The stored config keeps the table itself (see the next test).
+  EXPECT_EQ(e.canonical_config["space"]["latency_table"], nb201::LatencyTableToJson(table));
   Engine engine(*e.space, *e.evaluator, *e.strategy, e.objectives, e.constraints, e.engine);
   RecordingSink sink;
   const RunSummary summary = engine.Run(sink);
@@ -205,6 +206,49 @@ TEST_F(LatencyCliTest, ConstraintOnLatencyRejectsCandidatesBeforeEvaluation) {
   const RunSummary summary2 = engine2.Run(sink2);
   EXPECT_EQ(summary2.progress.failed, 0);
   EXPECT_EQ(summary2.progress.evaluations, 20);
+}
+
+// A table measured again into the same file is another config: --resume does not mix its
+// predictions with the old table's. And an experiment's later commands use the table its search
+// used, so they work with the file gone.
+TEST_F(LatencyCliTest, AnExperimentKeepsTheTableItsSearchUsed) {
+  const nb201::Skeleton skeleton;
+  nb201::LatencyTable table = testing::MadeUpLatencyTable(skeleton);
+  const fs::path folder = dir_ / "kept";
+  nb201::SaveLatencyTable(table, folder / "lut.json");
+  std::ofstream(folder / "table.csv") << std::ifstream(dir_ / "table.csv").rdbuf();
+  const nlohmann::json config = {
+      {"name", "kept"},
+      {"space", {{"type", "nb201"}, {"latency_table", "lut.json"}}},
+      {"evaluator", {{"type", "table"}, {"path", "table.csv"}, {"objective", "cifar10_valid"}}},
+      {"objectives", {{{"metric", "cifar10_valid"}, {"goal", "maximize"}}}},
+      {"strategy", {{"type", "random"}}},
+      {"budget", {{"evaluations", 10}}},
+      {"workers", 1},
+      {"storage", "kept.sqlite"}};
+  std::ofstream(folder / "kept.json") << config.dump(2);
+  const std::string run = "run " + (folder / "kept.json").string() + " --quiet";
+  const fs::path db = folder / "kept.sqlite";
+  ASSERT_EQ(Sculpt(run).status, 0);
+
+  table.stem_ms *= 10;  // measured again, on a slower machine
+  nb201::SaveLatencyTable(table, folder / "lut.json");
+  const auto resumed = Sculpt(run + " --resume");
+  ASSERT_EQ(resumed.status, 0) << resumed.out;
+  EXPECT_NE(resumed.out.find("nothing to resume: experiment 1 of this name finished but had "
+                             "another config (differs in: space.latency_table)"),
+            std::string::npos)
+      << resumed.out;
+
+  fs::remove(folder / "lut.json");
+  const auto exported =
+      Sculpt("export " + db.string() + " --experiment 1 --best --out " + (folder / "out").string());
+  ASSERT_EQ(exported.status, 0) << exported.out;
+  std::ifstream in(folder / "out" / "architecture.json");
+  const nlohmann::json document = nlohmann::json::parse(in);
+  EXPECT_TRUE(document["metrics"].contains("latency_lut_ms")) << document.dump();
+  const auto report = Sculpt("report " + db.string() + " --text");
+  EXPECT_EQ(report.status, 0) << report.out;
 }
 
 }  // namespace

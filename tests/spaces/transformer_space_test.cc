@@ -870,5 +870,43 @@ TEST(TransformerLatencyTest, TheOptionsReadATableFile) {
   fs::remove_all(dir);
 }
 
+// The stored config keeps the table itself: an experiment's later commands predict with the table
+// its search used, with the file gone or measured again, and a table measured again is another
+// config.
+TEST(TransformerLatencyTest, TheCanonicalConfigHoldsTheTableItself) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("sculpt_transformer_table_" + std::to_string(::getpid()));
+  const Skeleton skeleton = Small();
+  SaveLatencyLookup(GrowingTable(skeleton), dir / "small.json");
+  nlohmann::json block = SkeletonJson(skeleton);
+  block["latency_table"] = (dir / "small.json").string();
+  ConfigErrors errors;
+  nlohmann::json canonical = nlohmann::json::object();
+  Options from_file(block, "space", errors, &canonical);
+  const auto space = MakeSpaceFromOptions(from_file);
+  from_file.Finish();
+  ASSERT_TRUE(errors.Empty()) << ::testing::PrintToString(errors.Messages());
+  EXPECT_EQ(canonical["latency_table"], LatencyLookupJson(GrowingTable(skeleton)));
+
+  fs::remove_all(dir);
+  Options stored(canonical, "space", errors, nullptr);
+  const auto again = MakeSpaceFromOptions(stored);
+  stored.Finish();
+  ASSERT_TRUE(errors.Empty()) << ::testing::PrintToString(errors.Messages());
+  Rng rng(3);
+  for (const Architecture& arch : {space->Largest().value(), space->Sample(rng)}) {
+    EXPECT_EQ(again->Cost(arch).at("latency_lut_ms"), space->Cost(arch).at("latency_lut_ms"));
+  }
+
+  block["latency_table"] = 3;
+  ConfigErrors wrong;
+  Options number(block, "space", wrong, nullptr);
+  EXPECT_EQ(MakeSpaceFromOptions(number)->CostMetricNames().size(), 2u);
+  ASSERT_EQ(wrong.Messages().size(), 1u);
+  EXPECT_EQ(wrong.Messages()[0],
+            "space.latency_table: expected the name of a table file (a string) or a table (an "
+            "object), got 3");
+}
+
 }  // namespace
 }  // namespace sculpt::transformer
