@@ -1,5 +1,6 @@
 #include "spaces/cost_bounds.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "spaces/errors.h"
@@ -24,27 +25,34 @@ std::optional<CostBounds> ReductionCostBounds(const SearchSpace& space) {
   return bounds;
 }
 
-namespace {
-
-std::optional<double> SureCost(const std::optional<CostBounds>& bounds, const std::string& metric,
-                               const Metrics CostBounds::*end) {
-  if (!bounds || (metric != "params" && metric != "flops")) return std::nullopt;
-  const Metrics& costs = (*bounds).*end;
-  const auto found = costs.find(metric);
-  if (found == costs.end()) return std::nullopt;
-  return found->second;
-}
-
-}  // namespace
-
-std::optional<double> SureLowestCost(const std::optional<CostBounds>& bounds,
-                                     const std::string& metric) {
-  return SureCost(bounds, metric, &CostBounds::lowest);
-}
-
-std::optional<double> SureHighestCost(const std::optional<CostBounds>& bounds,
-                                      const std::string& metric) {
-  return SureCost(bounds, metric, &CostBounds::highest);
+std::optional<CostRange> SureCostRange(const SearchSpace& space,
+                                       const std::optional<CostBounds>& bounds,
+                                       const std::string& metric) {
+  const std::vector<std::string> metrics = space.CostMetricNames();
+  if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end()) return std::nullopt;
+  if (metric == "params" || metric == "flops") {
+    if (!bounds) return std::nullopt;
+    return CostRange{bounds->smallest, bounds->lowest.at(metric),
+                     bounds->largest,  bounds->highest.at(metric),
+                     "smallest",       "largest"};
+  }
+  const std::optional<std::uint64_t> size = space.Size();
+  if (!size || *size > kEnumerableMembers) return std::nullopt;
+  std::optional<CostRange> range;
+  for (Architecture& member : space.Enumerate()) {
+    if (!space.IsValid(member)) continue;
+    const double cost = space.Cost(member).at(metric);
+    if (!range) {
+      range = CostRange{member, cost, member, cost, "cheapest", "dearest"};
+    } else if (cost < range->lowest) {
+      range->lowest = cost;
+      range->cheapest = std::move(member);
+    } else if (cost > range->highest) {
+      range->highest = cost;
+      range->dearest = std::move(member);
+    }
+  }
+  return range;
 }
 
 }  // namespace sculpt

@@ -6,6 +6,7 @@
 // meet before anything is trained for it.
 // Thread-safety: a pure function of a const space.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -25,13 +26,27 @@ struct CostBounds {
 // nullopt for a space without a reduction graph (then no bound is known).
 std::optional<CostBounds> ReductionCostBounds(const SearchSpace& space);
 
-// The least and the most any member can cost on `metric`, where `bounds` make that sure: for
-// counted costs (params, flops) only. A latency table's measured entries need not grow with the
-// sizes, so a member off the reduction path may be faster than its end. nullopt otherwise (no
-// bounds, or such a metric). Config checks refuse by them a bound that no member meets.
-std::optional<double> SureLowestCost(const std::optional<CostBounds>& bounds,
-                                     const std::string& metric);
-std::optional<double> SureHighestCost(const std::optional<CostBounds>& bounds,
-                                      const std::string& metric);
+// The least and the most any member costs on one metric, with a member at each end.
+struct CostRange {
+  Architecture cheapest;
+  double lowest = 0;
+  Architecture dearest;
+  double highest = 0;
+  // How a message names the ends: "smallest"/"largest" (the reduction walk's ends, params and
+  // FLOPs) or "cheapest"/"dearest" (found by scoring every member, e.g. by latency).
+  std::string cheapest_word;
+  std::string dearest_word;
+};
+
+// The range of `metric` over every member of `space`, where it is sure: for counted costs
+// (params, flops) the ends of the reduction walk (`bounds`); for another cost metric (a latency
+// table's entries need not grow with the sizes, so a member off the reduction path may be faster
+// than its end) every member's cost, in a space of at most kEnumerableMembers. nullopt otherwise
+// (no bounds, a space too large, not a cost metric). Config checks refuse by it a constraint or a
+// budget that no member meets.
+inline constexpr std::uint64_t kEnumerableMembers = 250'000;
+std::optional<CostRange> SureCostRange(const SearchSpace& space,
+                                       const std::optional<CostBounds>& bounds,
+                                       const std::string& metric);
 
 }  // namespace sculpt

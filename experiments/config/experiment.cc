@@ -98,17 +98,19 @@ void ReadObjectives(Options& root, const nlohmann::json& evaluator_config, Exper
 // search for nothing.
 void CheckSatisfiable(Options& block, const Constraint& constraint, const SearchSpace& space,
                       const std::optional<CostBounds>& bounds) {
-  const std::optional<double> lowest = SureLowestCost(bounds, constraint.metric);
-  const std::optional<double> highest = SureHighestCost(bounds, constraint.metric);
-  if (constraint.max && lowest && *lowest > *constraint.max) {
+  const std::optional<CostRange> range = SureCostRange(space, bounds, constraint.metric);
+  if (!range) return;
+  if (constraint.max && range->lowest > *constraint.max) {
     block.Error("max", constraint.metric + " <= " + FormatNumber(*constraint.max) +
-                           " excludes every member of the space: the smallest, " +
-                           space.Format(bounds->smallest) + ", has " + FormatNumber(*lowest));
+                           " excludes every member of the space: the " + range->cheapest_word +
+                           ", " + space.Format(range->cheapest) + ", has " +
+                           FormatNumber(range->lowest));
   }
-  if (constraint.min && highest && *highest < *constraint.min) {
+  if (constraint.min && range->highest < *constraint.min) {
     block.Error("min", constraint.metric + " >= " + FormatNumber(*constraint.min) +
-                           " excludes every member of the space: the largest, " +
-                           space.Format(bounds->largest) + ", has " + FormatNumber(*highest));
+                           " excludes every member of the space: the " + range->dearest_word +
+                           ", " + space.Format(range->dearest) + ", has " +
+                           FormatNumber(range->highest));
   }
 }
 

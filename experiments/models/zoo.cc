@@ -13,6 +13,7 @@ namespace sculpt {
 
 ZooPlan ReadZooPlan(Options& block, const SearchSpace& space) {
   ZooPlan plan;
+  const std::size_t errors_before = block.Errors().Messages().size();
   const std::vector<std::string> costs = space.CostMetricNames();
   const nlohmann::json* metric = block.Raw("metric");
   if (metric != nullptr && *metric == "latency_lut_ms" &&
@@ -23,6 +24,8 @@ ZooPlan ReadZooPlan(Options& block, const SearchSpace& space) {
   } else {
     plan.metric = block.String("metric", plan.metric, costs);
   }
+  // A metric in error leaves the default's name: budgets checked against it would be misnamed.
+  const bool metric_read = errors_before == block.Errors().Messages().size();
   const nlohmann::json* budgets = block.Raw("budgets");
   if (budgets == nullptr) {
     block.Error("budgets", "is required: the list of budgets, each a model (e.g. [20000, 40000])");
@@ -44,13 +47,14 @@ ZooPlan ReadZooPlan(Options& block, const SearchSpace& space) {
       block.Error("budgets", "lists " + BudgetText(*twice) + " twice; each budget gets one model");
     }
     // A budget no member fits would get no model however the search went.
-    if (!plan.budgets.empty()) {
-      const std::optional<CostBounds> bounds = ReductionCostBounds(space);
-      const std::optional<double> lowest = SureLowestCost(bounds, plan.metric);
-      if (lowest && plan.budgets.front() < *lowest) {
+    if (!plan.budgets.empty() && metric_read) {
+      const std::optional<CostRange> range =
+          SureCostRange(space, ReductionCostBounds(space), plan.metric);
+      if (range && plan.budgets.front() < range->lowest) {
         block.Error("budgets", plan.metric + " <= " + BudgetText(plan.budgets.front()) +
-                                   " fits no member of the space: the smallest, " +
-                                   space.Format(bounds->smallest) + ", has " + BudgetText(*lowest));
+                                   " fits no member of the space: the " + range->cheapest_word +
+                                   ", " + space.Format(range->cheapest) + ", has " +
+                                   BudgetText(range->lowest));
       }
     }
   }

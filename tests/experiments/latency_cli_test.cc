@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <sstream>
@@ -206,6 +207,26 @@ TEST_F(LatencyCliTest, ConstraintOnLatencyRejectsCandidatesBeforeEvaluation) {
   const RunSummary summary2 = engine2.Run(sink2);
   EXPECT_EQ(summary2.progress.failed, 0);
   EXPECT_EQ(summary2.progress.evaluations, 20);
+
+  // A bound below the fastest member's prediction is refused before anything runs: the table
+  // need not follow the sizes, so the space's 15,625 members are scored to find the fastest.
+  const std::unique_ptr<SearchSpace> members = nb201::MakeSpace(skeleton);
+  double fastest = std::numeric_limits<double>::infinity();
+  for (const Architecture& arch : members->Enumerate()) {
+    if (members->IsValid(arch)) fastest = std::min(fastest, nb201::PredictLatencyMs(table, arch));
+  }
+  nlohmann::json impossible = config;
+  impossible["constraints"] = {{{"metric", "latency_lut_ms"}, {"max", fastest * 0.99}}};
+  try {
+    BuildExperiment(impossible, dir_, {});
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("excludes every member of the space: the cheapest, "),
+              std::string::npos)
+        << error.what();
+  }
+  impossible["constraints"][0]["max"] = fastest;
+  EXPECT_EQ(BuildExperiment(impossible, dir_, {}).constraints.size(), 1U);
 }
 
 // A table measured again into the same file is another config: --resume does not mix its

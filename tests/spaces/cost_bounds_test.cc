@@ -6,10 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "spaces/latency_lookup.h"
 #include "spaces/nb201.h"
 #include "spaces/transformer.h"
 #include "tests/spaces/small_transformer.h"
@@ -49,6 +51,41 @@ TEST(CostBoundsTest, TheEndsOfTheReductionWalkAreTheCheapestAndDearestMembers) {
       transformer::MakeSpace(testing::SmallTransformerSkeleton());
   ExpectBoundsEveryMember(*transformers);
   EXPECT_EQ(transformers->Format(ReductionCostBounds(*transformers)->smallest), "d8|h0:f0|h0:f0");
+}
+
+// A metric the reduction walk does not bound (a latency table's) is ranged over every member of
+// a space small enough to score whole; params and FLOPs are the walk's ends.
+TEST(CostBoundsTest, AnUnboundedMetricIsRangedOverEveryMember) {
+  const transformer::Skeleton skeleton = testing::SmallTransformerSkeleton();
+  LatencyLookup table;
+  table.family = "transformer";
+  table.skeleton = transformer::SkeletonJson(skeleton);
+  // Made up so that the widest embedding is the fastest: the smallest member is not the cheapest.
+  for (const std::string& key : transformer::LatencyKeys(skeleton)) {
+    table.parts_ms[key] = key.find("/d8") != std::string::npos ? 2.0 : 1.0;
+  }
+  const std::unique_ptr<SearchSpace> space =
+      transformer::MakeSpace(skeleton, std::make_shared<LatencyLookup>(table));
+  const std::optional<CostBounds> bounds = ReductionCostBounds(*space);
+  const std::optional<CostRange> range = SureCostRange(*space, bounds, "latency_lut_ms");
+  ASSERT_TRUE(range.has_value());
+  double lowest = 1e9;
+  double highest = 0;
+  for (const Architecture& member : space->Enumerate()) {
+    lowest = std::min(lowest, space->Cost(member).at("latency_lut_ms"));
+    highest = std::max(highest, space->Cost(member).at("latency_lut_ms"));
+  }
+  EXPECT_EQ(range->lowest, lowest);
+  EXPECT_EQ(range->highest, highest);
+  EXPECT_EQ(space->Cost(range->cheapest).at("latency_lut_ms"), lowest);
+  EXPECT_LT(range->lowest, space->Cost(bounds->smallest).at("latency_lut_ms"));
+  EXPECT_EQ(range->cheapest_word, "cheapest");
+
+  const std::optional<CostRange> params = SureCostRange(*space, bounds, "params");
+  ASSERT_TRUE(params.has_value());
+  EXPECT_EQ(params->cheapest, bounds->smallest);
+  EXPECT_EQ(params->cheapest_word, "smallest");
+  EXPECT_FALSE(SureCostRange(*space, bounds, "accuracy").has_value());  // not a cost
 }
 
 }  // namespace
