@@ -26,6 +26,7 @@ UnfinishedExperiment FindUnfinishedExperiment(const ResultStore& store,
   // Of several, the one whose config is nearest (fewest differing keys; the newest of those)
   // is the one most likely meant.
   std::string finished_of_name;
+  std::string finished_same;  // the newest finished experiment of this very config
   std::size_t nearest_unfinished = SIZE_MAX;
   std::size_t nearest_finished = SIZE_MAX;
   const std::vector<ExperimentInfo> experiments = store.Experiments();
@@ -44,8 +45,12 @@ UnfinishedExperiment FindUnfinishedExperiment(const ResultStore& store,
       continue;
     }
     if (e->status == "finished") {
-      found.why_not = "experiment " + std::to_string(e->id) + " of this config finished";
-      return found;
+      // A finished run of this config does not hide an older one that stopped unfinished: that
+      // one's own message and `sculpt query` still offer --resume for it.
+      if (finished_same.empty()) {
+        finished_same = "experiment " + std::to_string(e->id) + " of this config finished";
+      }
+      continue;
     }
     // A running experiment whose process is alive, or may be (another host), is refused;
     // one recorded by a Sculpt that kept no process is taken for dead.
@@ -58,7 +63,11 @@ UnfinishedExperiment FindUnfinishedExperiment(const ResultStore& store,
     found.experiment = *e;
     return found;
   }
-  if (found.why_not.empty()) found.why_not = std::move(finished_of_name);
+  if (!finished_same.empty()) {
+    found.why_not = std::move(finished_same);
+  } else if (found.why_not.empty()) {
+    found.why_not = std::move(finished_of_name);
+  }
   return found;
 }
 

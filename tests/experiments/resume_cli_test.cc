@@ -310,6 +310,15 @@ TEST_F(ResumeCliTest, QueryShowsAKilledRunAsGoneAndRunSaysHowToResume) {
                                "unfinished but had another config (differs in: seed)"),
             std::string::npos)
       << other_run.out;
+  // Experiment 2, of the same config, finished since: --resume still continues experiment 1,
+  // as its messages above offered.
+  const Result resumed = Sculpt("run " + config.string() + " --quiet --resume");
+  EXPECT_EQ(resumed.status, 0) << resumed.out;
+  EXPECT_NE(resumed.out.find("resuming experiment 1 ("), std::string::npos) << resumed.out;
+  const Result nothing_left = Sculpt("run " + config.string() + " --quiet --resume");
+  EXPECT_NE(nothing_left.out.find("nothing to resume: experiment 2 of this config finished"),
+            std::string::npos)
+      << nothing_left.out;
 }
 
 TEST_F(ResumeCliTest, NothingToResumeNamesAFinishedExperimentOfAnotherConfig) {
