@@ -507,6 +507,17 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
     throw;
   }
   if (!quiet) display.Finish(summary.progress);
+  // Ctrl-C while the stored steps were replayed: nothing new was searched, and the engine's
+  // counts and the strategy's state cover only the replayed part, so the experiment keeps the
+  // summary and state it had (its candidates are all still stored).
+  if (const std::int64_t stored_steps = stored ? stored->StoredSteps() : 0;
+      summary.reason == StopReason::kInterrupted && summary.progress.proposals < stored_steps) {
+    store->FinishExperiment(experiment_id, "interrupted", unfinished.experiment->summary);
+    io.out << "Interrupted while replaying the " << stored_steps << " stored steps ("
+           << summary.progress.proposals << " replayed): nothing new was searched. The same "
+           << "command with --resume continues experiment " << experiment_id << ".\n";
+    return 130;
+  }
   store->SaveStrategyState(experiment_id, e.strategy->SaveState());
   bool interrupted = summary.reason == StopReason::kInterrupted;
   nlohmann::json summary_json = SummaryJson(summary);
