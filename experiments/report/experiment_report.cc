@@ -26,7 +26,10 @@ void ChooseModel(const ResultStore& store, ExperimentReport& report) {
     if (std::optional<StoredCandidate> retrained =
             store.Candidate(summary["final"]["candidate"].get<std::int64_t>())) {
       report.chosen = std::move(retrained);
-      report.chosen_because = "retrained and exported by the final block";
+      report.chosen_because = FinalRetrainingExported(summary)
+                                  ? "retrained and exported by the final block"
+                                  : "the final block's, whose retraining was interrupted "
+                                    "(--resume finishes it)";
       return;
     }
   }
@@ -35,6 +38,15 @@ void ChooseModel(const ResultStore& store, ExperimentReport& report) {
     report.chosen_because = "the best by " + report.objectives.front().metric;
   }
 }
+
+}  // namespace
+
+bool FinalRetrainingExported(const nlohmann::json& summary) {
+  return summary.is_object() && summary.contains("final") && summary["final"].is_object() &&
+         summary["final"].contains("export");
+}
+
+namespace {
 
 void ChooseTradeOff(ExperimentReport& report) {
   const std::vector<Objective> traded = TradeOffObjectives(report.info.config, report.objectives);

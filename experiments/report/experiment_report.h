@@ -68,6 +68,10 @@ struct ExperimentReport {
   std::string final_export_state;
 };
 
+// Whether the run's `final` retraining finished and exported its model: the summary names the
+// export folder only then (an interrupted retraining leaves its candidate and partial results).
+bool FinalRetrainingExported(const nlohmann::json& summary);
+
 // How many of the best candidates the top table lists.
 inline constexpr int kReportTop = 10;
 

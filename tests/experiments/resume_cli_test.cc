@@ -131,7 +131,9 @@ class ResumeCliTest : public ::testing::Test {
   // Runs `config` in the background and kills it with SIGKILL as soon as `when` holds: "file"
   // (its database file exists, maybe empty) or an SQL condition on the database (polled every
   // 10 ms).
-  static void Kill(const fs::path& config, const fs::path& db, const std::string& when) {
+  // `signal`: kill's option, -9 (a crash) or -INT (Ctrl-C).
+  static void Kill(const fs::path& config, const fs::path& db, const std::string& when,
+                   const std::string& signal = "-9") {
     const std::string ready =
         when == "file" ? "[ -e " + db.string() + " ]"
                        : std::string(SCULPT_BINARY) + " query " + db.string() +
@@ -139,7 +141,8 @@ class ResumeCliTest : public ::testing::Test {
     const Result killed = Sculpt("run " + config.string() + " --quiet >/dev/null 2>&1 & pid=$!; " +
                                  "for i in $(seq 6000); do " + ready +
                                  " && break; kill -0 $pid 2>/dev/null || break; sleep 0.01; done; "
-                                 "{ kill -9 $pid; wait $pid; } 2>/dev/null; true");
+                                 "{ kill " +
+                                 signal + " $pid; wait $pid; } 2>/dev/null; true");
     EXPECT_EQ(killed.status, 0) << killed.out;
     // Where the kill struck, for the log: proposals stored, and the training runs.
     std::cout << "  killed (" << when << ") with "
@@ -216,6 +219,19 @@ TEST_F(ResumeCliTest, MainJobKilledInTrainingSearchOrRetrainingResumesToTheSameN
     EXPECT_TRUE(SameLines(Candidates(db), expected));
     EXPECT_EQ(Query(db, retrained), expected_final);
   }
+
+  // Ctrl-C in the retraining: the report names the retraining interrupted, nothing exported.
+  const fs::path db = dir_ / "main-ctrl-c.sqlite";
+  Kill(Write("main.json", SupernetConfig(), db), db,
+       "count(*) >= 1 FROM training_epochs e JOIN training_runs r ON r.id = e.run_id WHERE "
+       "r.kind = 'retrain'",
+       "-INT");
+  const Result report = Sculpt("report " + db.string() + " --text");
+  EXPECT_NE(report.out.find("whose retraining was interrupted (--resume finishes it)"),
+            std::string::npos)
+      << report.out;
+  EXPECT_NE(report.out.find("  retraining interrupted: "), std::string::npos) << report.out;
+  EXPECT_EQ(report.out.find("exported"), std::string::npos) << report.out;
 }
 
 // The zoo trains nothing twice: a budget whose model another budget (or the final retraining)
