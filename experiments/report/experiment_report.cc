@@ -195,7 +195,8 @@ ExperimentReport ReadExperimentReport(const ResultStore& store, const Experiment
   ChooseModel(store, report);
   ChooseTradeOff(report);
   for (TrainingRunInfo& run : store.TrainingRuns(info.id)) {
-    if (gone && run.status == "running") run.status = "gone";
+    // A run whose own process is gone (a killed `sculpt train`) too, whatever its experiment does.
+    if (run.status == "running" && (gone || run.process_alive == false)) run.status = "gone";
     // A run that took an earlier run's network (a zoo model for two budgets) trained nothing:
     // its curves are that run's, shown once.
     if (run.config.is_object() && run.config.contains("same_training_as")) continue;

@@ -119,6 +119,8 @@ class SqliteStore final : public ResultStore {
     store_schema::Prepare(db_, may_create);
     Statement processes(db_, "SELECT 1 FROM sqlite_schema WHERE name = 'run_processes'");
     has_processes_ = processes.Step();
+    Statement training(db_, "SELECT 1 FROM sqlite_schema WHERE name = 'training_processes'");
+    has_training_processes_ = training.Step();
   }
 
   std::int64_t CreateExperiment(const std::string& name, const nlohmann::json& canonical_config,
@@ -426,7 +428,9 @@ class SqliteStore final : public ResultStore {
     if (candidate_id) insert.Bind(2, *candidate_id);
     insert.Bind(3, kind).Bind(4, config.dump()).Bind(5, UtcNow());
     insert.Run();
-    return db_.LastInsertId();
+    const std::int64_t run_id = db_.LastInsertId();
+    RecordTrainingProcess(run_id);
+    return run_id;
   }
 
   void RecordEpoch(std::int64_t run_id, int epoch, const Metrics& values) override {
@@ -500,9 +504,20 @@ class SqliteStore final : public ResultStore {
                      "result = NULL WHERE id = ?1");
     update.Bind(1, run_id).Run();
     if (db_.Changes() == 0) ThrowNoTrainingRun(run_id);
+    RecordTrainingProcess(run_id);
   }
 
  private:
+  // Who runs training run `id` now: written when it starts or is reopened.
+  void RecordTrainingProcess(std::int64_t id) {
+    if (!has_training_processes_) return;
+    const ProcessIdentity process = ThisProcess();
+    Statement insert(db_,
+                     "INSERT OR REPLACE INTO training_processes (run_id, host, pid, start) "
+                     "VALUES (?1, ?2, ?3, ?4)");
+    insert.Bind(1, id).Bind(2, process.host).Bind(3, process.pid).Bind(4, process.start).Run();
+  }
+
   TrainingRunInfo ReadTrainingRun(const Statement& select) const {
     TrainingRunInfo run;
     run.id = select.Int(0);
@@ -514,6 +529,14 @@ class SqliteStore final : public ResultStore {
     if (!select.IsNull(6)) run.result = ParseMetrics(select.Text(6), db_.Path());
     run.started_at = select.Text(7);
     run.finished_at = select.Text(8);
+    if (run.status == "running" && has_training_processes_) {
+      Statement process(db_, "SELECT host, pid, start FROM training_processes WHERE run_id = ?1");
+      process.Bind(1, run.id);
+      if (process.Step()) {
+        run.process_alive = IsAlive(ProcessIdentity{std::string(process.Text(0)), process.Int(1),
+                                                    std::string(process.Text(2))});
+      }
+    }
     return run;
   }
 
@@ -601,6 +624,7 @@ class SqliteStore final : public ResultStore {
 
   Database db_;
   bool has_processes_ = false;  // files written before run_processes existed lack it
+  bool has_training_processes_ = false;  // and before 2026-12-05, training_processes
 };
 
 }  // namespace

@@ -106,6 +106,9 @@ struct TrainingRunInfo {
   Metrics result;
   std::string started_at;
   std::string finished_at;
+  // For a run in status "running" whose process was recorded: whether that process still runs
+  // (a killed `sculpt train` leaves its run "running"). Empty otherwise.
+  std::optional<bool> process_alive;
 };
 
 struct TrainingEpoch {

@@ -388,6 +388,17 @@ CREATE TABLE IF NOT EXISTS run_processes (
 );
 )sql";
 
+// Which process runs (or last ran) each training run: a `sculpt train` killed while its
+// experiment was not running is told from a live one by this alone. Added like run_processes.
+constexpr const char* kTrainingProcesses = R"sql(
+CREATE TABLE IF NOT EXISTS training_processes (
+  run_id INTEGER PRIMARY KEY REFERENCES training_runs (id) ON DELETE CASCADE,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  start TEXT NOT NULL
+);
+)sql";
+
 // The block choices progressive shrinking dropped (supernet/blockwise/block_shrinking.h), by
 // the training run of their block. Added after version 2 shipped, like run_processes.
 constexpr const char* kDroppedChoices = R"sql(
@@ -630,6 +641,7 @@ void Prepare(const sqlite::Database& db, bool may_create) {
   // Added after version 2 shipped, and only ever read when present: files of earlier Sculpts
   // get it the next time one writes to them, with no version change.
   db.Exec(kRunProcesses);
+  db.Exec(kTrainingProcesses);
   db.Exec(kDroppedChoices);
   AddRepeatCounts(db);
   // NORMAL is durable across application crashes in WAL mode; only a power loss may drop the

@@ -313,6 +313,22 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
                            "training.epochs;"),
             std::string::npos)
       << other.out;
+  // A `sculpt train` killed while its experiment is not running: its run stays "running", and
+  // only the process it recorded tells that it is gone (here: a start time no process has).
+  EXPECT_EQ(QueryValue(db, "SELECT count(*) FROM training_processes WHERE run_id = " + newest),
+            "1");
+  {
+    sqlite::Database file(db.string(), sqlite::Database::Mode::kReadWrite);
+    file.Exec("UPDATE training_runs SET status = 'running' WHERE id = " + newest);
+    file.Exec("UPDATE training_processes SET start = 'no-boot:0' WHERE run_id = " + newest);
+  }
+  const Result killed_train = Sculpt("report " + db.string() + " --text");
+  EXPECT_NE(killed_train.out.find("(run " + newest + "): 1 epoch, gone"), std::string::npos)
+      << killed_train.out;
+  {
+    sqlite::Database file(db.string(), sqlite::Database::Mode::kReadWrite);
+    file.Exec("UPDATE training_runs SET status = 'interrupted' WHERE id = " + newest);
+  }
   // Retraining the run's winner with the stored settings (threads included) gives the run's
   // network again.
   const std::string winner = QueryValue(db, "SELECT candidate_id FROM training_runs WHERE kind = "
