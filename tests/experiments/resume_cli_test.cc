@@ -337,6 +337,20 @@ TEST_F(ResumeCliTest, QueryShowsAKilledRunAsGoneAndRunSaysHowToResume) {
       << nothing_left.out;
 }
 
+// A run whose output pipe closes (`sculpt run ... | head`) stops as after Ctrl-C: marked
+// interrupted, resumable, rather than killed by SIGPIPE at its next write and left "running".
+TEST_F(ResumeCliTest, AClosedOutputPipeStopsTheRunCleanly) {
+  const fs::path db = dir_ / "piped.sqlite";
+  const fs::path config = Write("piped.json", TableConfig(), db);
+  const Result piped = Sculpt("run " + config.string() + " 2>&1 | true");
+  EXPECT_EQ(piped.status, 0) << piped.out;
+  EXPECT_EQ(Query(db, "SELECT status FROM experiments"), "status\ninterrupted\n");
+  const Result resumed = Sculpt("run " + config.string() + " --quiet --resume");
+  EXPECT_EQ(resumed.status, 0) << resumed.out;
+  EXPECT_NE(resumed.out.find("resuming experiment 1 (interrupted)"), std::string::npos)
+      << resumed.out;
+}
+
 TEST_F(ResumeCliTest, NothingToResumeNamesAFinishedExperimentOfAnotherConfig) {
   const fs::path db = dir_ / "finished.sqlite";
   ASSERT_EQ(Sculpt("run " + Write("finished.json", TableConfig(), db).string() + " --quiet").status,
