@@ -75,6 +75,14 @@ void ReadObjectives(Options& root, const nlohmann::json& evaluator_config, Exper
     const std::string goal = block.String("goal", "maximize", {"maximize", "minimize"});
     objective.goal = goal == "minimize" ? Goal::kMinimize : Goal::kMaximize;
     block.Finish();
+    // One metric twice is one objective (or two that contradict): most likely a typo for another.
+    if (!objective.metric.empty() &&
+        std::any_of(e.objectives.begin(), e.objectives.end(),
+                    [&](const Objective& o) { return o.metric == objective.metric; })) {
+      block.Error("metric", "'" + objective.metric +
+                                "' is already an objective; each metric may "
+                                "be one objective only");
+    }
     // Kept even when it cannot be checked (the evaluator has errors of its own): a strategy
     // that counts objectives must not report them missing as a second mistake.
     e.objectives.push_back(objective);

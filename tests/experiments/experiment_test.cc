@@ -211,6 +211,17 @@ TEST_F(ExperimentTest, AConstraintNoMemberMeetsIsAConfigError) {
                      " excludes every member of the space: the largest, ");
 }
 
+TEST_F(ExperimentTest, AMetricIsOneObjectiveOnly) {
+  nlohmann::json c = ValidConfig();
+  c["objectives"] = {{{"metric", "cifar10_valid"}, {"goal", "maximize"}},
+                     {{"metric", "params"}, {"goal", "minimize"}},
+                     {{"metric", "params"}, {"goal", "maximize"}}};
+  c["strategy"] = {{"type", "nsga2"}};
+  ExpectError(c,
+              "objectives[2].metric: 'params' is already an objective; each metric may be one "
+              "objective only");
+}
+
 TEST_F(ExperimentTest, TableProblemsAreConfigErrors) {
   nlohmann::json c = ValidConfig();
   c["evaluator"]["path"] = "missing.csv";
