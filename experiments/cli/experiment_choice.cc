@@ -1,5 +1,8 @@
 #include "experiments/cli/experiment_choice.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "experiments/cli/command_line.h"
 #include "spaces/did_you_mean.h"
 
@@ -34,7 +37,11 @@ ExperimentInfo FindNamedExperiment(const ResultStore& store, const std::string& 
     known += (known.empty() ? "" : ", ") + std::to_string(e.id) + " (" + e.name + ")";
     names.push_back(e.name);
   }
-  const std::string guess = DidYouMean(wanted, names);
+  // An id is not a misspelt name: the list of ids and names above is the answer to it.
+  const bool an_id = !wanted.empty() && std::all_of(wanted.begin(), wanted.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) != 0;
+  });
+  const std::string guess = an_id ? std::string() : DidYouMean(wanted, names);
   throw UsageError("no experiment '" + wanted + "' in " + db + "; it holds " +
                    (known.empty() ? std::string("none") : known) +
                    (guess.empty() ? "" : "; did you mean '" + guess + "'?"));
