@@ -273,7 +273,9 @@ std::unique_ptr<Strategy> MakeCtnas(Options& options, const StrategyContext& con
   o.baseline_candidates =
       static_cast<int>(options.Int("baseline_candidates", o.baseline_candidates, 2, 10'000));
   o.refit_every = static_cast<int>(options.Int("refit_every", o.refit_every, 1, 1'000'000));
-  options.Describe("initial", "uniform random proposals before the comparator takes over");
+  options.Describe("initial",
+                   "uniform random proposals before the comparator takes over (rounded up to "
+                   "whole batches: the comparator is fitted between batches)");
   options.Describe("candidates", "uniform samples the comparator rates at each step, beside the "
                                  "neighbours and mutations of the best");
   options.Describe("parents", "best evaluated architectures whose one-edit neighbours are rated");
