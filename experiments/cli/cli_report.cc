@@ -16,11 +16,13 @@
 #include "experiments/cli/experiment_choice.h"
 #include "experiments/cli/export_folder.h"
 #include "experiments/cli/output_file.h"
+#include "experiments/cli/zoo_exports.h"
 #include "experiments/config/builtins.h"
 #include "experiments/report/experiment_report.h"
 #include "experiments/report/html_report.h"
 #include "experiments/report/text_report.h"
 #include "experiments/store/store.h"
+#include "experiments/store/zoo_query.h"
 #include "spaces/counted.h"
 
 namespace sculpt {
@@ -113,6 +115,23 @@ void NoteFinalExport(report::ExperimentReport& report, const std::string& db) {
       ExportFolderState(folder, retrained["training_run"].get<std::int64_t>());
 }
 
+// Each zoo model's export folder and whether it still holds that model, as `sculpt query --zoo`
+// shows them: a later run of the same config exports to the same folders.
+void NoteZooExports(report::ExperimentReport& report, const ResultStore& store,
+                    const std::string& db) {
+  if (report.zoo.rows.empty()) return;
+  Table zoo = store.Sql(ZooQuery(report.info.id), 60);
+  AddZooExportColumns(zoo, store, db);
+  if (zoo.rows.size() != report.zoo.rows.size()) return;  // read by the same query: never
+  const std::size_t folder = zoo.columns.size() - 2;
+  report.zoo.columns.push_back("export");
+  report.zoo.columns.push_back("export state");
+  for (std::size_t i = 0; i < zoo.rows.size(); ++i) {
+    report.zoo.rows[i].push_back(zoo.rows[i][folder]);
+    report.zoo.rows[i].push_back(zoo.rows[i][folder + 1]);
+  }
+}
+
 }  // namespace
 
 int ReportCommand(const std::vector<std::string>& args, Streams io) {
@@ -150,6 +169,7 @@ int ReportCommand(const std::vector<std::string>& args, Streams io) {
     const std::shared_ptr<const SearchSpace> space = RebuildSpace(info, note);
     reports.push_back(report::ReadExperimentReport(*store, info, space.get(), note));
     NoteFinalExport(reports.back(), db);
+    NoteZooExports(reports.back(), *store, db);
   }
   if (text) report::WriteTextReport(reports, io.out);
   if (out_path) {

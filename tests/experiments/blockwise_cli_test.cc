@@ -682,6 +682,12 @@ TEST_F(BlockwiseCliTest, TheZooTriesItsReferencesWhereTheyFitAndSaysWhereEachMod
   const Result text = Sculpt("report " + other_db.string() + " --text");
   ASSERT_EQ(text.status, 0) << text.out;
   EXPECT_NE(text.out.find("zoo: a model for each params budget"), std::string::npos) << text.out;
+  // With each model's folder and whether it still holds it, as `query --zoo` says.
+  EXPECT_NE(text.out.find("export state"), std::string::npos) << text.out;
+  const Result zoo_query = Sculpt("query " + other_db.string() + " --zoo --format csv");
+  const std::string state = zoo_query.out.substr(zoo_query.out.rfind(',') + 1);
+  EXPECT_NE(text.out.find(state.substr(0, state.find('\n'))), std::string::npos)
+      << text.out << zoo_query.out;
   // (Its model is its trial's training, 1 epoch each here: that run is listed once, as the trial.)
   EXPECT_NE(text.out.find("zoo trial of reference " + smallest), std::string::npos) << text.out;
   const Result html =
