@@ -36,6 +36,16 @@ void ChooseModel(const ResultStore& store, ExperimentReport& report) {
   if (!report.top.empty()) {
     report.chosen = report.top.front();
     report.chosen_because = "the best by " + report.objectives.front().metric;
+    // A goal-seeking strategy (its first proposal "<strategy>-start") that stopped without an
+    // answer: for pruning the best by the objective is the unpruned model, no result of the run.
+    const Table starts = store.Sql(
+        "SELECT count(*) FROM candidates WHERE experiment_id = " + std::to_string(report.info.id) +
+            " AND origin LIKE '%-start'",
+        60);
+    if (!starts.rows.empty() && CellNumber(starts.rows.front().front()).value_or(0) > 0) {
+      report.chosen_because +=
+          "; not an answer: " + report.info.strategy + " stopped without reaching its goal";
+    }
   }
 }
 

@@ -582,6 +582,13 @@ TEST_F(SupernetCliTest, TransformerRunsTheWholeLoopAndItsLatencyTableConstrainsA
   } else {
     EXPECT_TRUE(listing[0]["answer"].is_null()) << listing;
   }
+  // So does the report: the unpruned model is never its chosen result without a word.
+  const Result pruning_report = Sculpt("report " + prune_db.string() + " --text");
+  EXPECT_NE(pruning_report.out.find(pruning.out.find("Answer of astar") != std::string::npos
+                                        ? "the answer of astar"
+                                        : "not an answer: astar stopped without reaching its goal"),
+            std::string::npos)
+      << pruning_report.out;
   // The first state of astar is the trained model itself: its score is the training's own
   // validation accuracy (the same split, the same weights).
   EXPECT_EQ(QueryValue(prune_db, "SELECT arch FROM candidates WHERE step = 0"), "11/11|11/11");
