@@ -47,6 +47,10 @@ void CheckOutputFile(const std::filesystem::path& out,
                      const std::function<bool(const std::filesystem::path&)>& is_earlier_output) {
   std::error_code error;
   if (!std::filesystem::exists(out, error)) return;
+  if (std::filesystem::is_directory(out, error)) {
+    throw UsageError("--out " + out.string() + " is a folder; give the " + std::string(kind) +
+                     " a file name in it");
+  }
   for (const std::filesystem::path& input : inputs) {
     if (std::filesystem::equivalent(out, input, error)) {
       throw UsageError("--out " + out.string() + " is the file this command reads (" +

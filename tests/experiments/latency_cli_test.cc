@@ -131,6 +131,12 @@ TEST_F(LatencyCliTest, UsageAndConfigErrorsExitWithTwo) {
   EXPECT_NE(over_other.out.find("is not an earlier latency table"), std::string::npos)
       << over_other.out;
   EXPECT_EQ(read(other), other_text);
+  // A folder is named as one.
+  const auto folder = Sculpt("latency " + config.string() + " --samples 0 --out " + dir_.string());
+  EXPECT_EQ(folder.status, 2) << folder.out;
+  EXPECT_NE(folder.out.find("is a folder; give the latency table a file name in it"),
+            std::string::npos)
+      << folder.out;
 }
 
 TEST_F(LatencyCliTest, ConstraintOnLatencyRejectsCandidatesBeforeEvaluation) {
