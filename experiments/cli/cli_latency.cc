@@ -242,8 +242,8 @@ int LatencyCommand(const std::vector<std::string>& args, Streams io) {
     }
     io.out << "  " << space->Format(archs[i]) << "\n";
   }
-  io.out << "\nSummary over " << archs.size() << " networks (" << Counted(threads, "thread")
-         << "):\n";
+  io.out << "\nSummary over " << Counted(static_cast<std::int64_t>(archs.size()), "network") << " ("
+         << Counted(threads, "thread") << "):\n";
   PrintSummaryLine("table with overheads: ", Summarize(measured, predicted), io.out);
   if (parts_only) PrintSummaryLine("naive sum of parts:   ", Summarize(measured, naive), io.out);
   const double min_ms = *std::min_element(measured.begin(), measured.end());

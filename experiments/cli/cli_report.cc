@@ -100,7 +100,7 @@ void NoteFinalExport(report::ExperimentReport& report, const std::string& db) {
       !config.is_object()) {
     return;
   }
-  if (!report::FinalRetrainingExported(summary)) return;  // interrupted: nothing was exported
+  if (report.final_interrupted) return;  // nothing was exported
   const nlohmann::json& retrained = summary["final"];
   const nlohmann::json final_block = config.value("final", nlohmann::json::object());
   if (!retrained.value("training_run", nlohmann::json()).is_number_integer() ||

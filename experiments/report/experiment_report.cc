@@ -26,10 +26,15 @@ void ChooseModel(const ResultStore& store, ExperimentReport& report) {
     if (std::optional<StoredCandidate> retrained =
             store.Candidate(summary["final"]["candidate"].get<std::int64_t>())) {
       report.chosen = std::move(retrained);
-      report.chosen_because = FinalRetrainingExported(summary)
-                                  ? "retrained and exported by the final block"
-                                  : "the final block's, whose retraining was interrupted "
-                                    "(--resume finishes it)";
+      const nlohmann::json run = summary["final"].value("training_run", nlohmann::json());
+      if (run.is_number_integer()) {
+        const std::optional<TrainingRunInfo> info = store.TrainingRun(run.get<std::int64_t>());
+        report.final_interrupted = info && info->status != "finished";
+      }
+      report.chosen_because = report.final_interrupted
+                                  ? "the final block's, whose retraining was interrupted "
+                                    "(--resume finishes it)"
+                                  : "retrained and exported by the final block";
       return;
     }
   }
@@ -48,15 +53,6 @@ void ChooseModel(const ResultStore& store, ExperimentReport& report) {
     }
   }
 }
-
-}  // namespace
-
-bool FinalRetrainingExported(const nlohmann::json& summary) {
-  return summary.is_object() && summary.contains("final") && summary["final"].is_object() &&
-         summary["final"].contains("export");
-}
-
-namespace {
 
 void ChooseTradeOff(ExperimentReport& report) {
   const std::vector<Objective> traded = TradeOffObjectives(report.info.config, report.objectives);

@@ -66,11 +66,10 @@ struct ExperimentReport {
   // report command, which knows that path.
   std::string final_export;
   std::string final_export_state;
+  // The `final` retraining was stopped (Ctrl-C) before it finished: the summary holds its
+  // candidate and partial results, and nothing was exported.
+  bool final_interrupted = false;
 };
-
-// Whether the run's `final` retraining finished and exported its model: the summary names the
-// export folder only then (an interrupted retraining leaves its candidate and partial results).
-bool FinalRetrainingExported(const nlohmann::json& summary);
 
 // How many of the best candidates the top table lists.
 inline constexpr int kReportTop = 10;

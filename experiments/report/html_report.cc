@@ -158,6 +158,7 @@ void SearchCharts(const ExperimentReport& r, std::ostream& out) {
   XyChart trajectory;
   trajectory.title = "Search trajectory";
   trajectory.x_label = "evaluation";
+  trajectory.x_counts = true;
   trajectory.y_label = primary.metric;
   trajectory.y_percent = percent;
   trajectory.series = TrajectorySeries(r);
@@ -217,9 +218,16 @@ void TrainingCharts(const ExperimentReport& r, std::ostream& out) {
       XyChart chart;
       chart.title = name + (kind == CurveKind::kLoss ? ": loss" : ": accuracy");
       chart.x_label = "epoch";
+      chart.x_counts = true;
       chart.y_label = kind == CurveKind::kLoss ? "loss" : "accuracy";
       chart.y_percent = kind == CurveKind::kAccuracy;
       chart.series = CurveSeries(curve, kind);
+      // A block distilled from a teacher has a loss and no accuracy: no empty panel for it.
+      if (kind == CurveKind::kAccuracy &&
+          std::none_of(chart.series.begin(), chart.series.end(),
+                       [](const ChartSeries& series) { return !series.points.empty(); })) {
+        continue;
+      }
       Figure(kind == CurveKind::kLoss ? "training-loss" : "training-accuracy", XySvg(chart),
              Counted(static_cast<std::int64_t>(curve.epochs.size()), "epoch") +
                  " recorded, status " + curve.run.status + ".",
@@ -344,6 +352,7 @@ void Comparison(const std::vector<ExperimentReport>& experiments, std::ostream& 
     XyChart chart;
     chart.title = "Best " + metric + " so far";
     chart.x_label = "evaluations";
+    chart.x_counts = true;
     chart.y_label = metric;
     chart.y_percent = IsFractionMetric(group.front()->evaluator_type, metric);
     int color = 0;

@@ -55,13 +55,14 @@ struct Axis {
 };
 
 // An axis over [min, max] (finite), widened to whole ticks; a single value gets a unit of room.
-Axis MakeAxis(double min, double max) {
+// A count (epochs, evaluations) gets whole-number ticks: no "epoch 1.5".
+Axis MakeAxis(double min, double max, bool counts = false) {
   if (!(max > min)) {
-    const double pad = min == 0.0 ? 1.0 : std::abs(min) * 0.1;
+    const double pad = counts || min == 0.0 ? 1.0 : std::abs(min) * 0.1;
     min -= pad;
     max += pad;
   }
-  const double step = NiceStep(max - min);
+  const double step = counts ? std::max(1.0, NiceStep(max - min)) : NiceStep(max - min);
   Axis axis;
   axis.low = std::floor(min / step) * step;
   axis.high = std::ceil(max / step) * step;
@@ -144,7 +145,7 @@ std::string XySvg(const XyChart& chart) {
         << Number(kTop + plot_height / 2) << "\" text-anchor=\"middle\">no data</text>\n</svg>";
     return out.str();
   }
-  const Axis x_axis = MakeAxis(x_min, x_max);
+  const Axis x_axis = MakeAxis(x_min, x_max, chart.x_counts);
   const Axis y_axis = MakeAxis(y_min, y_max);
   auto px = [&](double x) {
     return kLeft + (x - x_axis.low) / (x_axis.high - x_axis.low) * plot_width;
@@ -244,7 +245,8 @@ std::string BarSvg(const BarChart& chart) {
       }
     }
   }
-  if (max_value <= 0.0) max_value = 1.0;
+  // Shares are drawn on one scale, 0-100 %, so that panels side by side compare by eye.
+  if (chart.percent || max_value <= 0.0) max_value = std::max(max_value, 1.0);
   std::ostringstream out;
   OpenSvg(out, kWidth, height, chart.title, marks);
   double legend_x = kLabelWidth;

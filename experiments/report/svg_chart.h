@@ -47,6 +47,7 @@ struct XyChart {
   std::string x_label;
   std::string y_label;
   bool y_percent = false;  // the y values are fractions, ticks shown as percentages
+  bool x_counts = false;   // the x values are counts (epochs, evaluations): whole-number ticks
   std::vector<ChartSeries> series;
   std::vector<ChartMark> marks;
 };

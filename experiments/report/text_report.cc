@@ -50,7 +50,7 @@ void Header(const ExperimentReport& r, std::ostream& out) {
   const nlohmann::json& summary = e.summary;
   if (summary.is_object() && summary.contains("final") && summary["final"].is_object()) {
     const nlohmann::json& final_block = summary["final"];
-    out << (FinalRetrainingExported(summary) ? "  retrained:" : "  retraining interrupted:");
+    out << (r.final_interrupted ? "  retraining interrupted:" : "  retrained:");
     for (const char* name : {"test_accuracy", "valid_accuracy", "params", "epochs"}) {
       if (final_block.contains(name) && final_block[name].is_number()) {
         out << " " << name << " " << Value(r, name, final_block[name].get<double>());
