@@ -11,6 +11,7 @@ namespace {
 
 std::atomic<bool> interrupted{false};
 std::atomic<bool> asked_to_stop{false};  // a Ctrl-C or SIGTERM came already
+std::atomic<bool> pipe_closed{false};    // a SIGPIPE came: the output's reader is gone
 std::atomic<bool> installed{false};
 using Handler = void (*)(int);
 Handler previous_int = SIG_DFL;
@@ -21,7 +22,10 @@ extern "C" void OnSignal(int signal_number) {
   interrupted.store(true);
   // The reader of the output went away: stop cleanly; the handler stays, so each later write to
   // the pipe fails (EPIPE) instead of killing the process mid-write.
-  if (signal_number == SIGPIPE) return;
+  if (signal_number == SIGPIPE) {
+    pipe_closed.store(true);
+    return;
+  }
   if (asked_to_stop.exchange(true)) {
     // Only async-signal-safe calls here: write, signal, raise.
     constexpr char kMessage[] =
@@ -39,6 +43,7 @@ InterruptFlag::InterruptFlag() {
   SCULPT_ASSERT(!installed.exchange(true), "only one InterruptFlag may exist at a time");
   interrupted.store(false);
   asked_to_stop.store(false);
+  pipe_closed.store(false);
   previous_int = std::signal(SIGINT, OnSignal);
   previous_term = std::signal(SIGTERM, OnSignal);
   previous_pipe = std::signal(SIGPIPE, OnSignal);
@@ -47,7 +52,9 @@ InterruptFlag::InterruptFlag() {
 InterruptFlag::~InterruptFlag() {
   std::signal(SIGINT, previous_int);
   std::signal(SIGTERM, previous_term);
-  std::signal(SIGPIPE, previous_pipe);
+  // Once the reader is gone, the command's last lines (its summary) go nowhere: they must not
+  // kill it with SIGPIPE after a clean stop, which would change its exit status.
+  std::signal(SIGPIPE, pipe_closed.load() ? SIG_IGN : previous_pipe);
   installed.store(false);
 }
 

@@ -342,9 +342,14 @@ TEST_F(ResumeCliTest, QueryShowsAKilledRunAsGoneAndRunSaysHowToResume) {
 TEST_F(ResumeCliTest, AClosedOutputPipeStopsTheRunCleanly) {
   const fs::path db = dir_ / "piped.sqlite";
   const fs::path config = Write("piped.json", TableConfig(), db);
-  const Result piped = Sculpt("run " + config.string() + " 2>&1 | true");
+  const fs::path status = dir_ / "piped.status";
+  const Result piped =
+      testing::RunCommand("{ " + std::string(SCULPT_BINARY) + " run " + config.string() +
+                          "; echo $? > " + status.string() + "; } 2>&1 | true");
   EXPECT_EQ(piped.status, 0) << piped.out;
   EXPECT_EQ(Query(db, "SELECT status FROM experiments"), "status\ninterrupted\n");
+  // Its exit status is Ctrl-C's, 130: its last lines (the summary) go nowhere, without a kill.
+  EXPECT_EQ(testing::ReadText(status), "130\n");
   const Result resumed = Sculpt("run " + config.string() + " --quiet --resume");
   EXPECT_EQ(resumed.status, 0) << resumed.out;
   EXPECT_NE(resumed.out.find("resuming experiment 1 (interrupted)"), std::string::npos)
