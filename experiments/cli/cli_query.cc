@@ -273,6 +273,23 @@ struct Token {
   bool percent = false;
 };
 
+// "77.1" of "77.1%" as the fraction 0.771: the decimal point moved two places in the text, not a
+// division (77.1 / 100 is 0.7709999..., below the stored 0.771 that the table shows as 77.10%).
+double PercentAsFraction(std::string_view number) {
+  const std::size_t e = number.find_first_of("eE");
+  long exponent = -2;
+  if (e != std::string_view::npos) {
+    long written = 0;
+    std::from_chars(number.data() + e + 1 + (number[e + 1] == '+' ? 1 : 0),
+                    number.data() + number.size(), written);
+    exponent += written;
+  }
+  const std::string shifted = std::string(number.substr(0, e)) + "e" + std::to_string(exponent);
+  double fraction = 0.0;
+  std::from_chars(shifted.data(), shifted.data() + shifted.size(), fraction);
+  return fraction;
+}
+
 class WhereLexer {
  public:
   explicit WhereLexer(std::string_view text) : text_(text) {}
@@ -319,7 +336,7 @@ class WhereLexer {
       Token token{Token::Kind::kNumber, std::string(text_.substr(start_, pos_ - start_)), number};
       if (pos_ < text_.size() && text_[pos_] == '%') {
         ++pos_;
-        token.number /= 100.0;
+        token.number = PercentAsFraction(text_.substr(begin, end - (text_.data() + begin)));
         token.percent = true;
         token.text += '%';
       }

@@ -422,6 +422,22 @@ TEST_F(QueryTest, WhereFiltersOnMetricsWithoutSql) {
   const std::string percent = UsageErrorOf([&] { FamilyJson({"--where", "accuracy >= 77"}); });
   EXPECT_NE(percent.find("write 77% or 0.77"), std::string::npos) << percent;
   EXPECT_THROW(FamilyJson({"--where", "parms < 1e5"}), UsageError);
+  // The percentage a table shows finds its row: 77.1% is the stored 0.771 (77.1 / 100 is not).
+  {
+    auto store = ResultStore::Open(db_);
+    const std::int64_t shown =
+        store->CreateExperiment("shown", json::parse(R"({"evaluator": {"type": "supernet"}})"),
+                                "nb201", "random", {"accuracy", Goal::kMaximize}, 5);
+    store->Writer(shown)->Write(
+        std::vector<CandidateRecord>{Record(0, 0.771, 1e5), Record(1, 0.749, 1e5)});
+  }
+  auto shown = [&](const std::string& where) {
+    return Steps(json::parse(
+        Run(QueryCommand, {db_, "--experiment", "shown", "--format", "json", "--where", where})));
+  };
+  EXPECT_EQ(shown("accuracy = 77.1%"), std::vector<std::int64_t>{0});
+  EXPECT_EQ(shown("accuracy >= 74.9%"), (std::vector<std::int64_t>{0, 1}));
+  EXPECT_EQ(shown("accuracy <= 7.49e1%"), std::vector<std::int64_t>{1});
   EXPECT_EQ(ResultStore::OpenReadOnly(db_)->Stats(family_).candidates, 6);
 }
 
