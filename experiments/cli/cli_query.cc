@@ -433,6 +433,9 @@ Table CandidateList(const ResultStore& store, const std::string& db,
   std::vector<StoredCandidate> candidates = store.Top(
       context.experiment.id, whole_list ? std::numeric_limits<int>::max() : static_cast<int>(top));
   const std::vector<std::string> known = KnownNames(context, candidates);
+  // The columns of every candidate read, before --where and --pareto: a script that reads
+  // several lists (one of them empty) gets the same header each time.
+  CandidateTableSpec spec = context.Spec(candidates);
   const ExperimentInfo& e = context.experiment;
   if (candidates.empty()) {
     empty_note = "experiment " + std::to_string(e.id) + " ('" + e.name + "', " +
@@ -476,7 +479,6 @@ Table CandidateList(const ResultStore& store, const std::string& db,
     SortCandidates(candidates, order, context);
   }
 
-  CandidateTableSpec spec = context.Spec(candidates);
   if (by_strategy) {
     // The K first of each strategy; strategies in the order of their first (best) candidate.
     std::vector<std::string> order;

@@ -412,6 +412,13 @@ TEST_F(QueryTest, WhereFiltersOnMetricsWithoutSql) {
   EXPECT_EQ(Steps(FamilyJson({"--where", "step != 0, step<=2"})),
             (std::vector<std::int64_t>{2, 1}));
   EXPECT_TRUE(FamilyJson({"--where", "params > 1e9"}).empty());
+  // An empty list has the columns of a full one.
+  auto header = [&](const std::string& where) {
+    const std::string csv =
+        Run(QueryCommand, {db_, "--experiment", "family", "--format", "csv", "--where", where});
+    return csv.substr(0, csv.find('\n'));
+  };
+  EXPECT_EQ(header("params > 1e9"), header("params > 0"));
   // The text is parsed, never pasted into SQL.
   for (const char* bad : {"params <", "params < 1e5 or accuracy > 0", "params ~ 3", "1 < 2",
                           "params < 1e5; DROP TABLE evaluations", "params < '1'", ""}) {
