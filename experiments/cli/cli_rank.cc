@@ -8,12 +8,14 @@
 // one, a predictor) is measured the same way; the `listed` strategy scores exactly a table's
 // architectures.
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "experiments/cli/candidate_tables.h"
@@ -61,6 +63,8 @@ struct Truth {
   std::unordered_map<Architecture, double, ArchitectureHash> value;
   std::size_t rows = 0;        // rows in the file
   std::size_t not_number = 0;  // rows whose COLUMN is not a number (left out)
+  // Their architectures: a candidate among them is in the table, without a value to rank.
+  std::unordered_set<Architecture, ArchitectureHash> without_value;
 };
 
 Truth ReadTruth(const std::string& path, const std::string& key, const std::string& column,
@@ -93,6 +97,7 @@ Truth ReadTruth(const std::string& path, const std::string& key, const std::stri
     const std::optional<double> value = ParseCsvNumber(row[column_index]);
     if (!value || !std::isfinite(*value)) {
       ++truth.not_number;
+      truth.without_value.insert(std::move(arch));
       continue;
     }
     if (!truth.value.emplace(std::move(arch), *value).second) {
@@ -164,6 +169,7 @@ int RankCommand(const std::vector<std::string>& args, Streams io) {
   std::vector<double> scores, truths;
   std::vector<std::string> archs;
   std::size_t without_metric = 0;
+  std::size_t without_truth = 0;  // in the table, with no number in its column
   for (const StoredCandidate& c : candidates) {
     const std::optional<double> score = MetricValue(c, metric, objectives.front().metric);
     if (!score || !std::isfinite(*score)) {
@@ -177,7 +183,10 @@ int RankCommand(const std::vector<std::string>& args, Streams io) {
       continue;  // not the space's any more (a damaged row): cannot be matched
     }
     auto it = truth.value.find(arch);
-    if (it == truth.value.end()) continue;
+    if (it == truth.value.end()) {
+      without_truth += truth.without_value.count(arch);
+      continue;
+    }
     scores.push_back(*score);
     truths.push_back(truth_goal == Goal::kMaximize ? it->second : -it->second);
     archs.push_back(c.arch);
@@ -230,10 +239,25 @@ int RankCommand(const std::vector<std::string>& args, Streams io) {
                    (truth_goal == Goal::kMaximize ? " (higher is better)" : " (lower is better)"));
   add("candidates matched", static_cast<std::int64_t>(n));
   add("candidates not in the table",
-      static_cast<std::int64_t>(candidates.size() - without_metric - n));
+      static_cast<std::int64_t>(candidates.size() - without_metric - n - without_truth));
+  if (truth.not_number > 0) {
+    add("candidates in the table without a number", static_cast<std::int64_t>(without_truth));
+    add("table rows without a number (left out)", static_cast<std::int64_t>(truth.not_number));
+  }
   add("table rows", static_cast<std::int64_t>(truth.rows));
-  add("kendall_tau", KendallTau(truths, scores));
-  add("spearman_rho", SpearmanRho(truths, scores));
+  // Every score (or every truth) the same: there is no order to compare, which 0 would hide.
+  auto all_tied = [](const std::vector<double>& values) {
+    return std::all_of(values.begin(), values.end(), [&](double v) { return v == values[0]; });
+  };
+  if (all_tied(scores) || all_tied(truths)) {
+    const std::string why =
+        std::string("undefined: every ") + (all_tied(scores) ? "score" : "truth") + " is the same";
+    add("kendall_tau", why);
+    add("spearman_rho", why);
+  } else {
+    add("kendall_tau", KendallTau(truths, scores));
+    add("spearman_rho", SpearmanRho(truths, scores));
+  }
   add("top_10pct_precision", TopPrecision(truths, scores, top));
   add("top_10pct_size", static_cast<std::int64_t>(top));
   add("top1_arch", archs[best]);

@@ -138,6 +138,29 @@ TEST_F(RankCliTest, ListedScoresEveryRowInOrderAndRankMatchesTheHandWorkedScores
   EXPECT_NE(odd.out.find("add --metric-goal maximize or --metric-goal minimize"), std::string::npos)
       << odd.out;
   EXPECT_DOUBLE_EQ(tau(Sculpt(rank + " --metric odd --metric-goal minimize")), 1.0);
+  // A candidate whose row has no number is named as such, not as missing from the table.
+  std::ofstream(dir_ / "truth-gaps.csv") << "arch,accuracy\n"
+                                         << Cell("nor_conv_3x3", "nor_conv_3x3") << ",5\n"
+                                         << Cell("nor_conv_1x1", "nor_conv_3x3") << ",4\n"
+                                         << Cell("avg_pool_3x3", "nor_conv_3x3") << ",\n"
+                                         << Cell("skip_connect", "nor_conv_3x3") << ",nan\n";
+  const auto gaps = Sculpt("rank " + Db("all") + " --truth " + (dir_ / "truth-gaps.csv").string() +
+                           " --column accuracy --format json");
+  ASSERT_EQ(gaps.status, 0) << gaps.out;
+  measures.clear();
+  for (const auto& row : nlohmann::json::parse(gaps.out)) measures[row["measure"]] = row["value"];
+  EXPECT_EQ(measures["candidates matched"], 2);
+  EXPECT_EQ(measures["candidates in the table without a number"], 2);
+  EXPECT_EQ(measures["candidates not in the table"], 1);
+  EXPECT_EQ(measures["table rows without a number (left out)"], 2);
+  // A truth with one value for all: no order to compare, which a tau of 0 would hide.
+  std::ofstream(dir_ / "truth-flat.csv") << "arch,accuracy\n"
+                                         << Cell("nor_conv_3x3", "nor_conv_3x3") << ",5\n"
+                                         << Cell("nor_conv_1x1", "nor_conv_3x3") << ",5\n";
+  const auto flat = Sculpt("rank " + Db("all") + " --truth " + (dir_ / "truth-flat.csv").string() +
+                           " --column accuracy --format json");
+  ASSERT_EQ(flat.status, 0) << flat.out;
+  EXPECT_NE(flat.out.find("undefined: every truth is the same"), std::string::npos) << flat.out;
   // The table form, for people.
   const auto table = Sculpt("rank " + Db("all") + " --truth " + (dir_ / "truth.csv").string() +
                             " --column accuracy");
