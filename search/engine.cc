@@ -259,8 +259,10 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
 void Engine::Replay(CandidateRecord& record, const CandidateRecord* stored) {
   auto diverged = [&](const std::string& what) {
     throw UserError("cannot resume: step " + std::to_string(record.step) + " of the run again " +
-                    what + "; the config, the seed or Sculpt's version must have changed "
-                    "since the stored run (start a new experiment instead)");
+                    what +
+                    "; the config, the seed, Sculpt's version or a file the run reads "
+                    "(a `listed` strategy's CSV, an evaluator's table) must have changed since "
+                    "the stored run (start a new experiment instead)");
   };
   const bool repeat = record.repeat_of >= 0;
   if (stored == nullptr) {
