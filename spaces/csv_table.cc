@@ -8,6 +8,7 @@
 
 #include "spaces/did_you_mean.h"
 #include "spaces/errors.h"
+#include "spaces/search_space.h"
 
 namespace sculpt {
 namespace {
@@ -106,7 +107,19 @@ std::optional<CsvTable> ReadCsvOption(Options& options, std::string_view key,
   std::filesystem::path path = path_text;
   if (path.is_relative()) path = base_dir / path;
   try {
-    return CsvTable::Read(path);
+    CsvTable table = CsvTable::Read(path);
+    // What the file held, in the canonical config ("<key>_contents"): a file edited between a
+    // run and its --resume is another config, rather than a search that goes on with other
+    // rows (a `listed` strategy's) or other values (a table evaluator's).
+    std::string text;
+    for (const std::string& column : table.Columns()) text += column + '\x1f';
+    for (const std::vector<std::string>& row : table.Rows()) {
+      text += '\x1e';
+      for (const std::string& field : row) text += field + '\x1f';
+    }
+    options.Record(std::string(key) + "_contents",
+                   {{"rows", table.Rows().size()}, {"hash", HashToHex(HashText(text))}});
+    return table;
   } catch (const UserError& error) {
     std::string message = error.what();
     if (std::filesystem::path(path_text).is_relative()) {

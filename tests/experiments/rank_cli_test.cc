@@ -168,6 +168,20 @@ TEST_F(RankCliTest, ListedScoresEveryRowInOrderAndRankMatchesTheHandWorkedScores
   EXPECT_NE(table.out.find("kendall_tau"), std::string::npos) << table.out;
 }
 
+// A listed file edited between a run and its --resume is another config: the resume names what
+// differs instead of replaying other rows (or a table evaluator going on with other values).
+TEST_F(RankCliTest, AListedFileEditedSinceTheRunIsAnotherConfig) {
+  std::ofstream(dir_ / "edited.csv") << std::ifstream(dir_ / "scores.csv").rdbuf();
+  ASSERT_EQ(Run("edited", {{"type", "listed"}, {"path", "edited.csv"}}).status, 0);
+  std::ofstream(dir_ / "edited.csv", std::ios::app) << Cell("none", "nor_conv_3x3") << ",1,1,1\n";
+  const auto resumed = Sculpt("run " + (dir_ / "edited.json").string() + " --quiet --resume");
+  ASSERT_EQ(resumed.status, 0) << resumed.out;
+  EXPECT_NE(resumed.out.find("nothing to resume: experiment 1 of this name finished but had "
+                             "another config (differs in: strategy.path_contents)"),
+            std::string::npos)
+      << resumed.out;
+}
+
 TEST_F(RankCliTest, ListedSampleIsSeededAndBadInputIsAClearError) {
   const nlohmann::json sample = {{"type", "listed"}, {"path", "scores.csv"}, {"sample", 3}};
   ASSERT_EQ(Run("sample", sample).status, 0);
