@@ -30,12 +30,20 @@ UnfinishedExperiment FindUnfinishedExperiment(const ResultStore& store,
   std::size_t nearest_unfinished = SIZE_MAX;
   std::size_t nearest_finished = SIZE_MAX;
   const std::vector<ExperimentInfo> experiments = store.Experiments();
+  // Every experiment here is in this database, however its path was spelled (relative to
+  // another folder, before the file was moved): "storage" says nothing about which one is meant.
+  auto without_storage = [](nlohmann::json config) {
+    if (config.is_object()) config.erase("storage");
+    return config;
+  };
+  const nlohmann::json wanted = without_storage(canonical_config);
   for (auto e = experiments.rbegin(); e != experiments.rend(); ++e) {
-    if (e->config != canonical_config) {
+    if (without_storage(e->config) != wanted) {
       const bool finished = e->status == "finished";
       std::string& why = finished ? finished_of_name : found.why_not;
       std::size_t& nearest = finished ? nearest_finished : nearest_unfinished;
-      const std::vector<std::string> differing = DifferingKeys(e->config, canonical_config, 2);
+      const std::vector<std::string> differing =
+          DifferingKeys(without_storage(e->config), wanted, 2);
       if (e->name == name && differing.size() < nearest) {
         nearest = differing.size();
         why = "experiment " + std::to_string(e->id) + " of this name " +

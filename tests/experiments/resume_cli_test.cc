@@ -327,8 +327,12 @@ TEST_F(ResumeCliTest, QueryShowsAKilledRunAsGoneAndRunSaysHowToResume) {
             std::string::npos)
       << other_run.out;
   // Experiment 2, of the same config, finished since: --resume still continues experiment 1,
-  // as its messages above offered.
-  const Result resumed = Sculpt("run " + config.string() + " --quiet --resume");
+  // as its messages above offered, with the database named as `query` printed it or relative to
+  // another folder (its stored path is the config's).
+  const Result resumed =
+      testing::RunCommand("cd " + dir_.string() + " && " + std::string(SCULPT_BINARY) + " run " +
+                          config.string() + " --db ./" + db.filename().string() + " --seed " +
+                          value("seed") + " --workers " + value("workers") + " --quiet --resume");
   EXPECT_EQ(resumed.status, 0) << resumed.out;
   EXPECT_NE(resumed.out.find("resuming experiment 1 ("), std::string::npos) << resumed.out;
   const Result nothing_left = Sculpt("run " + config.string() + " --quiet --resume");
