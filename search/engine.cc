@@ -43,7 +43,8 @@ std::string_view ToString(StopReason reason) {
     case StopReason::kProposalBudget: return "proposal budget spent";
     case StopReason::kTimeBudget: return "time budget spent";
     case StopReason::kSpaceExhausted: return "search space exhausted";
-    case StopReason::kNoProgress: return "no new architecture within the patience";
+    case StopReason::kNoProgress:
+      return "no new architecture to evaluate within the patience";
     case StopReason::kStrategyFinished: return "strategy finished";
     case StopReason::kInterrupted: return "interrupted";
   }
@@ -75,7 +76,7 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
 
   EngineProgress progress;
   std::int64_t next_step = 0;
-  std::int64_t last_new_step = 0;  // step of the last proposal that was neither repeat nor known
+  std::int64_t last_new_step = 0;  // step of the last proposal that was a new one to evaluate
   std::optional<StopReason> reason;
 
   std::vector<CandidateRecord> records;
@@ -172,8 +173,10 @@ RunSummary Engine::Run(ResultSink& sink, const ProgressCallback& on_progress,
           ++progress.evaluations;
           first_in_batch.emplace(seen.Key(arch_id), used);
           to_evaluate.push_back(used);
+          // Only a new architecture to evaluate is progress: a search whose new proposals
+          // all break a constraint no member it reaches meets would otherwise never stop.
+          last_new_step = next_step;
         }
-        last_new_step = next_step;
       }
       ++used;
       ++next_step;

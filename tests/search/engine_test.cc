@@ -283,6 +283,24 @@ TEST(EngineTest, PatienceStopsACirclingStrategy) {
   EXPECT_LE(result.summary.progress.evaluations, 9);
 }
 
+// New architectures that all break a constraint are no progress: without that rule a search of
+// a large space whose members it reaches all break the constraint would never stop.
+TEST(EngineTest, PatienceCountsOnlyArchitecturesToEvaluate) {
+  ToySpace space(20, 4);  // 1,771 classes (multisets); params = the sum of the choices
+  ToyEvaluator evaluator(space);
+  EngineOptions options;
+  options.batch = 4;
+  options.budget.evaluations = 10;
+  options.budget.patience = 200;
+  // Only the all-zero string meets it, and random search almost never proposes it.
+  const std::vector<Constraint> constraints = {{"params", std::nullopt, 0.0}};
+  const RunResult result = RunSearch(space, evaluator, "random", options, constraints);
+  EXPECT_EQ(result.summary.reason, StopReason::kNoProgress);
+  EXPECT_LE(result.summary.progress.proposals, 204);  // whole batches of 4
+  EXPECT_EQ(result.summary.progress.evaluations, 0);
+  EXPECT_GT(result.summary.progress.infeasible, 100);  // most of them new, all infeasible
+}
+
 TEST(EngineTest, InterruptFinishesTheBatchInFlight) {
   ToySpace space(8, 4);
   ToyEvaluator evaluator(space);
