@@ -187,7 +187,10 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
       "0) FROM candidates WHERE experiment_id = " + std::to_string(experiment_id));
   const bool seeks_goal = std::get<std::int64_t>(origins.rows.front().at(0)) > 0;
   const std::int64_t turned_down = std::get<std::int64_t>(origins.rows.front().at(1));
-  if (!answer && seeks_goal) {
+  if (!answer && seeks_goal && summary.reason == StopReason::kInterrupted) {
+    out << "No answer yet: " << e.strategy_type << " was interrupted before it reached its goal; "
+        << "the best candidate above is the best by the objective, not an answer.\n";
+  } else if (!answer && seeks_goal) {
     out << "No answer: " << e.strategy_type << " stopped without reaching its goal ("
         << (summary.reason == StopReason::kStrategyFinished
                 ? "no candidate it tried met it, e.g. every one exceeded max_drop"

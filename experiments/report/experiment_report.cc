@@ -48,8 +48,11 @@ void ChooseModel(const ResultStore& store, ExperimentReport& report) {
             " AND origin LIKE '%-start'",
         60);
     if (!starts.rows.empty() && CellNumber(starts.rows.front().front()).value_or(0) > 0) {
-      report.chosen_because +=
-          "; not an answer: " + report.info.strategy + " stopped without reaching its goal";
+      // Only a run that ended has no answer; an interrupted (or gone) one has none yet.
+      const bool ended = report.info.status == "finished" || report.info.status == "failed";
+      report.chosen_because += "; not an answer: " + report.info.strategy +
+                               (ended ? " stopped without reaching its goal"
+                                      : " has none yet (" + report.info.status + ")");
     }
   }
 }
