@@ -1,6 +1,7 @@
 #include "experiments/store/sqlite_statement.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -32,6 +33,38 @@ void RemoveEmptyLog(const std::string& path) {
   sqlite3_close_v2(db);  // a file that cannot be opened for writing keeps its log files
 }
 
+// A WAL database whose folder cannot be written (read-only media, a locked-down share) can be
+// read only if its -shm file exists, or as immutable: SQLite needs that file to coordinate with
+// writers, and there can be none where no -wal can be made. Not where a log holds frames (a
+// writer was killed): immutable would read the file without them.
+bool ReadAsImmutable(const std::string& path) {
+  if (path == ":memory:") return false;
+  std::error_code error;
+  const std::filesystem::path file(path);
+  const std::filesystem::path folder =
+      file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  if (::access(folder.c_str(), W_OK) == 0) return false;
+  if (std::filesystem::exists(path + "-shm", error)) return false;
+  const std::filesystem::path log(path + "-wal");
+  return !std::filesystem::exists(log, error) || std::filesystem::file_size(log, error) == 0;
+}
+
+// `path` as an SQLite URI with `query` ("file:/a%3Fb.sqlite?immutable=1").
+std::string FileUri(const std::string& path, const std::string& query) {
+  std::string uri = "file:";
+  for (const char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      uri += '%';
+      uri += kHex[(static_cast<unsigned char>(c) >> 4) & 0xF];
+      uri += kHex[static_cast<unsigned char>(c) & 0xF];
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?" + query;
+}
+
 }  // namespace
 
 Database::Database(const std::string& path, Mode mode) : path_(path), mode_(mode) {
@@ -39,7 +72,10 @@ Database::Database(const std::string& path, Mode mode) : path_(path), mode_(mode
   int flags = SQLITE_OPEN_NOMUTEX;
   flags |=
       mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  const bool immutable = mode == Mode::kReadOnly && ReadAsImmutable(path);
+  const int rc = immutable ? sqlite3_open_v2(FileUri(path, "immutable=1").c_str(), &db_,
+                                             flags | SQLITE_OPEN_URI, nullptr)
+                           : sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close_v2(db_);

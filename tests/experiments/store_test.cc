@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -488,6 +489,40 @@ TEST(StoreTest, AReaderLeavesNoLogFilesBehindButKeepsAWritersLog) {
   EXPECT_TRUE(fs::exists(path + "-wal"));
   writer->Write(std::vector<CandidateRecord>{Evaluated(2, 96.0, 2.0)});
   EXPECT_EQ(ResultStore::OpenReadOnly(path)->Top(id, 5).size(), 3u);
+}
+
+// A database in a folder no one can write (read-only media) is read without its -shm file, which
+// SQLite could not make there: nothing can write to it, so it is read as immutable.
+TEST(StoreTest, ADatabaseInAFolderNoOneCanWriteIsRead) {
+  TempDir dir;
+  const fs::path folder = dir.Path() / "locked";
+  fs::create_directories(folder);
+  const std::string path = (folder / "runs.sqlite").string();
+  std::int64_t id = 0;
+  {
+    auto store = ResultStore::Open(path);
+    id = NewExperiment(*store, "exp", Goal::kMaximize);
+    store->Writer(id)->Write(std::vector<CandidateRecord>{Evaluated(0, 90.0, 2.0)});
+  }
+  // Root writes through permissions; an immutable folder stops it too, where the file system
+  // has the flag.
+  const std::string locked = folder.string();
+  const bool immutable = std::system(("chattr +i '" + locked + "' 2>/dev/null").c_str()) == 0;
+  if (!immutable) fs::permissions(folder, fs::perms::owner_read | fs::perms::owner_exec);
+  if (::access(locked.c_str(), W_OK) == 0) {
+    fs::permissions(folder, fs::perms::owner_all);
+    GTEST_SKIP() << "this user can write to any folder here (root without chattr)";
+  }
+  std::size_t rows = 0;
+  try {
+    rows = ResultStore::OpenReadOnly(path)->Top(id, 5).size();
+  } catch (const UserError& error) {
+    ADD_FAILURE() << error.what();
+  }
+  if (immutable) std::system(("chattr -i '" + locked + "'").c_str());
+  fs::permissions(folder, fs::perms::owner_all);
+  EXPECT_EQ(rows, 1u);
+  EXPECT_FALSE(fs::exists(path + "-shm"));
 }
 
 TEST(StoreTest, OpenReadOnlyNeverCreatesAFile) {
