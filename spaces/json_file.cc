@@ -11,6 +11,10 @@
 namespace sculpt {
 
 nlohmann::json ReadJsonFile(const std::filesystem::path& path, const std::string& what) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    throw UserError("cannot read " + what + " '" + path.string() + "': it is a folder");
+  }
   std::ifstream in(path);
   if (!in) throw UserError("cannot read " + what + " '" + path.string() + "'");
   std::stringstream text;

@@ -12,7 +12,7 @@ std::optional<LatencyTableDocument> ReadLatencyTableOption(Options& options) {
                    "table itself; the stored config keeps the table itself");
   const nlohmann::json* value = options.Raw(kKey);
   if (value == nullptr) return std::nullopt;
-  if (value->is_object()) return LatencyTableDocument{*value, "the table stored in the config"};
+  if (value->is_object()) return LatencyTableDocument{*value, "(stored in the config)"};
   if (!value->is_string()) {
     options.Error(kKey,
                   "expected the name of a table file (a string) or a table (an object), got " +

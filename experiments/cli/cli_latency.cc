@@ -58,9 +58,16 @@ LatencyConfig ReadLatencyConfig(const fs::path& path) {
   std::optional<std::string> table;
   if (result.space_block.is_object() && result.space_block.contains("latency_table")) {
     // Not handed to the space: the table need not exist yet, this command writes it.
+    // A table written into the config itself names no file: the new one goes beside the
+    // storage, as with none.
     const nlohmann::json value = result.space_block["latency_table"];
-    if (!value.is_string()) throw ConfigError({"space.latency_table: expected a file name"});
-    table = value.get<std::string>();
+    if (value.is_string()) {
+      table = value.get<std::string>();
+    } else if (!value.is_object()) {
+      throw ConfigError(
+          {"space.latency_table: expected the name of a table file (a string) or "
+           "a table (an object)"});
+    }
     result.space_block.erase("latency_table");
   }
   // A space of another kind (the prune space of a trained model) has no family to time; its
@@ -186,6 +193,10 @@ int LatencyCommand(const std::vector<std::string>& args, Streams io) {
   const fs::path config_path = command_line.Positional().front();
   const LatencyConfig config = ReadLatencyConfig(config_path);
   const fs::path out_path = command_line.Value("out").value_or(config.default_table.string());
+  if (!command_line.Has("out") && fs::is_directory(out_path)) {
+    throw ConfigError(
+        {"space.latency_table: " + out_path.string() + " is a folder; name the table file in it"});
+  }
   CheckOutputFile(out_path, {config_path}, "latency table", JsonOfFormat("sculpt-latency-"));
   const ModelFamily& family = *config.family;
 

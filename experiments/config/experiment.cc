@@ -9,6 +9,7 @@
 #include "experiments/config/builtins.h"
 #include "experiments/models/retrain.h"
 #include "experiments/models/zoo.h"
+#include "experiments/models/zoo_export_dir.h"
 #include "experiments/store/store.h"
 #include "experiments/store/table_format.h"
 #include "spaces/cost_bounds.h"
@@ -112,13 +113,13 @@ void CheckSatisfiable(Options& block, const Constraint& constraint, const Search
     block.Error("max", constraint.metric + " <= " + FormatNumber(*constraint.max) +
                            " excludes every member of the space: the " + range->cheapest_word +
                            ", " + space.Format(range->cheapest) + ", has " +
-                           FormatNumber(range->lowest));
+                           BudgetText(range->lowest));
   }
   if (constraint.min && range->highest < *constraint.min) {
     block.Error("min", constraint.metric + " >= " + FormatNumber(*constraint.min) +
                            " excludes every member of the space: the " + range->dearest_word +
                            ", " + space.Format(range->dearest) + ", has " +
-                           FormatNumber(range->highest));
+                           BudgetText(range->highest));
   }
 }
 

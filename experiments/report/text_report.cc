@@ -40,7 +40,10 @@ void Header(const ExperimentReport& r, std::ostream& out) {
   }
   out << "\n  " << r.stats.evaluations << " evaluations (" << r.stats.evaluated << " ok), "
       << r.stats.candidates << " proposals with repeats; started " << e.created_at
-      << (e.finished_at.empty() ? "" : ", finished " + e.finished_at) << "\n";
+      << (e.finished_at.empty()
+              ? ""
+              : (e.status == "finished" ? ", finished " : ", stopped ") + e.finished_at)
+      << "\n";
   if (r.chosen) {
     out << "  chosen: candidate #" << r.chosen->id << " (step " << r.chosen->step << "), "
         << r.chosen_because << "\n    " << r.chosen->arch << "\n   ";
@@ -73,8 +76,11 @@ void Trajectory(const ExperimentReport& r, std::ostream& out) {
   const double total = static_cast<double>(r.evaluated.size());
   const std::string& metric = r.objectives.front().metric;
   out << "  best " << metric << " so far:";
+  double shown = 0;  // a short run reaches the same checkpoint twice: shown once
   for (const double share : {0.25, 0.5, 0.75, 1.0}) {
     const double at = std::max(1.0, std::round(share * total));
+    if (at == shown) continue;
+    shown = at;
     double value = std::nan("");
     for (const ChartPoint& p : best.points) {
       if (p.x <= at) value = p.y;

@@ -131,6 +131,24 @@ TEST_F(LatencyCliTest, UsageAndConfigErrorsExitWithTwo) {
   EXPECT_NE(over_other.out.find("is not an earlier latency table"), std::string::npos)
       << over_other.out;
   EXPECT_EQ(read(other), other_text);
+  // A config holding its table itself (as a stored config does) has a new one written beside
+  // its storage; one whose latency_table names a folder is told so.
+  ASSERT_EQ(Sculpt("latency " + config.string() + " --samples 0 --runs 2 --out " +
+                   (dir_ / "inline-source.json").string())
+                .status,
+            0);
+  nlohmann::json inline_table = TinyConfig();
+  inline_table["space"]["latency_table"] = nlohmann::json::parse(read(dir_ / "inline-source.json"));
+  const auto inlined = Sculpt("latency " + WriteConfig("inline.json", inline_table).string() +
+                              " --samples 0 --runs 2");
+  EXPECT_EQ(inlined.status, 0) << inlined.out;
+  nlohmann::json folder_table = TinyConfig();
+  folder_table["space"]["latency_table"] = "runs";
+  const auto named_folder =
+      Sculpt("latency " + WriteConfig("folder.json", folder_table).string() + " --samples 0");
+  EXPECT_EQ(named_folder.status, 2) << named_folder.out;
+  EXPECT_NE(named_folder.out.find("space.latency_table: "), std::string::npos) << named_folder.out;
+  EXPECT_NE(named_folder.out.find("is a folder"), std::string::npos) << named_folder.out;
   // A folder is named as one.
   const auto folder = Sculpt("latency " + config.string() + " --samples 0 --out " + dir_.string());
   EXPECT_EQ(folder.status, 2) << folder.out;
