@@ -5,6 +5,7 @@
 
 #include "experiments/cli/candidate_tables.h"
 #include "experiments/store/strategy_answer.h"
+#include "experiments/store/table_format.h"
 #include "experiments/store/zoo_query.h"
 #include "spaces/errors.h"
 
@@ -176,6 +177,30 @@ void ReadZoo(const ResultStore& store, ExperimentReport& report) {
          row[column("candidate")], row[column("cost")],
          fraction(row[column("trial_valid_accuracy")]), fraction(row[column("valid_accuracy")]),
          fraction(row[column("test_accuracy")]), row[column("training_run")]});
+  }
+  // A run stopped in its zoo has rows for the budgets it reached only: the others are named.
+  const nlohmann::json& config = report.info.config;
+  if (config.is_object() && config.contains("zoo") && config["zoo"].is_object() &&
+      config["zoo"].value("budgets", nlohmann::json()).is_array()) {
+    const std::size_t budget = column("budget");
+    std::string missing;
+    int count = 0;
+    for (const nlohmann::json& b : config["zoo"]["budgets"]) {
+      if (!b.is_number()) continue;
+      const bool listed = std::any_of(rows.rows.begin(), rows.rows.end(), [&](const auto& row) {
+        return CellNumber(row[budget]) == b.get<double>();
+      });
+      if (!listed) {
+        missing += (missing.empty() ? "" : ", ") + FormatNumber(b.get<double>());
+        ++count;
+      }
+    }
+    if (!missing.empty()) {
+      const std::string them = count == 1 ? "it" : "them";
+      report.zoo_missing =
+          "no model yet for " + missing + " (the run stopped before " + them +
+          (report.info.status == "finished" ? ")" : "; --resume finishes " + them + ")");
+    }
   }
   for (const std::vector<Cell>& trial : store.Sql(ZooTrialQuery(report.info.id), 60).rows) {
     const std::optional<double> cost = CellNumber(trial[0]);

@@ -280,6 +280,9 @@ void ZooTable(const ExperimentReport& r, std::ostream& out) {
   if (r.zoo.rows.empty()) return;
   out << "<h3>Zoo: a model for each " << EscapeHtml(r.zoo_metric) << " budget</h3>\n";
   WriteHtmlTable(r.zoo, out);
+  if (!r.zoo_missing.empty()) {
+    out << "<p class=\"note\">" << EscapeHtml(r.zoo_missing) << ".</p>\n";
+  }
   out << "<p class=\"note\">Each model was retrained and exported by the run (the export state "
          "says whether its folder still holds it: a later run of the config exports to the same "
          "folders); <code>sculpt export DB --run RUN --out DIR</code> writes one again from its "

@@ -185,6 +185,7 @@ void Zoo(const ExperimentReport& r, std::ostream& out) {
   WriteTable(r.zoo, TableFormat::kTable, table);
   std::istringstream lines(table.str());
   for (std::string line; std::getline(lines, line);) out << "    " << line << "\n";
+  if (!r.zoo_missing.empty()) out << "    " << r.zoo_missing << "\n";
 }
 
 void Comparison(const std::vector<ExperimentReport>& experiments, std::ostream& out) {
