@@ -42,6 +42,18 @@ void ChooseModel(const ResultStore& store, ExperimentReport& report) {
   if (!report.top.empty()) {
     report.chosen = report.top.front();
     report.chosen_because = "the best by " + report.objectives.front().metric;
+    // A run killed in its final retraining wrote no summary; its unfinished retraining of the
+    // best candidate (not a zoo's, not a block-wise teacher's) says where it stopped.
+    if (report.info.status != "finished" && report.info.config.contains("final")) {
+      for (const TrainingRunInfo& run : store.TrainingRuns(report.info.id)) {
+        if (run.kind == "retrain" && run.status != "finished" &&
+            run.candidate_id == report.chosen->id && run.config.is_object() &&
+            !run.config.contains("zoo") && !run.config.contains("blockwise_teacher")) {
+          report.final_interrupted = true;
+          report.chosen_because += ", whose final retraining was stopped (--resume finishes it)";
+        }
+      }
+    }
     // A goal-seeking strategy (its first proposal "<strategy>-start") that stopped without an
     // answer: for pruning the best by the objective is the unpruned model, no result of the run.
     const Table starts = store.Sql(

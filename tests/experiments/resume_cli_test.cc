@@ -232,6 +232,15 @@ TEST_F(ResumeCliTest, MainJobKilledInTrainingSearchOrRetrainingResumesToTheSameN
       << report.out;
   EXPECT_NE(report.out.find("  retraining interrupted: "), std::string::npos) << report.out;
   EXPECT_EQ(report.out.find("exported"), std::string::npos) << report.out;
+  // Killed there instead (no summary written): the report still says where it stopped.
+  const fs::path killed = dir_ / "main-killed.sqlite";
+  Kill(Write("main.json", SupernetConfig(), killed), killed,
+       "count(*) >= 1 FROM training_epochs e JOIN training_runs r ON r.id = e.run_id WHERE "
+       "r.kind = 'retrain'");
+  const Result killed_report = Sculpt("report " + killed.string() + " --text");
+  EXPECT_NE(killed_report.out.find("whose final retraining was stopped (--resume finishes it)"),
+            std::string::npos)
+      << killed_report.out;
 }
 
 // The zoo trains nothing twice: a budget whose model another budget (or the final retraining)
