@@ -46,6 +46,10 @@ void CheckOutputFile(const std::filesystem::path& out,
                      const std::vector<std::filesystem::path>& inputs, std::string_view kind,
                      const std::function<bool(const std::filesystem::path&)>& is_earlier_output) {
   std::error_code error;
+  if (!out.empty() && !out.has_filename()) {  // "dir/": a folder, whether it exists or not
+    throw UsageError("--out " + out.string() + " names a folder; give the " + std::string(kind) +
+                     " a file name in it");
+  }
   if (!std::filesystem::exists(out, error)) return;
   if (std::filesystem::is_directory(out, error)) {
     throw UsageError("--out " + out.string() + " is a folder; give the " + std::string(kind) +

@@ -161,7 +161,12 @@ RetrainPlan PlanFromStoredConfig(const nlohmann::json& canonical_config,
   RetrainPlan plan =
       ReadRetrainPlan(block, canonical_config["space"], {}, default_export, seed);
   block.Finish();
-  errors.ThrowIfAny();
+  if (!errors.Empty()) {
+    // The stored settings were valid when the run read them: what fails now is a file they
+    // name (a distillation teacher's folder, a data set) that is gone or changed.
+    throw UserError("the experiment's stored training settings cannot be used now: " +
+                    errors.Messages().front());
+  }
   if (plan.space == nullptr) {
     // ReadRetrainPlan leaves the space block's errors to a config's reader; a stored space that
     // cannot be built now (its pruned model's folder is gone, say) is this command's to name.
