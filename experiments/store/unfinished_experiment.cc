@@ -1,6 +1,7 @@
 #include "experiments/store/unfinished_experiment.h"
 
 #include <cstdint>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,34 @@ std::string Joined(const std::vector<std::string>& keys) {
   std::string text;
   for (const std::string& key : keys) text += (text.empty() ? "" : ", ") + key;
   return text;
+}
+
+// Whether `stored`, written by this Sculpt or an earlier one, is the config `wanted`. Earlier
+// Sculpts recorded less: no `<key>_contents` of the files a config reads, and a latency table by
+// its file's name where the config now holds the table itself. Such a config matches where it
+// agrees on all it recorded and the file it names holds what the config now holds: what the
+// earlier Sculpt would have read on resuming it, so an upgrade does not strand a run.
+bool SameConfig(const nlohmann::json& stored, const nlohmann::json& wanted) {
+  if (stored == wanted) return true;
+  if (stored.is_object() && wanted.is_object()) {
+    for (const auto& [key, value] : wanted.items()) {
+      if (!stored.contains(key)) {
+        if (key.ends_with("_contents")) continue;
+        return false;
+      }
+      if (!SameConfig(stored.at(key), value)) return false;
+    }
+    for (const auto& [key, value] : stored.items()) {
+      if (!wanted.contains(key)) return false;
+    }
+    return true;
+  }
+  if (stored.is_string() && wanted.is_object()) {
+    std::ifstream file(stored.get<std::string>());
+    if (!file) return false;
+    return nlohmann::json::parse(file, nullptr, /*allow_exceptions=*/false) == wanted;
+  }
+  return false;
 }
 
 }  // namespace
@@ -38,7 +67,7 @@ UnfinishedExperiment FindUnfinishedExperiment(const ResultStore& store,
   };
   const nlohmann::json wanted = without_storage(canonical_config);
   for (auto e = experiments.rbegin(); e != experiments.rend(); ++e) {
-    if (without_storage(e->config) != wanted) {
+    if (!SameConfig(without_storage(e->config), wanted)) {
       const bool finished = e->status == "finished";
       std::string& why = finished ? finished_of_name : found.why_not;
       std::size_t& nearest = finished ? nearest_finished : nearest_unfinished;

@@ -9,10 +9,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
+#include "experiments/store/sqlite_statement.h"
 #include "tests/experiments/run_sculpt.h"
 #include "tests/experiments/test_table.h"
 #include "tests/experiments/tiny_main_job.h"
@@ -348,6 +348,21 @@ TEST_F(ResumeCliTest, QueryShowsAKilledRunAsGoneAndRunSaysHowToResume) {
   EXPECT_NE(nothing_left.out.find("nothing to resume: experiment 2 of this config finished"),
             std::string::npos)
       << nothing_left.out;
+}
+
+// An experiment stopped by an earlier Sculpt, which recorded no contents of the files a config
+// reads, is still resumed after an upgrade where those files are unchanged.
+TEST_F(ResumeCliTest, AnUpgradeDoesNotStrandAStoppedRun) {
+  const fs::path db = dir_ / "upgraded.sqlite";
+  const fs::path config = Write("upgraded.json", TableConfig(), db);
+  Kill(config, db, "count(*) >= 1 FROM evaluations");
+  {
+    sqlite::Database file(db.string(), sqlite::Database::Mode::kReadWrite);
+    file.Exec("UPDATE experiments SET config = json_remove(config, '$.evaluator.path_contents')");
+  }
+  const Result resumed = Sculpt("run " + config.string() + " --quiet --resume");
+  EXPECT_EQ(resumed.status, 0) << resumed.out;
+  EXPECT_NE(resumed.out.find("resuming experiment 1 ("), std::string::npos) << resumed.out;
 }
 
 // A run whose output pipe closes (`sculpt run ... | head`) stops as after Ctrl-C: marked
