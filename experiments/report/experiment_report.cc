@@ -51,6 +51,7 @@ void ChooseModel(const ResultStore& store, ExperimentReport& report) {
             !run.config.contains("zoo") && !run.config.contains("blockwise_teacher")) {
           report.final_interrupted = true;
           report.chosen_because += ", whose final retraining was stopped (--resume finishes it)";
+          break;
         }
       }
     }

@@ -69,8 +69,8 @@ struct ExperimentReport {
   // report command, which knows that path.
   std::string final_export;
   std::string final_export_state;
-  // The `final` retraining was stopped (Ctrl-C) before it finished: the summary holds its
-  // candidate and partial results, and nothing was exported.
+  // The `final` retraining was stopped (Ctrl-C, or a kill) before it finished: nothing was
+  // exported; after Ctrl-C the summary holds its candidate and partial results.
   bool final_interrupted = false;
 };
 

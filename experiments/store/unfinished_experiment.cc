@@ -1,6 +1,7 @@
 #include "experiments/store/unfinished_experiment.h"
 
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -37,6 +38,8 @@ bool SameConfig(const nlohmann::json& stored, const nlohmann::json& wanted) {
     return true;
   }
   if (stored.is_string() && wanted.is_object()) {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(stored.get<std::string>(), error)) return false;
     std::ifstream file(stored.get<std::string>());
     if (!file) return false;
     return nlohmann::json::parse(file, nullptr, /*allow_exceptions=*/false) == wanted;
