@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "spaces/config_differences.h"
-
 namespace sculpt {
 namespace {
 
@@ -17,20 +15,33 @@ std::string Joined(const std::vector<std::string>& keys) {
   return text;
 }
 
-// Whether `stored`, written by this Sculpt or an earlier one, is the config `wanted`. Earlier
-// Sculpts recorded less: no `<key>_contents` of the files a config reads, and a latency table by
-// its file's name where the config now holds the table itself. Such a config matches where it
-// agrees on all it recorded and the file it names holds what the config now holds: what the
-// earlier Sculpt would have read on resuming it, so an upgrade does not strand a run.
+// Whether `stored`, written by this Sculpt or an earlier one, is the config `wanted`, by these
+// rules beyond equality:
+//  - a file the config reads is the same file where its recorded `<key>_contents` are the same,
+//    however its name is spelled (relative to another folder: the config was moved);
+//  - earlier Sculpts recorded less: no `<key>_contents`, and a latency table by its file's name
+//    where the config now holds the table itself. Such a config matches where it agrees on all it
+//    recorded and the file it names holds what the config now holds (what the earlier Sculpt
+//    would have read on resuming it), so an upgrade does not strand a run.
+bool SameConfig(const nlohmann::json& stored, const nlohmann::json& wanted);
+
+bool SameKey(const nlohmann::json& stored, const nlohmann::json& wanted, const std::string& key) {
+  if (!stored.contains(key)) return key.ends_with("_contents") && wanted.contains(key);
+  if (!wanted.contains(key)) return false;
+  const std::string contents = key + "_contents";
+  if (stored.contains(contents) && wanted.contains(contents) &&
+      stored.at(contents) == wanted.at(contents) && stored.at(key).is_string() &&
+      wanted.at(key).is_string()) {
+    return true;
+  }
+  return SameConfig(stored.at(key), wanted.at(key));
+}
+
 bool SameConfig(const nlohmann::json& stored, const nlohmann::json& wanted) {
   if (stored == wanted) return true;
   if (stored.is_object() && wanted.is_object()) {
     for (const auto& [key, value] : wanted.items()) {
-      if (!stored.contains(key)) {
-        if (key.ends_with("_contents")) continue;
-        return false;
-      }
-      if (!SameConfig(stored.at(key), value)) return false;
+      if (!SameKey(stored, wanted, key)) return false;
     }
     for (const auto& [key, value] : stored.items()) {
       if (!wanted.contains(key)) return false;
@@ -45,6 +56,28 @@ bool SameConfig(const nlohmann::json& stored, const nlohmann::json& wanted) {
     return nlohmann::json::parse(file, nullptr, /*allow_exceptions=*/false) == wanted;
   }
   return false;
+}
+
+// Where they differ by SameConfig's rules, for the user: top-level keys, and one level down
+// ("training.epochs"), as DifferingKeys names them.
+std::vector<std::string> ConfigDifferences(const nlohmann::json& stored,
+                                           const nlohmann::json& wanted, int depth = 2) {
+  std::vector<std::string> keys;
+  if (!stored.is_object() || !wanted.is_object()) return keys;
+  for (const auto& [key, value] : wanted.items()) {
+    if (SameKey(stored, wanted, key)) continue;
+    if (depth > 1 && stored.contains(key) && stored.at(key).is_object() && value.is_object()) {
+      for (const std::string& inner : ConfigDifferences(stored.at(key), value, depth - 1)) {
+        keys.push_back(key + "." + inner);
+      }
+    } else {
+      keys.push_back(key);
+    }
+  }
+  for (const auto& [key, value] : stored.items()) {
+    if (!wanted.contains(key)) keys.push_back(key);
+  }
+  return keys;
 }
 
 }  // namespace
@@ -75,7 +108,7 @@ UnfinishedExperiment FindUnfinishedExperiment(const ResultStore& store,
       std::string& why = finished ? finished_of_name : found.why_not;
       std::size_t& nearest = finished ? nearest_finished : nearest_unfinished;
       const std::vector<std::string> differing =
-          DifferingKeys(without_storage(e->config), wanted, 2);
+          ConfigDifferences(without_storage(e->config), wanted);
       if (e->name == name && differing.size() < nearest) {
         nearest = differing.size();
         why = "experiment " + std::to_string(e->id) + " of this name " +

@@ -180,6 +180,17 @@ TEST_F(RankCliTest, AListedFileEditedSinceTheRunIsAnotherConfig) {
                              "another config (differs in: strategy.path_contents)"),
             std::string::npos)
       << resumed.out;
+  // The same config moved to another folder names the same files another way: the same config.
+  nlohmann::json moved = Config("edited", {{"type", "listed"}, {"path", "../edited.csv"}});
+  moved["evaluator"]["path"] = "../scores.csv";
+  moved["storage"] = "../edited.sqlite";
+  fs::create_directories(dir_ / "moved");
+  std::ofstream(dir_ / "moved" / "edited.json") << moved.dump(2);
+  const auto again =
+      Sculpt("run " + (dir_ / "moved" / "edited.json").string() + " --quiet --resume");
+  EXPECT_NE(again.out.find("nothing to resume: experiment 2 of this config finished"),
+            std::string::npos)
+      << again.out;
 }
 
 TEST_F(RankCliTest, ListedSampleIsSeededAndBadInputIsAClearError) {
