@@ -52,7 +52,9 @@ bool ReadAsImmutable(const std::string& path) {
 // `path` as an SQLite URI with `query` ("file:/a%3Fb.sqlite?immutable=1").
 std::string FileUri(const std::string& path, const std::string& query) {
   std::string uri = "file:";
-  for (const char c : path) {
+  // "//tmp/x" would name a host "tmp": one leading slash is the same path.
+  const std::size_t skip = path.starts_with("//") ? path.find_first_not_of('/') - 1 : 0;
+  for (const char c : std::string_view(path).substr(skip)) {
     if (c == '%' || c == '?' || c == '#') {
       static constexpr char kHex[] = "0123456789ABCDEF";
       uri += '%';

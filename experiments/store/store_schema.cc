@@ -1,6 +1,10 @@
 #include "experiments/store/store_schema.h"
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "experiments/store/store.h"
@@ -8,6 +12,14 @@
 
 namespace sculpt::store_schema {
 namespace {
+
+// Whether this process may create files in the folder that holds `path`.
+bool FolderWritable(const std::string& path) {
+  const std::filesystem::path file(path);
+  const std::filesystem::path folder =
+      file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  return ::access(folder.c_str(), W_OK) == 0;
+}
 
 // Version 2. Each version after the first migrates from the one before it in Prepare(); files
 // never silently change meaning. docs/SCHEMA.md documents every table and view.
@@ -605,6 +617,18 @@ void Prepare(const sqlite::Database& db, bool may_create) {
   } catch (const UserError& error) {
     if (std::string_view(error.what()).find("malformed") != std::string_view::npos) {
       ThrowDamaged(db, error.what());  // e.g. a file cut short
+    }
+    if (std::string_view(error.what()).find("unable to open database file") !=
+            std::string_view::npos &&
+        !FolderWritable(db.Path())) {
+      // SQLite makes a WAL database's -wal and -shm files beside it; where it cannot (and a
+      // read-only open could not be made immutable: a log with changes in it), the file is
+      // fine, its folder is the problem.
+      throw UserError(db.Path() + " cannot be opened: its folder cannot be written, and SQLite " +
+                      (read_only ? "needs to keep its shared-memory file there to read the "
+                                   "changes its write-ahead log still holds"
+                                 : "keeps its write-ahead log there") +
+                      "; copy the database with its -wal file to a folder you can write");
     }
     throw NotADatabase(db.Path() + " is not a Sculpt database (" + error.what() + ")");
   }
