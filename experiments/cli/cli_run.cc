@@ -43,17 +43,17 @@ class CirclingWarning {
   CirclingWarning(const Budget& budget, std::ostream& err) : budget_(budget), err_(err) {}
 
   void Update(const EngineProgress& p) {
-    const std::int64_t seen = p.evaluations + p.infeasible;
-    if (seen != last_seen_) {
-      last_seen_ = seen;
+    // As the patience counts: only a new architecture to evaluate is progress.
+    if (p.evaluations != last_seen_) {
+      last_seen_ = p.evaluations;
       last_new_at_ = p.proposals;
       return;
     }
     if (warned_ || p.proposals - last_new_at_ < kRepeatsInARow) return;
     warned_ = true;
     err_ << "\nsculpt: warning: the last " << p.proposals - last_new_at_
-         << " proposals were all architectures seen before: the search has stopped finding new "
-            "ones; "
+         << " proposals were all architectures seen before or breaking a constraint: the search "
+            "has stopped finding new ones to evaluate; "
          << (budget_.patience ? "it stops after budget.patience = " +
                                     std::to_string(*budget_.patience) + " such proposals in a row"
                               : std::string("budget.patience is 0, so only the budget stops it"))
