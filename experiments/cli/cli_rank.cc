@@ -258,13 +258,24 @@ int RankCommand(const std::vector<std::string>& args, Streams io) {
     add("kendall_tau", KendallTau(truths, scores));
     add("spearman_rho", SpearmanRho(truths, scores));
   }
-  add("top_10pct_precision", TopPrecision(truths, scores, top));
-  add("top_10pct_size", static_cast<std::int64_t>(top));
-  add("top1_arch", archs[best]);
-  add("top1_truth_rank", static_cast<std::int64_t>(RankAmong(truths[best], truths)));
-  add("top1_truth_rank_in_table",
-      static_cast<std::int64_t>(RankAmong(truths[best], table_truths)));
-  add("top5_truth_ranks", top5);
+  if (all_tied(scores)) {
+    // No candidate ranks above another: a "top" would be the file's order, not the evaluator's.
+    const std::string why = "undefined: every score is the same";
+    add("top_10pct_precision", why);
+    add("top_10pct_size", static_cast<std::int64_t>(top));
+    add("top1_arch", why);
+    add("top1_truth_rank", why);
+    add("top1_truth_rank_in_table", why);
+    add("top5_truth_ranks", why);
+  } else {
+    add("top_10pct_precision", TopPrecision(truths, scores, top));
+    add("top_10pct_size", static_cast<std::int64_t>(top));
+    add("top1_arch", archs[best]);
+    add("top1_truth_rank", static_cast<std::int64_t>(RankAmong(truths[best], truths)));
+    add("top1_truth_rank_in_table",
+        static_cast<std::int64_t>(RankAmong(truths[best], table_truths)));
+    add("top5_truth_ranks", top5);
+  }
   WriteTable(table, format, io.out);
   return 0;
 }

@@ -211,7 +211,7 @@ void ReadZoo(const ResultStore& store, ExperimentReport& report) {
     if (!missing.empty()) {
       const std::string them = count == 1 ? "it" : "them";
       report.zoo_missing =
-          "no model yet for " + missing + " (the run stopped before " + them +
+          "no model yet for " + missing + " (the run stopped before the zoo finished " + them +
           (report.info.status == "finished" ? ")" : "; --resume finishes " + them + ")");
     }
   }

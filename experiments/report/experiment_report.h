@@ -60,7 +60,8 @@ struct ExperimentReport {
   // Each finished zoo trial as (cost on zoo_metric, validation accuracy after its short
   // training): what the zoo tried before it chose each budget's model.
   std::vector<std::pair<double, double>> zoo_trials;
-  // Budgets of the config's zoo without a row yet, with why ("the run stopped before them;
+  // Budgets of the config's zoo without a row yet, with why ("the run stopped before the zoo
+  // finished them;
   // --resume finishes them"); empty when every budget has one.
   std::string zoo_missing;
   // The final block's export folder seen from where the database was named, and whether it

@@ -38,8 +38,9 @@ void Header(const ExperimentReport& r, std::ostream& out) {
     out << (i == 0 ? "" : " and ")
         << (r.objectives[i].goal == Goal::kMinimize ? "min " : "max ") << r.objectives[i].metric;
   }
-  out << "\n  " << r.stats.evaluations << " evaluations (" << r.stats.evaluated << " ok), "
-      << r.stats.candidates << " proposals with repeats; started " << e.created_at
+  out << "\n  " << Counted(r.stats.evaluations, "evaluation") << " (" << r.stats.evaluated
+      << " ok), " << Counted(r.stats.candidates, "proposal") << " with repeats; started "
+      << e.created_at
       << (e.finished_at.empty()
               ? ""
               : (e.status == "finished" ? ", finished " : ", stopped ") + e.finished_at)
@@ -149,6 +150,12 @@ void Choices(const ExperimentReport& r, std::ostream& out) {
   std::stable_sort(favoured.begin(), favoured.end(), [](const ChoiceShare& a, const ChoiceShare& b) {
     return a.top - a.all > b.top - b.all;
   });
+  // Where the best are all there is (a short run), no choice is favoured: nothing to list.
+  if (favoured.empty() || favoured.front().top <= favoured.front().all) {
+    out << "  choices: none favoured by the top " << r.choice_top << " of " << r.evaluated.size()
+        << "\n";
+    return;
+  }
   out << "  choices the top " << r.choice_top << " favour (share among them, among all "
       << r.evaluated.size() << "):";
   for (std::size_t i = 0; i < std::min(kFavouredChoices, favoured.size()); ++i) {

@@ -161,6 +161,22 @@ TEST_F(RankCliTest, ListedScoresEveryRowInOrderAndRankMatchesTheHandWorkedScores
                            " --column accuracy --format json");
   ASSERT_EQ(flat.status, 0) << flat.out;
   EXPECT_NE(flat.out.find("undefined: every truth is the same"), std::string::npos) << flat.out;
+  // Every score the same: no top either (it would be the file's order).
+  std::ofstream(dir_ / "flat-scores.csv") << "arch,score,latency_ms,odd\n"
+                                          << Cell("nor_conv_3x3", "nor_conv_3x3") << ",7,1,1\n"
+                                          << Cell("nor_conv_1x1", "nor_conv_3x3") << ",7,1,1\n";
+  nlohmann::json tied = Config("tied", {{"type", "listed"}, {"path", "flat-scores.csv"}});
+  tied["evaluator"]["path"] = "flat-scores.csv";
+  std::ofstream(dir_ / "tied.json") << tied.dump(2);
+  ASSERT_EQ(Sculpt("run " + (dir_ / "tied.json").string() + " --quiet").status, 0);
+  const auto tied_rank = Sculpt("rank " + Db("tied") + " --truth " + (dir_ / "truth.csv").string() +
+                                " --column accuracy --format json");
+  ASSERT_EQ(tied_rank.status, 0) << tied_rank.out;
+  measures.clear();
+  for (const auto& row : nlohmann::json::parse(tied_rank.out))
+    measures[row["measure"]] = row["value"];
+  EXPECT_EQ(measures["kendall_tau"], "undefined: every score is the same");
+  EXPECT_EQ(measures["top1_truth_rank"], "undefined: every score is the same");
   // The table form, for people.
   const auto table = Sculpt("rank " + Db("all") + " --truth " + (dir_ / "truth.csv").string() +
                             " --column accuracy");
