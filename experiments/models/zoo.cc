@@ -72,6 +72,18 @@ ZooPlan ReadZooPlan(Options& block, const SearchSpace& space) {
         try {
           const Architecture arch = space.Parse(reference.get<std::string>());
           if (!space.IsValid(arch)) throw UserError("not a valid member of the space");
+          // One network written twice would be one reference under two names: a typo, most
+          // likely, for another.
+          const auto twice = std::find_if(
+              plan.references.begin(), plan.references.end(), [&](const ZooPlan::Reference& r) {
+                return space.CanonicalHash(r.arch) == space.CanonicalHash(arch);
+              });
+          if (twice != plan.references.end()) {
+            block.Error("references", "'" + reference.get<std::string>() +
+                                          "' is the same network as '" + twice->text +
+                                          "', listed before it");
+            break;
+          }
           plan.references.push_back({arch, space.Format(arch)});
         } catch (const UserError& error) {
           block.Error("references", "'" + reference.get<std::string>() +
@@ -93,21 +105,25 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
   SCULPT_ASSERT(info.has_value(), "the zoo's experiment is missing from its store");
   // Every evaluated candidate, best first: each budget takes its best few that fit.
   const std::vector<StoredCandidate> ranked = store.Top(experiment_id, 1 << 30);
-  // The references, each as the search's candidate of the same architecture where there is
-  // one (its trials and model are then the candidate's), else hand-picked with its costs.
+  // A network however it is written (a layer left out first or last is the same network): the
+  // key under which it is tried once and matched to the search's candidates.
+  const SearchSpace& space = *final.space;
+  auto network = [&](const StoredCandidate& c) { return space.CanonicalHash(space.Parse(c.arch)); };
+  // The references, each as the search's candidate of the same network where there is one (its
+  // trials and model are then the candidate's), else hand-picked with its costs.
   std::vector<StoredCandidate> references;
   for (const ZooPlan::Reference& reference : zoo.references) {
-    const auto searched =
-        std::find_if(ranked.begin(), ranked.end(),
-                     [&](const StoredCandidate& c) { return c.arch == reference.text; });
+    const std::uint64_t key = space.CanonicalHash(reference.arch);
+    const auto searched = std::find_if(ranked.begin(), ranked.end(),
+                                       [&](const StoredCandidate& c) { return network(c) == key; });
     references.push_back(searched != ranked.end()
                              ? *searched
                              : HandPickedCandidate(*final.space, reference.arch, "zoo-reference",
                                                    final.space->Cost(reference.arch)));
   }
   std::vector<ZooModel> models;
-  // Trials are the same training whatever the budget: each architecture is tried once.
-  std::map<std::string, double> tried;  // architecture -> validation accuracy
+  // Trials are the same training whatever the budget: each network is tried once.
+  std::map<std::uint64_t, double> tried;  // network -> validation accuracy
   for (const double budget : zoo.budgets) {
     if (stop != nullptr && stop->load()) break;
     ZooModel model;
@@ -124,7 +140,7 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
     const std::size_t searched = fitting.size();
     for (const StoredCandidate& reference : references) {
       const bool listed = std::any_of(fitting.begin(), fitting.end(), [&](const auto* c) {
-        return c->arch == reference.arch;
+        return network(*c) == network(reference);
       });
       if (!listed && fits(reference)) fitting.push_back(&reference);
     }
@@ -147,7 +163,7 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
     const StoredCandidate* best = nullptr;
     for (std::size_t i = 0; i < fitting.size(); ++i) {
       const StoredCandidate* c = fitting[i];
-      auto found = tried.find(c->arch);
+      auto found = tried.find(network(*c));
       if (found == tried.end()) {
         if (progress != nullptr) {
           progress->Note("zoo, " + zoo.metric + " <= " + BudgetText(budget) + ": trial of " +
@@ -160,7 +176,7 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
                     experiment_id, candidate_id(*c), progress, stop, db, resume,
                     EarlierRetrainings::kTakeSameTraining);
         if (!outcome.finished) return models;
-        found = tried.emplace(c->arch, outcome.result.at("valid_accuracy")).first;
+        found = tried.emplace(network(*c), outcome.result.at("valid_accuracy")).first;
       }
       ++(i < searched ? model.trials : model.reference_trials);
       if (best == nullptr || found->second > model.trial_valid_accuracy) {

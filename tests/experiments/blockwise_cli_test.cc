@@ -576,6 +576,17 @@ TEST_F(BlockwiseCliTest, TheZooTrainsAndExportsAModelForEachBudget) {
             std::string::npos)
       << below_all.out;
 
+  // One network written twice among the references (a layer left out first or last) is one
+  // reference under two names: a config error, as a budget listed twice is.
+  nlohmann::json twice = config;
+  twice["zoo"]["references"] = {"d8|h0:f0|h1:f0|h0:f0|h0:f0", "d8|h1:f0|h0:f0|h0:f0|h0:f0"};
+  const Result listed_twice = Sculpt("run " + WriteConfig("zoo-twice.json", twice).string());
+  EXPECT_EQ(listed_twice.status, 2) << listed_twice.out;
+  EXPECT_NE(listed_twice.out.find("'d8|h1:f0|h0:f0|h0:f0|h0:f0' is the same network as "
+                                  "'d8|h0:f0|h1:f0|h0:f0|h0:f0'"),
+            std::string::npos)
+      << listed_twice.out;
+
   // A zoo whose budgets no evaluated candidate fits: its listing says why it is empty.
   nlohmann::json too_small = config;
   too_small["zoo"]["budgets"] = {220};
