@@ -215,12 +215,13 @@ void ReadFinal(const nlohmann::json& config, Options& root, const std::filesyste
 }
 
 // The optional "zoo" block (see zoo.h): it trains with the "final" block's settings.
-void ReadZoo(Options& root, Experiment& e) {
+// `space_valid`: as for constraints (a latency table that did not load is the space's error).
+void ReadZoo(Options& root, Experiment& e, bool space_valid) {
   root.Raw("zoo");
   if (!root.Has("zoo")) return;
   Options block = root.Child("zoo");
   if (!e.space) return;
-  ZooPlan plan = ReadZooPlan(block, *e.space);
+  ZooPlan plan = ReadZooPlan(block, *e.space, space_valid);
   if (!e.final) {
     block.Error("", "needs a \"final\" block: the zoo's trials and models train with its "
                     "settings");
@@ -343,7 +344,7 @@ Experiment BuildExperiment(const nlohmann::json& given_config,
   e.storage = overrides.storage.value_or(base_dir / storage);
   e.stored_repeats = root.Int("stored_repeats", kDefaultStoredRepeats, 0);
   ReadFinal(config, root, base_dir, canonical, e);
-  ReadZoo(root, e);
+  ReadZoo(root, e, space_valid);
   root.Finish();
   errors.ThrowIfAny();
   SCULPT_ASSERT(e.space && e.evaluator && e.strategy, "a valid config built no component");

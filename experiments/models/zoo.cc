@@ -11,13 +11,16 @@
 
 namespace sculpt {
 
-ZooPlan ReadZooPlan(Options& block, const SearchSpace& space) {
+ZooPlan ReadZooPlan(Options& block, const SearchSpace& space, bool space_valid) {
   ZooPlan plan;
   const std::size_t errors_before = block.Errors().Messages().size();
   const std::vector<std::string> costs = space.CostMetricNames();
   const nlohmann::json* metric = block.Raw("metric");
   if (metric != nullptr && *metric == "latency_lut_ms" &&
-      std::find(costs.begin(), costs.end(), "latency_lut_ms") == costs.end()) {
+      std::find(costs.begin(), costs.end(), "latency_lut_ms") == costs.end() && !space_valid) {
+    plan.metric = "latency_lut_ms";  // the space's error says why there is no such cost yet
+  } else if (metric != nullptr && *metric == "latency_lut_ms" &&
+             std::find(costs.begin(), costs.end(), "latency_lut_ms") == costs.end()) {
     block.Error("metric", "latency_lut_ms needs a latency table: set the space's \"latency_table\" "
                           "(`sculpt latency CONFIG` builds one); without it expected one of " +
                               JoinNames(costs));
@@ -25,7 +28,7 @@ ZooPlan ReadZooPlan(Options& block, const SearchSpace& space) {
     plan.metric = block.String("metric", plan.metric, costs);
   }
   // A metric in error leaves the default's name: budgets checked against it would be misnamed.
-  const bool metric_read = errors_before == block.Errors().Messages().size();
+  const bool metric_read = errors_before == block.Errors().Messages().size() && space_valid;
   const nlohmann::json* budgets = block.Raw("budgets");
   if (budgets == nullptr) {
     block.Error("budgets", "is required: the list of budgets, each a model (e.g. [20000, 40000])");

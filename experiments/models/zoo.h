@@ -70,7 +70,10 @@ struct ZooPlan {
 };
 
 // Reads a "zoo" block against `space`'s cost metrics; errors go to `block` (Finish included).
-ZooPlan ReadZooPlan(Options& block, const SearchSpace& space);
+// `space_valid` false: the space block had errors (a latency table that did not load), so its
+// cost metrics are a fallback's and a metric or budget checked against them would only add
+// follow-on errors.
+ZooPlan ReadZooPlan(Options& block, const SearchSpace& space, bool space_valid = true);
 
 // One budget's outcome.
 struct ZooModel {
