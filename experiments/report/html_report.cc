@@ -296,7 +296,17 @@ void ZooTable(const ExperimentReport& r, std::ostream& out) {
   chart.y_percent = true;
   chart.series = std::move(series);
   for (const ZooModelPoint& model : ZooModelPoints(r)) {
-    chart.marks.push_back({{model.cost, model.test_accuracy}, "<= " + FormatNumber(model.budget)});
+    const ChartPoint point{model.cost, model.test_accuracy};
+    // Budgets that took the same model share one ring and one label ("<= 0.12, <= 10"), rather
+    // than labels drawn over each other.
+    const auto same = std::find_if(chart.marks.begin(), chart.marks.end(), [&](const ChartMark& m) {
+      return m.at.x == point.x && m.at.y == point.y;
+    });
+    if (same != chart.marks.end()) {
+      same->label += ", <= " + FormatNumber(model.budget);
+    } else {
+      chart.marks.push_back({point, "<= " + FormatNumber(model.budget)});
+    }
   }
   out << "<div class=\"charts\">\n";
   Figure("zoo", XySvg(chart),
