@@ -210,9 +210,17 @@ int LatencyCommand(const std::vector<std::string>& args, Streams io) {
   const nlohmann::json table = family.MeasureLatencyTable(table_options);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // An earlier table there may be another config's (or an experiment's to --resume, which will
+  // then find another config): the replacement is said, not silent.
+  std::error_code error;
+  const bool replaced = fs::exists(out_path, error);
   WriteJsonFile(table, out_path, "latency table");
   io.out << family.DescribeLatencyTable(table);
-  io.out << "Written to " << out_path.string() << " in " << Fixed(seconds, 1) << " s.\n";
+  io.out << "Written to " << out_path.string() << " in " << Fixed(seconds, 1) << " s"
+         << (replaced ? ", replacing the table that was there (its experiments keep their own "
+                        "copy)"
+                      : "")
+         << ".\n";
   if (samples == 0) return 0;
 
   // The space with the table just written predicts latency_lut_ms, as a search would see it.
