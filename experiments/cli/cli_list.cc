@@ -76,7 +76,7 @@ void PrintStrategyOptionsMarkdown(std::ostream& out) {
 
 int ListCommand(const std::vector<std::string>& args, Streams io) {
   CommandLine command_line(
-      "list spaces|strategies|evaluators|comparators [--options [--format text|markdown]]",
+      "list spaces|evaluators|comparators | list strategies [--options [--format text|markdown]]",
       "Lists the registered components of one kind with a one-line description. With\n"
       "--options (strategies): every option of each strategy, its kind, default and meaning.",
       {{"options", "", "strategies: list each strategy's options"},

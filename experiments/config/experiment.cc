@@ -1,7 +1,9 @@
 #include "experiments/config/experiment.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -390,7 +392,8 @@ Experiment LoadExperiment(const std::filesystem::path& config_path, const Overri
   }
   std::ifstream in(config_path);
   if (!in) {
-    throw ConfigError({"cannot read config file '" + name + "'"});
+    const int why = errno;  // what the open found: no such file, no permission
+    throw ConfigError({"cannot read config file '" + name + "': " + std::strerror(why)});
   }
   std::stringstream text;
   text << in.rdbuf();

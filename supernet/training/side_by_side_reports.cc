@@ -120,8 +120,8 @@ void SideBySideReports::Begin(int run, std::int64_t first_epoch, std::int64_t st
   // The bar counts the epochs of every run (4 blocks of 4 epochs: 1..16); the title says what
   // one run's are and their sum, so that the count does not read as the config's epochs.
   const std::int64_t all = epochs_ * static_cast<std::int64_t>(runs_.size());
-  shown_->Begin(title_ + " (" + Counted(epochs_, "epoch") + " each, " + std::to_string(all) +
-                    " in all)",
+  shown_->Begin(title_ + " (" + Counted(epochs_, "epoch") + " each; the " + Counted(all, "epoch") +
+                    " of them all counted below as one)",
                 1, all, steps_);
   bar_open_ = true;
 }

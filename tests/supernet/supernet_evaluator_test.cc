@@ -372,7 +372,8 @@ TEST_F(SupernetEvaluatorTest, SubSupernetsTrainSideBySideOnTheWorkersAsTheyWould
   // The bar is shared; each sub-supernet's epochs are lines of their own, and runs in the log.
   ASSERT_EQ(first.titles.size(), 2U);
   EXPECT_EQ(first.titles[1],
-            "5 sub-supernets (edge2), 2 side by side (2 epochs each, 10 in all)");
+            "5 sub-supernets (edge2), 2 side by side (2 epochs each; the 10 epochs of them all "
+            "counted below as one)");
   EXPECT_GE(first.epoch_titles.size(), 3U);
   for (const std::string& title : first.epoch_titles) {
     EXPECT_EQ(title.rfind("sub-supernet ", 0), 0U) << title;
