@@ -157,9 +157,14 @@ Table ExperimentTable(const ResultStore& store, const std::vector<ExperimentInfo
         answer_text += " " + MetricText(StoredEvaluatorType(e), e.objective.metric, *value);
       }
     }
+    // Every objective of a multi-objective run (nsga2), the first (which "best" is of) first.
+    std::string objectives;
+    for (const Objective& o : StoredObjectives(e)) {
+      objectives += (objectives.empty() ? "" : ", ") + GoalWord(o.goal) + " " + o.metric;
+    }
     table.rows.push_back(
-        {e.id, e.name, e.space, e.strategy, GoalWord(e.objective.goal) + " " + e.objective.metric,
-         IsGone(e) ? std::string("gone") : e.status, stats.evaluations, stats.candidates,
+        {e.id, e.name, e.space, e.strategy, objectives, IsGone(e) ? std::string("gone") : e.status,
+         stats.evaluations, stats.candidates,
          stats.best_objective ? MetricCell(*stats.best_objective, fraction) : Cell(),
          answer ? Cell(answer_text) : Cell(), e.created_at});
   }

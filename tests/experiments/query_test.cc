@@ -201,6 +201,11 @@ TEST_F(QueryTest, ListsExperiments) {
   EXPECT_EQ(list[1]["objective"], "min params");
   EXPECT_EQ(list[1]["best"], 1e5);
   EXPECT_EQ(list[1]["status"], "running");
+  // A run with several objectives lists them all, the first (which "best" is of) first.
+  AddFamily();
+  const json three = json::parse(Run(QueryCommand, {db_, "--format", "json"}));
+  ASSERT_EQ(three.size(), 3u);
+  EXPECT_EQ(three[2]["objective"], "max accuracy, min params");
 
   const json one =
       json::parse(Run(QueryCommand, {db_, "--experiment", "compact", "--format=json"}));
