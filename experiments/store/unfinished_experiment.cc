@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "spaces/config_differences.h"
+
 namespace sculpt {
 namespace {
 
@@ -25,7 +27,7 @@ std::string Joined(const std::vector<std::string>& keys) {
 //    would have read on resuming it), so an upgrade does not strand a run.
 bool SameConfig(const nlohmann::json& stored, const nlohmann::json& wanted);
 
-bool SameKey(const nlohmann::json& stored, const nlohmann::json& wanted, const std::string& key) {
+bool AgreeOn(const nlohmann::json& stored, const nlohmann::json& wanted, const std::string& key) {
   if (!stored.contains(key)) return key.ends_with("_contents") && wanted.contains(key);
   if (!wanted.contains(key)) return false;
   const std::string contents = key + "_contents";
@@ -41,7 +43,7 @@ bool SameConfig(const nlohmann::json& stored, const nlohmann::json& wanted) {
   if (stored == wanted) return true;
   if (stored.is_object() && wanted.is_object()) {
     for (const auto& [key, value] : wanted.items()) {
-      if (!SameKey(stored, wanted, key)) return false;
+      if (!AgreeOn(stored, wanted, key)) return false;
     }
     for (const auto& [key, value] : stored.items()) {
       if (!wanted.contains(key)) return false;
@@ -56,28 +58,6 @@ bool SameConfig(const nlohmann::json& stored, const nlohmann::json& wanted) {
     return nlohmann::json::parse(file, nullptr, /*allow_exceptions=*/false) == wanted;
   }
   return false;
-}
-
-// Where they differ by SameConfig's rules, for the user: top-level keys, and one level down
-// ("training.epochs"), as DifferingKeys names them.
-std::vector<std::string> ConfigDifferences(const nlohmann::json& stored,
-                                           const nlohmann::json& wanted, int depth = 2) {
-  std::vector<std::string> keys;
-  if (!stored.is_object() || !wanted.is_object()) return keys;
-  for (const auto& [key, value] : wanted.items()) {
-    if (SameKey(stored, wanted, key)) continue;
-    if (depth > 1 && stored.contains(key) && stored.at(key).is_object() && value.is_object()) {
-      for (const std::string& inner : ConfigDifferences(stored.at(key), value, depth - 1)) {
-        keys.push_back(key + "." + inner);
-      }
-    } else {
-      keys.push_back(key);
-    }
-  }
-  for (const auto& [key, value] : stored.items()) {
-    if (!wanted.contains(key)) keys.push_back(key);
-  }
-  return keys;
 }
 
 }  // namespace
@@ -107,8 +87,9 @@ UnfinishedExperiment FindUnfinishedExperiment(const ResultStore& store,
       const bool finished = e->status == "finished";
       std::string& why = finished ? finished_of_name : found.why_not;
       std::size_t& nearest = finished ? nearest_finished : nearest_unfinished;
+      // Named by the same rules as the match (DifferingKeys' own would name what it ignores).
       const std::vector<std::string> differing =
-          ConfigDifferences(without_storage(e->config), wanted);
+          DifferingKeys(without_storage(e->config), wanted, 2, AgreeOn);
       if (e->name == name && differing.size() < nearest) {
         nearest = differing.size();
         why = "experiment " + std::to_string(e->id) + " of this name " +
