@@ -16,11 +16,11 @@ ZooPlan ReadZooPlan(Options& block, const SearchSpace& space, bool space_valid) 
   const std::size_t errors_before = block.Errors().Messages().size();
   const std::vector<std::string> costs = space.CostMetricNames();
   const nlohmann::json* metric = block.Raw("metric");
-  if (metric != nullptr && *metric == "latency_lut_ms" &&
-      std::find(costs.begin(), costs.end(), "latency_lut_ms") == costs.end() && !space_valid) {
+  const bool no_table = metric != nullptr && *metric == "latency_lut_ms" &&
+                        std::find(costs.begin(), costs.end(), "latency_lut_ms") == costs.end();
+  if (no_table && !space_valid) {
     plan.metric = "latency_lut_ms";  // the space's error says why there is no such cost yet
-  } else if (metric != nullptr && *metric == "latency_lut_ms" &&
-             std::find(costs.begin(), costs.end(), "latency_lut_ms") == costs.end()) {
+  } else if (no_table) {
     block.Error("metric", "latency_lut_ms needs a latency table: set the space's \"latency_table\" "
                           "(`sculpt latency CONFIG` builds one); without it expected one of " +
                               JoinNames(costs));
@@ -108,15 +108,15 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
   SCULPT_ASSERT(info.has_value(), "the zoo's experiment is missing from its store");
   // Every evaluated candidate, best first: each budget takes its best few that fit.
   const std::vector<StoredCandidate> ranked = store.Top(experiment_id, 1 << 30);
-  // A network however it is written (a layer left out first or last is the same network): the
-  // key under which it is tried once and matched to the search's candidates.
-  const SearchSpace& space = *final.space;
-  auto network = [&](const StoredCandidate& c) { return space.CanonicalHash(space.Parse(c.arch)); };
+  // A network however it is written (a layer left out first or last is the same network): its
+  // canonical hash, which every candidate carries (a hand-picked one too), is the key under which
+  // it is tried once and matched to the search's candidates.
+  auto network = [](const StoredCandidate& c) -> const std::string& { return c.hash; };
   // The references, each as the search's candidate of the same network where there is one (its
   // trials and model are then the candidate's), else hand-picked with its costs.
   std::vector<StoredCandidate> references;
   for (const ZooPlan::Reference& reference : zoo.references) {
-    const std::uint64_t key = space.CanonicalHash(reference.arch);
+    const std::string key = HashToHex(final.space->CanonicalHash(reference.arch));
     const auto searched = std::find_if(ranked.begin(), ranked.end(),
                                        [&](const StoredCandidate& c) { return network(c) == key; });
     references.push_back(searched != ranked.end()
@@ -126,7 +126,7 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
   }
   std::vector<ZooModel> models;
   // Trials are the same training whatever the budget: each network is tried once.
-  std::map<std::uint64_t, double> tried;  // network -> validation accuracy
+  std::map<std::string, double> tried;  // network -> validation accuracy
   for (const double budget : zoo.budgets) {
     if (stop != nullptr && stop->load()) break;
     ZooModel model;
