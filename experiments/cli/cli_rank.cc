@@ -245,37 +245,27 @@ int RankCommand(const std::vector<std::string>& args, Streams io) {
     add("table rows without a number (left out)", static_cast<std::int64_t>(truth.not_number));
   }
   add("table rows", static_cast<std::int64_t>(truth.rows));
-  // Every score (or every truth) the same: there is no order to compare, which 0 would hide.
+  // Every score (or every truth) the same: there is no order to compare, which 0 would hide; and
+  // with every score the same no candidate ranks above another, so a "top" would be the file's
+  // order, not the evaluator's.
   auto all_tied = [](const std::vector<double>& values) {
     return std::all_of(values.begin(), values.end(), [&](double v) { return v == values[0]; });
   };
-  if (all_tied(scores) || all_tied(truths)) {
-    const std::string why =
-        std::string("undefined: every ") + (all_tied(scores) ? "score" : "truth") + " is the same";
-    add("kendall_tau", why);
-    add("spearman_rho", why);
-  } else {
-    add("kendall_tau", KendallTau(truths, scores));
-    add("spearman_rho", SpearmanRho(truths, scores));
-  }
-  if (all_tied(scores)) {
-    // No candidate ranks above another: a "top" would be the file's order, not the evaluator's.
-    const std::string why = "undefined: every score is the same";
-    add("top_10pct_precision", why);
-    add("top_10pct_size", static_cast<std::int64_t>(top));
-    add("top1_arch", why);
-    add("top1_truth_rank", why);
-    add("top1_truth_rank_in_table", why);
-    add("top5_truth_ranks", why);
-  } else {
-    add("top_10pct_precision", TopPrecision(truths, scores, top));
-    add("top_10pct_size", static_cast<std::int64_t>(top));
-    add("top1_arch", archs[best]);
-    add("top1_truth_rank", static_cast<std::int64_t>(RankAmong(truths[best], truths)));
-    add("top1_truth_rank_in_table",
-        static_cast<std::int64_t>(RankAmong(truths[best], table_truths)));
-    add("top5_truth_ranks", top5);
-  }
+  const bool scores_tied = all_tied(scores);
+  const bool no_order = scores_tied || all_tied(truths);
+  const Cell undefined =
+      std::string("undefined: every ") + (scores_tied ? "score" : "truth") + " is the same";
+  auto unless_tied = [&](bool tied, Cell value) { return tied ? undefined : std::move(value); };
+  add("kendall_tau", unless_tied(no_order, KendallTau(truths, scores)));
+  add("spearman_rho", unless_tied(no_order, SpearmanRho(truths, scores)));
+  add("top_10pct_precision", unless_tied(scores_tied, TopPrecision(truths, scores, top)));
+  add("top_10pct_size", static_cast<std::int64_t>(top));
+  add("top1_arch", unless_tied(scores_tied, archs[best]));
+  add("top1_truth_rank",
+      unless_tied(scores_tied, static_cast<std::int64_t>(RankAmong(truths[best], truths))));
+  add("top1_truth_rank_in_table",
+      unless_tied(scores_tied, static_cast<std::int64_t>(RankAmong(truths[best], table_truths))));
+  add("top5_truth_ranks", unless_tied(scores_tied, top5));
   WriteTable(table, format, io.out);
   return 0;
 }
