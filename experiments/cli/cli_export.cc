@@ -199,8 +199,9 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
                        "(a final retraining, `sculpt train`, a zoo's trial or model)");
     }
     if (chosen_run->status != "finished") {
-      throw UserError("training run " + std::to_string(id) + " is " + chosen_run->status +
-                      ": only a finished training's weights are exported");
+      // A choice the user can correct, as a run that trained no network is.
+      throw UsageError("training run " + std::to_string(id) + " is " + chosen_run->status +
+                       ": only a finished training's weights are exported");
     }
     std::optional<ExperimentInfo> owner =
         chosen_run->experiment_id

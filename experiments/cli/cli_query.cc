@@ -573,9 +573,12 @@ Table Lineage(const ResultStore& store, const std::string& db, const std::string
 
 // One row per epoch (1-based): the columns every trainer fills first, then any other value.
 // Training accuracies are fractions.
-Table Curves(const ResultStore& store, const std::string& db, const std::string& run_text) {
+// `empty_note` receives why there is no row, when there is none.
+Table Curves(const ResultStore& store, const std::string& db, const std::string& run_text,
+             std::string& empty_note) {
   const std::int64_t run_id = ParseId("--curves", run_text, "a training run id");
-  if (!store.TrainingRun(run_id)) {
+  const std::optional<TrainingRunInfo> run = store.TrainingRun(run_id);
+  if (!run) {
     std::string known;
     for (const auto& row : store.Sql("SELECT id, kind FROM training_runs ORDER BY id").rows) {
       known += (known.empty() ? "" : ", ") + std::to_string(std::get<std::int64_t>(row[0])) +
@@ -585,6 +588,13 @@ Table Curves(const ResultStore& store, const std::string& db, const std::string&
                      (known.empty() ? std::string("none") : known));
   }
   const std::vector<TrainingEpoch> epochs = store.TrainingEpochs(run_id);
+  if (epochs.empty()) {
+    const bool alive = run->status == "running" && run->process_alive != false;
+    empty_note = "training run " + run_text + " (" + run->kind + ", " +
+                 (run->status == "running" && !alive ? std::string("gone: its process ended")
+                                                     : run->status) +
+                 ") has no finished epoch" + (alive ? " yet" : "");
+  }
   std::vector<std::string> names;
   for (const char* name :
        {"train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "lr", "seconds"}) {
@@ -758,7 +768,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
   } else if (const std::optional<std::string> id = command_line.Value("lineage")) {
     table = Lineage(*store, db, *id);
   } else if (const std::optional<std::string> run = command_line.Value("curves")) {
-    table = Curves(*store, db, *run);
+    table = Curves(*store, db, *run, empty_note);
   } else if (command_line.Has("top") || command_line.Has("pareto") || command_line.Has("sort") ||
              command_line.Has("where")) {
     table = CandidateList(*store, db, command_line, empty_note);

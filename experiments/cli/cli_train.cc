@@ -80,6 +80,17 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
     if (!candidate) throw UsageError("no candidate " + std::to_string(id) + " in " + db);
     experiment = store->FindExperiment(std::to_string(candidate->experiment_id));
     if (!experiment) throw UserError("candidate " + std::to_string(id) + " has no experiment");
+    // An infeasible candidate broke the experiment's constraints and was never evaluated, a
+    // failed one failed its evaluation: neither is a result of the search, and `sculpt export
+    // --candidate` would refuse it. --arch trains its network all the same, named as what it is.
+    if (candidate->status != "ok") {
+      throw UsageError("candidate " + std::to_string(id) + " is " + candidate->status +
+                       (candidate->error.empty() ? "" : " (" + candidate->error + ")") +
+                       ": --candidate trains successfully evaluated candidates; to train its "
+                       "network anyway: sculpt train " +
+                       db + " --experiment " + std::to_string(experiment->id) + " --arch '" +
+                       candidate->arch + "'");
+    }
   } else {
     experiment = ChooseExperiment(*store, db, command_line.Value("experiment"));
   }

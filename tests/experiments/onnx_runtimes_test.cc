@@ -2,10 +2,11 @@
 // (docs/example/onnx/): C++ with OpenCV's DNN module, Node.js with ONNX Runtime (npm's
 // onnxruntime-node, which scripts/test.sh installs into the build tree), and Python with ONNX
 // Runtime (`pip install onnxruntime`; PyPI is out of reach here and Debian has no package, so
-// that one says it was skipped unless `import onnxruntime` works). Each example must print
-// LibTorch's logits within 1e-4 for real Fashion-MNIST test images (Debian's
-// dataset-fashion-mnist; where it is not installed, generated images of its shape, and the test
-// says so), for an nb201 network and a transformer with every kind of layer.
+// that one says it was skipped unless `import onnxruntime` works). And a transformer's model.pt
+// in plain PyTorch (docs/example/torch/, Debian's python3-torch), whose forward pass EXPORT.md
+// writes out. Each example must print LibTorch's logits within 1e-4 for real Fashion-MNIST test
+// images (Debian's dataset-fashion-mnist; where it is not installed, generated images of its
+// shape, and the test says so), for an nb201 network and transformers with every kind of layer.
 
 #include <gtest/gtest.h>
 
@@ -37,6 +38,10 @@ using testing::RunCommand;
 constexpr int kImages = 16;
 const fs::path kFashionMnistTest = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
 const fs::path kExamples = fs::path(SCULPT_SOURCE_DIR) / "docs/example/onnx";
+const fs::path kTorchExample =
+    fs::path(SCULPT_SOURCE_DIR) / "docs/example/torch/classify_transformer.py";
+// Debian's Python, which has python3-torch (a python3 earlier on PATH may not).
+constexpr const char* kDebianPython = "/usr/bin/python3";
 const fs::path kNodeModules = fs::path(SCULPT_BUILD_DIR) / "onnxruntime-node/node_modules";
 
 // Every parameter and buffer drawn anew (LayerNorm and batch-norm scales around 1, variances
@@ -108,6 +113,12 @@ class OnnxRuntimesTest : public ::testing::Test {
     // Layers: two heads and an FFN; one head alone; an FFN alone.
     const Architecture layers{{0, 2, 1, 1, 0, 0, 1}};
     transformer_ = new Export(Write("transformer", *MakeTransformerFamilyFor(vit), layers, input, images));
+    // Mean pooling, two embedding widths (the network takes the second), an identity layer.
+    vit.class_token = false;
+    vit.embed_dims = {8, 16};
+    const Architecture mean_pooled{{1, 1, 1, 0, 0, 2, 0}};
+    transformer_mean_ = new Export(
+        Write("transformer-mean", *MakeTransformerFamilyFor(vit), mean_pooled, input, images));
   }
 
   static Export Write(const std::string& name, const ModelFamily& family, const Architecture& arch,
@@ -117,9 +128,14 @@ class OnnxRuntimesTest : public ::testing::Test {
     network->Module().eval();
     const fs::path dir = *root_ / name;
     fs::create_directories(dir);
-    const nlohmann::json document = {{"space", family.Name()}, {"arch", name}, {"input", input}};
+    const nlohmann::json document = {{"space", family.Name()},
+                                     {"arch", name},
+                                     {"family", family.Name()},
+                                     {"input", input},
+                                     {"skeleton", family.Skeleton()}};
     std::ofstream(dir / "architecture.json") << document.dump(2);
     WriteOnnxExport(*network, family, document, dir);
+    SaveNetwork(*network, dir / "model.pt");
     torch::NoGradGuard no_grad;
     return {dir, network->Forward(images)};
   }
@@ -161,6 +177,7 @@ class OnnxRuntimesTest : public ::testing::Test {
   static inline bool real_images_ = false;
   static inline Export* nb201_ = nullptr;
   static inline Export* transformer_ = nullptr;
+  static inline Export* transformer_mean_ = nullptr;
 };
 
 TEST_F(OnnxRuntimesTest, TheOpenCvExampleGivesLibTorchsLogits) {
@@ -191,6 +208,24 @@ TEST_F(OnnxRuntimesTest, TheOnnxRuntimePythonExampleGivesLibTorchsLogits) {
   const std::string command = "python3 " + (kExamples / "classify.py").string();
   ExpectLibTorchLogits(command, *nb201_);
   ExpectLibTorchLogits(command, *transformer_);
+}
+
+TEST_F(OnnxRuntimesTest, ThePyTorchExampleRunsATransformersModelPtAsLibTorchDoes) {
+  if (RunCommand(std::string(kDebianPython) + " -c 'import torch'").status != 0) {
+    GTEST_SKIP() << "PyTorch for Python is not installed (Debian's python3-torch)";
+  }
+  SayWhichImages();
+  const std::string command = std::string(kDebianPython) + " " + kTorchExample.string();
+  ExpectLibTorchLogits(command, *transformer_);
+  ExpectLibTorchLogits(command, *transformer_mean_);
+}
+
+TEST_F(OnnxRuntimesTest, ThePyTorchExampleRefusesAnNb201Export) {
+  const testing::SculptResult result =
+      RunCommand(std::string(kDebianPython) + " " + kTorchExample.string() + " " +
+                 nb201_->dir.string() + " " + images_path_->string());
+  EXPECT_NE(result.status, 0);
+  EXPECT_NE(result.out.find("use model.onnx"), std::string::npos) << result.out;
 }
 
 }  // namespace

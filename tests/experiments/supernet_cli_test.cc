@@ -374,6 +374,44 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
                                  "space.latency_table: cannot read latency table"),
             std::string::npos)
       << unbuildable.out;
+
+  // Choices the user can correct are usage errors: the weights of an interrupted training, and
+  // --candidate naming a candidate the search never evaluated (here one marked infeasible, as a
+  // broken constraint leaves it; `sculpt export --candidate` refuses it too).
+  const Result unfinished = Sculpt("export " + db.string() + " --run " + newest + " --out " +
+                                   (dir_ / "unfinished-export").string());
+  EXPECT_EQ(unfinished.status, 2) << unfinished.out;
+  EXPECT_NE(unfinished.out.find("is interrupted: only a finished training's weights"),
+            std::string::npos)
+      << unfinished.out;
+  const fs::path marked = dir_ / "marked.sqlite";
+  fs::copy_file(db, marked, fs::copy_options::overwrite_existing);
+  {
+    sqlite::Database file(marked.string(), sqlite::Database::Mode::kReadWrite);
+    file.Exec(
+        "UPDATE evaluations SET status = 'infeasible', error = 'violates params <= 10' "
+        "WHERE id = " +
+        id);
+    file.Exec("DELETE FROM training_epochs WHERE run_id = " + newest);
+  }
+  const std::string marked_arch =
+      QueryValue(marked, "SELECT arch FROM candidates WHERE id = " + id);
+  const Result infeasible = Sculpt("train " + marked.string() + " --candidate " + id);
+  EXPECT_EQ(infeasible.status, 2) << infeasible.out;
+  EXPECT_NE(infeasible.out.find("candidate " + id +
+                                " is infeasible (violates params <= 10): --candidate trains "
+                                "successfully evaluated candidates; to train its network anyway: "
+                                "sculpt train " +
+                                marked.string() + " --experiment 1 --arch '" + marked_arch + "'"),
+            std::string::npos)
+      << infeasible.out;
+  // A training without a finished epoch has no curve, and says why.
+  const Result no_epochs = Sculpt("query " + marked.string() + " --curves " + newest);
+  EXPECT_EQ(no_epochs.status, 0) << no_epochs.out;
+  EXPECT_NE(no_epochs.out.find("training run " + newest +
+                               " (retrain, interrupted) has no finished epoch\n"),
+            std::string::npos)
+      << no_epochs.out;
 }
 
 TEST_F(SupernetCliTest, SkeletonThatDoesNotFitTheDataIsAConfigError) {
