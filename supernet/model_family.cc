@@ -1,5 +1,8 @@
 #include "supernet/model_family.h"
 
+#include <torch/serialize.h>
+#include <torch/serialize/archive.h>
+
 #include <fstream>
 #include <iomanip>
 #include <iterator>
@@ -8,13 +11,11 @@
 #include <utility>
 #include <vector>
 
-#include <torch/serialize.h>
-#include <torch/serialize/archive.h>
-
 #include "spaces/counted.h"
 #include "spaces/errors.h"
 #include "spaces/latency_lookup.h"
 #include "spaces/search_space.h"
+#include "supernet/archive_file.h"
 
 namespace sculpt {
 namespace {
@@ -85,14 +86,10 @@ std::string Network::ExportOnnx(OnnxGraph& /*graph*/, const std::string& /*input
 }
 
 void SaveNetwork(Network& network, const std::filesystem::path& path) {
-  std::filesystem::path partial = path;
-  partial += ".partial";
   try {
-    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
     torch::serialize::OutputArchive archive;
     network.Module().save(archive);
-    archive.save_to(partial.string());
-    std::filesystem::rename(partial, path);
+    SaveArchiveWhole(archive, path);
   } catch (const std::exception& error) {
     throw UserError("cannot write the model " + path.string() + ": " + error.what());
   }

@@ -339,14 +339,16 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
                       rebuilt.evaluator_type + "' evaluator, which has no weights to export; the "
                       "prune evaluator's experiments export the pruned network");
     }
-    const PrunedExport pruned = ExportPrunedNetwork(*prune_space, arch, *networks, document, *out);
+    const ExportStaging staging(*out);
+    const PrunedExport pruned =
+        ExportPrunedNetwork(*prune_space, arch, *networks, document, staging.Folder());
     document["encoding"] = EncodingJson(*pruned.space, pruned.arch);
     std::vector<std::string> written{kModelFile};
     if (onnx) {
-      WriteOnnxExport(*pruned.network, *pruned.family, document, *out);
+      WriteOnnxExport(*pruned.network, *pruned.family, document, staging.Folder());
       written.emplace_back(kOnnxModelFile);
     }
-    const WrittenExport export_written = WriteExportDocument(document, *out, written);
+    const WrittenExport export_written = WriteExportDocument(document, *out, written, staging);
     const std::filesystem::path& path = export_written.document;
     io.out << "Wrote " << path.string() << ": " << exported << " of " << Describe(experiment)
            << "\n  " << candidate.arch << "\nWrote "
@@ -390,6 +392,7 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
                     retrain_hint);
   }
   std::vector<std::string> written;  // the model files written beside architecture.json
+  const ExportStaging staging(*out);
   if (run && family) {
     document["retrain"] =
         RetrainDocument(run->id, run->config.value("training", nlohmann::json::object()),
@@ -402,16 +405,16 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
       // not by the user's deployment.
       const std::shared_ptr<Network> network = ReadModel(*family, arch, *weights);
       if (onnx) {
-        WriteOnnxExport(*network, *family, document, *out);
+        WriteOnnxExport(*network, *family, document, staging.Folder());
         written.emplace_back(kOnnxModelFile);
       }
-      WriteModel(*network, std::filesystem::path(*out) / kModelFile);
+      WriteModel(*network, staging.Folder() / kModelFile);
       written.emplace_back(kModelFile);
     } else {
       document["retrain"].erase("model");
     }
   }
-  const WrittenExport export_written = WriteExportDocument(document, *out, written);
+  const WrittenExport export_written = WriteExportDocument(document, *out, written, staging);
   const std::filesystem::path& path = export_written.document;
   io.out << "Wrote " << path.string() << ": " << exported << " of " << Describe(experiment)
          << "\n  " << candidate.arch << "\n";

@@ -7,6 +7,7 @@
 #include "experiments/models/model_export.h"
 #include "sculpt/version.h"
 #include "spaces/errors.h"
+#include "supernet/archive_file.h"
 #include "supernet/onnx/onnx_export.h"
 
 namespace sculpt {
@@ -145,6 +146,9 @@ std::optional<std::string> ExportFolderProblem(const std::filesystem::path& out_
       }
     }
   }
+  if (std::filesystem::exists(out_dir, error) && !std::filesystem::is_directory(out_dir, error)) {
+    return out_dir.string() + " is a file, not a folder";
+  }
   if (!std::filesystem::is_directory(out_dir, error)) return std::nullopt;
   const std::filesystem::path document = out_dir / "architecture.json";
   if (ReadExportDocument(document)) return std::nullopt;
@@ -160,9 +164,25 @@ std::optional<std::string> ExportFolderProblem(const std::filesystem::path& out_
          "holds an earlier export); choose another folder or move them away";
 }
 
+ExportStaging::ExportStaging(const std::filesystem::path& out_dir)
+    : folder_(out_dir / ".sculpt-export.partial") {
+  std::error_code error;
+  std::filesystem::remove_all(folder_, error);  // a killed export's
+  std::filesystem::create_directories(folder_, error);
+  if (error) {
+    throw UserError("cannot create output folder " + out_dir.string() + ": " + error.message());
+  }
+}
+
+ExportStaging::~ExportStaging() {
+  std::error_code ignored;
+  std::filesystem::remove_all(folder_, ignored);
+}
+
 WrittenExport WriteExportDocument(const nlohmann::json& document,
                                   const std::filesystem::path& out_dir,
-                                  const std::vector<std::string>& written) {
+                                  const std::vector<std::string>& written,
+                                  const ExportStaging& staging) {
   std::error_code error;
   std::filesystem::create_directories(out_dir, error);
   if (error) {
@@ -174,15 +194,23 @@ WrittenExport WriteExportDocument(const nlohmann::json& document,
     std::string was = ExportOf(*earlier);
     if (was != ExportOf(document)) result.replaced = std::move(was);
   }
-  // Written beside and renamed, so a reader never sees half a file.
-  const std::filesystem::path partial = out_dir / "architecture.json.partial";
-  {
-    std::ofstream file(partial);
-    file << document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-    file.close();
-    if (!file) throw UserError("cannot write " + partial.string());
+  // Staged with the model files, so that a failure to write it (a full disk) also leaves out_dir
+  // as it was; then everything is moved in by renames within one file system, which need no
+  // space, the document last: a reader never sees half a file.
+  const std::filesystem::path staged_document = staging.Folder() / "architecture.json";
+  try {
+    WriteFileWhole(staged_document,
+                   document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  } catch (const std::exception& failure) {
+    throw UserError("cannot write " + result.document.string() + ": " + failure.what());
   }
-  std::filesystem::rename(partial, result.document, error);
+  for (const std::string& name : written) {
+    std::filesystem::rename(staging.Folder() / name, out_dir / name, error);
+    if (error) {
+      throw UserError("cannot move " + name + " into " + out_dir.string() + ": " + error.message());
+    }
+  }
+  std::filesystem::rename(staged_document, result.document, error);
   if (error) throw UserError("cannot write " + result.document.string() + ": " + error.message());
   for (const char* name : {kModelFile, kOnnxModelFile}) {
     if (std::find(written.begin(), written.end(), name) != written.end()) continue;

@@ -53,16 +53,35 @@ struct WrittenExport {
 std::optional<std::string> ExportFolderProblem(const std::filesystem::path& out_dir,
                                                const std::filesystem::path& db);
 
+// Where an export writes its model files before WriteExportDocument moves them into out_dir
+// together, so that a failure part-way (a full disk while writing model.pt after model.onnx)
+// leaves out_dir's earlier export as it was instead of one network's ONNX file beside another's
+// weights. Made (empty) inside out_dir, on the same file system, by the constructor; removed
+// with whatever is still in it by the destructor. The calling thread only.
+class ExportStaging {
+ public:
+  explicit ExportStaging(const std::filesystem::path& out_dir);
+  ~ExportStaging();
+  ExportStaging(const ExportStaging&) = delete;
+  ExportStaging& operator=(const ExportStaging&) = delete;
+
+  const std::filesystem::path& Folder() const { return folder_; }
+
+ private:
+  std::filesystem::path folder_;
+};
+
 // Writes `document` to out_dir/architecture.json (beside and renamed), creating out_dir when
 // needed: the last step of every export. `written` names the model files (model.pt, model.onnx)
-// this export has already written to out_dir. A folder holds one export, so the model files it
-// did not write are an earlier export's, of another network or another training, and are
-// removed once the document is in place: a folder never pairs one network's description with
-// another's weights. (Nothing is lost: a training's weights are kept beside its database, and
+// this export wrote to `staging`, which are moved into out_dir first. A folder holds one export, so
+// the model files it did not write are an earlier export's, of another network or another training,
+// and are removed once the document is in place: a folder never pairs one network's description
+// with another's weights. (Nothing is lost: a training's weights are kept beside its database, and
 // `sculpt export` writes them again.) Other files in out_dir are left alone. Throws UserError
 // when the document cannot be written.
 WrittenExport WriteExportDocument(const nlohmann::json& document,
                                   const std::filesystem::path& out_dir,
-                                  const std::vector<std::string>& written);
+                                  const std::vector<std::string>& written,
+                                  const ExportStaging& staging);
 
 }  // namespace sculpt

@@ -429,13 +429,14 @@ WrittenExport ExportRetrained(const ExperimentInfo& experiment, const StoredCand
   document["skeleton"] = plan.family->Skeleton();
   document["input"] = InputDocument(*plan.family, *plan.data);
   document["encoding"] = EncodingJson(*plan.space, plan.space->Parse(candidate.arch));
+  const ExportStaging staging(out_dir);
   std::vector<std::string> written{kModelFile};
-  WriteModel(*outcome.network, out_dir / kModelFile);
+  WriteModel(*outcome.network, staging.Folder() / kModelFile);
   if (plan.family->ExportsOnnx()) {
-    WriteOnnxExport(*outcome.network, *plan.family, document, out_dir);
+    WriteOnnxExport(*outcome.network, *plan.family, document, staging.Folder());
     written.emplace_back(kOnnxModelFile);
   }
-  return WriteExportDocument(document, out_dir, written);
+  return WriteExportDocument(document, out_dir, written, staging);
 }
 
 }  // namespace sculpt

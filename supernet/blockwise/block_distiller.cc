@@ -19,6 +19,7 @@
 #include "spaces/did_you_mean.h"
 #include "spaces/errors.h"
 #include "spaces/rng.h"
+#include "supernet/archive_file.h"
 #include "supernet/blockwise/block_shrinking.h"
 #include "supernet/blockwise/scoring_notes.h"
 #include "supernet/data/dataset.h"
@@ -450,10 +451,7 @@ BlockTraining BlockDistiller::TrainBlock(int block, const ImageDataset& data,
 
 void BlockDistiller::SaveBlock(int block, const BlockTraining& training,
                                const std::filesystem::path& path) {
-  std::filesystem::path partial = path;
-  partial += ".partial";
   try {
-    std::filesystem::create_directories(path.parent_path());
     torch::serialize::OutputArchive archive;
     const std::vector<at::Tensor> params = BlockParameters(block);
     for (std::size_t i = 0; i < params.size(); ++i) {
@@ -466,8 +464,7 @@ void BlockDistiller::SaveBlock(int block, const BlockTraining& training,
       archive.write("alive_per_epoch", torch::tensor(training.alive, torch::kInt64), true);
       archive.write("dropped_per_epoch", c10::IValue(DroppedJson(training.dropped).dump()));
     }
-    archive.save_to(partial.string());
-    std::filesystem::rename(partial, path);
+    SaveArchiveWhole(archive, path);
   } catch (const std::exception& error) {
     throw UserError("cannot write the trained block " + path.string() + ": " + error.what());
   }

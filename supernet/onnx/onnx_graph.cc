@@ -1,15 +1,16 @@
 #include "supernet/onnx/onnx_graph.h"
 
-#include <algorithm>
-#include <fstream>
-
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 #include <torch/types.h>
 
-#include "spaces/errors.h"
+#include <algorithm>
+#include <fstream>
+
 #include "sculpt/version.h"
+#include "spaces/errors.h"
+#include "supernet/archive_file.h"
 
 namespace sculpt {
 namespace {
@@ -138,15 +139,10 @@ void OnnxGraph::Write(const std::filesystem::path& path) {
     throw InternalError("the ONNX model of graph '" + model_->graph().name() +
                         "' failed ONNX's checks: " + error.what());
   }
-  std::filesystem::path partial = path;
-  partial += ".partial";
   try {
-    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-    {
-      std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-      if (!out || !model_->SerializeToOstream(&out)) throw std::runtime_error("write failed");
-    }
-    std::filesystem::rename(partial, path);
+    std::string bytes;
+    if (!model_->SerializeToString(&bytes)) throw std::runtime_error("cannot serialise it");
+    WriteFileWhole(path, bytes);
   } catch (const std::exception& error) {
     throw UserError("cannot write the ONNX model " + path.string() + ": " + error.what());
   }

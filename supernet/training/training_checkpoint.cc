@@ -1,11 +1,12 @@
 #include "supernet/training/training_checkpoint.h"
 
-#include <sstream>
-
 #include <torch/serialize.h>
 #include <torch/serialize/archive.h>
 
+#include <sstream>
+
 #include "spaces/errors.h"
+#include "supernet/archive_file.h"
 #include "supernet/data/dataset.h"
 
 namespace sculpt {
@@ -24,12 +25,8 @@ void SaveTrainingCheckpoint(const std::filesystem::path& path, std::string_view 
   archive.write("optimizer", optimizer_state);
   archive.write("completed_epochs", torch::tensor(progress.completed_epochs, torch::kInt64));
   archive.write("note", c10::IValue(progress.note.dump()));
-  std::filesystem::path temporary = path;
-  temporary += ".tmp";
   try {
-    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-    archive.save_to(temporary.string());
-    std::filesystem::rename(temporary, path);
+    SaveArchiveWhole(archive, path);
   } catch (const std::exception& e) {
     throw UserError("cannot write " + std::string(what) + " checkpoint '" + path.string() +
                     "': " + e.what());

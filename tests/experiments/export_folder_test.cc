@@ -51,6 +51,9 @@ TEST_F(ExportFolderTest, TheUsersModelFilesAreRefused) {
   // An architecture.json that is no export document (empty, or another program's).
   std::ofstream(dir_ / "mine/architecture.json") << "";
   EXPECT_TRUE(ExportFolderProblem(dir_ / "mine", db));
+  // A file where the folder should be: refused before a training or an export begins.
+  EXPECT_EQ(ExportFolderProblem(dir_ / "mine/model.onnx", db),
+            (dir_ / "mine/model.onnx").string() + " is a file, not a folder");
 }
 
 TEST_F(ExportFolderTest, TheDatabasesOwnFoldersAreRefusedAlsoThroughALink) {

@@ -355,6 +355,20 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
   EXPECT_NE(gone.out.find("`--run " + older_run + "` exports an earlier training of it"),
             std::string::npos)
       << gone.out;
+  // An export that cannot write its files (a file-size limit stands in for a full disk; the
+  // ignored SIGXFSZ makes writes fail instead of killing) fails cleanly and leaves the folder's
+  // earlier export as it was: no ONNX file beside the other export's document. 33 KiB: the
+  // database's shared-memory index (32 KiB) fits, the network's files do not.
+  const fs::path folder = dir_ / "gone-weights";
+  const std::string document_before = testing::ReadText(folder / "architecture.json");
+  const Result full = testing::RunCommand(
+      "bash -c \"trap '' XFSZ; ulimit -f 33; exec " + std::string(SCULPT_BINARY) + " export " +
+      db.string() + " --run " + older_run + " --format onnx --out " + folder.string() + "\"");
+  EXPECT_EQ(full.status, 1) << full.out;
+  EXPECT_NE(full.out.find("File too large"), std::string::npos) << full.out;
+  EXPECT_EQ(testing::ReadText(folder / "architecture.json"), document_before);
+  EXPECT_FALSE(fs::exists(folder / "model.onnx"));
+  EXPECT_FALSE(fs::exists(folder / ".sculpt-export.partial"));
 
   EXPECT_EQ(Sculpt("train " + db.string() + " --candidate 99999").status, 2);
   EXPECT_EQ(Sculpt("train " + db.string()).status, 2);
