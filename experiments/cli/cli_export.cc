@@ -14,6 +14,7 @@
 #include "experiments/cli/command_line.h"
 #include "experiments/cli/experiment_choice.h"
 #include "experiments/cli/progress_display.h"
+#include "experiments/cli/shell_word.h"
 #include "experiments/config/builtins.h"
 #include "experiments/config/experiment.h"
 #include "experiments/models/export.h"
@@ -381,11 +382,11 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
       "its experiment names no data set to train on (its evaluator trains no networks and its "
       "config has no \"final\" block)";
   if (trainable && candidate.step >= 0) {
-    retrain_hint = "`sculpt train " + db + " --candidate " + std::to_string(candidate.id) +
-                   " --out DIR` retrains it";
+    retrain_hint = "`sculpt train " + ShellWord(db) + " --candidate " +
+                   std::to_string(candidate.id) + " --out DIR` retrains it";
   } else if (trainable) {
-    retrain_hint = "`sculpt train " + db + " --arch '" + candidate.arch + "' -e " +
-                   std::to_string(experiment.id) + " --out DIR` trains it again";
+    retrain_hint = "`sculpt train " + ShellWord(db) + " --arch " + ShellWord(candidate.arch) +
+                   " -e " + std::to_string(experiment.id) + " --out DIR` trains it again";
   }
   if (onnx && !weights) {
     throw UserError("--format onnx: " + exported + " has no trained weights to export; " +

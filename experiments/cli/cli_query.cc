@@ -18,6 +18,7 @@
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
 #include "experiments/cli/experiment_choice.h"
+#include "experiments/cli/shell_word.h"
 #include "experiments/cli/zoo_exports.h"
 #include "experiments/store/metric_units.h"
 #include "experiments/store/store.h"
@@ -445,7 +446,7 @@ Table CandidateList(const ResultStore& store, const std::string& db,
   if (candidates.empty()) {
     empty_note = "experiment " + std::to_string(e.id) + " ('" + e.name + "', " +
                  (IsGone(e) ? std::string("gone") : e.status) +
-                 ") has no successfully evaluated candidate; `sculpt query " + db +
+                 ") has no successfully evaluated candidate; `sculpt query " + ShellWord(db) +
                  "` lists the experiments, and -e ID picks another";
   }
 
@@ -801,7 +802,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
     // The run's overrides are part of what --resume matches: the seed and workers it ran with
     // are given back, or the command would start a new experiment of the file's own settings.
     for (const ExperimentInfo& e : gone) {
-      io.err << "  sculpt run CONFIG --db " << db;
+      io.err << "  sculpt run CONFIG --db " << ShellWord(db);
       for (const char* key : {"seed", "workers"}) {
         if (e.config.is_object() && e.config.contains(key) && e.config[key].is_number_integer()) {
           io.err << " --" << key << " " << e.config[key].get<std::int64_t>();

@@ -12,10 +12,11 @@
 #include "experiments/cli/experiment_choice.h"
 #include "experiments/cli/interrupt.h"
 #include "experiments/cli/progress_display.h"
+#include "experiments/cli/shell_word.h"
+#include "experiments/cli/training_display.h"
 #include "experiments/models/export.h"
 #include "experiments/models/retrain.h"
 #include "experiments/store/store.h"
-#include "experiments/cli/training_display.h"
 #include "spaces/counted.h"
 #include "spaces/machine.h"
 #include "supernet/torch_threads.h"
@@ -88,8 +89,8 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
                        (candidate->error.empty() ? "" : " (" + candidate->error + ")") +
                        ": --candidate trains successfully evaluated candidates; to train its "
                        "network anyway: sculpt train " +
-                       db + " --experiment " + std::to_string(experiment->id) + " --arch '" +
-                       candidate->arch + "'");
+                       ShellWord(db) + " --experiment " + std::to_string(experiment->id) +
+                       " --arch " + ShellWord(candidate->arch));
     }
   } else {
     experiment = ChooseExperiment(*store, db, command_line.Value("experiment"));

@@ -343,6 +343,10 @@ Experiment BuildExperiment(const nlohmann::json& given_config,
   ReadBudget(root, e);
 
   const std::string storage = root.String("storage", "runs/" + e.name + ".sqlite");
+  // SQLite would make an empty name a private temporary database: every result lost.
+  if (root.Has("storage") && storage.empty()) {
+    root.Error("storage", "must not be empty (the default: runs/<name>.sqlite)");
+  }
   e.storage = overrides.storage.value_or(base_dir / storage);
   e.stored_repeats = root.Int("stored_repeats", kDefaultStoredRepeats, 0);
   ReadFinal(config, root, base_dir, canonical, e);

@@ -13,6 +13,14 @@ namespace sculpt::sqlite {
 
 namespace {
 
+// The name SQLite opens for `path`, which is always a file's: SQLite reads a name that begins
+// with "file:" as a URI ("file:runs/x.sqlite?mode=memory" would keep every result in memory, and
+// "file:a/b.sqlite" would not open the folder "file:a"), so such a name is made explicitly
+// relative. (":memory:", an in-memory database, is kept for tests.)
+std::string FileName(const std::string& path) {
+  return path.starts_with("file:") ? "./" + path : path;
+}
+
 // A read-only connection cannot remove a WAL database's -wal and -shm files when it closes; only
 // one that may write can. So every `sculpt query` of a database its run had closed cleanly left
 // two files beside it. Where the log is empty there is nothing to fold back into the database,
@@ -25,8 +33,8 @@ void RemoveEmptyLog(const std::string& path) {
   if (!std::filesystem::is_regular_file(log, error)) return;
   if (std::filesystem::file_size(log, error) != 0 || error) return;
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) ==
-      SQLITE_OK) {
+  if (sqlite3_open_v2(FileName(path).c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) == SQLITE_OK) {
     // The log is opened with the first read; a connection that never read leaves it alone.
     sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr);
   }
@@ -70,6 +78,7 @@ std::string FileUri(const std::string& path, const std::string& query) {
 }  // namespace
 
 Database::Database(const std::string& path, Mode mode) : path_(path), mode_(mode) {
+  if (path.empty()) throw UserError("no database file named (an empty path)");
   // FULLMUTEX is not needed: the store promises one thread at a time per connection.
   int flags = SQLITE_OPEN_NOMUTEX;
   flags |=
@@ -77,7 +86,7 @@ Database::Database(const std::string& path, Mode mode) : path_(path), mode_(mode
   const bool immutable = mode == Mode::kReadOnly && ReadAsImmutable(path);
   const int rc = immutable ? sqlite3_open_v2(FileUri(path, "immutable=1").c_str(), &db_,
                                              flags | SQLITE_OPEN_URI, nullptr)
-                           : sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+                           : sqlite3_open_v2(FileName(path).c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close_v2(db_);

@@ -412,6 +412,9 @@ TEST_F(ExperimentTest, EmptyMetricNamesAndHugeUnknownKeysAreClearErrors) {
   c["constraints"] = {{{"metric", ""}, {"max", 3}}};
   ExpectError(c, "constraints[0].metric: must not be empty");
   c = ValidConfig();
+  c["storage"] = "";  // SQLite would keep the results in a temporary file, lost at the end
+  ExpectError(c, "storage: must not be empty (the default: runs/<name>.sqlite)");
+  c = ValidConfig();
   c[std::string(1'000'000, 'k')] = 1;
   const std::vector<std::string> errors = Errors(c);
   ASSERT_EQ(errors.size(), 1U);

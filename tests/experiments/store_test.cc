@@ -81,6 +81,23 @@ std::int64_t NewExperiment(ResultStore& store, const std::string& name, Goal goa
                                 {metric, goal}, 7);
 }
 
+// A database path is a file's, whatever it looks like: SQLite would read "file:..." as a URI
+// (mode=memory: every result lost) and an empty name as a private temporary database.
+TEST(StoreTest, APathThatLooksLikeAnSqliteUriIsAFile) {
+  TempDir dir;
+  const fs::path cwd = fs::current_path();
+  fs::current_path(dir.Path());
+  fs::create_directories("file:odd");
+  {
+    sqlite::Database db("file:odd/m.sqlite?mode=memory", sqlite::Database::Mode::kReadWrite);
+    db.Exec("CREATE TABLE t (x); INSERT INTO t VALUES (1)");
+  }
+  const bool written = fs::exists(dir.Path() / "file:odd" / "m.sqlite?mode=memory");
+  EXPECT_THROW(sqlite::Database("", sqlite::Database::Mode::kReadWrite), UserError);
+  fs::current_path(cwd);
+  EXPECT_TRUE(written);
+}
+
 TEST(StoreTest, NewDatabaseHasNoExperiments) {
   auto store = ResultStore::Open(":memory:");
   EXPECT_TRUE(store->Experiments().empty());
