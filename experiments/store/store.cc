@@ -148,6 +148,14 @@ class SqliteStore final : public ResultStore {
 
   void ReopenExperiment(std::int64_t experiment_id) override {
     sqlite::Transaction transaction(db_);
+    // Checked again under the write lock: two `--resume`s started together both found the
+    // experiment's process gone, and the second would replay and write the same steps again.
+    if (const std::optional<ExperimentInfo> now = FindExperiment(std::to_string(experiment_id));
+        now && now->status == "running" && now->process_alive.value_or(false)) {
+      throw UserError("cannot resume: experiment " + std::to_string(experiment_id) +
+                      " was taken up meanwhile by another run (" + now->process +
+                      "), which continues it");
+    }
     Statement update(db_,
                      "UPDATE experiments SET status = 'running', finished_at = NULL, summary = NULL "
                      "WHERE id = ?1");

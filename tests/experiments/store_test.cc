@@ -146,6 +146,34 @@ TEST(StoreTest, ExperimentRoundTrip) {
   EXPECT_THROW(store->Writer(id + 100), UserError);
 }
 
+// Two `sculpt run --resume`s started together both find the experiment's process gone; the
+// second to take it (under SQLite's write lock) is refused, instead of replaying and writing the
+// same steps again beside the first.
+TEST(StoreTest, OnlyOneRunTakesUpAnExperimentWhoseProcessIsGone) {
+  TempDir dir;
+  const std::string path = (dir.Path() / "runs.sqlite").string();
+  auto first = ResultStore::Open(path);
+  auto second = ResultStore::Open(path);
+  const std::int64_t id = first->CreateExperiment("x", {{"name", "x"}}, "nb201", "random",
+                                                  {"loss", Goal::kMinimize}, 1);
+  {
+    sqlite::Database file(path, sqlite::Database::Mode::kReadWrite);
+    file.Exec("UPDATE run_processes SET start = 'no-boot:0'");  // a process that is gone
+  }
+  ASSERT_EQ(second->FindExperiment("1")->process_alive, std::optional<bool>(false));
+  first->ReopenExperiment(id);  // both saw it gone; this one took it
+  try {
+    second->ReopenExperiment(id);
+    FAIL() << "a second run took up the experiment too";
+  } catch (const UserError& error) {
+    EXPECT_NE(std::string(error.what())
+                  .find("cannot resume: experiment 1 was taken up meanwhile "
+                        "by another run (pid "),
+              std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(StoreTest, FindExperimentByIdAndNewestOfName) {
   auto store = ResultStore::Open(":memory:");
   const std::int64_t a1 = NewExperiment(*store, "alpha", Goal::kMaximize);
