@@ -123,6 +123,14 @@ RetrainPlan ReadRetrainPlan(Options& block, const nlohmann::json& space_config,
   plan.threads = static_cast<int>(block.Int("threads", 0, 0, 1024));
   const std::optional<std::string> out = block.OptionalString("export");
   plan.export_dir = out ? base_dir / *out : default_export;
+  // Found here, not after the search and the retraining.
+  if (out && out->empty()) {
+    block.Error("export", "must not be empty (leave it out for the default: " +
+                              default_export.string() + ")");
+  } else if (std::error_code error; std::filesystem::exists(plan.export_dir, error) &&
+                                    !std::filesystem::is_directory(plan.export_dir, error)) {
+    block.Error("export", plan.export_dir.string() + " is a file, not a folder");
+  }
   const std::string space_type = space_config.value("type", "");
   try {
     plan.space = BuildSpace(space_config);
@@ -130,7 +138,7 @@ RetrainPlan ReadRetrainPlan(Options& block, const nlohmann::json& space_config,
     // The space block's own errors are reported where it is read.
   }
   DataSetup setup = ReadDataSetup(block, BuildFamily(space_config), space_type, base_dir);
-  CheckSplitSizes(block, setup, plan.training.batch_size, "batch_size");
+  CheckSplitSizes(block, setup, plan.training, "");
   if (setup.family != nullptr) ReadHeadDrop(block, *setup.family, plan.training);
   plan.family = setup.family;
   plan.dataset = setup.dataset;

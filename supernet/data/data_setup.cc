@@ -3,6 +3,7 @@
 #include "spaces/errors.h"
 #include "spaces/search_space.h"
 #include "supernet/evaluators/evaluators.h"
+#include "supernet/training/spos_trainer.h"
 
 namespace sculpt {
 
@@ -14,8 +15,8 @@ DataShape ShapeOf(const ImageDataset& data) {
   return {data.Channels(), data.Height(), data.Width(), data.Classes()};
 }
 
-void CheckSplitSizes(Options& block, const DataSetup& setup, std::int64_t batch_size,
-                     std::string_view batch_key, std::int64_t eval_images) {
+void CheckSplitSizes(Options& block, const DataSetup& setup, const SposOptions& training,
+                     std::string_view training_prefix, std::int64_t eval_images) {
   if (!setup.data) return;
   const std::int64_t valid = setup.data->Size(Split::kValidation);
   if (eval_images > valid) {
@@ -24,8 +25,17 @@ void CheckSplitSizes(Options& block, const DataSetup& setup, std::int64_t batch_
                                    std::to_string(eval_images));
   }
   const std::int64_t train = setup.data->Size(Split::kTrain);
-  if (batch_size > train) {
-    block.Error(batch_key, "is larger than the train split (" + std::to_string(train) + " images)");
+  const std::string prefix(training_prefix);
+  if (training.batch_size > train) {
+    block.Error(prefix + "batch_size",
+                "is larger than the train split (" + std::to_string(train) + " images)");
+  } else if (const std::int64_t batches = train / training.batch_size;
+             training.steps_per_epoch > batches) {
+    block.Error(prefix + "steps_per_epoch",
+                "expected at most the " + std::to_string(batches) + " batches of " +
+                    std::to_string(training.batch_size) + " images in the train split (" +
+                    std::to_string(train) + " images), got " +
+                    std::to_string(training.steps_per_epoch));
   }
 }
 

@@ -18,6 +18,10 @@
 #include "supernet/model_family.h"
 
 namespace sculpt {
+struct SposOptions;
+}  // namespace sculpt
+
+namespace sculpt {
 
 struct DataSetup {
   std::shared_ptr<const ModelFamily> family;
@@ -34,11 +38,13 @@ DataSetup ReadDataSetup(Options& block, std::shared_ptr<const ModelFamily> famil
                         const std::string& space, const std::filesystem::path& base_dir);
 
 // Records in `block` what of a training's sizes does not fit `setup`'s data (nothing without
-// data): a batch of `batch_size` images, the option `batch_key`, larger than the train split,
-// and `eval_images` (the option "eval_images"; 0: the whole split) more than the validation
-// split.
-void CheckSplitSizes(Options& block, const DataSetup& setup, std::int64_t batch_size,
-                     std::string_view batch_key, std::int64_t eval_images = 0);
+// data): a batch of `training.batch_size` images larger than the train split, more
+// `training.steps_per_epoch` than the split has batches (options `training_prefix` +
+// "batch_size" and "steps_per_epoch"), and `eval_images` (the option "eval_images"; 0: the
+// whole split) more than the validation split. Checked when the config is read, before a run
+// writes anything.
+void CheckSplitSizes(Options& block, const DataSetup& setup, const SposOptions& training,
+                     std::string_view training_prefix, std::int64_t eval_images = 0);
 
 // The image shape and classes of `data`, as families check them.
 DataShape ShapeOf(const ImageDataset& data);

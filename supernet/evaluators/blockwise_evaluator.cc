@@ -472,7 +472,7 @@ std::unique_ptr<Evaluator> MakeBlockwiseEvaluator(Options& options, const Evalua
   if (teacher_training) teacher_training->eval_batch_size = eval_batch_size;
   const int latency_runs = static_cast<int>(options.Int("latency_runs", 0, 0, 10000));
   DataSetup setup = ReadDataSetup(options, std::move(family), SpaceName(context), context.base_dir);
-  CheckSplitSizes(options, setup, training.batch_size, "training.batch_size", eval_images);
+  CheckSplitSizes(options, setup, training, "training.", eval_images);
   if (context.space != nullptr && context.space->Decisions().empty()) {
     options.Error("kind", "blockwise needs a space whose decisions are independent (each block's "
                           "choices scored once); space '" + SpaceName(context) + "' names none");

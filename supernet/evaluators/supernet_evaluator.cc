@@ -391,7 +391,7 @@ std::unique_ptr<Evaluator> MakeSupernetEvaluator(Options& options, const Evaluat
   const std::int64_t eval_batch_size = options.Int("eval_batch_size", 250, 2);
   const int latency_runs = static_cast<int>(options.Int("latency_runs", 15, 0, 10000));
   DataSetup setup = ReadDataSetup(options, std::move(family), SpaceName(context), context.base_dir);
-  CheckSplitSizes(options, setup, training.batch_size, "training.batch_size", eval_images);
+  CheckSplitSizes(options, setup, training, "training.", eval_images);
   if (!options.Errors().Empty()) return nullptr;
   return std::make_unique<SupernetEvaluator>(std::move(setup), std::move(training),
                                              std::move(few_shot), SpaceName(context), eval_images,

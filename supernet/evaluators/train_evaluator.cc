@@ -73,7 +73,7 @@ std::unique_ptr<Evaluator> MakeTrainEvaluator(Options& options, const EvaluatorC
   const std::int64_t eval_batch_size = options.Int("eval_batch_size", 500, 1);
   const int latency_runs = static_cast<int>(options.Int("latency_runs", 0, 0, 10000));
   DataSetup setup = ReadDataSetup(options, std::move(family), SpaceName(context), context.base_dir);
-  CheckSplitSizes(options, setup, training.batch_size, "training.batch_size");
+  CheckSplitSizes(options, setup, training, "training.");
   if (!options.Errors().Empty()) return nullptr;
   return std::make_unique<TrainEvaluator>(std::move(setup), std::move(training), valid_images,
                                           eval_batch_size, latency_runs);

@@ -440,6 +440,36 @@ TEST_F(SupernetCliTest, SkeletonThatDoesNotFitTheDataIsAConfigError) {
   EXPECT_FALSE(fs::exists(dir_ / "runs/mismatch.sqlite"));
 }
 
+// What the data or the file system decide is still read with the config: a run must not train a
+// supernet, search and retrain before it fails on them.
+TEST_F(SupernetCliTest, StepsBeyondTheDataAndAnExportPathThatIsAFileAreConfigErrors) {
+  nlohmann::json config = Config("late");
+  config["evaluator"]["training"]["steps_per_epoch"] = 100000;
+  config["final"]["steps_per_epoch"] = 100000;
+  config["final"]["export"] = WriteConfig("a-file.json", config).string();
+  const Result run = Sculpt("run " + WriteConfig("late.json", config).string());
+  EXPECT_EQ(run.status, 2) << run.out;
+  EXPECT_NE(run.out.find("evaluator.training.steps_per_epoch: expected at most the "),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(
+      run.out.find("final.export: " + (dir_ / "a-file.json").string() + " is a file, not a folder"),
+      std::string::npos)
+      << run.out;
+  config["evaluator"]["training"].erase("steps_per_epoch");
+  config["final"].erase("export");
+  const Result again = Sculpt("run " + WriteConfig("late.json", config).string());
+  EXPECT_EQ(again.status, 2) << again.out;
+  EXPECT_NE(again.out.find("final.steps_per_epoch: expected at most the "), std::string::npos)
+      << again.out;
+  config["final"].erase("steps_per_epoch");
+  config["final"]["export"] = "";
+  const Result empty = Sculpt("run " + WriteConfig("late.json", config).string());
+  EXPECT_EQ(empty.status, 2) << empty.out;
+  EXPECT_NE(empty.out.find("final.export: must not be empty"), std::string::npos) << empty.out;
+  EXPECT_FALSE(fs::exists(dir_ / "runs/late.sqlite"));
+}
+
 TEST_F(SupernetCliTest, FewShotSupernetRunsTheWholeLoopAndBadSplitsExitWith2) {
   nlohmann::json config = Config("few-shot");
   config["evaluator"]["kind"] = "few_shot";
