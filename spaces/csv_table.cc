@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "spaces/did_you_mean.h"
@@ -45,6 +46,10 @@ bool SplitRecord(const std::string& line, std::vector<std::string>& fields) {
 }  // namespace
 
 CsvTable CsvTable::Read(const std::filesystem::path& path) {
+  // A folder opens as a stream that reads nothing, which would be "an empty table".
+  if (std::error_code error; std::filesystem::is_directory(path, error)) {
+    throw UserError("cannot open table '" + path.string() + "': it is a folder, not a CSV file");
+  }
   std::ifstream in(path);
   if (!in) {
     throw UserError("cannot open table '" + path.string() + "': " + std::strerror(errno));

@@ -274,6 +274,7 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
     }
   }
 
+  RequireStoredConfig(experiment);
   // The stored string must be a member of the experiment's space (a database edited by hand
   // or written by another version could hold anything).
   // The space block as run; a database written without one names the space's type only, and

@@ -6,8 +6,10 @@
 // this shows by how much ours does, on the machine that will use it).
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -16,10 +18,10 @@
 #include <set>
 #include <sstream>
 
-#include "experiments/config/builtins.h"
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
 #include "experiments/cli/output_file.h"
+#include "experiments/config/builtins.h"
 #include "predictors/ranking.h"
 #include "spaces/counted.h"
 #include "spaces/json_file.h"
@@ -43,8 +45,13 @@ struct LatencyConfig {
 
 // Reads the config's space block (the rest of the config is not needed to time networks).
 LatencyConfig ReadLatencyConfig(const fs::path& path) {
+  if (std::error_code error; fs::is_directory(path, error)) {
+    throw ConfigError({"cannot read config file '" + path.string() + "': it is a folder"});
+  }
   std::ifstream in(path);
-  if (!in) throw ConfigError({"cannot read config file '" + path.string() + "'"});
+  if (!in) {
+    throw ConfigError({"cannot read config file '" + path.string() + "': " + std::strerror(errno)});
+  }
   nlohmann::json config;
   try {
     config = nlohmann::json::parse(in);

@@ -74,7 +74,13 @@ Truth ReadTruth(const std::string& path, const std::string& key, const std::stri
   if (!std::filesystem::is_regular_file(path)) {
     throw UsageError("--truth: no file at " + path);
   }
-  const CsvTable table = CsvTable::Read(path);
+  const CsvTable table = [&path] {
+    try {
+      return CsvTable::Read(path);
+    } catch (const UserError& error) {  // not a table: a JSON file, a damaged CSV
+      throw UsageError("--truth: " + std::string(error.what()));
+    }
+  }();
   auto index_of = [&](const std::string& flag, const std::string& name) {
     std::optional<std::size_t> index = table.ColumnIndex(name);
     if (!index) throw UsageError(flag + ": " + table.NoColumnMessage(name));

@@ -188,15 +188,22 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
       "0) FROM candidates WHERE experiment_id = " + std::to_string(experiment_id));
   const bool seeks_goal = std::get<std::int64_t>(origins.rows.front().at(0)) > 0;
   const std::int64_t turned_down = std::get<std::int64_t>(origins.rows.front().at(1));
+  // Only where a best candidate was shown above.
+  const std::string not_the_best =
+      multi_objective || !store.Top(experiment_id, 1).empty()
+          ? "; the best candidate above is the best by the objective, not an answer.\n"
+          : ".\n";
   if (!answer && seeks_goal && summary.reason == StopReason::kInterrupted) {
-    out << "No answer yet: " << e.strategy_type << " was interrupted before it reached its goal; "
-        << "the best candidate above is the best by the objective, not an answer.\n";
+    out << "No answer yet: " << e.strategy_type << " was interrupted before it reached its goal"
+        << not_the_best;
   } else if (!answer && seeks_goal) {
     out << "No answer: " << e.strategy_type << " stopped without reaching its goal ("
-        << (summary.reason == StopReason::kStrategyFinished
+        << (p.evaluations == 0 && p.infeasible > 0
+                ? "its start broke the constraints, so it had nothing to search from"
+            : summary.reason == StopReason::kStrategyFinished
                 ? "no candidate it tried met it, e.g. every one exceeded max_drop"
                 : "the search budget ran out first")
-        << "); the best candidate above is the best by the objective, not an answer.\n";
+        << ")" << not_the_best;
   }
   if (answer) {
     out << "Answer of " << e.strategy_type << ": candidate #" << answer->id << " (step "

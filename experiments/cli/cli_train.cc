@@ -96,6 +96,7 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
     experiment = ChooseExperiment(*store, db, command_line.Value("experiment"));
   }
 
+  RequireStoredConfig(*experiment);
   RetrainPlan plan = [&] {
     try {
       return PlanFromStoredConfig(experiment->config, {});

@@ -54,4 +54,14 @@ ExperimentInfo ChooseExperiment(const ResultStore& store, const std::string& db,
   throw UserError(db + " holds no experiment yet");
 }
 
+void RequireStoredConfig(const ExperimentInfo& experiment) {
+  // None at all (an early version's row) is read as the space's defaults.
+  if (experiment.config.is_object() || experiment.config.is_null()) return;
+  throw UserError(
+      "experiment " + std::to_string(experiment.id) + " ('" + experiment.name +
+      "')'s stored config is " +
+      (experiment.config.is_discarded() ? std::string("not valid JSON") : "not a JSON object") +
+      ": the database was edited or damaged; nothing can be built from it");
+}
+
 }  // namespace sculpt

@@ -34,4 +34,9 @@ ExperimentInfo FindNamedExperiment(const ResultStore& store, const std::string& 
 ExperimentInfo ChooseExperiment(const ResultStore& store, const std::string& db,
                                 const std::optional<std::string>& wanted);
 
+// A UserError when `experiment`'s stored config is neither a JSON object nor absent (a database
+// edited by hand or damaged), for the commands that build networks from it (train, export), which
+// would otherwise fail on the first key they read with a JSON library's message.
+void RequireStoredConfig(const ExperimentInfo& experiment);
+
 }  // namespace sculpt

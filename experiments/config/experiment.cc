@@ -6,7 +6,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <vector>
 
 #include "experiments/config/builtins.h"
 #include "experiments/models/retrain.h"
@@ -75,6 +77,13 @@ void ReadObjectives(Options& root, const nlohmann::json& evaluator_config, Exper
     Objective objective;
     objective.metric = block.RequiredString("metric");
     if (block.Has("metric") && objective.metric.empty()) block.Error("metric", "must not be empty");
+    // No default: maximising params or a loss by omission would run a whole search the wrong way.
+    if (!block.Has("goal")) {
+      block.Error("goal", "missing; \"maximize\" or \"minimize\"" +
+                              (objective.metric.empty()
+                                   ? std::string()
+                                   : " (is more " + objective.metric + " better or worse?)"));
+    }
     const std::string goal = block.String("goal", "maximize", {"maximize", "minimize"});
     objective.goal = goal == "minimize" ? Goal::kMinimize : Goal::kMaximize;
     block.Finish();
@@ -408,11 +417,41 @@ Experiment LoadExperiment(const std::filesystem::path& config_path, const Overri
     return std::to_string(1 + std::count(content.begin(), content.begin() + static_cast<long>(offset), '\n'));
   };
   nlohmann::json config;
+  // A key written twice in one object (a copy-paste slip) would silently keep the last value:
+  // the parse follows the objects and arrays it is in to name each such key by its path.
+  struct Open {
+    bool object = false;
+    std::set<std::string> keys;
+    std::string key;  // an object's newest key
+  };
+  std::vector<Open> open;
+  std::vector<std::string> repeated;
+  using Event = nlohmann::json::parse_event_t;
   try {
     // Nesting is bounded: printing or freeing a value nested 100,000 deep overflows the stack.
-    config = nlohmann::json::parse(content, [](int depth, nlohmann::json::parse_event_t,
-                                               nlohmann::json&) {
+    config = nlohmann::json::parse(content, [&](int depth, Event event, nlohmann::json& parsed) {
       if (depth > kMaxConfigDepth) throw TooDeep();
+      if (event == Event::object_start || event == Event::array_start) {
+        open.push_back({event == Event::object_start, {}, {}});
+      } else if (event == Event::object_end || event == Event::array_end) {
+        if (!open.empty()) open.pop_back();
+      } else if (event == Event::key && !open.empty()) {
+        Open& object = open.back();
+        object.key = parsed.get<std::string>();
+        if (!object.keys.insert(object.key).second) {
+          std::string path;
+          for (const Open& outer : open) {
+            if (!outer.object) {
+              path += "[]";
+            } else {
+              path += (path.empty() ? "" : ".") + outer.key;
+            }
+          }
+          if (std::find(repeated.begin(), repeated.end(), path) == repeated.end()) {
+            repeated.push_back(path);
+          }
+        }
+      }
       return true;
     });
   } catch (const TooDeep&) {
@@ -431,6 +470,15 @@ Experiment LoadExperiment(const std::filesystem::path& config_path, const Overri
       if (at != std::string::npos) where += ":" + line_of(at);
     }
     throw ConfigError({where + ": not valid JSON: " + message});
+  }
+  if (!repeated.empty()) {
+    std::vector<std::string> messages;
+    for (const std::string& path : repeated) {
+      messages.push_back(path +
+                         ": written more than once in one object (JSON keeps only the "
+                         "last); keep one");
+    }
+    throw ConfigError(std::move(messages));
   }
   return BuildExperiment(config, config_path.parent_path(), overrides);
 }

@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -553,6 +556,30 @@ void CheckIntact(const sqlite::Database& db) {
   if (!problem.empty()) ThrowDamaged(db, problem);
 }
 
+// Every table, view and index of the current schema is there: a file of the right version that
+// lost one (a view dropped by hand) would run a whole search and fail on its first write.
+void CheckComplete(const sqlite::Database& db) {
+  static const std::regex kCreate(
+      R"(CREATE\s+(UNIQUE\s+)?(TABLE|VIEW|INDEX|TRIGGER)\s+(IF\s+NOT\s+EXISTS\s+)?(\w+))",
+      std::regex::icase);
+  std::string missing;
+  for (const char* schema : {kSchemaV2Shared, kSchemaV2Own}) {
+    const std::string text(schema);
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), kCreate);
+         it != std::sregex_iterator(); ++it) {
+      sqlite::Statement find(db, "SELECT 1 FROM sqlite_schema WHERE name = ?1");
+      find.Bind(1, (*it)[4].str());
+      if (!find.Step()) {
+        std::string kind = (*it)[2].str();
+        std::transform(kind.begin(), kind.end(), kind.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        missing += (missing.empty() ? "" : ", ") + kind + " " + (*it)[4].str();
+      }
+    }
+  }
+  if (!missing.empty()) ThrowDamaged(db, "missing " + missing);
+}
+
 // Brings a version-1 file to version 2 in one transaction.
 void MigrateFromVersion1(const sqlite::Database& db) {
   // Rebuilding tables that others reference needs foreign keys off, and the setting cannot
@@ -661,6 +688,7 @@ void Prepare(const sqlite::Database& db, bool may_create) {
     CheckIntact(db);
     db.Exec("PRAGMA journal_mode = WAL");
     if (version == 1) MigrateFromVersion1(db);
+    CheckComplete(db);
   }
   // Added after version 2 shipped, and only ever read when present: files of earlier Sculpts
   // get it the next time one writes to them, with no version change.

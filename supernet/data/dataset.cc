@@ -78,7 +78,15 @@ DatasetOptions ReadDatasetOptions(Options& options, const std::filesystem::path&
     const std::string name = options.String(key, fallback);
     std::filesystem::path path = FindFile(dir, name);
     if (dir_ok && (required || options.Has(key)) && !std::filesystem::is_regular_file(path)) {
-      options.Error(key, "no file '" + name + "' (or '" + name + ".gz') in '" + dir.string() + "'");
+      std::string message;
+      if (std::filesystem::is_directory(path)) {
+        message = path.string() + " is a folder, not an IDX file";
+      } else {
+        message = "no file '" + name + "' (or '" + name + ".gz')";
+        // An absolute name is looked for where it says, not in the folder.
+        if (!std::filesystem::path(name).is_absolute()) message += " in '" + dir.string() + "'";
+      }
+      options.Error(key, message);
     }
     return path;
   };

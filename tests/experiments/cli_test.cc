@@ -247,6 +247,16 @@ TEST_F(CliTest, ASearchWhoseEveryEvaluationFailedExitsWith1AndSaysWhy) {
                              "outside the constraints"),
             std::string::npos)
       << outside.out;
+  // A goal-seeking strategy whose start breaks the constraint: no "best candidate above".
+  nlohmann::json astar = config;
+  astar["strategy"] = {{"type", "astar"}, {"target", {{"metric", "params"}, {"max", 50000}}}};
+  astar["storage"] = "runs/crashing-astar.sqlite";
+  const Result no_start = Sculpt("run " + WriteConfig("crashing-astar.json", astar).string());
+  EXPECT_EQ(no_start.status, 1) << no_start.out;
+  EXPECT_NE(no_start.out.find("No answer: astar stopped without reaching its goal (its start "
+                              "broke the constraints, so it had nothing to search from).\n"),
+            std::string::npos)
+      << no_start.out;
   config["constraints"] = nlohmann::json::array();
   config["storage"] = "runs/crashing-2.sqlite";
   const Result run = Sculpt("run " + WriteConfig("crashing.json", config).string());
@@ -342,6 +352,20 @@ TEST_F(CliTest, ADamagedDatabaseIsRefusedAndLeftAsItWas) {
     std::ifstream in(db, std::ios::binary);
     EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), *damaged);
   }
+  // Sound pages but a view dropped by hand: the run would have searched and then failed on
+  // its first write.
+  const fs::path dropped = dir_ / "dropped-view.sqlite";
+  fs::copy_file(good, dropped, fs::copy_options::overwrite_existing);
+  {
+    sqlite::Database file(dropped.string(), sqlite::Database::Mode::kReadWrite);
+    file.Exec("DROP VIEW candidates");
+  }
+  const Result no_view = Sculpt("run " + config.string() + " --db " + dropped.string());
+  EXPECT_EQ(no_view.status, 2) << no_view.out;
+  EXPECT_NE(no_view.out.find("is damaged, so nothing was written to it (SQLite's check: missing "
+                             "view candidates)"),
+            std::string::npos)
+      << no_view.out;
   // Reading the right file that turns out damaged is a failure (exit 1), not bad input, and the
   // message does not talk of writing. (Opening finds the file cut short; the other variants show
   // their damage only on the pages a query reads.)

@@ -276,7 +276,8 @@ TEST_F(ExperimentTest, AMissingLatencyMetricIsReportedAtOnceWithItsReason) {
   c["evaluator"] = {{"type", "train"},
                     {"dataset", {{"path", "data"}, {"validation_size", 16}}},
                     {"training", {{"epochs", 1}, {"batch_size", 16}}}};
-  c["objectives"] = {{{"metric", "valid_accuracy"}}, {{"metric", "latency_ms"}, {"goal", "minimize"}}};
+  c["objectives"] = {{{"metric", "valid_accuracy"}, {"goal", "maximize"}},
+                     {{"metric", "latency_ms"}, {"goal", "minimize"}}};
   const std::vector<std::string> errors = Errors(c);
   ASSERT_EQ(errors.size(), 2U) << ::testing::PrintToString(errors);
   EXPECT_EQ(errors[0], "name: missing");
@@ -302,7 +303,7 @@ TEST_F(ExperimentTest, HeadDropNeedsHeadsAndAChanceBelowOne) {
   c["evaluator"] = {{"type", "train"},
                     {"dataset", {{"path", "data"}, {"validation_size", 16}}},
                     {"training", {{"epochs", 1}, {"batch_size", 16}, {"head_drop", 0.2}}}};
-  c["objectives"] = {{{"metric", "valid_accuracy"}}};
+  c["objectives"] = {{{"metric", "valid_accuracy"}, {"goal", "maximize"}}};
   c.erase("constraints");
   ExpectError(c, "evaluator.training.head_drop: the nb201 family's networks have no attention "
                  "heads to drop");
@@ -384,6 +385,26 @@ TEST_F(ExperimentTest, LoadReportsUnreadableAndInvalidFiles) {
   }
 }
 
+// A key written twice (a copy-paste slip) would silently keep the last value; each is named by
+// its path, also inside lists, and the same key in two objects is fine.
+TEST_F(ExperimentTest, AKeyWrittenTwiceInOneObjectIsNamed) {
+  std::ofstream(dir_ / "twice.json")
+      << R"({"name": "x", "seed": 0, "seed": 5, "space": {"type": "nb201"},
+             "objectives": [{"metric": "params", "goal": "minimize"},
+                            {"metric": "flops", "goal": "maximize", "goal": "minimize"}],
+             "constraints": [{"metric": "params", "max": 3}]})";
+  try {
+    LoadExperiment(dir_ / "twice.json", {});
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(error.Messages(),
+              (std::vector<std::string>{
+                  "seed: written more than once in one object (JSON keeps only the last); keep one",
+                  "objectives[].goal: written more than once in one object (JSON keeps only the "
+                  "last); keep one"}));
+  }
+}
+
 // Inputs that crashed, hung or ran wrongly (issue 10): each a clear config error now.
 TEST_F(ExperimentTest, FilesThatAreNoConfigAreRefusedBeforeReading) {
   auto expect_load_error = [](const fs::path& path, const std::string& expected) {
@@ -406,8 +427,13 @@ TEST_F(ExperimentTest, FilesThatAreNoConfigAreRefusedBeforeReading) {
 
 TEST_F(ExperimentTest, EmptyMetricNamesAndHugeUnknownKeysAreClearErrors) {
   nlohmann::json c = ValidConfig();
-  c["objectives"] = {{{"metric", ""}}};
+  c["objectives"] = {{{"metric", ""}, {"goal", "maximize"}}};
   ExpectError(c, "objectives[0].metric: must not be empty");
+  // No goal by default: a search that maximises params by omission runs the wrong way.
+  c["objectives"] = {{{"metric", "params"}}};
+  ExpectError(c,
+              "objectives[0].goal: missing; \"maximize\" or \"minimize\" (is more params "
+              "better or worse?)");
   c = ValidConfig();
   c["constraints"] = {{{"metric", ""}, {"max", 3}}};
   ExpectError(c, "constraints[0].metric: must not be empty");

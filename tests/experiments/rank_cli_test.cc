@@ -239,6 +239,8 @@ TEST_F(RankCliTest, ListedSampleIsSeededAndBadInputIsAClearError) {
 
   ASSERT_EQ(Run("all", {{"type", "listed"}, {"path", "scores.csv"}}).status, 0);
   const std::string truth = " --truth " + (dir_ / "truth.csv").string();
+  std::ofstream(dir_ / "not-a-table.json")
+      << "{\n  \"name\": \"x\", \"seed\": 1, \"other\": 2\n}\n";
   for (const auto& [args, status, message] : std::vector<std::tuple<std::string, int, std::string>>{
            {truth, 2, "--column COLUMN is required"},
            {truth + " --column accuracyy", 2, "did you mean 'accuracy'"},
@@ -251,6 +253,8 @@ TEST_F(RankCliTest, ListedSampleIsSeededAndBadInputIsAClearError) {
             "not an architecture of the experiment's space"},
            {" --truth " + (dir_ / "no-such.csv").string() + " --column accuracy", 2,
             "--truth: no file at "},
+           {" --truth " + (dir_ / "not-a-table.json").string() + " --column accuracy", 2,
+            "--truth: "},
            {" --truth " + (dir_ / "scores.csv").string() + " --column score --experiment 9", 2,
             "no experiment '9'"}}) {
     const auto result = Sculpt("rank " + Db("all") + args);

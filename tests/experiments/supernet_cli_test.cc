@@ -419,6 +419,24 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
                                 marked.string() + " --experiment 1 --arch '" + marked_arch + "'"),
             std::string::npos)
       << infeasible.out;
+  // A stored config that is not JSON any more (a database edited by hand) is named as such.
+  const fs::path broken = dir_ / "broken.sqlite";
+  fs::copy_file(db, broken, fs::copy_options::overwrite_existing);
+  {
+    sqlite::Database file(broken.string(), sqlite::Database::Mode::kReadWrite);
+    file.Exec("UPDATE experiments SET config = '{broken'");
+  }
+  for (const std::string& command :
+       {"train " + broken.string() + " --candidate " + winner,
+        "export " + broken.string() + " --best --out " + (dir_ / "broken-export").string()}) {
+    const Result refused = Sculpt(command);
+    EXPECT_EQ(refused.status, 1) << command << "\n" << refused.out;
+    EXPECT_NE(refused.out.find("'s stored config is not valid JSON: the database was edited or "
+                               "damaged"),
+              std::string::npos)
+        << command << "\n"
+        << refused.out;
+  }
   // A training without a finished epoch has no curve, and says why.
   const Result no_epochs = Sculpt("query " + marked.string() + " --curves " + newest);
   EXPECT_EQ(no_epochs.status, 0) << no_epochs.out;

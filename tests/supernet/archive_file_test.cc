@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <torch/torch.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
@@ -47,10 +48,14 @@ class FileSizeLimit {
 class ArchiveFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / "sculpt_archive_file_test";
+    // One folder per test and process: CTest runs the tests side by side.
+    dir_ = fs::path(::testing::TempDir()) /
+           ("sculpt_archive_file_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
+  void TearDown() override { fs::remove_all(dir_); }
   fs::path dir_;
 };
 
