@@ -3,7 +3,9 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -91,6 +93,15 @@ Database::Database(const std::string& path, Mode mode) : path_(path), mode_(mode
     std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close_v2(db_);
     db_ = nullptr;
+    // SQLite says only "unable to open database file"; a new database in a folder nobody may
+    // write (a read-only mount) is the common case, and the system says why.
+    const std::filesystem::path file(path);
+    const std::filesystem::path folder =
+        file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    if (mode != Mode::kReadOnly && ::access(folder.c_str(), W_OK) != 0) {
+      message +=
+          " (its folder " + folder.string() + " cannot be written: " + std::strerror(errno) + ")";
+    }
     throw UserError("cannot open database " + path + ": " + message);
   }
   sqlite3_extended_result_codes(db_, 1);
