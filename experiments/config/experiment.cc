@@ -220,6 +220,13 @@ void ReadFinal(const nlohmann::json& config, Options& root, const std::filesyste
       e.storage.parent_path() / (e.storage.stem().string() + "-best");
   RetrainPlan plan = ReadRetrainPlan(block, canonical.value("space", nlohmann::json::object()),
                                      base_dir, default_export, e.seed);
+  // As threads_per_worker: more LibTorch threads than cores spin against each other (a
+  // walk-through's 99 threads made an epoch 40 times slower). Checked for a run on this machine
+  // only; `sculpt train` caps a stored setting at the cores it finds.
+  if (const int cores = HardwareCores(); plan.threads > cores) {
+    block.Error("threads", std::to_string(plan.threads) + " threads exceed the " +
+                               std::to_string(cores) + " cores of this machine");
+  }
   block.Finish();
   block_canonical["export"] = plan.export_dir.string();
   e.final = std::make_shared<const RetrainPlan>(std::move(plan));

@@ -273,6 +273,12 @@ TEST_F(SupernetCliTest, TrainsSearchesRetrainsExportsAndReusesTheSupernet) {
   EXPECT_EQ(QueryValue(db, "SELECT json_extract(config, '$.threads') FROM training_runs WHERE "
                            "kind = 'retrain' ORDER BY id DESC LIMIT 1"),
             "1");
+  one_thread["final"]["threads"] = 1000;  // more than any test machine's cores
+  const Result too_many =
+      Sculpt("run " + WriteConfig("too_many_threads.json", one_thread).string());
+  EXPECT_EQ(too_many.status, 2) << too_many.out;
+  EXPECT_NE(too_many.out.find("final.threads: 1000 threads exceed the "), std::string::npos)
+      << too_many.out;
   one_thread["final"]["threads"] = 0.5;
   EXPECT_EQ(Sculpt("run " + WriteConfig("bad_threads.json", one_thread).string()).status, 2);
 
