@@ -201,8 +201,13 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
     }
     if (chosen_run->status != "finished") {
       // A choice the user can correct, as a run that trained no network is.
-      throw UsageError("training run " + std::to_string(id) + " is " + chosen_run->status +
-                       ": only a finished training's weights are exported");
+      const bool gone = chosen_run->status == "running" && chosen_run->process_alive == false;
+      throw UsageError("training run " + std::to_string(id) + " is " +
+                       (gone ? std::string("gone (its process ended)") : chosen_run->status) +
+                       ": only a finished training's weights are exported" +
+                       (gone || chosen_run->status == "interrupted"
+                            ? "; the command that started it, with --resume, finishes it"
+                            : ""));
     }
     std::optional<ExperimentInfo> owner =
         chosen_run->experiment_id
@@ -383,10 +388,10 @@ int ExportCommand(const std::vector<std::string>& args, Streams io) {
       "its experiment names no data set to train on (its evaluator trains no networks and its "
       "config has no \"final\" block)";
   if (trainable && candidate.step >= 0) {
-    retrain_hint = "`sculpt train " + ShellWord(db) + " --candidate " +
+    retrain_hint = "`sculpt train " + ShellPath(db) + " --candidate " +
                    std::to_string(candidate.id) + " --out DIR` retrains it";
   } else if (trainable) {
-    retrain_hint = "`sculpt train " + ShellWord(db) + " --arch " + ShellWord(candidate.arch) +
+    retrain_hint = "`sculpt train " + ShellPath(db) + " --arch " + ShellWord(candidate.arch) +
                    " -e " + std::to_string(experiment.id) + " --out DIR` trains it again";
   }
   if (onnx && !weights) {

@@ -446,7 +446,7 @@ Table CandidateList(const ResultStore& store, const std::string& db,
   if (candidates.empty()) {
     empty_note = "experiment " + std::to_string(e.id) + " ('" + e.name + "', " +
                  (IsGone(e) ? std::string("gone") : e.status) +
-                 ") has no successfully evaluated candidate; `sculpt query " + ShellWord(db) +
+                 ") has no successfully evaluated candidate; `sculpt query " + ShellPath(db) +
                  "` lists the experiments, and -e ID picks another";
   }
 
@@ -802,7 +802,7 @@ int QueryCommand(const std::vector<std::string>& args, Streams io) {
     // The run's overrides are part of what --resume matches: the seed and workers it ran with
     // are given back, or the command would start a new experiment of the file's own settings.
     for (const ExperimentInfo& e : gone) {
-      io.err << "  sculpt run CONFIG --db " << ShellWord(db);
+      io.err << "  sculpt run CONFIG --db " << ShellPath(db);
       for (const char* key : {"seed", "workers"}) {
         if (e.config.is_object() && e.config.contains(key) && e.config[key].is_number_integer()) {
           io.err << " --" << key << " " << e.config[key].get<std::int64_t>();

@@ -217,10 +217,10 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
   }
   const std::string db = e.storage.string();
   out << "Results: " << db << " (experiment " << experiment_id << ")\n"
-      << "  sculpt query " << ShellWord(db) << " --experiment " << experiment_id
+      << "  sculpt query " << ShellPath(db) << " --experiment " << experiment_id
       << (multi_objective ? " --pareto" : " --top 10") << "\n";
   if (answer || !store.Top(experiment_id, 1).empty()) {  // something to export
-    out << "  sculpt export " << ShellWord(db) << " --experiment " << experiment_id
+    out << "  sculpt export " << ShellPath(db) << " --experiment " << experiment_id
         << (answer ? " --answer" : " --best") << " --out DIR\n";
   }
 }
@@ -292,7 +292,7 @@ bool RunZoo(const Experiment& e, std::int64_t experiment_id, ResultStore& store,
                      "the zoo's trainings", display);
   nlohmann::json models = nlohmann::json::array();
   out << "\nZoo: a model for each " << e.zoo->metric << " budget (`sculpt query "
-      << ShellWord(e.storage.string()) << " --zoo`)\n";
+      << ShellPath(e.storage.string()) << " --zoo`)\n";
   const std::vector<ZooModel> built = BuildZoo(
       *e.zoo, *e.final, store, experiment_id, &display, &stop, e.storage, resume,
       [&](const ZooModel& model) {

@@ -89,7 +89,7 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
                        (candidate->error.empty() ? "" : " (" + candidate->error + ")") +
                        ": --candidate trains successfully evaluated candidates; to train its "
                        "network anyway: sculpt train " +
-                       ShellWord(db) + " --experiment " + std::to_string(experiment->id) +
+                       ShellPath(db) + " --experiment " + std::to_string(experiment->id) +
                        " --arch " + ShellWord(candidate->arch));
     }
   } else {

@@ -22,4 +22,8 @@ std::string ShellWord(std::string_view word) {
   return quoted + "'";
 }
 
+std::string ShellPath(std::string_view path) {
+  return ShellWord(path.starts_with('-') ? "./" + std::string(path) : std::string(path));
+}
+
 }  // namespace sculpt

@@ -10,4 +10,8 @@ namespace sculpt {
 
 std::string ShellWord(std::string_view word);
 
+// ShellWord of a file's path, with "./" before a relative path that begins with '-', which a
+// command would otherwise read as an option ("-d.sqlite").
+std::string ShellPath(std::string_view path);
+
 }  // namespace sculpt

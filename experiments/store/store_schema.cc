@@ -675,6 +675,7 @@ void Prepare(const sqlite::Database& db, bool may_create) {
                       "). It is upgraded in place, keeping every row, the next time Sculpt "
                       "writes to it (`sculpt train` or `sculpt run --db`); nothing was changed");
     }
+    CheckComplete(db);  // a view dropped by hand: named, not "no such table" later
     // Belt and braces: the connection is read-only already.
     db.Exec("PRAGMA query_only = ON");
     return;

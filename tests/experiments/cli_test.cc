@@ -366,6 +366,11 @@ TEST_F(CliTest, ADamagedDatabaseIsRefusedAndLeftAsItWas) {
                              "view candidates)"),
             std::string::npos)
       << no_view.out;
+  const Result read_no_view = Sculpt("query " + dropped.string());
+  EXPECT_EQ(read_no_view.status, 1) << read_no_view.out;
+  EXPECT_NE(read_no_view.out.find("is damaged (SQLite's check: missing view candidates)"),
+            std::string::npos)
+      << read_no_view.out;
   // Reading the right file that turns out damaged is a failure (exit 1), not bad input, and the
   // message does not talk of writing. (Opening finds the file cut short; the other variants show
   // their damage only on the pages a query reads.)

@@ -23,6 +23,12 @@ TEST(ShellWordTest, AnythingElseIsSingleQuoted) {
   EXPECT_EQ(ShellWord(""), "''");
 }
 
+TEST(ShellWordTest, APathThatLooksLikeAnOptionIsMadeRelative) {
+  EXPECT_EQ(ShellPath("-d.sqlite"), "./-d.sqlite");
+  EXPECT_EQ(ShellPath("-my runs/x.sqlite"), "'./-my runs/x.sqlite'");
+  EXPECT_EQ(ShellPath("runs/-x.sqlite"), "runs/-x.sqlite");
+}
+
 TEST(ShellWordTest, TheShellReadsTheQuotedWordBack) {
   for (const std::string word : {"a b", "it's", "x|y~z", "$(echo no)", "tab\there"}) {
     const std::string command = "printf '%s' " + ShellWord(word);
