@@ -169,9 +169,11 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
   // `confirm` ends as a single-objective run does.
   const std::vector<Objective> traded = TradeOffObjectives(e.canonical_config, e.objectives);
   const bool multi_objective = traded.size() > 1;
+  // Read once: the summary, the answer's note and the export hint all ask whether there is one.
+  const std::vector<StoredCandidate> best = store.Top(experiment_id, 1);
   if (multi_objective) {
     PrintParetoFront(e, traded, experiment_id, store, p, out);
-  } else if (const std::vector<StoredCandidate> best = store.Top(experiment_id, 1); best.empty()) {
+  } else if (best.empty()) {
     out << NothingEvaluated(p);
   } else {
     const StoredCandidate& c = best.front();
@@ -190,7 +192,7 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
   const std::int64_t turned_down = std::get<std::int64_t>(origins.rows.front().at(1));
   // Only where a best candidate was shown above.
   const std::string not_the_best =
-      multi_objective || !store.Top(experiment_id, 1).empty()
+      multi_objective || !best.empty()
           ? "; the best candidate above is the best by the objective, not an answer.\n"
           : ".\n";
   if (!answer && seeks_goal && summary.reason == StopReason::kInterrupted) {
@@ -219,7 +221,7 @@ void PrintSummary(const Experiment& e, std::int64_t experiment_id, const RunSumm
   out << "Results: " << db << " (experiment " << experiment_id << ")\n"
       << "  sculpt query " << ShellPath(db) << " --experiment " << experiment_id
       << (multi_objective ? " --pareto" : " --top 10") << "\n";
-  if (answer || !store.Top(experiment_id, 1).empty()) {  // something to export
+  if (answer || !best.empty()) {  // something to export
     out << "  sculpt export " << ShellPath(db) << " --experiment " << experiment_id
         << (answer ? " --answer" : " --best") << " --out DIR\n";
   }
