@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "experiments/models/export.h"
 #include "spaces/cost_bounds.h"
@@ -109,9 +112,23 @@ std::vector<ZooModel> BuildZoo(const ZooPlan& zoo, const RetrainPlan& final, Res
   // Every evaluated candidate, best first: each budget takes its best few that fit.
   const std::vector<StoredCandidate> ranked = store.Top(experiment_id, 1 << 30);
   // A network however it is written (a layer left out first or last is the same network): its
-  // canonical hash, which every candidate carries (a hand-picked one too), is the key under which
-  // it is tried once and matched to the search's candidates.
-  auto network = [](const StoredCandidate& c) -> const std::string& { return c.hash; };
+  // canonical hash, which every candidate carries (a hand-picked one too), with its analytic
+  // costs, is the key under which it is tried once and matched to the search's candidates. The
+  // costs, as the engine's class key: isomorphic nb201 cells may differ in dead-end convs, which
+  // cost params and so fit other budgets (a reference of the space's fewest params was once
+  // tried as its costlier twin from the search, and not at the one budget it alone fitted).
+  const std::vector<std::string> cost_names = final.space->CostMetricNames();
+  auto network = [&](const StoredCandidate& c) {
+    std::string key = c.hash;
+    for (const std::string& name : cost_names) {
+      const auto cost = c.metrics.find(name);
+      char text[32] = "-";
+      if (cost != c.metrics.end()) std::snprintf(text, sizeof text, "%.17g", cost->second);
+      key += ' ';
+      key += text;
+    }
+    return key;
+  };
   // The references, each as the search's candidate of the same network where there is one (its
   // trials and model are then the candidate's), else hand-picked with its costs.
   std::vector<StoredCandidate> references;

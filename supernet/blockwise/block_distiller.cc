@@ -139,6 +139,14 @@ BlockDistiller::BlockDistiller(const SearchSpace& space, const ModelFamily& fami
   const int count = static_cast<int>(names.size());
   const std::vector<std::string> teacher_names = teacher_family.BlockNames();
   const int teacher_count = static_cast<int>(teacher_names.size());
+  // Another family's blocks never give the space's shapes (a cell's feature maps against a
+  // transformer's tokens): said first, before the counts or shapes that follow from it.
+  if (teacher_family.Name() != family_.Name()) {
+    throw UserError("the teacher is a " + teacher_family.Name() + " network and the " +
+                    family_.Name() + " space's networks are not: block-wise distillation pairs " +
+                    "a teacher's blocks with the space's, so the teacher must be a " +
+                    family_.Name() + " network (an export of that space, or one the run trains)");
+  }
   if (teacher_count != count) {
     throw UserError("the teacher, a " + teacher_family.Name() + " network, has " +
                     std::to_string(teacher_count) + " blocks (" + JoinNames(teacher_names) +

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "spaces/nb201.h"
 #include "tests/experiments/run_sculpt.h"
 #include "tests/experiments/tiny_main_job.h"
 #include "tests/supernet/test_data.h"
@@ -306,6 +307,18 @@ TEST_F(BlockwiseCliTest, TeachersThatCannotBeReadOrDoNotFitAreConfigErrors) {
   EXPECT_NE(other.out.find("the teacher, a transformer network, has 2 blocks ("), std::string::npos)
       << other.out;
   EXPECT_NE(other.out.find("space's networks 1 ("), std::string::npos) << other.out;
+
+  // A transformer teacher for an nb201 space: the families, before the block counts.
+  nlohmann::json cells = testing::TinyMainJobConfig("cells");
+  cells["evaluator"]["kind"] = "blockwise";
+  cells["evaluator"]["blockwise"] = {{"teacher", "runs/teacher-best"}};
+  cells["objectives"] = {{{"metric", "block_loss"}, {"goal", "minimize"}}};
+  const Result family = Sculpt("run " + WriteConfig("cells.json", cells).string());
+  EXPECT_EQ(family.status, 2) << family.out;
+  EXPECT_NE(family.out.find("the teacher is a transformer network and the nb201 space's networks "
+                            "are not"),
+            std::string::npos)
+      << family.out;
 
   // Blockwise options with another kind.
   nlohmann::json one_shot = Config("one", "runs/teacher-best");
@@ -725,6 +738,46 @@ TEST_F(BlockwiseCliTest, TheZooTriesItsReferencesWhereTheyFitAndSaysWhereEachMod
   EXPECT_EQ(
       Sculpt("export " + other_db.string() + " --run 999 --out " + (dir_ / "x").string()).status,
       2);
+}
+
+TEST_F(BlockwiseCliTest, AReferenceIsNotTakenForAnIsomorphicCellOfOtherCosts) {
+  // Two nb201 cells that both compute the identity; the second also holds a 1x1 conv whose node
+  // nothing reads: the same network to the search's canonical form, not at the same params.
+  const std::string reference =
+      "|skip_connect~0|+|none~0|skip_connect~1|+|none~0|none~1|skip_connect~2|";
+  const std::string twin =
+      "|skip_connect~0|+|nor_conv_1x1~0|skip_connect~1|+|none~0|skip_connect~1|none~2|";
+  nlohmann::json config = testing::TinyMainJobConfig("zoo-twins");
+  const nb201::Skeleton skeleton{4, 1, 1, 8, 4};  // the tiny job's space
+  const auto space = nb201::MakeSpace(skeleton);
+  ASSERT_EQ(space->CanonicalHash(space->Parse(reference)),
+            space->CanonicalHash(space->Parse(twin)));
+  const double params = space->Cost(space->Parse(reference)).at("params");
+  ASSERT_LT(params, space->Cost(space->Parse(twin)).at("params"));
+  std::ofstream(dir_ / "twins.csv") << "arch\n" << twin << "\n";
+  config["evaluator"]["kind"] = "blockwise";
+  config["evaluator"]["blockwise"] = {{"teacher", {{"arch", "largest"}, {"epochs", 1}}},
+                                      {"scoring", "on_demand"}};
+  config["evaluator"]["training"]["epochs"] = 1;
+  config["evaluator"].erase("latency_runs");
+  config["objectives"] = {{{"metric", "block_loss"}, {"goal", "minimize"}}};
+  config["constraints"] = nlohmann::json::array();
+  config["strategy"] = {{"type", "listed"}, {"path", "twins.csv"}};
+  config["final"]["epochs"] = 1;
+  // The search evaluated only the twin; a budget only the reference fits.
+  config["zoo"] = {{"metric", "params"},
+                   {"budgets", {params}},
+                   {"top", 1},
+                   {"trial_epochs", 1},
+                   {"references", {reference}}};
+  const Result run = Sculpt("run " + WriteConfig("zoo-twins.json", config).string());
+  ASSERT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("trial of reference " + reference), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("trial of reference " + twin), std::string::npos) << run.out;
+  const Result zoo =
+      Sculpt("query " + (dir_ / "runs/zoo-twins.sqlite").string() + " --zoo --format csv");
+  ASSERT_EQ(zoo.status, 0) << zoo.out;
+  EXPECT_NE(zoo.out.find("reference,," + reference), std::string::npos) << zoo.out;
 }
 
 TEST_F(BlockwiseCliTest, TheFinalBlockDistilsFromATeacherAndRecordsWhichOne) {
