@@ -13,6 +13,7 @@
 #include "experiments/cli/candidate_tables.h"
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
+#include "experiments/cli/export_folder.h"
 #include "experiments/cli/interrupt.h"
 #include "experiments/cli/progress_display.h"
 #include "experiments/cli/shell_word.h"
@@ -30,6 +31,7 @@
 #include "search/engine.h"
 #include "search/worker_arena.h"
 #include "spaces/counted.h"
+#include "spaces/machine.h"
 #include "supernet/torch_threads.h"
 
 namespace sculpt {
@@ -390,8 +392,11 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
   // training, alone before the search, gets every core the run owns (workers x
   // threads_per_worker); each engine worker gets threads_per_worker (workers x threads <=
   // cores); the retraining, alone after the search, gets them all again (RunFinal). Counts
-  // come from the config, never from the load: results depend on them.
-  const int run_threads = std::max(1, e.engine.workers * e.threads_per_worker);
+  // come from the config and the machine's cores, never from the load: results depend on them.
+  // Workers beyond the cores (evaluators that wait) add no LibTorch threads: a thousand made
+  // LibTorch start and join a thousand pool threads, half a minute before the search began.
+  const int run_threads =
+      std::clamp(e.engine.workers * e.threads_per_worker, 1, std::max(1, HardwareCores()));
   // The exports come at the end: a folder they would harm is refused before the search.
   if (e.final) {
     std::vector<std::filesystem::path> exports{e.final->export_dir};
@@ -418,6 +423,8 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
   std::unique_ptr<ResultStore> store;
   try {
     store = ResultStore::Open(e.storage.string());
+  } catch (const SystemFailure&) {
+    throw;  // the right file on a disk that failed: the run's failure, not bad input
   } catch (const UserError& error) {
     // Not a Sculpt database, a newer schema, a damaged file: the database named is bad input.
     throw UsageError(error.what());
@@ -539,6 +546,10 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
     try {
       interrupted = !RunFinal(e, experiment_id, *store, training_display, interrupt.Flag(),
                               resume, summary_json, io.out);
+    } catch (const ExportNotWritten& error) {
+      summary_json["error"] = std::string("the export failed: ") + error.what();
+      store->FinishExperiment(experiment_id, "failed", summary_json);
+      throw UserError(ExportAgainMessage(error.what(), error.RunId(), e.storage));
     } catch (const std::exception& error) {
       summary_json["error"] = std::string("retraining failed: ") + error.what();
       store->FinishExperiment(experiment_id, "failed", summary_json);
@@ -549,6 +560,10 @@ int RunCommand(const std::vector<std::string>& args, Streams io) {
     try {
       interrupted = !RunZoo(e, experiment_id, *store, training_display, interrupt.Flag(), resume,
                             summary_json, io.out);
+    } catch (const ExportNotWritten& error) {
+      summary_json["error"] = std::string("the zoo's export failed: ") + error.what();
+      store->FinishExperiment(experiment_id, "failed", summary_json);
+      throw UserError(ExportAgainMessage(error.what(), error.RunId(), e.storage));
     } catch (const std::exception& error) {
       summary_json["error"] = std::string("the zoo failed: ") + error.what();
       store->FinishExperiment(experiment_id, "failed", summary_json);

@@ -10,6 +10,7 @@
 #include "experiments/cli/cli.h"
 #include "experiments/cli/command_line.h"
 #include "experiments/cli/experiment_choice.h"
+#include "experiments/cli/export_folder.h"
 #include "experiments/cli/interrupt.h"
 #include "experiments/cli/progress_display.h"
 #include "experiments/cli/shell_word.h"
@@ -158,8 +159,12 @@ int TrainCommand(const std::vector<std::string>& args, Streams io) {
     const StoredCandidate exported =
         candidate ? *candidate
                   : HandPickedCandidate(*plan.space, arch, "hand-picked", outcome.result);
-    const WrittenExport written =
-        ExportRetrained(*experiment, exported, exported.metrics, plan, outcome, *out);
+    WrittenExport written;
+    try {
+      written = ExportRetrained(*experiment, exported, exported.metrics, plan, outcome, *out);
+    } catch (const ExportNotWritten& error) {
+      throw UserError(ExportAgainMessage(error.what(), error.RunId(), db));
+    }
     io.out << "Exported to " << *out << " (architecture.json, model.pt"
            << (plan.family->ExportsOnnx() ? ", model.onnx" : "") << ")\n";
     if (!written.replaced.empty()) {

@@ -13,6 +13,8 @@ std::unique_ptr<ResultStore> OpenDatabaseToRead(const std::string& db) {
     return ResultStore::OpenReadOnly(db);
   } catch (const DamagedDatabase&) {
     throw;  // the right file, which cannot be read: a failure, not bad input
+  } catch (const SystemFailure&) {
+    throw;
   } catch (const UserError& error) {
     // No Sculpt database there, or one of a newer schema: the path named is bad input for every
     // command (sculpt run and train answer it so too).
@@ -23,6 +25,8 @@ std::unique_ptr<ResultStore> OpenDatabaseToRead(const std::string& db) {
 std::unique_ptr<ResultStore> OpenDatabaseToAddTo(const std::string& db) {
   try {
     return ResultStore::OpenExisting(db);
+  } catch (const SystemFailure&) {
+    throw;  // the right file on a disk that failed
   } catch (const UserError& error) {
     throw UsageError(error.what());
   }

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "experiments/cli/shell_word.h"
+
 namespace sculpt {
 
 namespace fs = std::filesystem;
@@ -32,6 +34,13 @@ std::string ExportFolderState(const fs::path& folder, std::int64_t run) {
     return holds == run ? "ok" : "holds training run " + std::to_string(holds);
   }
   return "holds another export";
+}
+
+std::string ExportAgainMessage(const std::string& error, std::int64_t run,
+                               const std::filesystem::path& db) {
+  return error + "\n  the network is trained and kept (training run " + std::to_string(run) +
+         "); once the problem is solved, `sculpt export " + ShellPath(db.string()) + " --run " +
+         std::to_string(run) + " --out DIR` writes its export";
 }
 
 }  // namespace sculpt

@@ -23,4 +23,9 @@ std::filesystem::path ExportFolderFromHere(const std::filesystem::path& folder,
 // exported there; "holds another export" when the folder's model names no training run.
 std::string ExportFolderState(const std::filesystem::path& folder, std::int64_t run);
 
+// The message of an export a finished training could not write (a full disk), with the command
+// that writes it again from the network kept beside the database `db`: the training is not lost.
+std::string ExportAgainMessage(const std::string& error, std::int64_t run,
+                               const std::filesystem::path& db);
+
 }  // namespace sculpt

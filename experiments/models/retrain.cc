@@ -437,14 +437,20 @@ WrittenExport ExportRetrained(const ExperimentInfo& experiment, const StoredCand
   document["skeleton"] = plan.family->Skeleton();
   document["input"] = InputDocument(*plan.family, *plan.data);
   document["encoding"] = EncodingJson(*plan.space, plan.space->Parse(candidate.arch));
-  const ExportStaging staging(out_dir);
-  std::vector<std::string> written{kModelFile};
-  WriteModel(*outcome.network, staging.Folder() / kModelFile);
-  if (plan.family->ExportsOnnx()) {
-    WriteOnnxExport(*outcome.network, *plan.family, document, staging.Folder());
-    written.emplace_back(kOnnxModelFile);
+  try {
+    const ExportStaging staging(out_dir);
+    std::vector<std::string> written{kModelFile};
+    WriteModel(*outcome.network, staging.Folder() / kModelFile);
+    if (plan.family->ExportsOnnx()) {
+      WriteOnnxExport(*outcome.network, *plan.family, document, staging.Folder());
+      written.emplace_back(kOnnxModelFile);
+    }
+    return WriteExportDocument(document, out_dir, written, staging);
+  } catch (const UserError& error) {
+    throw ExportNotWritten(error.what(), outcome.run_id);
+  } catch (const std::filesystem::filesystem_error& error) {
+    throw ExportNotWritten(error.what(), outcome.run_id);
   }
-  return WriteExportDocument(document, out_dir, written, staging);
 }
 
 }  // namespace sculpt

@@ -158,11 +158,25 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
                        const std::filesystem::path& db, bool resume = false,
                        EarlierRetrainings reuse = EarlierRetrainings::kTrainAnew);
 
+// A finished training whose export could not be written (a full disk, a folder that went away).
+// Its network is kept beside the database, so `sculpt export DB --run <run_id>` writes the export
+// again: the CLI says so (ExportAgainHint).
+class ExportNotWritten : public UserError {
+ public:
+  ExportNotWritten(const std::string& message, std::int64_t run_id)
+      : UserError(message), run_id_(run_id) {}
+  std::int64_t RunId() const { return run_id_; }
+
+ private:
+  std::int64_t run_id_;
+};
+
 // Writes out_dir/architecture.json (export.h's document plus "retrain": the outcome's results
 // and run id, "family", "skeleton" and "input": shape and normalisation), out_dir/model.pt, and
 // out_dir/model.onnx when the family exports ONNX (model_export.h). Returns what it wrote and
 // the folder's earlier export it replaced, if that was another's (WrittenExport::replaced), for
 // the caller to say so: a run of the same config with another seed writes the same folders.
+// A failure to write is ExportNotWritten.
 WrittenExport ExportRetrained(const ExperimentInfo& experiment, const StoredCandidate& candidate,
                               const Metrics& metrics, const RetrainPlan& plan,
                               const RetrainOutcome& outcome, const std::filesystem::path& out_dir);

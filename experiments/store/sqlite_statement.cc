@@ -79,6 +79,21 @@ std::string FileUri(const std::string& path, const std::string& query) {
 
 }  // namespace
 
+namespace {
+
+// SQLite's result codes for a machine that failed, not a database or statement that is wrong.
+bool MachineFailed(int code) {
+  const int primary = code & 0xff;
+  return primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_NOMEM;
+}
+
+[[noreturn]] void ThrowFor(int code, const std::string& message) {
+  if (MachineFailed(code)) throw SystemFailure(message);
+  throw UserError(message);
+}
+
+}  // namespace
+
 Database::Database(const std::string& path, Mode mode) : path_(path), mode_(mode) {
   if (path.empty()) throw UserError("no database file named (an empty path)");
   // FULLMUTEX is not needed: the store promises one thread at a time per connection.
@@ -102,7 +117,7 @@ Database::Database(const std::string& path, Mode mode) : path_(path), mode_(mode
       message +=
           " (its folder " + folder.string() + " cannot be written: " + std::strerror(errno) + ")";
     }
-    throw UserError("cannot open database " + path + ": " + message);
+    ThrowFor(rc, "cannot open database " + path + ": " + message);
   }
   sqlite3_extended_result_codes(db_, 1);
 }
@@ -113,16 +128,16 @@ Database::~Database() {
 }
 
 void Database::Fail(std::string_view what) const {
-  throw UserError("database " + path_ + ": " + sqlite3_errmsg(db_) + " (" + std::string(what) +
-                  ")");
+  ThrowFor(sqlite3_extended_errcode(db_),
+           "database " + path_ + ": " + sqlite3_errmsg(db_) + " (" + std::string(what) + ")");
 }
 
 void Database::Exec(const std::string& sql) const {
   char* message = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+  if (const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message); rc != SQLITE_OK) {
     std::string text = message != nullptr ? message : sqlite3_errmsg(db_);
     sqlite3_free(message);
-    throw UserError("database " + path_ + ": " + text);
+    ThrowFor(rc, "database " + path_ + ": " + text);
   }
 }
 
@@ -135,9 +150,10 @@ Statement::Statement(const Database& db, std::string_view sql, bool persistent,
     : db_(db) {
   const char* end = nullptr;
   const unsigned flags = persistent ? SQLITE_PREPARE_PERSISTENT : 0;
-  if (sqlite3_prepare_v3(db.Handle(), sql.data(), static_cast<int>(sql.size()), flags, &stmt_,
-                         &end) != SQLITE_OK) {
-    throw UserError("database " + db.Path() + ": " + sqlite3_errmsg(db.Handle()));
+  if (const int rc = sqlite3_prepare_v3(db.Handle(), sql.data(), static_cast<int>(sql.size()),
+                                        flags, &stmt_, &end);
+      rc != SQLITE_OK) {
+    ThrowFor(rc, "database " + db.Path() + ": " + sqlite3_errmsg(db.Handle()));
   }
   if (tail != nullptr) *tail = sql.substr(static_cast<std::size_t>(end - sql.data()));
 }
@@ -188,6 +204,7 @@ bool Statement::Step() {
   // The statement's error is reported on the connection; reset so the statement can be reused.
   std::string message = sqlite3_errmsg(db_.Handle());
   sqlite3_reset(stmt_);
+  if (MachineFailed(rc)) throw SystemFailure("database " + db_.Path() + ": " + message);
   throw StepError("database " + db_.Path() + ": " + message, rc & 0xff);
 }
 

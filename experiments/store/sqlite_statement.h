@@ -2,7 +2,8 @@
 // Thin RAII wrappers over a SQLite connection, a prepared statement and a transaction. They exist
 // for the result store only: no other part of Sculpt talks to SQLite (storage is its own room).
 // Every SQLite error becomes a UserError naming the database file and SQLite's own message:
-// a busy, full or corrupt database is a runtime failure, not a bug.
+// a busy, full or corrupt database is a runtime failure, not a bug. A full disk, an I/O error or
+// exhausted memory is a SystemFailure (spaces/errors.h), never a StepError.
 // Thread-safety: as the sqlite3 objects themselves: one thread at a time per connection and its
 // statements.
 

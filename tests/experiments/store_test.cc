@@ -98,6 +98,30 @@ TEST(StoreTest, APathThatLooksLikeAnSqliteUriIsAFile) {
   EXPECT_TRUE(written);
 }
 
+// A full disk is the machine's failure, not a wrong file: a SystemFailure (the CLI's exit 1, also
+// where it answers other errors of opening a database as bad input), from a statement run
+// directly and from a prepared one. SQLite's page limit gives the same SQLITE_FULL as a disk.
+TEST(StoreTest, AFullDatabaseIsASystemFailureNotBadInput) {
+  sqlite::Database db(":memory:", sqlite::Database::Mode::kReadWrite);
+  db.Exec("CREATE TABLE t (x)");
+  db.Exec("PRAGMA max_page_count = " + std::to_string(2));
+  auto fill = [&] {
+    sqlite::Statement insert(db, "INSERT INTO t VALUES (randomblob(100000))");
+    insert.Run();
+  };
+  EXPECT_THROW(fill(), SystemFailure);
+  EXPECT_THROW(db.Exec("CREATE TABLE u (x); CREATE TABLE v (x); CREATE TABLE w (x)"),
+               SystemFailure);
+  // A statement's own fault stays a plain error.
+  try {
+    db.Exec("CREATE TABLE t (x)");
+    ADD_FAILURE() << "a second table t was made";
+  } catch (const SystemFailure&) {
+    ADD_FAILURE() << "a statement's fault taken for the machine's";
+  } catch (const UserError&) {
+  }
+}
+
 TEST(StoreTest, NewDatabaseHasNoExperiments) {
   auto store = ResultStore::Open(":memory:");
   EXPECT_TRUE(store->Experiments().empty());
