@@ -203,6 +203,13 @@ class BlockwiseEvaluator final : public Evaluator {
       if (trained.result.count("test_accuracy") != 0) {
         note << ", test " << 100 * trained.result.at("test_accuracy") << " %";
       }
+      // A teacher that learned nothing still has block outputs to copy: the blocks would be
+      // distilled and the space ranked by how well they copy noise, without a word.
+      const int classes = setup_.data->Classes();
+      if (classes > 1 && trained.result.at("valid_accuracy") < 1.5 / classes) {
+        note << "; that is about chance for " << classes << " classes: the blocks will copy "
+             << "a network that learned nothing (train the teacher longer: its \"epochs\")";
+      }
       context.progress->Note(note.str());
     }
     teacher_training_.reset();  // trained: a second Prepare distils from it as it is

@@ -452,6 +452,27 @@ TEST_F(BlockwiseCliTest, TrainsTheSpacesLargestNetworkFirstAsTheTeacherAndReuses
   EXPECT_FALSE(fs::exists(dir_ / "runs/bad.sqlite"));
 }
 
+TEST_F(BlockwiseCliTest, ATeacherThatLearnedNothingIsSaidToBeAtChance) {
+  // Trained with a learning rate of 0: its validation accuracy is the initial network's.
+  nlohmann::json config = Config("chance", {{"arch", "largest"}, {"epochs", 1}});
+  config["evaluator"]["training"] = {{"epochs", 1}, {"batch_size", 32}, {"learning_rate", 0}};
+  config["budget"] = {{"evaluations", 2}};
+  config.erase("final");
+  const Result run = Sculpt("run " + WriteConfig("chance.json", config).string());
+  ASSERT_EQ(run.status, 0) << run.out;
+  EXPECT_NE(run.out.find("that is about chance for 4 classes"), std::string::npos) << run.out;
+  // A teacher that learned: not a word of it.
+  nlohmann::json learning = Config("learned", {{"arch", "largest"}, {"epochs", 8}});
+  learning["evaluator"]["training"] = {{"epochs", 1}, {"batch_size", 32}, {"learning_rate", 0.01}};
+  learning["budget"] = {{"evaluations", 2}};
+  learning.erase("final");
+  const Result learned = Sculpt("run " + WriteConfig("learned.json", learning).string());
+  ASSERT_EQ(learned.status, 0) << learned.out;
+  EXPECT_NE(learned.out.find("the teacher is trained: validation accuracy"), std::string::npos)
+      << learned.out;
+  EXPECT_EQ(learned.out.find("about chance"), std::string::npos) << learned.out;
+}
+
 TEST_F(BlockwiseCliTest, ShrinkingIsRecordedInTheDatabase) {
   nlohmann::json config = Config("shrink", "runs/teacher-best");
   config["evaluator"]["blockwise"]["shrink"] = {{"bins", 2}, {"stop", 10}};
