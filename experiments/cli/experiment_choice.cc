@@ -14,7 +14,7 @@ std::unique_ptr<ResultStore> OpenDatabaseToRead(const std::string& db) {
   } catch (const DamagedDatabase&) {
     throw;  // the right file, which cannot be read: a failure, not bad input
   } catch (const SystemFailure&) {
-    throw;
+    throw;  // the right file on a disk that failed
   } catch (const UserError& error) {
     // No Sculpt database there, or one of a newer schema: the path named is bad input for every
     // command (sculpt run and train answer it so too).

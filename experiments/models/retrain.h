@@ -160,7 +160,7 @@ RetrainOutcome Retrain(const RetrainPlan& plan, const Architecture& arch, Result
 
 // A finished training whose export could not be written (a full disk, a folder that went away).
 // Its network is kept beside the database, so `sculpt export DB --run <run_id>` writes the export
-// again: the CLI says so (ExportAgainHint).
+// again: the CLI says so (experiments/cli/export_folder.h, ExportAgainMessage).
 class ExportNotWritten : public UserError {
  public:
   ExportNotWritten(const std::string& message, std::int64_t run_id)

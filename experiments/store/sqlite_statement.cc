@@ -77,10 +77,6 @@ std::string FileUri(const std::string& path, const std::string& query) {
   return uri + "?" + query;
 }
 
-}  // namespace
-
-namespace {
-
 // SQLite's result codes for a machine that failed, not a database or statement that is wrong.
 bool MachineFailed(int code) {
   const int primary = code & 0xff;
